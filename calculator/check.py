@@ -1,0 +1,282 @@
+"""Stage 5, check units: every formula's dimension, once, at load.
+
+After this stage each value knows its dimension and display unit, each input
+its point value in base units, and every leaf (a literal like `730 hour`, a
+unit standing alone, a catalog field) its value in base units — so compiling
+and evaluating are plain arithmetic.
+"""
+
+from __future__ import annotations
+
+import math
+
+from .errors import EnvelopeError, Location
+from .expr import ROUNDING, Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary, UnitExpr, to_text
+from .numeric import interpret
+from .parse import MULTIPLIERS, Distribution, Interval
+from .resolve import field_figure_text
+from .scenario import Scenario, Value
+from .units import DIMENSIONLESS, Dimension, Unit, UnitSystem
+
+MAX_DIMENSION_POWER = 64
+_TIME = Dimension.of({"[time]": 1})
+
+
+class Checker:
+    """Dimensions and base-unit constants for one scenario's formulas."""
+
+    def __init__(self, scenario: Scenario):
+        self.scenario = scenario
+        self.units: UnitSystem = scenario.units
+        self.leaves: dict[Expr, tuple[float, Dimension]] = {}
+
+    # -- leaves --------------------------------------------------------------------
+    def leaf(self, node: Expr, where: Location) -> tuple[float, Dimension]:
+        """A literal, a unit standing alone or a catalog field, in base units."""
+        if node in self.leaves:
+            return self.leaves[node]
+        if isinstance(node, Quantity):
+            unit = self.unit_of_literal(node, where)
+            result = (node.value * unit.factor, unit.dimension)
+        elif isinstance(node, Name):
+            info = self.units.lookup(node.name, where)
+            result = (info.factor, info.dimension)
+        else:
+            assert isinstance(node, Field)
+            result = self.field(node)
+        self.leaves[node] = result
+        return result
+
+    def unit_of_literal(self, node: Quantity, where: Location) -> Unit:
+        first = node.unit[0].name
+        if first in MULTIPLIERS and len(node.unit) > 0:
+            try:
+                return self.units.unit(node.unit, where)
+            except EnvelopeError as error:
+                rest = " ".join(f.name for f in node.unit[1:])
+                error.hint = f"did you mean {node.value:g}{first}{' ' + rest if rest else ''}?"
+                raise
+        return self.units.unit(node.unit, where)
+
+    def field(self, node: Field) -> tuple[float, Dimension]:
+        from .parse import parse_formula
+
+        text, where = field_figure_text(node, self.scenario)
+        figure = parse_formula(text, where)
+        catalog_checker = Checker.__new__(Checker)
+        catalog_checker.scenario, catalog_checker.units, catalog_checker.leaves = self.scenario, UnitSystem(), {}
+        dimension = catalog_checker.dimension(figure.expr, where)
+        return catalog_checker.constant(figure.expr, where), dimension
+
+    def constant(self, expr: Expr, where: Location) -> float:
+        """The value of an expression with no scenario names in it, in base units."""
+        return interpret(expr, {}, lambda node: self.leaf(node, where.shifted(_offset(node)))[0])
+
+    # -- dimensions ----------------------------------------------------------------
+    def dimension(self, expr: Expr, where: Location) -> Dimension:
+        """The dimension of `expr`, or an error at the node that breaks the rules."""
+        at = where.shifted(_offset(expr))
+        if isinstance(expr, Number):
+            return DIMENSIONLESS
+        if isinstance(expr, Name) and expr.name in self.scenario.values:
+            return self.scenario.values[expr.name].dimension
+        if isinstance(expr, (Quantity, Name, Field)):
+            return self.leaf(expr, at)[1]
+        if isinstance(expr, Unary):
+            return self.dimension(expr.operand, where)
+        if isinstance(expr, Binary):
+            return self.binary(expr, where)
+        assert isinstance(expr, Call)
+        return self.call(expr, where)
+
+    def binary(self, expr: Binary, where: Location) -> Dimension:
+        left = self.dimension(expr.left, where)
+        if expr.op == "**":
+            return self.power(expr, left, where)
+        right = self.dimension(expr.right, where)
+        if expr.op in "+-":
+            if left != right:
+                verb = "add" if expr.op == "+" else "subtract"
+                raise EnvelopeError(
+                    f"cannot {verb} '{self.units.dimension_text(left)}' and '{self.units.dimension_text(right)}'"
+                    f" in '{to_text(expr)}'", where.shifted(expr.offset), _conversion_hint(right, left, self.units))
+            return left
+        return left * right if expr.op == "*" else left / right
+
+    def power(self, expr: Binary, base: Dimension, where: Location) -> Dimension:
+        exponent_dimension = self.dimension(expr.right, where)
+        at = where.shifted(expr.offset)
+        if not exponent_dimension.dimensionless:
+            raise EnvelopeError(f"an exponent must be dimensionless, not '{self.units.dimension_text(exponent_dimension)}'", at)
+        if base.dimensionless:
+            return DIMENSIONLESS
+        if any(isinstance(n, Name) and n.name in self.scenario.values for n in _names(expr.right)):
+            raise EnvelopeError(f"'{self.units.dimension_text(base)}' can only be raised to a fixed number, not a value", at)
+        exponent = self.constant(expr.right, where)
+        largest = max(abs(p) for _, p in base.exponents) * abs(exponent)
+        if not math.isfinite(largest) or largest > MAX_DIMENSION_POWER:
+            raise EnvelopeError(f"power too large: '{self.units.dimension_text(base)}' to the {exponent:g}", at)
+        return base**exponent
+
+    def call(self, expr: Call, where: Location) -> Dimension:
+        at = where.shifted(expr.offset)
+        args = [self.dimension(a, where) for a in expr.args]
+        arity = {"min": None, "max": None}.get(expr.function, 1)
+        if arity is not None and len(args) != arity:
+            raise EnvelopeError(f"{expr.function}() takes one argument, not {len(args)}", at)
+        if expr.function in ("min", "max"):
+            for other in args[1:]:
+                if other != args[0]:
+                    raise EnvelopeError(f"cannot compare '{self.units.dimension_text(args[0])}' and"
+                                        f" '{self.units.dimension_text(other)}' in {expr.function}()", at)
+            return args[0]
+        (arg,) = args
+        if expr.function in ROUNDING and not arg.counting:
+            raise EnvelopeError(
+                f"{expr.function}() takes a dimensionless or counting quantity (gpu, request, ...),"
+                f" not '{self.units.dimension_text(arg)}': rounding 1.5 km depends on the unit", at,
+                hint=f"divide by a unit first, e.g. {expr.function}(x / (1 {self.units.dimension_text(arg)}))")
+        if expr.function == "sqrt":
+            return arg**0.5
+        if expr.function in ("log", "log2", "log10", "exp") and not arg.dimensionless:
+            raise EnvelopeError(f"{expr.function}() takes a dimensionless number, not '{self.units.dimension_text(arg)}'", at)
+        return arg
+
+    # -- display units -------------------------------------------------------------
+    def display(self, unit: UnitExpr, dimension: Dimension, what: str, where: Location) -> Unit:
+        """A `-> unit` or `unit:`, which must have the value's dimension."""
+        shown = self.units.unit(unit, where)
+        if shown.dimension != dimension:
+            raise EnvelopeError(
+                f"{what} is in '{self.units.dimension_text(dimension)}'; it cannot be shown in '{shown.text}'",
+                where.shifted(unit[0].offset), _conversion_hint(dimension, shown.dimension, self.units))
+        return shown
+
+
+def _offset(node: Expr) -> int:
+    return node.offset
+
+
+def _names(expr: Expr) -> list[Name | Field]:
+    from .expr import names_in
+
+    return names_in(expr)
+
+
+def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) -> str | None:
+    """What turns `actual` into `wanted`: a forgotten 'per day' is the classic."""
+    missing = wanted / actual
+    if missing.dimensionless:
+        return None
+    if missing == _TIME**-1:
+        return "divide by a time: a forgotten 'per day' or 'per second'?"
+    if missing == _TIME:
+        return "multiply by a time: a rate needs a duration to become an amount"
+    if len(missing.exponents) == 1 and missing.exponents[0][1] < 0:
+        return f"divide by something in '{units.dimension_text(missing ** -1)}'"
+    return f"multiply by something in '{units.dimension_text(missing)}'"
+
+
+def check(scenario: Scenario) -> Checker:
+    """Dimensions, display units and input values for the whole scenario."""
+    checker = Checker(scenario)
+    for value in scenario.inputs:
+        _check_input(checker, value)
+    for name in scenario.order:
+        _check_derived(checker, scenario.values[name])
+    for budget in scenario.budgets:
+        value = scenario.values[budget.name]
+        limit = checker.dimension(budget.limit.expr, budget.text_location)
+        if limit != value.dimension:
+            raise EnvelopeError(
+                f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
+                f" '{checker.units.dimension_text(limit)}'", budget.text_location,
+                _conversion_hint(limit, value.dimension, checker.units))
+    for path in scenario.latency:
+        _check_latency(checker, path.budget, path.text_location, f"latency budget of '{path.name}'")
+        for stage, formula in path.formulas():
+            _check_latency(checker, formula, stage.text_location, f"stage '{stage.name}'")
+        first = path.budget.expr
+        path.display = checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
+    return checker
+
+
+def _check_latency(checker: Checker, formula: Formula, where: Location, what: str) -> None:
+    dimension = checker.dimension(formula.expr, where)
+    if dimension != _TIME:
+        raise EnvelopeError(f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'", where,
+                            _conversion_hint(dimension, _TIME, checker.units))
+
+
+def _check_derived(checker: Checker, value: Value) -> None:
+    assert value.formula is not None
+    value.dimension = checker.dimension(value.formula.expr, value.text_location)
+    if value.display_expr:
+        value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", value.text_location)
+
+
+def _check_input(checker: Checker, value: Value) -> None:
+    spec, where = value.spec, value.text_location
+    if isinstance(spec, Interval):
+        value.dimension, value.point, written = _interval(checker, spec, where)
+    elif isinstance(spec, Distribution):
+        value.dimension, value.point, written = _distribution(checker, spec, where)
+    else:
+        assert spec is not None
+        _no_names(spec, checker, where)
+        value.dimension = checker.dimension(spec, where)
+        value.point = checker.constant(spec, where)
+        written = checker.units.unit(spec.unit, where) if isinstance(spec, Quantity) else None
+    if not math.isfinite(value.point):
+        raise EnvelopeError(f"'{value.name}' is too large to represent", where)
+    value.display = written
+    if value.display_expr:
+        value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", where)
+
+
+def _no_names(expr: Expr, checker: Checker, where: Location) -> None:
+    for node in _names(expr):
+        if isinstance(node, Field) or node.name in checker.scenario.values:
+            raise EnvelopeError(f"an input is a fixed quantity; '{to_text(node)}' belongs in 'derived:'",
+                                where.shifted(node.offset))
+
+
+def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Dimension, float, float, Unit | None]:
+    """Two bounds with one dimension; a bare number takes its partner's unit (`2B to 8B image`)."""
+    for expr in (low, high):
+        _no_names(expr, checker, where)
+    high_dim = checker.dimension(high, where)
+    low_dim = checker.dimension(low, where)
+    written = checker.units.unit(high.unit, where) if isinstance(high, Quantity) else None
+    low_value, high_value = checker.constant(low, where), checker.constant(high, where)
+    if isinstance(low, Number) and written is not None:
+        low_dim, low_value = high_dim, low_value * written.factor
+    if low_dim != high_dim:
+        raise EnvelopeError(f"the bounds are in different units: '{checker.units.dimension_text(low_dim)}' and"
+                            f" '{checker.units.dimension_text(high_dim)}'", where.shifted(high.offset))
+    return high_dim, low_value, high_value, written
+
+
+def _interval(checker: Checker, spec: Interval, where: Location) -> tuple[Dimension, float, Unit | None]:
+    dimension, low, high, written = bounds(checker, spec.low, spec.high, where)
+    if not low < high:
+        raise EnvelopeError(f"'A to B' needs A below B; here A = {to_text(spec.low)} and B = {to_text(spec.high)}", where)
+    if low == 0:
+        raise EnvelopeError("a 90% interval from 0 cannot be lognormal", where,
+                            hint="start from a small positive number, or write normal(MEAN, SD)")
+    point = math.sqrt(low * high) if low > 0 else (low + high) / 2
+    return dimension, point, written
+
+
+def _distribution(checker: Checker, spec: Distribution, where: Location) -> tuple[Dimension, float, Unit | None]:
+    first, second = spec.args
+    dimension, a, b, written = bounds(checker, first, second, where)
+    if isinstance(first, Quantity):
+        written = checker.units.unit(first.unit, where)
+    if spec.kind == "normal":
+        if b < 0:
+            raise EnvelopeError("normal(MEAN, SD) needs SD of at least 0", where.shifted(second.offset))
+        return dimension, a, written
+    if not a < b:
+        raise EnvelopeError("uniform(LOW, HIGH) needs LOW below HIGH", where)
+    return dimension, (a + b) / 2, written

@@ -1,0 +1,90 @@
+"""`envelope check`: every scenario under some paths, one outcome each, and JUnit XML."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from xml.etree import ElementTree
+
+from .errors import EnvelopeError, Location
+from .judge import Result
+
+SCENARIO_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Outcome:
+    file: str
+    status: str  # ok, warn, fail, error
+    result: Result | None = None
+    error: EnvelopeError | None = None
+    seconds: float = 0.0
+    failures: list[str] = field(default_factory=list)
+
+    def summary_line(self) -> str:
+        if self.error is not None:
+            return f"{'error':5}  {self.error.render().splitlines()[0]}"
+        assert self.result is not None
+        result = self.result
+        detail = f"{len(result.budgets)} budgets, {len(result.latency)} latency paths"
+        broken = [f"{b.name} {b.utilization:.0%}" for b in result.budgets if b.status != "ok"]
+        broken += [f"latency {p.path} {p.utilization:.0%}" for p in result.latency if p.status != "ok"]
+        suffix = f" — {', '.join(broken)}" if broken else ""
+        return f"{self.status:5}  {self.file}  {result.scenario} ({detail}){suffix}"
+
+
+def scenario_files(paths: list[Path]) -> list[Path]:
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.suffix in SCENARIO_SUFFIXES and p.is_file())
+        elif path.exists():
+            files.append(path)
+        else:
+            raise EnvelopeError("no such file or folder", Location(str(path)))
+    return files
+
+
+def check_paths(paths: list[Path]) -> list[Outcome]:
+    import time
+
+    from .pipeline import load
+
+    outcomes = []
+    for file in scenario_files(paths):
+        started = time.perf_counter()
+        try:
+            result = load(file).evaluate().result
+        except EnvelopeError as error:
+            outcomes.append(Outcome(str(file), "error", error=error, seconds=time.perf_counter() - started))
+            continue
+        failures = [f"budget {b.name}: {b.utilization:.0%} of {b.op} {b.limit:g} {b.unit.text}"
+                    for b in result.budgets if b.status == "fail"]
+        failures += [f"latency {p.path}: {p.total:g} of {p.budget:g} {p.unit.text}" for p in result.latency
+                     if p.status == "fail"]
+        outcomes.append(Outcome(str(file), result.status, result, seconds=time.perf_counter() - started,
+                                failures=failures))
+    return outcomes
+
+
+def write_junit(outcomes: list[Outcome], target: Path) -> None:
+    """One testsuite, one testcase a scenario: a failing budget is a failure, a bad file an error."""
+    suite = ElementTree.Element("testsuite", name="envelope", tests=str(len(outcomes)),
+                                failures=str(sum(o.status == "fail" for o in outcomes)),
+                                errors=str(sum(o.status == "error" for o in outcomes)),
+                                time=f"{sum(o.seconds for o in outcomes):.3f}")
+    for outcome in outcomes:
+        name = outcome.result.scenario if outcome.result else Path(outcome.file).stem
+        case = ElementTree.SubElement(suite, "testcase", classname=outcome.file, name=name, time=f"{outcome.seconds:.3f}")
+        if outcome.error is not None:
+            error = ElementTree.SubElement(case, "error", message=outcome.error.message)
+            error.text = outcome.error.render()
+        elif outcome.failures:
+            failure = ElementTree.SubElement(case, "failure", message="; ".join(outcome.failures))
+            failure.text = "\n".join(outcome.failures)
+        elif outcome.status == "warn":
+            ElementTree.SubElement(case, "system-out").text = "status: warn"
+    tree = ElementTree.ElementTree(ElementTree.Element("testsuites"))
+    tree.getroot().append(suite)
+    ElementTree.indent(tree)
+    tree.write(target, encoding="utf-8", xml_declaration=True)

@@ -1,0 +1,147 @@
+"""The `envelope` command: argument parsing and the edge where errors are rendered.
+
+Exit codes: 0 every budget ok or warn; 1 a budget fails; 2 invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import EnvelopeError, Location
+
+EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but bad usage is an envelope error (exit 2, one clear line)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise EnvelopeError(f"{message} (see '{self.prog} --help')")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="envelope", description="Unit-aware back-of-envelope estimates for ML system design.")
+    commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    run = commands.add_parser("eval", help="evaluate one scenario: values, budgets, latency paths")
+    run.add_argument("file", metavar="FILE")
+    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input for this run")
+    run.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+
+    check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
+    check.add_argument("paths", nargs="+", metavar="PATH")
+    check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+
+    catalog = commands.add_parser("catalog", help="what the catalog holds (GPUs, reference numbers)")
+    catalog.add_argument("kind", nargs="?", metavar="KIND")
+    commands.add_parser("units", help="the units envelope adds to pint's")
+    commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        arguments = build_parser().parse_args(argv)
+        if arguments.command is None:
+            build_parser().print_help()
+            return EXIT_OK
+        return int(COMMANDS[arguments.command](arguments))
+    except EnvelopeError as error:
+        print(error.render(), file=sys.stderr)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
+    from .evaluate import Model
+
+    assert isinstance(model, Model)
+    overrides = {}
+    for assignment in assignments:
+        name, sep, text = assignment.partition("=")
+        if not sep or not name.strip():
+            raise EnvelopeError(f"--set takes NAME=VALUE, not '{assignment}'", Location("--set"))
+        name = name.strip()
+        overrides[name] = model.parse_override(name, text, Location(f"--set {assignment}"))
+    return overrides
+
+
+def command_eval(arguments: argparse.Namespace) -> int:
+    from .pipeline import load
+
+    model = load(arguments.file)
+    result = model.evaluate(_overrides(model, arguments.set)).result
+    if arguments.format == "json":
+        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+    elif arguments.format == "markdown":
+        print(result.to_markdown(), end="")
+    else:
+        from .present import print_table
+
+        print_table(result, color=None if "NO_COLOR" not in os.environ else False)
+    return EXIT_FAIL if result.status == "fail" else EXIT_OK
+
+
+def command_check(arguments: argparse.Namespace) -> int:
+    from .checkrun import check_paths, write_junit
+
+    outcomes = check_paths([Path(p) for p in arguments.paths])
+    for outcome in outcomes:
+        print(outcome.summary_line())
+    if arguments.junit:
+        write_junit(outcomes, Path(arguments.junit))
+    counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
+    print(f"{len(outcomes)} scenarios: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+          f" {counts['error']} invalid")
+    if counts["error"]:
+        return EXIT_INVALID
+    return EXIT_FAIL if counts["fail"] else EXIT_OK
+
+
+def command_catalog(arguments: argparse.Namespace) -> int:
+    from .catalog import catalog
+    from .present import print_catalog
+
+    cat = catalog()
+    if arguments.kind and arguments.kind not in cat.kinds():
+        from .errors import did_you_mean
+
+        raise EnvelopeError(f"no catalog kind '{arguments.kind}' (kinds: {', '.join(cat.kinds())})",
+                            hint=did_you_mean(arguments.kind, cat.kinds()))
+    print_catalog(cat, arguments.kind)
+    return EXIT_OK
+
+
+def command_units(arguments: argparse.Namespace) -> int:
+    from .units import DEFINITIONS, REFUSED
+
+    print(f"envelope's units ({DEFINITIONS.name}), on top of pint's default registry:\n")
+    for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith(("#", "@")):
+            print(f"  {line}")
+    print("\nRefused alone (pint reads them as physics): " + ", ".join(f"{k} ({v})" for k, v in REFUSED.items()))
+    print("Attached to a number, k/K M B T are multipliers: 100M user = 1e8 user, 175B param, 2T token.")
+    return EXIT_OK
+
+
+def command_schema(arguments: argparse.Namespace) -> int:
+    from .model import json_schema
+
+    print(json.dumps(json_schema(), indent=2))
+    return EXIT_OK
+
+
+COMMANDS = {"eval": command_eval, "check": command_check, "catalog": command_catalog, "units": command_units,
+            "schema": command_schema}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""Stage 6, compile: the whole scenario as one numeric function.
+
+The function is built as a Python syntax tree from the project's own checked
+tree — never from the scenario's text — and compiled once. Its arguments are
+the inputs in base units; it returns every formula's value in base units, in
+slot order: derived values (dependency order), budget limits, latency budgets
+and latency stages. Called with floats it is plain float arithmetic; called
+with numpy arrays (and the array function table) it runs Monte Carlo.
+"""
+
+from __future__ import annotations
+
+import ast
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from .check import Checker
+from .errors import Location
+from .expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
+from .numeric import SCALAR_FUNCTIONS, array_functions
+from .scenario import Scenario
+
+_OPERATORS: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One formula the function computes: what it is and where it was written."""
+
+    label: str  # "derived:peak_qps", "budget:2", "latency:search:budget", "stage:search:encode"
+    formula: Formula
+    location: Location
+
+
+@dataclass
+class Compiled:
+    inputs: list[str]
+    slots: list[Slot]
+    index: dict[str, int]  # slot label -> position
+    code: types.CodeType
+
+    def scalar(self) -> Callable[..., tuple[float, ...]]:
+        return types.FunctionType(self.code, dict(SCALAR_FUNCTIONS))
+
+    def vectorized(self) -> Callable[..., tuple[Any, ...]]:
+        return types.FunctionType(self.code, array_functions())
+
+
+def slots_of(scenario: Scenario) -> list[Slot]:
+    slots = [Slot(f"derived:{name}", _formula(scenario, name), scenario.values[name].text_location)
+             for name in scenario.order]
+    slots += [Slot(f"budget:{i}", b.limit, b.text_location) for i, b in enumerate(scenario.budgets)]
+    for path in scenario.latency:
+        slots.append(Slot(f"latency:{path.name}", path.budget, path.text_location))
+        slots += [Slot(f"stage:{path.name}:{id(stage)}", f, stage.text_location) for stage, f in path.formulas()]
+    return slots
+
+
+def _formula(scenario: Scenario, name: str) -> Formula:
+    formula = scenario.values[name].formula
+    assert formula is not None
+    return formula
+
+
+def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
+    """One function from inputs to every slot's value, all in base units."""
+    inputs = [v.name for v in scenario.inputs]
+    slots = slots_of(scenario)
+    variables = {name: f"i{n}" for n, name in enumerate(inputs)}
+    variables.update({name: f"d{n}" for n, name in enumerate(scenario.order)})
+    builder = _Builder(variables, checker, slots)
+    body: list[ast.stmt] = []
+    results = []
+    for n, slot in enumerate(slots):
+        target = variables[slot.label[8:]] if slot.label.startswith("derived:") else f"s{n}"
+        body.append(ast.Assign([ast.Name(target, ast.Store())], builder.build(slot.formula.expr, slot.location)))
+        results.append(ast.Name(target, ast.Load()))
+    body.append(ast.Return(ast.Tuple(results, ast.Load())))
+    arguments = ast.arguments(posonlyargs=[], args=[ast.arg(variables[name]) for name in inputs],
+                              kwonlyargs=[], kw_defaults=[], defaults=[])
+    function = ast.FunctionDef("scenario", arguments, body, [], None, type_params=[])
+    module = ast.fix_missing_locations(ast.Module([function], type_ignores=[]))
+    module_code = compile(module, f"<scenario {scenario.file}>", "exec")
+    code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+    return Compiled(inputs, slots, {s.label: n for n, s in enumerate(slots)}, code)
+
+
+class _Builder:
+    """Our tree to Python's: leaves become float constants in base units."""
+
+    def __init__(self, variables: dict[str, str], checker: Checker, slots: list[Slot]):
+        self.variables = variables
+        self.checker = checker
+
+    def build(self, expr: Expr, where: Location) -> ast.expr:
+        if isinstance(expr, Number):
+            return ast.Constant(float(expr.value))
+        if isinstance(expr, Name) and expr.name in self.variables:
+            return ast.Name(self.variables[expr.name], ast.Load())
+        if isinstance(expr, (Quantity, Name, Field)):
+            return ast.Constant(self.checker.leaf(expr, where.shifted(expr.offset))[0])
+        if isinstance(expr, Unary):
+            return ast.UnaryOp(ast.USub(), self.build(expr.operand, where))
+        if isinstance(expr, Binary):
+            left, right = self.build(expr.left, where), self.build(expr.right, where)
+            if expr.op == "**":
+                return _call("pow", [left, right])
+            return ast.BinOp(left, _OPERATORS[expr.op](), right)
+        assert isinstance(expr, Call)
+        return _call(expr.function, [self.build(a, where) for a in expr.args])
+
+
+def _call(function: str, args: list[ast.expr]) -> ast.expr:
+    return ast.Call(ast.Name(function, ast.Load()), args, [])

@@ -1,0 +1,150 @@
+"""Stage 7, evaluate: run the compiled scenario on inputs in base units.
+
+A `Model` is a checked, compiled scenario; `Model.evaluate` is the warm path
+(an input changed: one call of the compiled function). When that call fails —
+a division by zero, an overflow — the formulas are interpreted one at a time
+to find which one, so the error can name it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from .check import Checker
+from .compile import Compiled, Slot, compile_scenario
+from .errors import EnvelopeError, Location
+from .expr import Expr, to_text
+from .numeric import interpret
+from .parse import parse_input
+from .scenario import Scenario, Value
+
+
+class Model:
+    """A scenario checked and compiled: evaluate it as often as you like."""
+
+    def __init__(self, scenario: Scenario, checker: Checker):
+        self.scenario = scenario
+        self.checker = checker
+        self.compiled: Compiled = compile_scenario(scenario, checker)
+        self.function: Callable[..., tuple[float, ...]] = self.compiled.scalar()
+        self.defaults: dict[str, float] = {v.name: v.point for v in scenario.inputs}
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def parse_override(self, name: str, text: str, where: Location | None = None) -> float:
+        """`--set NAME=VALUE`: a new point value for an input, in base units, checked."""
+        where = where or Location("--set", 1, len(name) + 2)
+        value = self.input(name, where)
+        spec, _ = parse_input(text, where)
+        probe = Value(name, "input", text, where, where, spec=spec)
+        from .check import _check_input
+
+        _check_input(self.checker, probe)
+        if probe.dimension != value.dimension:
+            units = self.scenario.units
+            raise EnvelopeError(f"'{name}' is in '{units.dimension_text(value.dimension)}', not"
+                                f" '{units.dimension_text(probe.dimension)}'", where)
+        return probe.point
+
+    def input(self, name: str, where: Location) -> Value:
+        value = self.scenario.values.get(name)
+        if value is None or value.kind != "input":
+            from .errors import did_you_mean
+
+            kind = "a derived value, not an input" if value else "not an input of this scenario"
+            raise EnvelopeError(f"'{name}' is {kind}", where,
+                                did_you_mean(name, [v.name for v in self.scenario.inputs]))
+        return value
+
+    def evaluate(self, overrides: Mapping[str, float] | None = None) -> Evaluation:
+        """Every slot's value for the default inputs with `overrides` (base units)."""
+        inputs = dict(self.defaults)
+        if overrides:
+            inputs.update(overrides)
+        arguments = [inputs[name] for name in self.compiled.inputs]
+        try:
+            slots = self.function(*arguments)
+        except (ArithmeticError, ValueError):
+            raise self.locate_failure(inputs) from None
+        if not all(map(math.isfinite, slots)):
+            raise self.locate_failure(inputs)
+        return Evaluation(self, inputs, slots)
+
+    def locate_failure(self, inputs: dict[str, float]) -> EnvelopeError:
+        """Interpret slot by slot to name the formula (and the part of it) that failed."""
+        values = dict(inputs)
+        for slot in self.compiled.slots:
+            failure = _first_failure(slot.formula.expr, values, self.leaf(slot.location), slot.location)
+            if failure:
+                return failure
+            values[slot.label[8:] if slot.label.startswith("derived:") else slot.label] = interpret(
+                slot.formula.expr, values, self.leaf(slot.location))
+        return EnvelopeError("evaluation failed", Location(self.scenario.file))
+
+    def leaf(self, where: Location) -> Callable[[Expr], float]:
+        return lambda node: self.checker.leaf(node, where.shifted(node.offset))[0]
+
+    def slot(self, label: str) -> Slot:
+        return self.compiled.slots[self.compiled.index[label]]
+
+
+def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
+    """The innermost part of `expr` that divides by zero, overflows or leaves the reals."""
+    from .expr import Binary, Call, Unary
+
+    children: tuple[Expr, ...] = ()
+    if isinstance(expr, Binary):
+        children = (expr.left, expr.right)
+    elif isinstance(expr, Unary):
+        children = (expr.operand,)
+    elif isinstance(expr, Call):
+        children = expr.args
+    for child in children:
+        inner = _first_failure(child, values, leaf, where)
+        if inner:
+            return inner
+    at = where.shifted(expr.offset)
+    try:
+        result = interpret(expr, values, leaf)
+    except ZeroDivisionError:
+        return EnvelopeError(f"division by zero in '{to_text(expr)}'", at)
+    except OverflowError:
+        return EnvelopeError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
+    except ValueError as error:
+        reason = str(error) if "negative" in str(error) else "an argument outside the function's domain"
+        return EnvelopeError(f"{reason} in '{to_text(expr)}'", at)
+    if math.isinf(result):
+        return EnvelopeError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
+    if math.isnan(result):
+        return EnvelopeError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
+    return None
+
+
+@dataclass
+class Evaluation:
+    """One run: inputs and every slot, in base units; results are built on demand."""
+
+    model: Model
+    inputs: dict[str, float]
+    slots: tuple[float, ...]
+
+    def base(self, name: str) -> float:
+        """A value (input or derived) in base units."""
+        if name in self.inputs:
+            return self.inputs[name]
+        return self.slots[self.model.compiled.index[f"derived:{name}"]]
+
+    def slot(self, label: str) -> float:
+        return self.slots[self.model.compiled.index[label]]
+
+    @cached_property
+    def result(self) -> Any:
+        from .judge import judge
+
+        return judge(self)

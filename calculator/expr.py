@@ -1,0 +1,138 @@
+"""The project's own small expression tree, with the position of every node.
+
+`offset` is the node's character offset inside its formula text; the stage that
+reports an error adds it to the formula's location in the file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+FUNCTIONS = ("ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs")
+ROUNDING = ("ceil", "floor", "round")
+
+
+@dataclass(frozen=True)
+class UnitFactor:
+    """One unit name raised to a power, as written: `hour` in `USD/hour`."""
+
+    name: str
+    power: float
+    offset: int
+
+
+UnitExpr = tuple[UnitFactor, ...]
+
+
+@dataclass(frozen=True)
+class Number:
+    value: float
+    offset: int
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number followed by a unit: `730 hour`, `4 byte/image`."""
+
+    value: float
+    unit: UnitExpr
+    offset: int
+
+
+@dataclass(frozen=True)
+class Name:
+    """A scenario value or, failing that, a unit standing alone (`/ image`)."""
+
+    name: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Field:
+    """A catalog field: `gpu.memory`, `ref.datacenter_round_trip`."""
+
+    base: str
+    field: str
+    offset: int
+
+
+@dataclass(frozen=True)
+class Unary:
+    op: str  # "-" only; "+" is dropped by the parser
+    operand: Expr
+    offset: int
+
+
+@dataclass(frozen=True)
+class Binary:
+    op: str  # + - * / **
+    left: Expr
+    right: Expr
+    offset: int
+
+
+@dataclass(frozen=True)
+class Call:
+    function: str
+    args: tuple[Expr, ...]
+    offset: int
+
+
+Expr = Union[Number, Quantity, Name, Field, Unary, Binary, Call]
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed formula: its tree, the text it came from and its `-> unit`."""
+
+    text: str
+    expr: Expr
+    display: UnitExpr | None = None
+
+
+def names_in(expr: Expr) -> list[Name | Field]:
+    """Every name and catalog field in `expr`, left to right."""
+    if isinstance(expr, (Name, Field)):
+        return [expr]
+    if isinstance(expr, Unary):
+        return names_in(expr.operand)
+    if isinstance(expr, Binary):
+        return names_in(expr.left) + names_in(expr.right)
+    if isinstance(expr, Call):
+        return [n for arg in expr.args for n in names_in(arg)]
+    return []
+
+
+def to_text(expr: Expr) -> str:
+    """The expression written back out, fully parenthesised where it matters."""
+    if isinstance(expr, Number):
+        return f"{expr.value:g}"
+    if isinstance(expr, Quantity):
+        return f"{expr.value:g} {unit_text(expr.unit)}"
+    if isinstance(expr, Name):
+        return expr.name
+    if isinstance(expr, Field):
+        return f"{expr.base}.{expr.field}"
+    if isinstance(expr, Unary):
+        return f"-{_wrapped(expr.operand)}"
+    if isinstance(expr, Binary):
+        return f"{_wrapped(expr.left)} {expr.op} {_wrapped(expr.right)}"
+    return f"{expr.function}({', '.join(to_text(a) for a in expr.args)})"
+
+
+def _wrapped(expr: Expr) -> str:
+    text = to_text(expr)
+    return f"({text})" if isinstance(expr, (Binary, Unary)) else text
+
+
+def unit_text(unit: UnitExpr) -> str:
+    """A unit written compactly: `USD/hour/gpu`, `m^2`."""
+    top = [_factor_text(f.name, f.power) for f in unit if f.power > 0]
+    bottom = [_factor_text(f.name, -f.power) for f in unit if f.power < 0]
+    text = "*".join(top) or "1"
+    return text + "".join(f"/{b}" for b in bottom) if bottom or top else ""
+
+
+def _factor_text(name: str, power: float) -> str:
+    return name if power == 1 else f"{name}^{power:g}"

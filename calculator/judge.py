@@ -1,0 +1,173 @@
+"""Stage 8, judge: values in display units, budgets and latency paths with a status.
+
+Status per budget (DESIGN §1.4): `fail` when the value breaks the limit;
+`warn` when utilization reaches the budget's warn share (or, with uncertainty,
+when the probability of violation reaches the scenario's risk); else `ok`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+from .numbers import format_number
+from .scenario import Budget, LatencyPath, Stage, Value
+from .units import Unit, readable_unit
+
+if TYPE_CHECKING:
+    from .evaluate import Evaluation
+
+Status = Literal["ok", "warn", "fail"]
+STATUS_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "fail": 2}
+
+
+@dataclass
+class ValueResult:
+    name: str
+    kind: str
+    value: float  # in `unit`
+    unit: Unit
+    display: str
+    formula: str | None
+    note: str | None
+    base: float  # in base units
+    p05: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+
+
+@dataclass
+class BudgetResult:
+    name: str
+    op: str
+    value: float
+    limit: float
+    unit: Unit
+    utilization: float
+    status: Status
+    warn: float
+    p_violation: float | None = None
+    note: str | None = None
+
+
+@dataclass
+class StageResult:
+    name: str
+    value: float  # in the path's unit
+    parallel: list[StageResult] | None = None
+    sequence: list[StageResult] | None = None
+
+
+@dataclass
+class PathResult:
+    path: str
+    budget: float
+    total: float
+    unit: Unit
+    utilization: float
+    status: Status
+    stages: list[StageResult] = field(default_factory=list)
+    p_violation: float | None = None
+
+
+@dataclass
+class Result:
+    scenario: str
+    file: str
+    status: Status
+    values: dict[str, ValueResult]
+    budgets: list[BudgetResult]
+    latency: list[PathResult]
+    sig_figs: int = 3
+
+    def to_dict(self) -> dict[str, object]:
+        from .present import result_to_dict
+
+        return result_to_dict(self)
+
+    def to_markdown(self) -> str:
+        from .present import result_to_markdown
+
+        return result_to_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def worst(statuses: list[Status]) -> Status:
+    return max(statuses, key=STATUS_ORDER.__getitem__, default="ok")
+
+
+def judge(evaluation: Evaluation) -> Result:
+    scenario = evaluation.model.scenario
+    values = {v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs)
+              for v in [*scenario.inputs, *scenario.derived]}
+    budgets = [_budget_result(b, i, evaluation, values[b.name]) for i, b in enumerate(scenario.budgets)]
+    paths = [_path_result(p, evaluation) for p in scenario.latency]
+    status = worst([b.status for b in budgets] + [p.status for p in paths])
+    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs)
+
+
+def display_unit(value: Value, base: float) -> Unit:
+    return value.display or readable_unit(value.dimension, base)
+
+
+def _value_result(value: Value, base: float, sig_figs: int) -> ValueResult:
+    unit = display_unit(value, base)
+    shown = base / unit.factor
+    text = f"{format_number(shown, sig_figs)} {unit.text}".rstrip()
+    formula = value.formula.text if value.formula else None
+    return ValueResult(value.name, value.kind, shown, unit, text, formula, value.note, base)
+
+
+def status_of(breaks: bool, utilization: float, warn: float) -> Status:
+    if breaks:
+        return "fail"
+    return "warn" if utilization >= warn else "ok"
+
+
+def breaks_limit(op: str, value: float, limit: float) -> bool:
+    return {"<=": value > limit, "<": value >= limit, ">=": value < limit, ">": value <= limit}[op]
+
+
+def utilization(op: str, value: float, limit: float) -> float:
+    """value/limit for upper limits, limit/value for lower ones."""
+    numerator, denominator = (value, limit) if op in ("<=", "<") else (limit, value)
+    if denominator == 0:
+        return 0.0 if numerator == 0 else float("inf")
+    return numerator / denominator
+
+
+def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: ValueResult) -> BudgetResult:
+    limit = evaluation.slot(f"budget:{index}")
+    used = utilization(budget.op, value.base, limit)
+    status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
+    return BudgetResult(budget.name, budget.op, value.value, limit / value.unit.factor, value.unit, used, status,
+                        budget.warn, note=budget.note)
+
+
+def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
+    unit = path.display or _MS
+    stages = [_stage_result(s, path, evaluation, unit) for s in path.stages]
+    total = sum(s.value for s in stages)
+    budget = evaluation.slot(f"latency:{path.name}") / unit.factor
+    used = utilization("<=", total, budget)
+    return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages)
+
+
+def _stage_result(stage: Stage, path: LatencyPath, evaluation: Evaluation, unit: Unit) -> StageResult:
+    if stage.formula is not None:
+        return StageResult(stage.name, evaluation.slot(f"stage:{path.name}:{id(stage)}") / unit.factor)
+    children = [_stage_result(c, path, evaluation, unit) for c in (stage.parallel or stage.sequence or [])]
+    if stage.parallel is not None:
+        return StageResult(stage.name, max(c.value for c in children), parallel=children)
+    return StageResult(stage.name, sum(c.value for c in children), sequence=children)
+
+
+def _milliseconds() -> Unit:
+    from .units import Dimension
+
+    return Unit(1e-3, Dimension.of({"[time]": 1}), "ms", (("millisecond", 1.0),))
+
+
+_MS = _milliseconds()

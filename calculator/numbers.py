@@ -1,0 +1,52 @@
+"""Numbers as an engineer reads them: 17.4k, 2.05M, 0.625, 3.15e23.
+
+Rounding never crosses a power of ten: 99.9999999 is not shown as 100, and
+0.9999 as a share is not shown as 100%; more digits are shown instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+MAX_DIGITS = 15
+
+
+def format_number(value: float, sig_figs: int = 3) -> str:
+    """`value` to `sig_figs` significant figures, with a k/M/B/T suffix when large."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    digits = _digits_needed(value, sig_figs)
+    magnitude = abs(value)
+    if magnitude >= 1e15 or magnitude < 1e-3:
+        mantissa = f"{value:.{digits - 1}e}"
+        significand, exponent = mantissa.split("e")
+        return f"{_trim(significand)}e{int(exponent)}"
+    for scale, suffix in SUFFIXES:
+        if magnitude >= scale:
+            return _fixed(value / scale, digits) + suffix
+    return _fixed(value, digits)
+
+
+def _digits_needed(value: float, sig_figs: int) -> int:
+    """The fewest significant figures, from `sig_figs`, that do not round across a power of ten."""
+    exponent = math.floor(math.log10(abs(value)))
+    for digits in range(sig_figs, MAX_DIGITS + 1):
+        rounded = float(f"{abs(value):.{digits - 1}e}")
+        if math.floor(math.log10(rounded)) == exponent:
+            return digits
+    return MAX_DIGITS
+
+
+def _fixed(value: float, digits: int) -> str:
+    exponent = math.floor(math.log10(abs(value)))
+    decimals = max(digits - 1 - exponent, 0)
+    return _trim(f"{value:.{decimals}f}")
+
+
+def _trim(text: str) -> str:
+    return text.rstrip("0").rstrip(".") if "." in text else text

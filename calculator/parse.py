@@ -1,0 +1,394 @@
+"""Formulas, quantities and units, parsed by a whitelist grammar.
+
+Nothing here calls `eval`, `exec` or sympy on the text: a tokenizer and a
+recursive-descent parser build the project's own tree (:mod:`calculator.expr`),
+and anything the grammar does not name is refused with its position.
+
+Grammar (EBNF)::
+
+    formula   = expr [ "->" unit ] ;
+    input     = expr [ "to" expr ] ;                (* A to B: a 90% interval *)
+    expr      = term { ("+" | "-") term } ;
+    term      = unary { ("*" | "/") unary } ;
+    unary     = ("-" | "+") unary | power ;
+    power     = atom [ ("**" | "^") unary ] ;       (* right-associative *)
+    atom      = number [ unit ]                     (* 730 hour, 4 byte/image *)
+              | NAME "(" expr { "," expr } ")"      (* whitelisted functions *)
+              | NAME [ "." NAME ]                   (* value, unit, catalog field *)
+              | "(" expr ")" ;
+    unit      = ufactor { ("*" | "/") ufactor } ;
+    ufactor   = NAME [ ("**" | "^") ["-"] NUMBER ] | "(" unit ")" | "%" ;
+    number    = DIGITS [ "." DIGITS ] [ EXPONENT ] [ "%" | "k" | "K" | "M" | "B" | "T" ] ;
+
+A unit after a number stops before a name that is a scenario value, so
+`2 user / dau` divides by the value `dau`. A word attached to a number is a
+unit (`80GB`, `5ms`); a single attached k, K, M, B or T is a multiplier.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .errors import EnvelopeError, Location
+from .expr import (
+    FUNCTIONS,
+    Binary,
+    Call,
+    Expr,
+    Field,
+    Formula,
+    Name,
+    Number,
+    Quantity,
+    Unary,
+    UnitExpr,
+    UnitFactor,
+)
+
+MAX_FORMULA_LENGTH = 2_000
+MAX_NESTING = 40
+MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+_NUMBER = re.compile(r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_OPERATORS = ("->", "**", "+", "-", "*", "/", "^", "(", ")", ",", ".", "%")
+_REFUSED = {
+    "'": "strings are not part of a formula",
+    '"': "strings are not part of a formula",
+    "[": "indexing is not part of a formula",
+    "]": "indexing is not part of a formula",
+    "=": "keyword arguments and assignments are not part of a formula",
+    ":": "lambdas, slices and mappings are not part of a formula",
+    "{": "mappings are not part of a formula",
+    "@": "decorators and matrix products are not part of a formula",
+    "\\": "line continuations are not part of a formula",
+}
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # "number", "name", "op", "end"
+    text: str
+    offset: int
+    value: float = 0.0
+
+
+def tokenize(text: str, location: Location) -> list[Token]:
+    """Split `text` into tokens; refuse any character the grammar has no use for."""
+    if len(text) > MAX_FORMULA_LENGTH:
+        raise EnvelopeError(f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}", location)
+    tokens: list[Token] = []
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char.isspace():
+            i += 1
+            continue
+        number = _NUMBER.match(text, i)
+        if number:
+            i = _number_tokens(text, number, tokens)
+            continue
+        name = _NAME.match(text, i)
+        if name:
+            tokens.append(Token("name", name.group(), i))
+            i = name.end()
+            continue
+        operator = next((op for op in _OPERATORS if text.startswith(op, i)), None)
+        if operator is None:
+            reason = _REFUSED.get(char, f"unexpected character {char!r}")
+            raise EnvelopeError(reason, location.shifted(i))
+        tokens.append(Token("op", operator, i))
+        i += len(operator)
+    tokens.append(Token("end", "", len(text)))
+    return tokens
+
+
+def _number_tokens(text: str, match: re.Match[str], tokens: list[Token]) -> int:
+    """Append a number (with its `%` or multiplier letter) and any attached unit word."""
+    start, end = match.start(), match.end()
+    value = float(match.group().replace("_", ""))
+    rest = _NAME.match(text, end)
+    if end < len(text) and text[end] == "%":
+        tokens.append(Token("number", text[start : end + 1], start, value / 100))
+        return end + 1
+    if rest and rest.group() in MULTIPLIERS:
+        tokens.append(Token("number", rest.string[start : rest.end()], start, value * MULTIPLIERS[rest.group()]))
+        return rest.end()
+    tokens.append(Token("number", match.group(), start, value))
+    return end
+
+
+class Parser:
+    """One formula's tokens, consumed left to right."""
+
+    def __init__(self, text: str, location: Location, is_value: Callable[[str], bool]):
+        self.text = text
+        self.location = location
+        self.is_value = is_value
+        self.tokens = tokenize(text, location)
+        self.position = 0
+        self.depth = 0
+
+    # -- token helpers -------------------------------------------------------------
+    @property
+    def token(self) -> Token:
+        return self.tokens[self.position]
+
+    def peek(self, ahead: int = 1) -> Token:
+        return self.tokens[min(self.position + ahead, len(self.tokens) - 1)]
+
+    def advance(self) -> Token:
+        token = self.token
+        self.position += 1
+        return token
+
+    def at_op(self, *ops: str) -> bool:
+        return self.token.kind == "op" and self.token.text in ops
+
+    def expect_op(self, op: str) -> Token:
+        if not self.at_op(op):
+            raise self.error(f"expected '{op}' here, found {self.describe(self.token)}")
+        return self.advance()
+
+    def error(self, message: str, token: Token | None = None, hint: str | None = None) -> EnvelopeError:
+        return EnvelopeError(message, self.location.shifted((token or self.token).offset), hint)
+
+    @staticmethod
+    def describe(token: Token) -> str:
+        return "the end of the formula" if token.kind == "end" else f"'{token.text}'"
+
+    def expect_end(self) -> None:
+        if self.token.kind != "end":
+            raise self.error(f"unexpected {self.describe(self.token)} after a complete formula")
+
+    # -- expressions -------------------------------------------------------------
+    def expr(self) -> Expr:
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise self.error(f"formula nests deeper than {MAX_NESTING} levels")
+        node = self.term()
+        while self.at_op("+", "-"):
+            op = self.advance()
+            node = Binary(op.text, node, self.term(), op.offset)
+        self.depth -= 1
+        return node
+
+    def term(self) -> Expr:
+        node = self.unary()
+        while self.at_op("*", "/"):
+            op = self.advance()
+            node = Binary(op.text, node, self.unary(), op.offset)
+        return node
+
+    def unary(self) -> Expr:
+        if self.at_op("-", "+"):
+            op = self.advance()
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.error(f"formula nests deeper than {MAX_NESTING} levels", op)
+            operand = self.unary()
+            self.depth -= 1
+            return Unary("-", operand, op.offset) if op.text == "-" else operand
+        return self.power()
+
+    def power(self) -> Expr:
+        base = self.atom()
+        if self.at_op("**", "^"):
+            op = self.advance()
+            self.depth += 1
+            if self.depth > MAX_NESTING:
+                raise self.error(f"formula nests deeper than {MAX_NESTING} levels", op)
+            exponent = self.unary()
+            self.depth -= 1
+            return Binary("**", base, exponent, op.offset)
+        return base
+
+    def atom(self) -> Expr:
+        token = self.token
+        if token.kind == "number":
+            self.advance()
+            unit = self.unit_after_number()
+            return Quantity(token.value, unit, token.offset) if unit else Number(token.value, token.offset)
+        if token.kind == "name":
+            return self.named()
+        if self.at_op("("):
+            self.advance()
+            node = self.expr()
+            self.expect_op(")")
+            return node
+        raise self.error(f"expected a number, a name or '(' here, found {self.describe(token)}")
+
+    def named(self) -> Expr:
+        token = self.advance()
+        if self.at_op("("):
+            return self.call(token)
+        if self.at_op("."):
+            self.advance()
+            field = self.token
+            if field.kind != "name":
+                raise self.error(f"expected a field name after '{token.text}.', found {self.describe(field)}")
+            self.advance()
+            if self.at_op(".", "("):
+                raise self.error("only catalog fields like 'gpu.memory' may follow a '.'; no attribute chains or method calls")
+            return Field(token.text, field.text, token.offset)
+        return Name(token.text, token.offset)
+
+    def call(self, name: Token) -> Expr:
+        if name.text not in FUNCTIONS:
+            raise self.error(
+                f"'{name.text}' is not a function envelope knows",
+                name,
+                hint="the functions are " + ", ".join(FUNCTIONS),
+            )
+        self.expect_op("(")
+        args = [self.expr()]
+        while self.at_op(","):
+            self.advance()
+            args.append(self.expr())
+        self.expect_op(")")
+        return Call(name.text, tuple(args), name.offset)
+
+    # -- units ---------------------------------------------------------------------
+    def starts_unit(self) -> bool:
+        token = self.token
+        if self.at_op("%"):
+            return True
+        if token.kind != "name" or token.text == "to" or self.is_value(token.text):
+            return False
+        return not (self.peek().kind == "op" and self.peek().text in ("(", "."))
+
+    def unit_after_number(self) -> UnitExpr:
+        """The unit that follows a number, if any: `hour` in `730 hour`."""
+        if not self.starts_unit():
+            return ()
+        factors = list(self.unit_factor(1))
+        while self.at_op("*", "/") and self._unit_continues():
+            sign = 1 if self.advance().text == "*" else -1
+            factors += self.unit_factor(sign)
+        return tuple(factors)
+
+    def _unit_continues(self) -> bool:
+        nxt = self.peek()
+        if nxt.kind == "op":
+            return nxt.text == "%"
+        if nxt.kind != "name" or nxt.text == "to" or self.is_value(nxt.text):
+            return False
+        after = self.peek(2)
+        return not (after.kind == "op" and after.text in ("(", "."))
+
+    def unit(self) -> UnitExpr:
+        """A whole unit expression: `USD/hour/gpu`, `request/(user*day)`."""
+        factors = list(self.unit_factor(1))
+        while self.at_op("*", "/"):
+            sign = 1 if self.advance().text == "*" else -1
+            factors += self.unit_factor(sign)
+        return tuple(factors)
+
+    def unit_factor(self, sign: int) -> list[UnitFactor]:
+        token = self.token
+        if self.at_op("("):
+            self.advance()
+            inner = self.unit()
+            self.expect_op(")")
+            power = self.unit_power()
+            return [UnitFactor(f.name, f.power * power * sign, f.offset) for f in inner]
+        if self.at_op("%"):
+            self.advance()
+            return [UnitFactor("percent", sign, token.offset)]
+        if token.kind == "number":
+            raise self.error("a unit cannot hold a number; write the number in the formula", token)
+        if token.kind != "name":
+            raise self.error(f"expected a unit name here, found {self.describe(token)}")
+        self.advance()
+        return [UnitFactor(token.text, self.unit_power() * sign, token.offset)]
+
+    def unit_power(self) -> float:
+        if not self.at_op("**", "^"):
+            return 1.0
+        self.advance()
+        negative = self.at_op("-")
+        if negative:
+            self.advance()
+        token = self.token
+        if token.kind != "number" or not float(token.value).is_integer() or abs(token.value) > 12:
+            raise self.error("a unit's power must be a whole number from -12 to 12", token)
+        self.advance()
+        return -token.value if negative else token.value
+
+
+def _never(_: str) -> bool:
+    return False
+
+
+def parse_formula(text: str, location: Location, is_value: Callable[[str], bool] = _never) -> Formula:
+    """Parse `expr [-> unit]`; `is_value` tells scenario names from units."""
+    parser = Parser(text, location, is_value)
+    if parser.token.kind == "end":
+        raise parser.error("empty formula")
+    expr = parser.expr()
+    display = None
+    if parser.at_op("->"):
+        parser.advance()
+        display = parser.unit()
+    parser.expect_end()
+    return Formula(text, expr, display)
+
+
+def parse_unit(text: str, location: Location) -> UnitExpr:
+    """Parse a unit on its own, as in `unit: USD/month`."""
+    parser = Parser(text, location, _never)
+    if parser.token.kind == "end":
+        raise parser.error("empty unit")
+    unit = parser.unit()
+    parser.expect_end()
+    return unit
+
+
+@dataclass(frozen=True)
+class Interval:
+    """`A to B UNIT`: a 90% interval; `low` takes the unit of `high` if it has none."""
+
+    low: Expr
+    high: Expr
+
+
+@dataclass(frozen=True)
+class Distribution:
+    """`normal(MEAN, SD)` or `uniform(LOW, HIGH)`, units inside."""
+
+    kind: str
+    args: tuple[Expr, Expr]
+    offset: int
+
+
+InputSpec = Expr | Interval | Distribution
+
+
+def parse_input(text: str, location: Location) -> tuple[InputSpec, UnitExpr | None]:
+    """An input's value: a constant quantity, `A to B UNIT`, or a distribution."""
+    parser = Parser(text, location, _never)
+    if parser.token.kind == "end":
+        raise parser.error("empty value")
+    token = parser.token
+    if token.kind == "name" and token.text in ("normal", "uniform") and parser.peek().text == "(":
+        parser.advance()
+        parser.expect_op("(")
+        first = parser.expr()
+        parser.expect_op(",")
+        second = parser.expr()
+        parser.expect_op(")")
+        spec: InputSpec = Distribution(token.text, (first, second), token.offset)
+    else:
+        low = parser.expr()
+        spec = low
+        if parser.token.kind == "name" and parser.token.text == "to":
+            parser.advance()
+            spec = Interval(low, parser.expr())
+    display = None
+    if parser.at_op("->"):
+        parser.advance()
+        display = parser.unit()
+    parser.expect_end()
+    return spec, display

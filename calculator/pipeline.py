@@ -1,0 +1,30 @@
+"""The one orchestrator: load → validate → parse/resolve → check → compile.
+
+Each stage is its own module and raises its own errors; this file only runs
+them in order, so reading it tells the whole story.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .check import check
+from .evaluate import Model
+from .load import Document, load_file, load_text
+from .model import validate
+from .resolve import resolve
+
+
+def model_from_document(document: Document) -> Model:
+    scenario = resolve(validate(document), document)
+    return Model(scenario, check(scenario))
+
+
+def load(path: str | Path) -> Model:
+    """A scenario file, checked and compiled, ready to evaluate."""
+    return model_from_document(load_file(path))
+
+
+def loads(text: str, file: str = "<text>", base_dir: Path | None = None) -> Model:
+    """A scenario given as YAML text."""
+    return model_from_document(load_text(text, file, base_dir))

@@ -1,0 +1,184 @@
+"""Stage 9, present: a result as JSON data, Markdown, or a terminal table.
+
+JSON keys follow DESIGN §2.1 exactly; the table is drawn with rich (imported
+only here, so `--format json` never pays for it).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .numbers import format_number
+
+if TYPE_CHECKING:
+    from .judge import BudgetResult, PathResult, Result, StageResult, ValueResult
+
+STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
+STATUS_MARK = {"ok": "✓ ok", "warn": "! warn", "fail": "✗ fail"}
+
+
+def _rounded(x: float) -> float:
+    """JSON numbers to 6 significant figures: exact enough, readable in a diff."""
+    return float(f"{x:.6g}") if x == x and abs(x) != float("inf") else x
+
+
+def _value_dict(v: ValueResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"value": _rounded(v.value), "unit": v.unit.long_text(), "display": v.display,
+                            "kind": v.kind, "formula": v.formula}
+    if v.p05 is not None:
+        data.update(p05=_rounded(v.p05), p50=_rounded(v.p50 or 0.0), p95=_rounded(v.p95 or 0.0))
+    return data
+
+
+def _budget_dict(b: BudgetResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": b.name, "op": b.op, "value": _rounded(b.value), "limit": _rounded(b.limit),
+                            "unit": b.unit.long_text(), "utilization": _rounded(b.utilization), "status": b.status}
+    if b.p_violation is not None:
+        data["p_violation"] = _rounded(b.p_violation)
+    return data
+
+
+def _stage_dict(s: StageResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": s.name, "value": _rounded(s.value)}
+    if s.parallel is not None:
+        data["parallel"] = [_stage_dict(c) for c in s.parallel]
+    if s.sequence is not None:
+        data["sequence"] = [_stage_dict(c) for c in s.sequence]
+    return data
+
+
+def _path_dict(p: PathResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"path": p.path, "budget": _rounded(p.budget), "total": _rounded(p.total),
+                            "unit": p.unit.long_text(), "utilization": _rounded(p.utilization), "status": p.status,
+                            "stages": [_stage_dict(s) for s in p.stages]}
+    if p.p_violation is not None:
+        data["p_violation"] = _rounded(p.p_violation)
+    return data
+
+
+def result_to_dict(result: Result) -> dict[str, Any]:
+    return {
+        "scenario": result.scenario,
+        "file": result.file,
+        "status": result.status,
+        "values": {name: _value_dict(v) for name, v in result.values.items()},
+        "budgets": [_budget_dict(b) for b in result.budgets],
+        "latency": [_path_dict(p) for p in result.latency],
+    }
+
+
+def limit_text(b: BudgetResult, sig_figs: int) -> str:
+    return f"{b.op} {format_number(b.limit, sig_figs)} {b.unit.text}".rstrip()
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def result_to_markdown(result: Result) -> str:
+    sf = result.sig_figs
+    lines = [f"### {result.scenario} — {result.status}", "", "| name | value | formula |", "|---|---:|---|"]
+    for v in result.values.values():
+        formula = f"`{_md_escape(v.formula)}`" if v.formula else "input"
+        lines.append(f"| {v.name} | {_md_escape(v.display)} | {formula} |")
+    if result.budgets:
+        lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
+        for b in result.budgets:
+            value = f"{format_number(b.value, sf)} {b.unit.text}".rstrip()
+            lines.append(f"| {b.name} | {value} | {_md_escape(limit_text(b, sf))} | {b.utilization:.0%} | {b.status} |")
+    for p in result.latency:
+        lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
+                  f" ({p.utilization:.0%}) — {p.status}", "", "| stage | time |", "|---|---:|"]
+        lines += [f"| {name} | {format_number(value, sf)} {p.unit.text} |" for name, value in _flat_stages(p.stages)]
+    return "\n".join(lines) + "\n"
+
+
+def _flat_stages(stages: list[StageResult], prefix: str = "") -> list[tuple[str, float]]:
+    rows: list[tuple[str, float]] = []
+    for s in stages:
+        children = s.parallel if s.parallel is not None else s.sequence
+        label = f"{prefix}{s.name}" + (" (parallel: slowest)" if s.parallel is not None else "")
+        rows.append((label, s.value))
+        if children:
+            rows += _flat_stages(children, prefix + s.name + " › ")
+    return rows
+
+
+def print_table(result: Result, color: bool | None = None) -> None:
+    """The result as rich tables on stdout, statuses coloured."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(no_color=color is False, highlight=False, soft_wrap=False)
+    sf = result.sig_figs
+    values = Table(title=f"{result.scenario}  [{STATUS_STYLE[result.status]}]{STATUS_MARK[result.status]}[/]",
+                   title_justify="left", expand=False)
+    values.add_column("name", style="bold")
+    values.add_column("value", justify="right")
+    values.add_column("formula / note", overflow="fold")
+    for v in result.values.values():
+        values.add_row(v.name, v.display, v.formula or f"[dim]{v.note or 'input'}[/]")
+    console.print(values)
+    if result.budgets:
+        budgets = Table(title="budgets", title_justify="left")
+        budgets.add_column("budget", style="bold")
+        for column in ("value", "limit", "used"):
+            budgets.add_column(column, justify="right")
+        budgets.add_column("status")
+        for b in result.budgets:
+            style = STATUS_STYLE[b.status]
+            value = f"{format_number(b.value, sf)} {b.unit.text}".rstrip()
+            budgets.add_row(b.name, value, limit_text(b, sf), f"{b.utilization:.0%}",
+                            f"[{style}]{STATUS_MARK[b.status]}[/]")
+        console.print(budgets)
+    for p in result.latency:
+        console.print(_latency_table(p, sf))
+
+
+def _latency_table(p: PathResult, sf: int) -> Any:
+    from rich.table import Table
+
+    style = STATUS_STYLE[p.status]
+    table = Table(title=f"latency {p.path}: {format_number(p.total, sf)} / {format_number(p.budget, sf)} {p.unit.text}"
+                        f"  [{style}]{STATUS_MARK[p.status]}[/]", title_justify="left")
+    table.add_column("stage")
+    table.add_column(p.unit.text, justify="right")
+    table.add_column("share of budget")
+    for name, value in _flat_stages(p.stages):
+        width = int(round(30 * value / p.budget)) if p.budget > 0 else 0
+        table.add_row(name, format_number(value, sf), "█" * min(width, 40))
+    return table
+
+
+def print_catalog(cat: object, kind: str | None) -> None:
+    """Catalog entries with their figures, as-of dates and stale marks."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .catalog import Catalog
+
+    assert isinstance(cat, Catalog)
+    console = Console(highlight=False)
+    if kind in (None, "ref"):
+        table = Table(title="reference numbers (ref.NAME)", title_justify="left")
+        for column in ("name", "value", "as of", "source"):
+            table.add_column(column, overflow="fold")
+        for name, figure in cat.reference.items():
+            table.add_row(name, figure.text, _as_of(figure), figure.source)
+        console.print(table)
+    for entry in cat.entries.values():
+        if kind not in (None, entry.kind):
+            continue
+        table = Table(title=f"{entry.kind} {entry.id} — {entry.description}", title_justify="left")
+        for column in ("field", "value", "as of", "source"):
+            table.add_column(column, overflow="fold")
+        for name, figure in entry.figures.items():
+            table.add_row(name, figure.text, _as_of(figure), figure.source)
+        console.print(table)
+
+
+def _as_of(figure: object) -> str:
+    from .catalog import Figure
+
+    assert isinstance(figure, Figure)
+    return f"{figure.as_of} [yellow](stale)[/]" if figure.stale() else str(figure.as_of)

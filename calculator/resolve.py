@@ -1,0 +1,306 @@
+"""Stages 3-4, parse and resolve: every text of a validated file parsed, every
+name found (a value, a unit, or a catalog field), and derived values put in
+dependency order, with cycles named.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .catalog import catalog
+from .errors import EnvelopeError, Location, did_you_mean
+from .expr import Field, Formula, Name, Number, Quantity, names_in
+from .load import Document
+from .model import (
+    BudgetEntry,
+    DerivedEntry,
+    InputEntry,
+    LatencyPathEntry,
+    ParallelStage,
+    ScenarioFile,
+    SequenceStage,
+    StageEntry,
+)
+from .parse import Distribution, Interval, parse_formula, parse_input, parse_unit
+from .scenario import Budget, LatencyPath, Scenario, Stage, Value
+from .units import UnitSystem
+
+IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+RESERVED = {"ref", "to", "normal", "uniform"}
+DEFAULT_WARN = 0.8
+_BUDGET = re.compile(r"\s*(<=|>=|<|>)\s*(.*)", re.S)
+
+
+def resolve(file: ScenarioFile, document: Document) -> Scenario:
+    """The scenario's texts parsed and its names resolved."""
+    units = _declare_units(file, document)
+    hardware = _bind_hardware(file, document)
+    values = _inputs(file, document)
+    for name in file.derived:
+        _check_name(name, values, hardware, document.where("derived", name))
+    values.update(_derived(file, document, values))
+    scenario = Scenario(
+        name=file.name,
+        file=document.file,
+        description=file.description,
+        sources=[file.source] if isinstance(file.source, str) else list(file.source or []),
+        tags=list(file.tags),
+        values=values,
+        order=[],
+        budgets=_budgets(file, document, values),
+        latency=_latency(file, document, values),
+        units=units,
+        hardware=hardware,
+        samples=file.settings.samples,
+        seed=file.settings.seed,
+        risk=_fraction(file.settings.risk, document.text_at("settings", "risk")),
+        sig_figs=file.settings.sig_figs,
+    )
+    _resolve_names(scenario)
+    scenario.order = _dependency_order(scenario)
+    return scenario
+
+
+def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
+    units = UnitSystem()
+    for name, definition in sorted(file.units.items(), key=lambda item: item[1] is not None):
+        where = document.where("units", name)
+        if not IDENTIFIER.match(name):
+            raise EnvelopeError(f"'{name}' is not a unit name (letters, digits and _)", where)
+        if definition is None:
+            units.declare(name, None, where)
+            continue
+        text_at = document.text_at("units", name)
+        formula = parse_formula(definition, text_at)
+        if not isinstance(formula.expr, Quantity):
+            raise EnvelopeError(f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'", text_at)
+        base = units.unit(formula.expr.unit, text_at)
+        scaled = type(base)(base.factor * formula.expr.value, base.dimension, base.text, base.factors)
+        units.declare(name, scaled, where)
+    return units
+
+
+def _bind_hardware(file: ScenarioFile, document: Document) -> dict[str, str]:
+    if not file.hardware:
+        return {}
+    entries = catalog().entries
+    for name, entry_id in file.hardware.items():
+        if entry_id not in entries:
+            raise EnvelopeError(f"no catalog entry '{entry_id}'", document.text_at("hardware", name),
+                                did_you_mean(entry_id, entries) or "see 'envelope catalog'")
+        if not IDENTIFIER.match(name) or name in RESERVED:
+            raise EnvelopeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
+    return dict(file.hardware)
+
+
+def _check_name(name: str, values: dict[str, Value], hardware: dict[str, str], where: Location) -> None:
+    if not IDENTIFIER.match(name):
+        raise EnvelopeError(f"'{name}' is not a name: use letters, digits and _, not starting with a digit", where)
+    if name in RESERVED or name in hardware:
+        raise EnvelopeError(f"'{name}' is reserved; pick another name", where)
+    if name in values:
+        raise EnvelopeError(f"'{name}' is both an input and a derived value; names must be unique", where)
+
+
+def _inputs(file: ScenarioFile, document: Document) -> dict[str, Value]:
+    values: dict[str, Value] = {}
+    for name, raw in file.inputs.items():
+        _check_name(name, values, file.hardware, document.where("inputs", name))
+        entry = raw if isinstance(raw, InputEntry) else InputEntry(value=raw)
+        path = ("inputs", name, "value") if isinstance(raw, InputEntry) else ("inputs", name)
+        text_at = document.text_at(*path)
+        spec, display = parse_input(entry.value, text_at)
+        if entry.unit is not None:
+            display = parse_unit(entry.unit, document.text_at("inputs", name, "unit"))
+        values[name] = Value(name, "input", entry.value, document.where("inputs", name), text_at, entry.note,
+                             spec=spec, display_expr=display, uncertain=isinstance(spec, (Interval, Distribution)))
+    return values
+
+
+def _derived(file: ScenarioFile, document: Document, values: dict[str, Value]) -> dict[str, Value]:
+    known = set(values) | set(file.derived)
+    derived: dict[str, Value] = {}
+    for name, raw in file.derived.items():
+        entry = raw if isinstance(raw, DerivedEntry) else DerivedEntry(formula=raw)
+        path = ("derived", name, "formula") if isinstance(raw, DerivedEntry) else ("derived", name)
+        text_at = document.text_at(*path)
+        formula = parse_formula(entry.formula, text_at, known.__contains__)
+        display = formula.display
+        if entry.unit is not None:
+            if display is not None:
+                raise EnvelopeError("two display units: use '-> unit' or 'unit:', not both", document.where("derived", name, "unit"))
+            display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
+        derived[name] = Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
+                              formula=formula, display_expr=display)
+    return derived
+
+
+def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value]) -> list[Budget]:
+    budgets: list[Budget] = []
+    for name, raw in file.budgets.items():
+        where = document.where("budgets", name)
+        if name not in values:
+            raise EnvelopeError(f"budget on unknown value '{name}'", where, did_you_mean(name, values))
+        if isinstance(raw, str):
+            text_at = document.text_at("budgets", name)
+            op, limit, offset = _comparison(raw, text_at)
+            formula = parse_formula(limit, text_at.shifted(offset), values.__contains__)
+            budgets.append(Budget(name, op, formula, DEFAULT_WARN, where, text_at.shifted(offset)))
+            continue
+        budgets += _budget_entry(name, raw, document, values)
+    return budgets
+
+
+def _budget_entry(name: str, entry: BudgetEntry, document: Document, values: dict[str, Value]) -> list[Budget]:
+    where = document.where("budgets", name)
+    warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at("budgets", name, "warn"))
+    budgets = []
+    for op, key, text in (("<=", "max", entry.max), (">=", "min", entry.min)):
+        if text is not None:
+            text_at = document.text_at("budgets", name, key)
+            budgets.append(Budget(name, op, parse_formula(text, text_at, values.__contains__), warn, where, text_at, entry.note))
+    if not budgets:
+        raise EnvelopeError(f"budget on '{name}' has neither max nor min", where)
+    return budgets
+
+
+def _comparison(text: str, where: Location) -> tuple[str, str, int]:
+    match = _BUDGET.match(text)
+    if not match:
+        raise EnvelopeError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT', not '{text}'", where,
+                            hint="or a mapping: {max: LIMIT, min: LIMIT, warn: 80%}")
+    return match.group(1), match.group(2), match.start(2)
+
+
+def _fraction(text: str, where: Location) -> float:
+    """A share like '80%' or '0.8'."""
+    formula = parse_formula(text, where)
+    if not isinstance(formula.expr, Number) or not 0 < formula.expr.value <= 1:
+        raise EnvelopeError(f"expected a share between 0% and 100%, not '{text}'", where)
+    return formula.expr.value
+
+
+def _latency(file: ScenarioFile, document: Document, values: dict[str, Value]) -> list[LatencyPath]:
+    paths = []
+    for name, entry in file.latency.items():
+        path = ("latency", name)
+        budget_at = document.text_at(*path, "budget")
+        warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at(*path, "warn"))
+        stages = _stages(entry.stages, (*path, "stages"), document, values)
+        if not stages:
+            raise EnvelopeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
+        paths.append(LatencyPath(name, parse_formula(entry.budget, budget_at, values.__contains__), stages, warn,
+                                 document.where(*path), budget_at, entry.note))
+    return paths
+
+
+def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, values: dict[str, Value]) -> list[Stage]:
+    stages = []
+    for name, entry in raw.items():
+        where = document.where(*path, name)
+        if isinstance(entry, (str, StageEntry)):
+            text = entry if isinstance(entry, str) else entry.value
+            text_at = document.text_at(*path, name) if isinstance(entry, str) else document.text_at(*path, name, "value")
+            note = None if isinstance(entry, str) else entry.note
+            stages.append(Stage(name, where, text_at, parse_formula(text, text_at, values.__contains__), note=note))
+        elif isinstance(entry, ParallelStage):
+            children = _stages(entry.parallel, (*path, name, "parallel"), document, values)
+            stages.append(Stage(name, where, where, parallel=children, note=entry.note))
+        elif isinstance(entry, SequenceStage):
+            children = _stages(entry.sequence, (*path, name, "sequence"), document, values)
+            stages.append(Stage(name, where, where, sequence=children, note=entry.note))
+    return stages
+
+
+def _all_formulas(scenario: Scenario) -> list[tuple[Formula, Location]]:
+    formulas = [(v.formula, v.text_location) for v in scenario.values.values() if v.formula]
+    formulas += [(b.limit, b.text_location) for b in scenario.budgets]
+    for path in scenario.latency:
+        formulas.append((path.budget, path.text_location))
+        formulas += [(f, s.text_location) for s, f in path.formulas()]
+    return formulas
+
+
+def _resolve_names(scenario: Scenario) -> None:
+    """Every name is a value or a unit, and every field is in the catalog."""
+    for formula, where in _all_formulas(scenario):
+        for node in names_in(formula.expr):
+            at = where.shifted(node.offset)
+            if isinstance(node, Field):
+                _resolve_field(node, scenario, at)
+            elif node.name not in scenario.values:
+                _resolve_unit_name(node, scenario, at)
+
+
+def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
+    try:
+        scenario.units.lookup(node.name, at)
+    except EnvelopeError as error:
+        if error.message.startswith("unknown"):
+            hint = did_you_mean(node.name, scenario.values)
+            raise EnvelopeError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at,
+                                hint) from None
+        raise
+
+
+def _resolve_field(node: Field, scenario: Scenario, at: Location) -> None:
+    cat = catalog()
+    if node.base == "ref":
+        if node.field not in cat.reference:
+            raise EnvelopeError(f"no reference number 'ref.{node.field}'", at.shifted(len(node.base) + 1),
+                                did_you_mean(node.field, cat.reference) or "see 'envelope catalog ref'")
+        return
+    if node.base not in scenario.hardware:
+        hint = "bind it under 'hardware:', e.g. hardware: {gpu: H100-SXM}"
+        raise EnvelopeError(f"'{node.base}' is not a hardware binding or 'ref'", at, did_you_mean(node.base, scenario.hardware) or hint)
+    entry = cat.entries[scenario.hardware[node.base]]
+    if node.field not in entry.figures:
+        raise EnvelopeError(f"catalog entry {entry.id} has no field '{node.field}'", at.shifted(len(node.base) + 1),
+                            did_you_mean(node.field, entry.figures) or "fields: " + ", ".join(entry.figures))
+
+
+def field_figure_text(node: Field, scenario: Scenario) -> tuple[str, Location]:
+    """The text and place of the catalog figure a field names."""
+    cat = catalog()
+    figure = cat.reference[node.field] if node.base == "ref" else cat.entries[scenario.hardware[node.base]].figures[node.field]
+    return figure.text, figure.location
+
+
+def _dependency_order(scenario: Scenario) -> list[str]:
+    """Derived names, each after the values it uses; a cycle is an error naming it."""
+    derived = {v.name: v for v in scenario.values.values() if v.kind == "derived"}
+    for value in derived.values():
+        assert value.formula is not None
+        value.depends = tuple(dict.fromkeys(n.name for n in names_in(value.formula.expr)
+                                            if isinstance(n, Name) and n.name in scenario.values))
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1 visiting, 2 done
+    for root in derived:
+        _visit(root, derived, state, order)
+    return order
+
+
+def _visit(root: str, derived: dict[str, Value], state: dict[str, int], order: list[str]) -> None:
+    """Depth-first from `root`, with an explicit stack so long chains cannot overflow."""
+    trail: list[str] = []
+    stack: list[tuple[str, int]] = [(root, 0)]
+    while stack:
+        name, next_child = stack.pop()
+        if next_child == 0:
+            if state.get(name) == 2:
+                continue
+            if state.get(name) == 1:
+                cycle = trail[trail.index(name):] + [name]
+                raise EnvelopeError(f"cycle: {' -> '.join(cycle)}", derived[name].location,
+                                    hint="a derived value cannot depend on itself; make one of them an input")
+            state[name] = 1
+            trail.append(name)
+        children = [d for d in derived[name].depends if d in derived]
+        if next_child < len(children):
+            stack.append((name, next_child + 1))
+            stack.append((children[next_child], 0))
+            continue
+        trail.pop()
+        state[name] = 2
+        order.append(name)

@@ -1,0 +1,276 @@
+"""Units: one pint registry for the process, and dimension algebra on floats.
+
+pint knows the units (from `units/envelope_en.txt`, a pint definitions file);
+this module asks it once per unit name for the factor to base units and the
+dimension, so that checking a formula is arithmetic on small tuples and
+evaluating one is arithmetic on floats in base units.
+
+A scenario's own `units:` are defined in the same registry (pint cannot mix
+registries) but are visible only to the scenarios that declare them.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .errors import EnvelopeError, Location
+from .expr import UnitExpr, unit_text
+from .parse import MULTIPLIERS
+
+if TYPE_CHECKING:
+    import pint
+
+DEFINITIONS = Path(__file__).parent / "units" / "envelope_en.txt"
+
+# Single letters pint reads as physical constants or units nobody means here.
+REFUSED = {
+    "k": "Boltzmann's constant",
+    "M": "molar (mole/liter)",
+    "T": "tesla",
+    "G": "gauss",
+    "c": "the speed of light",
+    "e": "the elementary charge",
+}
+# Base dimensions that measure something; every other base dimension counts things.
+PHYSICAL = frozenset(
+    ["[length]", "[mass]", "[time]", "[current]", "[temperature]", "[substance]", "[luminosity]", "[information]", "[currency]"]
+)
+# How a base dimension is spoken of in messages and shown when no unit is given.
+PREFERRED_UNIT = {"[information]": ("byte", 8.0)}
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """A product of base dimensions with exponents, e.g. [request]/[time]."""
+
+    exponents: tuple[tuple[str, float], ...] = ()
+
+    @staticmethod
+    def of(mapping: dict[str, float]) -> Dimension:
+        return Dimension(tuple(sorted((k, float(v)) for k, v in mapping.items() if v != 0)))
+
+    def __mul__(self, other: Dimension) -> Dimension:
+        merged = dict(self.exponents)
+        for name, power in other.exponents:
+            merged[name] = merged.get(name, 0.0) + power
+        return Dimension.of(merged)
+
+    def __truediv__(self, other: Dimension) -> Dimension:
+        return self * other ** -1
+
+    def __pow__(self, power: float) -> Dimension:
+        return Dimension.of({k: v * power for k, v in self.exponents})
+
+    @property
+    def dimensionless(self) -> bool:
+        return not self.exponents
+
+    @property
+    def counting(self) -> bool:
+        """Dimensionless, or made only of counting dimensions (gpu, request/user...)."""
+        return all(name not in PHYSICAL for name, _ in self.exponents)
+
+    def base_names(self) -> list[str]:
+        return [name for name, _ in self.exponents]
+
+
+DIMENSIONLESS = Dimension()
+
+
+@dataclass(frozen=True)
+class Unit:
+    """A unit as the engine uses it: base-unit factor, dimension, and its names."""
+
+    factor: float
+    dimension: Dimension
+    text: str  # compact, as written: "request/s"
+    factors: tuple[tuple[str, float], ...] = ()  # canonical pint names and powers
+
+    def long_text(self) -> str:
+        """pint's long unit text: 'request / second'."""
+        if not self.factors:
+            return "dimensionless"
+        reg = registry()
+        unit = reg.Unit("")
+        for name, power in self.factors:
+            unit = unit * reg.Unit(name) ** _int_if_whole(power)
+        return str(unit)
+
+
+def _int_if_whole(x: float) -> float | int:
+    return int(x) if float(x).is_integer() else x
+
+
+ONE = Unit(1.0, DIMENSIONLESS, "")
+
+
+@functools.lru_cache(maxsize=1)
+def registry() -> pint.UnitRegistry[Any]:
+    """The process's one registry, from envelope's definitions, via pint's disk cache."""
+    import pint
+
+    try:
+        return pint.UnitRegistry(str(DEFINITIONS), cache_folder=":auto:", autoconvert_offset_to_baseunit=False)
+    except OSError:  # no writable cache folder: build without one
+        return pint.UnitRegistry(str(DEFINITIONS))
+
+
+@dataclass(frozen=True)
+class _NameInfo:
+    factor: float
+    dimension: Dimension
+    canonical: str
+
+
+@functools.lru_cache(maxsize=4096)
+def _pint_name(name: str) -> _NameInfo | None:
+    """What pint knows of one unit name, or None if nothing."""
+    reg = registry()
+    try:
+        canonical = reg.get_name(name)
+        factor, base = reg.get_base_units(canonical)
+        dims = reg.get_dimensionality(canonical)
+    except Exception:  # pint raises several types for an unknown name
+        return None
+    if not isinstance(factor, (int, float)) or reg._units[canonical].is_multiplicative is False:
+        return None
+    del base
+    return _NameInfo(float(factor), Dimension.of(dict(dims)), canonical)
+
+
+# Units declared by scenarios, shared by the registry: canonical name -> definition.
+_SCENARIO_UNITS: dict[str, str] = {}
+
+
+@dataclass
+class UnitSystem:
+    """The units one scenario sees: pint's, envelope's, and its own `units:`."""
+
+    own: set[str] = field(default_factory=set)
+
+    def declare(self, name: str, definition: Unit | None, location: Location) -> None:
+        """Add a scenario unit: a new counting dimension (None) or an alias."""
+        if name in REFUSED or (_pint_name(name) is not None and name not in _SCENARIO_UNITS):
+            raise EnvelopeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
+        text = f"{name} = [{name}]" if definition is None else f"{name} = {definition.factor!r} * {_base_text(definition)}"
+        if _SCENARIO_UNITS.get(name, text) != text:
+            raise EnvelopeError(f"'{name}' is declared differently by another scenario loaded with this one", location)
+        if name not in _SCENARIO_UNITS:
+            registry().define(text)
+            _SCENARIO_UNITS[name] = text
+            _pint_name.cache_clear()
+        self.own.add(name)
+
+    def describe(self, name: str) -> str:
+        if name in REFUSED:
+            return REFUSED[name]
+        info = _pint_name(name)
+        if info is None:
+            return "unknown"
+        what = "dimensionless" if info.dimension.dimensionless else f"a unit of {dimension_words(info.dimension)}"
+        return f"{what}, = {info.canonical}" if info.canonical != name else what
+
+    def lookup(self, name: str, location: Location) -> _NameInfo:
+        """One unit name, or an error saying what is wrong with it."""
+        if name in REFUSED:
+            raise EnvelopeError(
+                f"'{name}' alone is not a unit here (pint reads it as {REFUSED[name]})",
+                location,
+                hint=f"attach it to the number for a multiplier, as in 100{name}" if name in MULTIPLIERS else None,
+            )
+        info = _pint_name(name)
+        if info is None or (info.canonical in _SCENARIO_UNITS and info.canonical not in self.own):
+            raise EnvelopeError(f"unknown unit or name '{name}'", location)
+        return info
+
+    def unit(self, expr: UnitExpr, location: Location) -> Unit:
+        """A written unit expression as a Unit, each name checked."""
+        factor, dimension, names = 1.0, DIMENSIONLESS, []
+        for part in expr:
+            info = self.lookup(part.name, location.shifted(part.offset))
+            factor *= info.factor**part.power
+            dimension = dimension * info.dimension**part.power
+            names.append((info.canonical, part.power))
+        return Unit(factor, dimension, unit_text(expr), tuple(names))
+
+    def dimension_text(self, dimension: Dimension) -> str:
+        """A dimension spoken of as a unit: 'request / second', 'byte'."""
+        return simplest_unit(dimension).text or "dimensionless"
+
+    def parse(self, text: str, location: Location) -> Unit:
+        from .parse import parse_unit
+
+        return self.unit(parse_unit(text, location), location)
+
+
+def dimension_words(dimension: Dimension) -> str:
+    """A dimension in words: 'time', 'information/time'."""
+    top = [n.strip("[]") + (f"^{_int_if_whole(p)}" if p != 1 else "") for n, p in dimension.exponents if p > 0]
+    bottom = [n.strip("[]") + (f"^{_int_if_whole(-p)}" if p != -1 else "") for n, p in dimension.exponents if p < 0]
+    return "*".join(top or ["1"]) + "".join(f"/{b}" for b in bottom)
+
+
+def _base_text(unit: Unit) -> str:
+    return " * ".join(f"{name} ** {_int_if_whole(power)}" for name, power in unit.factors) or "1"
+
+
+@functools.lru_cache(maxsize=1024)
+def _root_unit(base_dimension: str) -> tuple[str, float]:
+    """The unit a single base dimension is shown in, and its factor to base."""
+    if base_dimension in PREFERRED_UNIT:
+        return PREFERRED_UNIT[base_dimension]
+    return _root_units().get(base_dimension, base_dimension.strip("[]")), 1.0
+
+
+def _root_units() -> dict[str, str]:
+    """Base dimension -> the unit pint defines it by (`second = [time]`)."""
+    return {str(next(iter(d.reference))): d.name for d in registry()._units.values() if d.is_base and d.reference}
+
+
+SIMPLE_SYMBOLS = {"second": "s", "meter": "m", "kilogram": "kg"}
+
+
+def simplest_unit(dimension: Dimension) -> Unit:
+    """The plain unit of a dimension: byte for data, second for time, names for counts."""
+    factor, names, top, bottom = 1.0, [], [], []
+    for base, power in dimension.exponents:
+        name, root_factor = _root_unit(base)
+        factor *= root_factor**power
+        names.append((name, power))
+        symbol = SIMPLE_SYMBOLS.get(name, name)
+        (top if power > 0 else bottom).append(symbol if abs(power) == 1 else f"{symbol}^{_int_if_whole(abs(power))}")
+    text = "*".join(top) or ("1" if bottom else "")
+    text += "".join(f"/{b}" for b in bottom)
+    return Unit(factor, dimension, text, tuple(names))
+
+
+# Prefix ladders for showing a value in a readable unit when none was asked for.
+_BYTE_LADDER = [(1.0, "B", "byte"), (1e3, "KB", "kilobyte"), (1e6, "MB", "megabyte"), (1e9, "GB", "gigabyte"),
+                (1e12, "TB", "terabyte"), (1e15, "PB", "petabyte"), (1e18, "EB", "exabyte")]
+_TIME_LADDER = [(1e-9, "ns", "nanosecond"), (1e-6, "µs", "microsecond"), (1e-3, "ms", "millisecond"),
+                (1.0, "s", "second"), (60.0, "min", "minute"), (3600.0, "hour", "hour"), (86400.0, "day", "day"),
+                (86400.0 * 365.25, "year", "year")]
+_INFORMATION = Dimension.of({"[information]": 1})
+_TIME = Dimension.of({"[time]": 1})
+_BANDWIDTH = Dimension.of({"[information]": 1, "[time]": -1})
+
+
+def readable_unit(dimension: Dimension, value_in_base: float) -> Unit:
+    """A unit that shows `value_in_base` readably: 205 TB, 3.5 hour, 1.2 GB/s."""
+    ladder = {_INFORMATION: _BYTE_LADDER, _TIME: _TIME_LADDER, _BANDWIDTH: _BYTE_LADDER}.get(dimension)
+    if ladder is None:
+        return simplest_unit(dimension)
+    base_per_step = 8.0 if dimension in (_INFORMATION, _BANDWIDTH) else 1.0
+    magnitude = abs(value_in_base) / base_per_step
+    chosen = ladder[0]
+    for step in ladder:
+        if math.isfinite(magnitude) and magnitude >= step[0] * 0.9999999:
+            chosen = step
+    scale, text, long_name = chosen
+    if dimension == _BANDWIDTH:
+        return Unit(scale * 8.0, dimension, f"{text}/s", ((long_name, 1.0), ("second", -1.0)))
+    return Unit(scale * base_per_step, dimension, text, ((long_name, 1.0),))
