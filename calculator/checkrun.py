@@ -84,7 +84,8 @@ def write_junit(outcomes: list[Outcome], target: Path) -> None:
             failure.text = "\n".join(outcome.failures)
         elif outcome.status == "warn":
             ElementTree.SubElement(case, "system-out").text = "status: warn"
-    tree = ElementTree.ElementTree(ElementTree.Element("testsuites"))
-    tree.getroot().append(suite)
+    root = ElementTree.Element("testsuites")
+    root.append(suite)
+    tree = ElementTree.ElementTree(root)
     ElementTree.indent(tree)
     tree.write(target, encoding="utf-8", xml_declaration=True)

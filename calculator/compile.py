@@ -72,7 +72,7 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     variables.update({name: f"d{n}" for n, name in enumerate(scenario.order)})
     builder = _Builder(variables, checker, slots)
     body: list[ast.stmt] = []
-    results = []
+    results: list[ast.expr] = []
     for n, slot in enumerate(slots):
         target = variables[slot.label[8:]] if slot.label.startswith("derived:") else f"s{n}"
         body.append(ast.Assign([ast.Name(target, ast.Store())], builder.build(slot.formula.expr, slot.location)))
@@ -80,7 +80,10 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     body.append(ast.Return(ast.Tuple(results, ast.Load())))
     arguments = ast.arguments(posonlyargs=[], args=[ast.arg(variables[name]) for name in inputs],
                               kwonlyargs=[], kw_defaults=[], defaults=[])
-    function = ast.FunctionDef("scenario", arguments, body, [], None, type_params=[])
+    fields: dict[str, Any] = {"name": "scenario", "args": arguments, "body": body, "decorator_list": [], "returns": None}
+    if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
+        fields["type_params"] = []
+    function = ast.FunctionDef(**fields)
     module = ast.fix_missing_locations(ast.Module([function], type_ignores=[]))
     module_code = compile(module, f"<scenario {scenario.file}>", "exec")
     code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))

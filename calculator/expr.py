@@ -7,7 +7,6 @@ reports an error adds it to the formula's location in the file.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 FUNCTIONS = ("ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs")
 ROUNDING = ("ceil", "floor", "round")
@@ -79,7 +78,7 @@ class Call:
     offset: int
 
 
-Expr = Union[Number, Quantity, Name, Field, Unary, Binary, Call]
+Expr = Number | Quantity | Name | Field | Unary | Binary | Call
 
 
 @dataclass(frozen=True)
@@ -135,4 +134,5 @@ def unit_text(unit: UnitExpr) -> str:
 
 
 def _factor_text(name: str, power: float) -> str:
+    name = "%" if name == "percent" else name
     return name if power == 1 else f"{name}^{power:g}"

@@ -115,9 +115,16 @@ def display_unit(value: Value, base: float) -> Unit:
 def _value_result(value: Value, base: float, sig_figs: int) -> ValueResult:
     unit = display_unit(value, base)
     shown = base / unit.factor
-    text = f"{format_number(shown, sig_figs)} {unit.text}".rstrip()
+    text = with_unit(format_number(shown, sig_figs), unit)
     formula = value.formula.text if value.formula else None
     return ValueResult(value.name, value.kind, shown, unit, text, formula, value.note, base)
+
+
+def with_unit(number: str, unit: Unit) -> str:
+    """`17.4k request/s`, `92.2%`, or the bare number when dimensionless."""
+    if unit.text in ("", "%"):
+        return number + unit.text
+    return f"{number} {unit.text}"
 
 
 def status_of(breaks: bool, utilization: float, warn: float) -> Status:

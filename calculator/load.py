@@ -34,7 +34,7 @@ Path_ = tuple[Key, ...]
 class Document:
     """A scenario as plain data; `places` maps a path of keys to where it is written."""
 
-    data: dict[str, Any]
+    data: dict[Key, Any]
     file: str
     places: dict[Path_, Location] = field(default_factory=dict)
     text_places: dict[Path_, Location] = field(default_factory=dict)

@@ -64,7 +64,7 @@ class SequenceStage(_Strict):
     note: str | None = None
 
 
-Stage = Union[str, StageEntry, ParallelStage, SequenceStage]
+Stage = str | StageEntry | ParallelStage | SequenceStage
 
 
 class LatencyPathEntry(_Strict):
@@ -90,9 +90,9 @@ class ScenarioFile(_Strict):
     tags: list[str] = []
     hardware: dict[str, str] = Field({}, description="name -> catalog id, e.g. gpu: H100-SXM")
     units: dict[str, str | None] = Field({}, description="new counting units, or aliases: kframe: 1000 frame")
-    inputs: dict[str, Union[str, InputEntry]] = {}
-    derived: dict[str, Union[str, DerivedEntry]] = {}
-    budgets: dict[str, Union[str, BudgetEntry]] = {}
+    inputs: dict[str, str | InputEntry] = {}
+    derived: dict[str, str | DerivedEntry] = {}
+    budgets: dict[str, str | BudgetEntry] = {}
     latency: dict[str, LatencyPathEntry] = {}
     settings: Settings = Settings()
     correlations: dict[str, str] = Field({}, description="'[a, b]: 0.6' rank correlation between two inputs")
@@ -150,10 +150,7 @@ def _allowed_keys(path: tuple[str, ...]) -> list[str]:
     model: Any = ScenarioFile
     for part in path:
         fields = getattr(model, "model_fields", {})
-        if part in fields:
-            model = _model_in(fields[part].annotation)
-        else:
-            model = _model_in(model) if model is not ScenarioFile else None
+        model = _model_in(fields[part].annotation) if part in fields else _model_in(model) if model is not ScenarioFile else None
         if model is None:
             return []
     return list(getattr(model, "model_fields", {}))

@@ -22,7 +22,7 @@ def _power(base: float, exponent: float) -> float:
     result = base**exponent
     if isinstance(result, complex):
         raise ValueError("a negative number to a fractional power")
-    return result
+    return float(result)
 
 
 def _round_half_up(x: float) -> float:

@@ -50,6 +50,8 @@ from .expr import (
 MAX_FORMULA_LENGTH = 2_000
 MAX_NESTING = 40
 MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+# Multiplier letters that pint reads as physics when detached (`100 M user`); B is a byte, K a kelvin.
+DETACHED_MULTIPLIERS = {"k": "Boltzmann's constant", "M": "molar", "T": "tesla"}
 
 _NUMBER = re.compile(r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -263,11 +265,22 @@ class Parser:
         """The unit that follows a number, if any: `hour` in `730 hour`."""
         if not self.starts_unit():
             return ()
+        if self.token.text in DETACHED_MULTIPLIERS:
+            raise self.detached_multiplier()
         factors = list(self.unit_factor(1))
         while self.at_op("*", "/") and self._unit_continues():
             sign = 1 if self.advance().text == "*" else -1
             factors += self.unit_factor(sign)
         return tuple(factors)
+
+    def detached_multiplier(self) -> EnvelopeError:
+        """`100 M user`: pint would read M as molar; the user meant 100M."""
+        letter = self.token
+        number = self.tokens[self.position - 1]
+        rest = self.text[letter.offset + 1 :].strip()
+        return self.error(
+            f"'{letter.text}' alone is not a unit here (pint reads it as {DETACHED_MULTIPLIERS[letter.text]})",
+            letter, hint=f"did you mean {number.text}{letter.text}{' ' + rest if rest else ''}?")
 
     def _unit_continues(self) -> bool:
         nxt = self.peek()

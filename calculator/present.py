@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .judge import with_unit
 from .numbers import format_number
 
 if TYPE_CHECKING:
@@ -68,7 +69,7 @@ def result_to_dict(result: Result) -> dict[str, Any]:
 
 
 def limit_text(b: BudgetResult, sig_figs: int) -> str:
-    return f"{b.op} {format_number(b.limit, sig_figs)} {b.unit.text}".rstrip()
+    return f"{b.op} {with_unit(format_number(b.limit, sig_figs), b.unit)}"
 
 
 def _md_escape(text: str) -> str:
@@ -84,7 +85,7 @@ def result_to_markdown(result: Result) -> str:
     if result.budgets:
         lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
         for b in result.budgets:
-            value = f"{format_number(b.value, sf)} {b.unit.text}".rstrip()
+            value = with_unit(format_number(b.value, sf), b.unit)
             lines.append(f"| {b.name} | {value} | {_md_escape(limit_text(b, sf))} | {b.utilization:.0%} | {b.status} |")
     for p in result.latency:
         lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
@@ -127,7 +128,7 @@ def print_table(result: Result, color: bool | None = None) -> None:
         budgets.add_column("status")
         for b in result.budgets:
             style = STATUS_STYLE[b.status]
-            value = f"{format_number(b.value, sf)} {b.unit.text}".rstrip()
+            value = with_unit(format_number(b.value, sf), b.unit)
             budgets.add_row(b.name, value, limit_text(b, sf), f"{b.utilization:.0%}",
                             f"[{style}]{STATUS_MARK[b.status]}[/]")
         console.print(budgets)
@@ -145,7 +146,7 @@ def _latency_table(p: PathResult, sf: int) -> Any:
     table.add_column(p.unit.text, justify="right")
     table.add_column("share of budget")
     for name, value in _flat_stages(p.stages):
-        width = int(round(30 * value / p.budget)) if p.budget > 0 else 0
+        width = round(30 * value / p.budget) if p.budget > 0 else 0
         table.add_row(name, format_number(value, sf), "█" * min(width, 40))
     return table
 

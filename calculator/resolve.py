@@ -16,7 +16,6 @@ from .model import (
     BudgetEntry,
     DerivedEntry,
     InputEntry,
-    LatencyPathEntry,
     ParallelStage,
     ScenarioFile,
     SequenceStage,
@@ -129,7 +128,8 @@ def _derived(file: ScenarioFile, document: Document, values: dict[str, Value]) -
         display = formula.display
         if entry.unit is not None:
             if display is not None:
-                raise EnvelopeError("two display units: use '-> unit' or 'unit:', not both", document.where("derived", name, "unit"))
+                raise EnvelopeError("two display units: use '-> unit' or 'unit:', not both",
+                                    document.where("derived", name, "unit"))
             display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
         derived[name] = Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
                               formula=formula, display_expr=display)
@@ -253,7 +253,8 @@ def _resolve_field(node: Field, scenario: Scenario, at: Location) -> None:
         return
     if node.base not in scenario.hardware:
         hint = "bind it under 'hardware:', e.g. hardware: {gpu: H100-SXM}"
-        raise EnvelopeError(f"'{node.base}' is not a hardware binding or 'ref'", at, did_you_mean(node.base, scenario.hardware) or hint)
+        raise EnvelopeError(f"'{node.base}' is not a hardware binding or 'ref'", at,
+                            did_you_mean(node.base, scenario.hardware) or hint)
     entry = cat.entries[scenario.hardware[node.base]]
     if node.field not in entry.figures:
         raise EnvelopeError(f"catalog entry {entry.id} has no field '{node.field}'", at.shifted(len(node.base) + 1),
@@ -291,7 +292,7 @@ def _visit(root: str, derived: dict[str, Value], state: dict[str, int], order: l
             if state.get(name) == 2:
                 continue
             if state.get(name) == 1:
-                cycle = trail[trail.index(name):] + [name]
+                cycle = [*trail[trail.index(name):], name]
                 raise EnvelopeError(f"cycle: {' -> '.join(cycle)}", derived[name].location,
                                     hint="a derived value cannot depend on itself; make one of them an input")
             state[name] = 1

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from .errors import Location
-from .expr import Expr, Formula, UnitExpr
+from .expr import Formula, UnitExpr
 from .parse import InputSpec
 from .units import DIMENSIONLESS, Dimension, Unit, UnitSystem
 

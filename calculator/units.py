@@ -36,9 +36,8 @@ REFUSED = {
     "e": "the elementary charge",
 }
 # Base dimensions that measure something; every other base dimension counts things.
-PHYSICAL = frozenset(
-    ["[length]", "[mass]", "[time]", "[current]", "[temperature]", "[substance]", "[luminosity]", "[information]", "[currency]"]
-)
+PHYSICAL = frozenset(["[length]", "[mass]", "[time]", "[current]", "[temperature]", "[substance]", "[luminosity]",
+                      "[information]", "[currency]"])
 # How a base dimension is spoken of in messages and shown when no unit is given.
 PREFERRED_UNIT = {"[information]": ("byte", 8.0)}
 
@@ -138,8 +137,20 @@ def _pint_name(name: str) -> _NameInfo | None:
         return None
     if not isinstance(factor, (int, float)) or reg._units[canonical].is_multiplicative is False:
         return None
+    if not dims and _has_prefix(reg, name):  # `usr` is micro-steradian to pint: a typo, not a unit
+        return None
     del base
-    return _NameInfo(float(factor), Dimension.of(dict(dims)), canonical)
+    return _NameInfo(float(factor), Dimension.of({str(k): float(v) for k, v in dims.items()}), canonical)  # type: ignore[arg-type]
+
+
+def _has_prefix(reg: pint.UnitRegistry[Any], name: str) -> bool:
+    return name not in reg._units and all(prefix for prefix, _, _ in reg.parse_unit_name(name))
+
+
+def _from_scenarios(name: str) -> bool:
+    """Whether pint knows `name` only through scenario units (`kframe` once `frame` exists)."""
+    parses = registry().parse_unit_name(name)
+    return bool(parses) and all(unit in _SCENARIO_UNITS for _, unit, _ in parses)
 
 
 # Units declared by scenarios, shared by the registry: canonical name -> definition.
@@ -154,7 +165,7 @@ class UnitSystem:
 
     def declare(self, name: str, definition: Unit | None, location: Location) -> None:
         """Add a scenario unit: a new counting dimension (None) or an alias."""
-        if name in REFUSED or (_pint_name(name) is not None and name not in _SCENARIO_UNITS):
+        if name in REFUSED or (_pint_name(name) is not None and not _from_scenarios(name)):
             raise EnvelopeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
         text = f"{name} = [{name}]" if definition is None else f"{name} = {definition.factor!r} * {_base_text(definition)}"
         if _SCENARIO_UNITS.get(name, text) != text:
@@ -236,7 +247,10 @@ SIMPLE_SYMBOLS = {"second": "s", "meter": "m", "kilogram": "kg"}
 
 def simplest_unit(dimension: Dimension) -> Unit:
     """The plain unit of a dimension: byte for data, second for time, names for counts."""
-    factor, names, top, bottom = 1.0, [], [], []
+    factor = 1.0
+    names: list[tuple[str, float]] = []
+    top: list[str] = []
+    bottom: list[str] = []
     for base, power in dimension.exponents:
         name, root_factor = _root_unit(base)
         factor *= root_factor**power
