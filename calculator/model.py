@@ -7,7 +7,7 @@ errors, reported at the key with a `did you mean`.
 
 from __future__ import annotations
 
-from typing import Any, Union
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
