@@ -44,15 +44,11 @@ def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
     return result
 
 
-def quantity(value: ValueResult) -> Any:
-    """A value of a result as a pint Quantity in its display unit."""
-    from .units import registry
+def quantity(value: ValueResult, model: Model | None = None) -> Any:
+    """A value of a result as a pint Quantity in its display unit (pass the model for its own units)."""
+    from .units import registry, to_pint
 
-    reg = registry()
-    unit = reg.Unit("")
-    for name, power in value.unit.factors:
-        unit = unit * reg.Unit(name) ** power
-    return reg.Quantity(value.value, unit)
+    return registry().Quantity(value.value, to_pint(value.unit, model.scenario.units if model else None))
 
 
 def estimate(text: str) -> Any:

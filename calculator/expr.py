@@ -28,6 +28,7 @@ UnitExpr = tuple[UnitFactor, ...]
 class Number:
     value: float
     offset: int
+    text: str = ""  # as written: "100M", "40%"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class Quantity:
     value: float
     unit: UnitExpr
     offset: int
+    text: str = ""  # the number as written
 
 
 @dataclass(frozen=True)
@@ -106,9 +108,9 @@ def names_in(expr: Expr) -> list[Name | Field]:
 def to_text(expr: Expr) -> str:
     """The expression written back out, fully parenthesised where it matters."""
     if isinstance(expr, Number):
-        return f"{expr.value:g}"
+        return expr.text or f"{expr.value:g}"
     if isinstance(expr, Quantity):
-        return f"{expr.value:g} {unit_text(expr.unit)}"
+        return f"{expr.text or format(expr.value, 'g')} {unit_text(expr.unit)}"
     if isinstance(expr, Name):
         return expr.name
     if isinstance(expr, Field):

@@ -162,8 +162,18 @@ def load_text(text: str, file: str = "<text>", base_dir: Path | None = None) -> 
 
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Document:
-    document = parse_yaml(read_text(path), str(path))
+    document = parse_yaml(read_text(path), _shown(path))
     return _merge_extends(document, path.parent, (*chain, path.resolve()))
+
+
+def _shown(path: Path) -> str:
+    """A path as a user would write it: relative to here when it is below here."""
+    if not path.is_absolute():
+        return str(path)
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...]) -> Document:

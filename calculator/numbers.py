@@ -21,15 +21,15 @@ def format_number(value: float, sig_figs: int = 3) -> str:
     if value == 0:
         return "0"
     digits = _digits_needed(value, sig_figs)
-    magnitude = abs(value)
+    rounded = float(f"{value:.{digits - 1}e}")
+    magnitude = abs(rounded)
     if magnitude >= 1e15 or magnitude < 1e-3:
-        mantissa = f"{value:.{digits - 1}e}"
-        significand, exponent = mantissa.split("e")
+        significand, exponent = f"{value:.{digits - 1}e}".split("e")
         return f"{_trim(significand)}e{int(exponent)}"
     for scale, suffix in SUFFIXES:
         if magnitude >= scale:
-            return _fixed(value / scale, digits) + suffix
-    return _fixed(value, digits)
+            return _fixed(rounded / scale, digits) + suffix
+    return _fixed(rounded, digits)
 
 
 def _digits_needed(value: float, sig_figs: int) -> int:

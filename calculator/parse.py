@@ -212,7 +212,9 @@ class Parser:
         if token.kind == "number":
             self.advance()
             unit = self.unit_after_number()
-            return Quantity(token.value, unit, token.offset) if unit else Number(token.value, token.offset)
+            if unit:
+                return Quantity(token.value, unit, token.offset, token.text)
+            return Number(token.value, token.offset, token.text)
         if token.kind == "name":
             return self.named()
         if self.at_op("("):

@@ -12,7 +12,9 @@ registries) but are visible only to the scenarios that declare them.
 from __future__ import annotations
 
 import functools
+import json
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -90,14 +92,25 @@ class Unit:
     factors: tuple[tuple[str, float], ...] = ()  # canonical pint names and powers
 
     def long_text(self) -> str:
-        """pint's long unit text: 'request / second'."""
-        if not self.factors:
-            return "dimensionless"
-        reg = registry()
-        unit = reg.Unit("")
-        for name, power in self.factors:
-            unit = unit * reg.Unit(name) ** _int_if_whole(power)
-        return str(unit)
+        """pint's long unit text, 'request / second', written as pint writes it."""
+        return long_unit_text(self.factors)
+
+
+def long_unit_text(factors: tuple[tuple[str, float], ...]) -> str:
+    """Names and powers as pint's default format does: sorted, ' * ' above, ' / ' below."""
+    merged: dict[str, float] = {}
+    for name, power in factors:
+        merged[name] = merged.get(name, 0.0) + power
+    top = sorted((n, p) for n, p in merged.items() if p > 0)
+    bottom = sorted((n, -p) for n, p in merged.items() if p < 0)
+    if not top and not bottom:
+        return "dimensionless"
+    text = " * ".join(_power_text(n, p) for n, p in top) or "1"
+    return text + "".join(f" / {_power_text(n, p)}" for n, p in bottom)
+
+
+def _power_text(name: str, power: float) -> str:
+    return name if power == 1 else f"{name} ** {_int_if_whole(power)}"
 
 
 def _int_if_whole(x: float) -> float | int:
@@ -109,7 +122,11 @@ ONE = Unit(1.0, DIMENSIONLESS, "")
 
 @functools.lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry[Any]:
-    """The process's one registry, from envelope's definitions, via pint's disk cache."""
+    """The process's one pint registry, from envelope's definitions, via pint's disk cache.
+
+    Evaluating a scenario does not need it: unit names are looked up in
+    `UnitTable`, which asks pint only for names it has not seen before.
+    """
     import pint
 
     try:
@@ -119,73 +136,142 @@ def registry() -> pint.UnitRegistry[Any]:
 
 
 @dataclass(frozen=True)
-class _NameInfo:
+class NameInfo:
+    """What one unit name means: factor to base units, dimension, pint's canonical name."""
+
     factor: float
     dimension: Dimension
     canonical: str
 
 
-@functools.lru_cache(maxsize=4096)
-def _pint_name(name: str) -> _NameInfo | None:
-    """What pint knows of one unit name, or None if nothing."""
+def _ask_pint(name: str) -> NameInfo | None:
+    """What pint knows of one unit name, or None if nothing (or nothing envelope accepts)."""
     reg = registry()
     try:
         canonical = reg.get_name(name)
-        factor, base = reg.get_base_units(canonical)
+        factor, _ = reg.get_base_units(canonical)
         dims = reg.get_dimensionality(canonical)
     except Exception:  # pint raises several types for an unknown name
         return None
     if not isinstance(factor, (int, float)) or reg._units[canonical].is_multiplicative is False:
         return None
-    if not dims and _has_prefix(reg, name):  # `usr` is micro-steradian to pint: a typo, not a unit
-        return None
-    del base
-    return _NameInfo(float(factor), Dimension.of({str(k): float(v) for k, v in dims.items()}), canonical)  # type: ignore[arg-type]
+    if not dims and name not in reg._units and all(p for p, _, _ in reg.parse_unit_name(name)):
+        return None  # `usr` is micro-steradian to pint: a typo, not a unit
+    exponents = {str(k): float(v) for k, v in dims.items()}  # type: ignore[arg-type]
+    return NameInfo(float(factor), Dimension.of(exponents), canonical)
 
 
-def _has_prefix(reg: pint.UnitRegistry[Any], name: str) -> bool:
-    return name not in reg._units and all(prefix for prefix, _, _ in reg.parse_unit_name(name))
+class UnitTable:
+    """Unit names pint has been asked about, kept on disk between runs.
+
+    The file is keyed by a hash of the definitions and pint's version, so it is
+    rebuilt whenever either changes; a missing or unwritable cache only costs time.
+    """
+
+    def __init__(self) -> None:
+        self.path = _cache_path()
+        self.names: dict[str, list[Any] | None] = {}
+        self.roots: dict[str, str] | None = None
+        self._read()
+
+    def _read(self) -> None:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        if isinstance(data, dict):
+            self.names = data.get("names", {})
+            self.roots = data.get("roots")
+
+    def _write(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
+            temporary.write_text(json.dumps({"names": self.names, "roots": self.roots}), encoding="utf-8")
+            os.replace(temporary, self.path)
+        except OSError:
+            pass
+
+    def lookup(self, name: str) -> NameInfo | None:
+        if name not in self.names:
+            info = _ask_pint(name)
+            self.names[name] = None if info is None else [info.factor, dict(info.dimension.exponents), info.canonical]
+            self._write()
+        entry = self.names[name]
+        if entry is None:
+            return None
+        return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]))
+
+    def root_units(self) -> dict[str, str]:
+        """Base dimension -> the unit pint defines it by (`second = [time]`)."""
+        if self.roots is None:
+            units = registry()._units.values()
+            self.roots = {str(next(iter(d.reference))): d.name for d in units if d.is_base and d.reference}
+            self._write()
+        return self.roots
 
 
-def _from_scenarios(name: str) -> bool:
-    """Whether pint knows `name` only through scenario units (`kframe` once `frame` exists)."""
-    parses = registry().parse_unit_name(name)
-    return bool(parses) and all(unit in _SCENARIO_UNITS for _, unit, _ in parses)
+def _cache_path() -> Path:
+    import hashlib
+    from importlib.metadata import version
+
+    digest = hashlib.sha256(version("pint").encode())
+    for path in sorted(DEFINITIONS.parent.glob("*.txt")):
+        digest.update(path.read_bytes())
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "envelope" / f"units-{digest.hexdigest()[:16]}.json"
 
 
-# Units declared by scenarios, shared by the registry: canonical name -> definition.
-_SCENARIO_UNITS: dict[str, str] = {}
+@functools.lru_cache(maxsize=1)
+def unit_table() -> UnitTable:
+    return UnitTable()
+
+
+@functools.lru_cache(maxsize=4096)
+def known_unit(name: str) -> NameInfo | None:
+    """A unit name pint knows (with envelope's definitions), or None."""
+    return unit_table().lookup(name)
 
 
 @dataclass
 class UnitSystem:
     """The units one scenario sees: pint's, envelope's, and its own `units:`."""
 
-    own: set[str] = field(default_factory=set)
+    own: dict[str, NameInfo] = field(default_factory=dict)
 
     def declare(self, name: str, definition: Unit | None, location: Location) -> None:
-        """Add a scenario unit: a new counting dimension (None) or an alias."""
-        if name in REFUSED or (_pint_name(name) is not None and not _from_scenarios(name)):
+        """Add a scenario unit: a new counting dimension (None) or an alias of a unit."""
+        if name in REFUSED or known_unit(name) is not None:
             raise EnvelopeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
-        text = f"{name} = [{name}]" if definition is None else f"{name} = {definition.factor!r} * {_base_text(definition)}"
-        if _SCENARIO_UNITS.get(name, text) != text:
-            raise EnvelopeError(f"'{name}' is declared differently by another scenario loaded with this one", location)
-        if name not in _SCENARIO_UNITS:
-            registry().define(text)
-            _SCENARIO_UNITS[name] = text
-            _pint_name.cache_clear()
-        self.own.add(name)
+        if name in self.own:
+            raise EnvelopeError(f"unit '{name}' is declared twice", location)
+        if definition is None:
+            self.own[name] = NameInfo(1.0, Dimension.of({f"[{name}]": 1}), name)
+        else:
+            self.own[name] = NameInfo(definition.factor, definition.dimension, name)
+
+    def definitions(self) -> list[str]:
+        """This scenario's units in pint's definition syntax, for building Quantities."""
+        lines = []
+        for name, info in self.own.items():
+            if info.dimension == Dimension.of({f"[{name}]": 1}) and info.factor == 1.0:
+                lines.append(f"{name} = [{name}]")
+            else:
+                base = " * ".join(f"{_root_unit(d)[0]} ** {_int_if_whole(p)}" for d, p in info.dimension.exponents)
+                root_factor = math.prod(_root_unit(d)[1] ** p for d, p in info.dimension.exponents)
+                lines.append(f"{name} = {info.factor / root_factor!r} * {base or 1}")
+        return lines
 
     def describe(self, name: str) -> str:
         if name in REFUSED:
             return REFUSED[name]
-        info = _pint_name(name)
+        info = known_unit(name)
         if info is None:
             return "unknown"
         what = "dimensionless" if info.dimension.dimensionless else f"a unit of {dimension_words(info.dimension)}"
         return f"{what}, = {info.canonical}" if info.canonical != name else what
 
-    def lookup(self, name: str, location: Location) -> _NameInfo:
+    def lookup(self, name: str, location: Location) -> NameInfo:
         """One unit name, or an error saying what is wrong with it."""
         if name in REFUSED:
             raise EnvelopeError(
@@ -193,14 +279,18 @@ class UnitSystem:
                 location,
                 hint=f"attach it to the number for a multiplier, as in 100{name}" if name in MULTIPLIERS else None,
             )
-        info = _pint_name(name)
-        if info is None or (info.canonical in _SCENARIO_UNITS and info.canonical not in self.own):
+        info = self.own.get(name) or self._own_plural(name) or known_unit(name)
+        if info is None:
             raise EnvelopeError(f"unknown unit or name '{name}'", location)
         return info
 
+    def _own_plural(self, name: str) -> NameInfo | None:
+        return self.own.get(name[:-1]) if name.endswith("s") else None
+
     def unit(self, expr: UnitExpr, location: Location) -> Unit:
         """A written unit expression as a Unit, each name checked."""
-        factor, dimension, names = 1.0, DIMENSIONLESS, []
+        factor, dimension = 1.0, DIMENSIONLESS
+        names: list[tuple[str, float]] = []
         for part in expr:
             info = self.lookup(part.name, location.shifted(part.offset))
             factor *= info.factor**part.power
@@ -225,21 +315,12 @@ def dimension_words(dimension: Dimension) -> str:
     return "*".join(top or ["1"]) + "".join(f"/{b}" for b in bottom)
 
 
-def _base_text(unit: Unit) -> str:
-    return " * ".join(f"{name} ** {_int_if_whole(power)}" for name, power in unit.factors) or "1"
-
-
 @functools.lru_cache(maxsize=1024)
 def _root_unit(base_dimension: str) -> tuple[str, float]:
     """The unit a single base dimension is shown in, and its factor to base."""
     if base_dimension in PREFERRED_UNIT:
         return PREFERRED_UNIT[base_dimension]
-    return _root_units().get(base_dimension, base_dimension.strip("[]")), 1.0
-
-
-def _root_units() -> dict[str, str]:
-    """Base dimension -> the unit pint defines it by (`second = [time]`)."""
-    return {str(next(iter(d.reference))): d.name for d in registry()._units.values() if d.is_base and d.reference}
+    return unit_table().root_units().get(base_dimension, base_dimension.strip("[]")), 1.0
 
 
 SIMPLE_SYMBOLS = {"second": "s", "meter": "m", "kilogram": "kg"}
@@ -288,3 +369,22 @@ def readable_unit(dimension: Dimension, value_in_base: float) -> Unit:
     if dimension == _BANDWIDTH:
         return Unit(scale * 8.0, dimension, f"{text}/s", ((long_name, 1.0), ("second", -1.0)))
     return Unit(scale * base_per_step, dimension, text, ((long_name, 1.0),))
+
+
+_DEFINED_IN_PINT: dict[str, str] = {}
+
+
+def to_pint(unit: Unit, units: UnitSystem | None = None) -> Any:
+    """A Unit as a pint Unit; a scenario's own units are defined in the registry on first use."""
+    reg = registry()
+    for line in units.definitions() if units else []:
+        name = line.split(" = ")[0]
+        if _DEFINED_IN_PINT.get(name, line) != line:
+            raise EnvelopeError(f"unit '{name}' means something else in another scenario loaded in this process")
+        if name not in _DEFINED_IN_PINT:
+            reg.define(line)
+            _DEFINED_IN_PINT[name] = line
+    result = reg.Unit("")
+    for name, power in unit.factors:
+        result = result * reg.Unit(name) ** _int_if_whole(power)
+    return result

@@ -1,0 +1,115 @@
+"""The CLI as a user (or a CI pipeline) runs it: outputs and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+
+from calculator.cli import main
+from tests.conftest import ROOT
+
+OK = "name: fine\ninputs:\n  gpus: 8 gpu\nbudgets:\n  gpus: <= 10 gpu\n"  # 80%: warn
+FAIL = "name: broken\ninputs:\n  gpus: 12 gpu\nbudgets:\n  gpus: <= 10 gpu\n"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    (tmp_path / "fine.yaml").write_text(OK)
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "broken.yaml").write_text(FAIL)
+    return tmp_path
+
+
+def test_json_has_exactly_the_design_keys(capsys):
+    assert main(["eval", str(ROOT / "scenarios" / "tour.yaml"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"scenario", "file", "status", "values", "budgets", "latency"}
+    assert set(data["values"]["peak_qps"]) == {"value", "unit", "display", "kind", "formula"}
+    assert data["values"]["peak_qps"]["unit"] == "request / second"
+    # 50M users x 3 sessions x 4 requests a day / 86,400 s, x3 at peak
+    assert data["values"]["peak_qps"]["value"] == pytest.approx(50e6 * 3 * 4 / 86_400 * 3, rel=1e-5)
+    assert set(data["budgets"][0]) == {"name", "op", "value", "limit", "unit", "utilization", "status"}
+    path = data["latency"][0]
+    assert set(path) == {"path", "budget", "total", "unit", "utilization", "status", "stages"}
+    assert path["unit"] == "millisecond"
+    # 40 + max(15, 5 + 3) + 4 x 0.5 + 30 + 10
+    assert path["total"] == pytest.approx(97)
+    assert {"name", "value", "parallel"} == set(path["stages"][1])
+
+
+def test_set_override_and_exit_code_one(folder, capsys):
+    assert main(["eval", str(folder / "fine.yaml"), "--set", "gpus=11 gpu", "--format", "json"]) == 1
+    data = json.loads(capsys.readouterr().out)
+    assert data["status"] == "fail"
+    assert data["budgets"][0]["utilization"] == pytest.approx(1.1)
+
+
+def test_markdown_and_table(folder, capsys):
+    assert main(["eval", str(folder / "fine.yaml"), "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    assert "| gpus | 8 gpu | <= 10 gpu | 80% | warn |" in markdown
+    assert main(["eval", str(folder / "fine.yaml")]) == 0
+    table = capsys.readouterr().out
+    assert "gpus" in table and "! warn" in table
+
+
+def test_check_summary_lines_and_exit_codes(folder, capsys):
+    assert main(["check", str(folder)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("warn ") and "fine.yaml" in out[0] and "gpus 80%" in out[0]
+    assert out[1].startswith("fail ") and "broken.yaml" in out[1] and "gpus 120%" in out[1]
+    assert out[2] == "2 scenarios: 0 ok, 1 warn, 1 fail, 0 invalid"
+    assert main(["check", str(folder / "fine.yaml")]) == 0
+    capsys.readouterr()
+    (folder / "bad.yaml").write_text("name: bad\ninputs:\n  a: 1 usr\n")
+    assert main(["check", str(folder)]) == 2
+    assert "bad.yaml:3:8: error: unknown unit or name 'usr'" in capsys.readouterr().out
+
+
+def test_junit_report_parses_back(folder, tmp_path, capsys):
+    (folder / "bad.yaml").write_text("name: bad\ninputs:\n  a: 1 usr\n")
+    report = tmp_path / "report.xml"
+    main(["check", str(folder), "--junit", str(report)])
+    suite = ElementTree.parse(report).getroot().find("testsuite")
+    assert suite is not None
+    assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
+    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    assert cases["broken"].find("failure").get("message") == "budget gpus: 120% of <= 10 gpu"
+    assert "unknown unit or name 'usr'" in cases["bad"].find("error").get("message")
+    assert cases["fine"].find("failure") is None
+
+
+def test_catalog_units_schema(capsys):
+    assert main(["catalog", "gpu"]) == 0
+    out = capsys.readouterr().out
+    assert "H100-SXM" in out and "bf16_flops" in out and "989 TFLOPS/gpu" in out
+    assert main(["catalog", "gpus"]) == 2
+    assert "did you mean 'gpu'?" in capsys.readouterr().err
+    assert main(["units"]) == 0
+    assert "request = [request]" in capsys.readouterr().out
+    assert main(["schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema["title"] == "envelope scenario"
+    assert {"name", "inputs", "derived", "budgets", "latency"} <= set(schema["properties"])
+
+
+def test_catalog_marks_stale_entries():
+    import datetime as dt
+
+    from calculator.catalog import catalog
+
+    figure = catalog().entries["H100-SXM"].figures["memory"]
+    assert figure.stale(figure.as_of + dt.timedelta(days=600))
+    assert not figure.stale(figure.as_of + dt.timedelta(days=30))
+
+
+def test_installed_command_runs(folder):
+    done = subprocess.run([sys.executable, "-m", "calculator.cli", "eval", str(folder / "sub" / "broken.yaml"),
+                           "--format", "json"], capture_output=True, text=True, check=False)
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["status"] == "fail"

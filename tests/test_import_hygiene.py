@@ -1,0 +1,37 @@
+"""The engine imports without the UI, and `eval` stays off the heavy imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+from tests.conftest import ROOT
+
+EVAL = (
+    "from calculator.cli import main\nimport contextlib, io\n"
+    "with contextlib.redirect_stdout(io.StringIO()):\n"
+    "    main(['eval', 'scenarios/tour.yaml', '--format', 'json'])"
+)
+
+
+def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT,
+                          env=env)
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_engine_does_not_import_textual():
+    modules = loaded_after("import calculator")
+    assert "textual" not in modules
+
+
+def test_eval_path_keeps_heavy_imports_off(tmp_path):
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+    first = loaded_after(EVAL, env)  # a cold unit cache: pint is asked, once
+    assert "pint" in first
+    assert list((tmp_path / "envelope").glob("units-*.json"))
+    warm = loaded_after(EVAL, env)
+    assert not {"pint", "sympy", "numpy", "textual", "rich", "ruamel"} & warm
