@@ -23,6 +23,8 @@ from .numeric import SCALAR_FUNCTIONS, array_functions
 from .scenario import Scenario
 
 _OPERATORS: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
+# Every node gets the same position: set here rather than by ast.fix_missing_locations, which walks the tree again.
+_AT: dict[str, Any] = {"lineno": 1, "col_offset": 0, "end_lineno": 1, "end_col_offset": 0}
 
 
 @dataclass(frozen=True)
@@ -75,16 +77,17 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     results: list[ast.expr] = []
     for n, slot in enumerate(slots):
         target = variables[slot.label[8:]] if slot.label.startswith("derived:") else f"s{n}"
-        body.append(ast.Assign([ast.Name(target, ast.Store())], builder.build(slot.formula.expr, slot.location)))
-        results.append(ast.Name(target, ast.Load()))
-    body.append(ast.Return(ast.Tuple(results, ast.Load())))
-    arguments = ast.arguments(posonlyargs=[], args=[ast.arg(variables[name]) for name in inputs],
+        body.append(ast.Assign([ast.Name(target, ast.Store(), **_AT)], builder.build(slot.formula.expr, slot.location),
+                               **_AT))
+        results.append(ast.Name(target, ast.Load(), **_AT))
+    body.append(ast.Return(ast.Tuple(results, ast.Load(), **_AT), **_AT))
+    arguments = ast.arguments(posonlyargs=[], args=[ast.arg(variables[name], **_AT) for name in inputs],
                               kwonlyargs=[], kw_defaults=[], defaults=[])
     fields: dict[str, Any] = {"name": "scenario", "args": arguments, "body": body, "decorator_list": [], "returns": None}
     if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
         fields["type_params"] = []
-    function = ast.FunctionDef(**fields)
-    module = ast.fix_missing_locations(ast.Module([function], type_ignores=[]))
+    function = ast.FunctionDef(**fields, **_AT)
+    module = ast.Module([function], type_ignores=[])
     module_code = compile(module, f"<scenario {scenario.file}>", "exec")
     code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
     return Compiled(inputs, slots, {s.label: n for n, s in enumerate(slots)}, code)
@@ -99,21 +102,21 @@ class _Builder:
 
     def build(self, expr: Expr, where: Location) -> ast.expr:
         if isinstance(expr, Number):
-            return ast.Constant(float(expr.value))
+            return ast.Constant(float(expr.value), **_AT)
         if isinstance(expr, Name) and expr.name in self.variables:
-            return ast.Name(self.variables[expr.name], ast.Load())
+            return ast.Name(self.variables[expr.name], ast.Load(), **_AT)
         if isinstance(expr, (Quantity, Name, Field)):
-            return ast.Constant(self.checker.leaf(expr, where.shifted(expr.offset))[0])
+            return ast.Constant(self.checker.leaf(expr, where.shifted(expr.offset))[0], **_AT)
         if isinstance(expr, Unary):
-            return ast.UnaryOp(ast.USub(), self.build(expr.operand, where))
+            return ast.UnaryOp(ast.USub(), self.build(expr.operand, where), **_AT)
         if isinstance(expr, Binary):
             left, right = self.build(expr.left, where), self.build(expr.right, where)
             if expr.op == "**":
                 return _call("pow", [left, right])
-            return ast.BinOp(left, _OPERATORS[expr.op](), right)
+            return ast.BinOp(left, _OPERATORS[expr.op](), right, **_AT)
         assert isinstance(expr, Call)
         return _call(expr.function, [self.build(a, where) for a in expr.args])
 
 
 def _call(function: str, args: list[ast.expr]) -> ast.expr:
-    return ast.Call(ast.Name(function, ast.Load()), args, [])
+    return ast.Call(ast.Name(function, ast.Load(), **_AT), args, [], **_AT)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -32,6 +31,8 @@ class Model:
         self.compiled: Compiled = compile_scenario(scenario, checker)
         self.function: Callable[..., tuple[float, ...]] = self.compiled.scalar()
         self.defaults: dict[str, float] = {v.name: v.point for v in scenario.inputs}
+        self.positions = {name: n for n, name in enumerate(self.compiled.inputs)}
+        self.default_arguments = [self.defaults[name] for name in self.compiled.inputs]
 
     @property
     def name(self) -> str:
@@ -63,22 +64,26 @@ class Model:
         return value
 
     def evaluate(self, overrides: Mapping[str, float] | None = None) -> Evaluation:
-        """Every slot's value for the default inputs with `overrides` (base units)."""
-        inputs = dict(self.defaults)
+        """Every slot's value for the default inputs with `overrides` (base units).
+
+        This is the warm path (a keystroke in the TUI): one call of the compiled
+        function and a finiteness check, nothing else.
+        """
+        arguments = self.default_arguments.copy()
         if overrides:
-            inputs.update(overrides)
-        arguments = [inputs[name] for name in self.compiled.inputs]
+            for name, value in overrides.items():
+                arguments[self.positions[name]] = value
         try:
             slots = self.function(*arguments)
         except (ArithmeticError, ValueError):
-            raise self.locate_failure(inputs) from None
+            raise self.locate_failure(arguments) from None
         if not all(map(math.isfinite, slots)):
-            raise self.locate_failure(inputs)
-        return Evaluation(self, inputs, slots)
+            raise self.locate_failure(arguments)
+        return Evaluation(self, arguments, slots)
 
-    def locate_failure(self, inputs: dict[str, float]) -> EnvelopeError:
+    def locate_failure(self, arguments: list[float]) -> EnvelopeError:
         """Interpret slot by slot to name the formula (and the part of it) that failed."""
-        values = dict(inputs)
+        values = dict(zip(self.compiled.inputs, arguments, strict=True))
         for slot in self.compiled.slots:
             failure = _first_failure(slot.formula.expr, values, self.leaf(slot.location), slot.location)
             if failure:
@@ -126,18 +131,25 @@ def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], 
     return None
 
 
-@dataclass
 class Evaluation:
     """One run: inputs and every slot, in base units; results are built on demand."""
 
-    model: Model
-    inputs: dict[str, float]
-    slots: tuple[float, ...]
+    __slots__ = ("__dict__", "arguments", "model", "slots")
+
+    def __init__(self, model: Model, arguments: list[float], slots: tuple[float, ...]):
+        self.model = model
+        self.arguments = arguments
+        self.slots = slots
+
+    @property
+    def inputs(self) -> dict[str, float]:
+        return dict(zip(self.model.compiled.inputs, self.arguments, strict=True))
 
     def base(self, name: str) -> float:
         """A value (input or derived) in base units."""
-        if name in self.inputs:
-            return self.inputs[name]
+        position = self.model.positions.get(name)
+        if position is not None:
+            return self.arguments[position]
         return self.slots[self.model.compiled.index[f"derived:{name}"]]
 
     def slot(self, label: str) -> float:

@@ -55,7 +55,6 @@ DETACHED_MULTIPLIERS = {"k": "Boltzmann's constant", "M": "molar", "T": "tesla"}
 
 _NUMBER = re.compile(r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_OPERATORS = ("->", "**", "+", "-", "*", "/", "^", "(", ")", ",", ".", "%")
 _REFUSED = {
     "'": "strings are not part of a formula",
     '"': "strings are not part of a formula",
@@ -77,6 +76,12 @@ class Token:
     value: float = 0.0
 
 
+_TOKEN = re.compile(
+    r"(?P<space>\s+)|(?P<number>" + _NUMBER.pattern + r")|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"|(?P<op>->|\*\*|[-+*/^(),.%])"
+)
+
+
 def tokenize(text: str, location: Location) -> list[Token]:
     """Split `text` into tokens; refuse any character the grammar has no use for."""
     if len(text) > MAX_FORMULA_LENGTH:
@@ -84,25 +89,17 @@ def tokenize(text: str, location: Location) -> list[Token]:
     tokens: list[Token] = []
     i = 0
     while i < len(text):
-        char = text[i]
-        if char.isspace():
-            i += 1
+        match = _TOKEN.match(text, i)
+        if match is None:
+            char = text[i]
+            raise EnvelopeError(_REFUSED.get(char, f"unexpected character {char!r}"), location.shifted(i))
+        kind = match.lastgroup
+        if kind == "number":
+            i = _number_tokens(text, match, tokens)
             continue
-        number = _NUMBER.match(text, i)
-        if number:
-            i = _number_tokens(text, number, tokens)
-            continue
-        name = _NAME.match(text, i)
-        if name:
-            tokens.append(Token("name", name.group(), i))
-            i = name.end()
-            continue
-        operator = next((op for op in _OPERATORS if text.startswith(op, i)), None)
-        if operator is None:
-            reason = _REFUSED.get(char, f"unexpected character {char!r}")
-            raise EnvelopeError(reason, location.shifted(i))
-        tokens.append(Token("op", operator, i))
-        i += len(operator)
+        if kind != "space":
+            tokens.append(Token(str(kind), match.group(), i))
+        i = match.end()
     tokens.append(Token("end", "", len(text)))
     return tokens
 

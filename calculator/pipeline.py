@@ -6,6 +6,9 @@ them in order, so reading it tells the whole story.
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 
 from .check import check
@@ -15,6 +18,19 @@ from .model import validate
 from .resolve import resolve
 
 
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Building a scenario allocates many small objects and frees none; the cyclic
+    collector would rescan them again and again (superlinear in the formulas)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def model_from_document(document: Document) -> Model:
     scenario = resolve(validate(document), document)
     return Model(scenario, check(scenario))
@@ -22,9 +38,11 @@ def model_from_document(document: Document) -> Model:
 
 def load(path: str | Path) -> Model:
     """A scenario file, checked and compiled, ready to evaluate."""
-    return model_from_document(load_file(path))
+    with _collector_paused():
+        return model_from_document(load_file(path))
 
 
 def loads(text: str, file: str = "<text>", base_dir: Path | None = None) -> Model:
     """A scenario given as YAML text."""
-    return model_from_document(load_text(text, file, base_dir))
+    with _collector_paused():
+        return model_from_document(load_text(text, file, base_dir))
