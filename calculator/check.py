@@ -16,6 +16,7 @@ from .numeric import interpret
 from .parse import MULTIPLIERS, Distribution, Interval
 from .resolve import field_figure_text
 from .scenario import Scenario, Value
+from .uncertainty import Spread
 from .units import DIMENSIONLESS, Dimension, Unit, UnitSystem
 
 MAX_DIMENSION_POWER = 64
@@ -218,9 +219,11 @@ def _check_derived(checker: Checker, value: Value) -> None:
 def _check_input(checker: Checker, value: Value) -> None:
     spec, where = value.spec, value.text_location
     if isinstance(spec, Interval):
-        value.dimension, value.point, written = _interval(checker, spec, where)
+        value.dimension, value.spread, written = _interval(checker, spec, where)
+        value.point = value.spread.median
     elif isinstance(spec, Distribution):
-        value.dimension, value.point, written = _distribution(checker, spec, where)
+        value.dimension, value.spread, written = _distribution(checker, spec, where)
+        value.point = value.spread.median
     else:
         assert spec is not None
         _no_names(spec, checker, where)
@@ -257,18 +260,17 @@ def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Di
     return high_dim, low_value, high_value, written
 
 
-def _interval(checker: Checker, spec: Interval, where: Location) -> tuple[Dimension, float, Unit | None]:
+def _interval(checker: Checker, spec: Interval, where: Location) -> tuple[Dimension, Spread, Unit | None]:
     dimension, low, high, written = bounds(checker, spec.low, spec.high, where)
     if not low < high:
         raise EnvelopeError(f"'A to B' needs A below B; here A = {to_text(spec.low)} and B = {to_text(spec.high)}", where)
     if low == 0:
         raise EnvelopeError("a 90% interval from 0 cannot be lognormal", where,
                             hint="start from a small positive number, or write normal(MEAN, SD)")
-    point = math.sqrt(low * high) if low > 0 else (low + high) / 2
-    return dimension, point, written
+    return dimension, Spread.interval(low, high), written
 
 
-def _distribution(checker: Checker, spec: Distribution, where: Location) -> tuple[Dimension, float, Unit | None]:
+def _distribution(checker: Checker, spec: Distribution, where: Location) -> tuple[Dimension, Spread, Unit | None]:
     first, second = spec.args
     dimension, a, b, written = bounds(checker, first, second, where)
     if isinstance(first, Quantity):
@@ -276,7 +278,7 @@ def _distribution(checker: Checker, spec: Distribution, where: Location) -> tupl
     if spec.kind == "normal":
         if b < 0:
             raise EnvelopeError("normal(MEAN, SD) needs SD of at least 0", where.shifted(second.offset))
-        return dimension, a, written
+        return dimension, Spread("normal", a, b), written
     if not a < b:
         raise EnvelopeError("uniform(LOW, HIGH) needs LOW below HIGH", where)
-    return dimension, (a + b) / 2, written
+    return dimension, Spread("uniform", a, b), written

@@ -32,6 +32,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("file", metavar="FILE")
     run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input for this run")
     run.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    run.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
+    run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
 
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
     check.add_argument("paths", nargs="+", metavar="PATH")
@@ -61,10 +63,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
+    """`--set NAME=VALUE` assignments, each checked against the input's dimension."""
     from .evaluate import Model
 
     assert isinstance(model, Model)
-    overrides = {}
+    overrides: dict[str, float] = {}
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
         if not sep or not name.strip():
@@ -78,7 +81,9 @@ def command_eval(arguments: argparse.Namespace) -> int:
     from .pipeline import load
 
     model = load(arguments.file)
-    result = model.evaluate(_overrides(model, arguments.set)).result
+    if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
+        raise EnvelopeError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
+    result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
     if arguments.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     elif arguments.format == "markdown":

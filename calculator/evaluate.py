@@ -20,6 +20,7 @@ from .expr import Expr, to_text
 from .numeric import interpret
 from .parse import parse_input
 from .scenario import Scenario, Value
+from .uncertainty import InputValue, Simulation, Spread, simulate
 
 
 class Model:
@@ -30,17 +31,24 @@ class Model:
         self.checker = checker
         self.compiled: Compiled = compile_scenario(scenario, checker)
         self.function: Callable[..., tuple[float, ...]] = self.compiled.scalar()
+        self._vectorized: Callable[..., tuple[Any, ...]] | None = None
         self.defaults: dict[str, float] = {v.name: v.point for v in scenario.inputs}
         self.positions = {name: n for n, name in enumerate(self.compiled.inputs)}
-        self.default_arguments = [self.defaults[name] for name in self.compiled.inputs]
+        # An uncertain input's default carries its spread; a plain float override makes it certain.
+        self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point
+                                               for v in scenario.inputs]
 
     @property
     def name(self) -> str:
         return self.scenario.name
 
-    def parse_override(self, name: str, text: str, where: Location | None = None) -> float:
-        """`--set NAME=VALUE`: a new point value for an input, in base units, checked."""
-        where = where or Location("--set", 1, len(name) + 2)
+    def parse_override(self, name: str, text: str, where: Location | None = None) -> InputValue:
+        """`--set NAME=VALUE`: a new value for an input, in base units, checked against its dimension.
+
+        The result is a float (the point value) that carries the spread when the text
+        is uncertain (`50M to 200M user`), so `evaluate` can simulate it.
+        """
+        where = where or Location(f"{name}={text}")
         value = self.input(name, where)
         spec, _ = parse_input(text, where)
         probe = Value(name, "input", text, where, where, spec=spec)
@@ -51,7 +59,7 @@ class Model:
             units = self.scenario.units
             raise EnvelopeError(f"'{name}' is in '{units.dimension_text(value.dimension)}', not"
                                 f" '{units.dimension_text(probe.dimension)}'", where)
-        return probe.point
+        return InputValue(probe.point, probe.spread)
 
     def input(self, name: str, where: Location) -> Value:
         value = self.scenario.values.get(name)
@@ -91,6 +99,12 @@ class Model:
             values[slot.label[8:] if slot.label.startswith("derived:") else slot.label] = interpret(
                 slot.formula.expr, values, self.leaf(slot.location))
         return EnvelopeError("evaluation failed", Location(self.scenario.file))
+
+    def vectorized(self, *arguments: Any) -> tuple[Any, ...]:
+        """The compiled scenario over numpy arrays (built on first use: it imports numpy)."""
+        if self._vectorized is None:
+            self._vectorized = self.compiled.vectorized()
+        return self._vectorized(*arguments)
 
     def leaf(self, where: Location) -> Callable[[Expr], float]:
         return lambda node: self.checker.leaf(node, where.shifted(node.offset))[0]
@@ -145,6 +159,12 @@ class Evaluation:
     def inputs(self) -> dict[str, float]:
         return dict(zip(self.model.compiled.inputs, self.arguments, strict=True))
 
+    @property
+    def spreads(self) -> dict[str, Spread]:
+        """The uncertain inputs of this run: the scenario's, as changed by overrides."""
+        return {name: argument.spread for name, argument in zip(self.model.compiled.inputs, self.arguments, strict=True)
+                if isinstance(argument, InputValue) and argument.spread is not None}
+
     def base(self, name: str) -> float:
         """A value (input or derived) in base units."""
         position = self.model.positions.get(name)
@@ -155,8 +175,21 @@ class Evaluation:
     def slot(self, label: str) -> float:
         return self.slots[self.model.compiled.index[label]]
 
-    @cached_property
-    def result(self) -> Any:
+    def simulate(self, samples: int | None = None, seed: int | None = None) -> Simulation | None:
+        """Monte Carlo over the uncertain inputs, or None when every input is certain."""
+        spreads = self.spreads
+        if not spreads:
+            return None
+        scenario = self.model.scenario
+        correlations = {pair: rho for pair, rho in scenario.correlations.items() if set(pair) <= set(spreads)}
+        return simulate(self, spreads, samples or scenario.samples, scenario.seed if seed is None else seed, correlations)
+
+    def judge(self, samples: int | None = None, seed: int | None = None) -> Any:
+        """Values, budgets and latency paths with statuses (and percentiles when uncertain)."""
         from .judge import judge
 
-        return judge(self)
+        return judge(self, self.simulate(samples, seed))
+
+    @cached_property
+    def result(self) -> Any:
+        return self.judge()

@@ -8,14 +8,16 @@ when the probability of violation reaches the scenario's risk); else `ok`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from .numbers import format_number
 from .scenario import Budget, LatencyPath, Stage, Value
+from .uncertainty import percentiles
 from .units import Unit, readable_unit
 
 if TYPE_CHECKING:
     from .evaluate import Evaluation
+    from .uncertainty import Simulation
 
 Status = Literal["ok", "warn", "fail"]
 STATUS_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "fail": 2}
@@ -34,6 +36,13 @@ class ValueResult:
     p05: float | None = None
     p50: float | None = None
     p95: float | None = None
+
+    def range_display(self, sig_figs: int = 3) -> str:
+        """`17.4k (9.0k – 33k) request/s` when uncertain, else the plain display."""
+        if self.p05 is None or self.p95 is None or self.p05 == self.p95:
+            return self.display
+        spread = f"{format_number(self.value, sig_figs)} ({format_number(self.p05, 2)} – {format_number(self.p95, 2)})"
+        return with_unit(spread, self.unit)
 
 
 @dataclass
@@ -98,14 +107,60 @@ def worst(statuses: list[Status]) -> Status:
     return max(statuses, key=STATUS_ORDER.__getitem__, default="ok")
 
 
-def judge(evaluation: Evaluation) -> Result:
+def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Result:
     scenario = evaluation.model.scenario
     values = {v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs)
               for v in [*scenario.inputs, *scenario.derived]}
     budgets = [_budget_result(b, i, evaluation, values[b.name]) for i, b in enumerate(scenario.budgets)]
     paths = [_path_result(p, evaluation) for p in scenario.latency]
+    if simulation is not None:
+        _add_uncertainty(evaluation, simulation, values, budgets, paths)
     status = worst([b.status for b in budgets] + [p.status for p in paths])
     return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs)
+
+
+def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dict[str, ValueResult],
+                     budgets: list[BudgetResult], paths: list[PathResult]) -> None:
+    """Percentiles of every value and the probability that each budget breaks."""
+    import numpy as np
+
+    scenario = evaluation.model.scenario
+    names = list(values)
+    table = percentiles([simulation.input_or_slot(evaluation, name) for name in names])
+    for name, (p05, p50, p95) in zip(names, table, strict=True):
+        factor = values[name].unit.factor
+        values[name].p05, values[name].p50, values[name].p95 = p05 / factor, p50 / factor, p95 / factor
+    for index, (budget, result) in enumerate(zip(scenario.budgets, budgets, strict=True)):
+        samples = simulation.input_or_slot(evaluation, budget.name)
+        limits = simulation.slots[evaluation.model.compiled.index[f"budget:{index}"]]
+        result.p_violation = float(np.mean(breaks_limit_array(budget.op, samples, limits)))
+        if result.status == "ok" and result.p_violation >= scenario.risk:
+            result.status = "warn"
+    for path, path_result in zip(scenario.latency, paths, strict=True):
+        totals = sum(_stage_samples(stage, path, evaluation, simulation) for stage in path.stages)
+        limits = simulation.slots[evaluation.model.compiled.index[f"latency:{path.name}"]]
+        path_result.p_violation = float(np.mean(totals > limits))
+        if path_result.status == "ok" and path_result.p_violation >= scenario.risk:
+            path_result.status = "warn"
+
+
+def _stage_samples(stage: Stage, path: LatencyPath, evaluation: Evaluation, simulation: Simulation) -> Any:
+    import numpy as np
+
+    if stage.formula is not None:
+        return simulation.slots[evaluation.model.compiled.index[f"stage:{path.name}:{id(stage)}"]]
+    children = [_stage_samples(c, path, evaluation, simulation) for c in (stage.parallel or stage.sequence or [])]
+    if stage.parallel is not None:
+        return np.maximum.reduce(children)
+    return sum(children)
+
+
+def breaks_limit_array(op: str, value: Any, limit: Any) -> Any:
+    if op == "<=":
+        return value > limit
+    if op == "<":
+        return value >= limit
+    return value < limit if op == ">=" else value <= limit
 
 
 def display_unit(value: Value, base: float) -> Unit:

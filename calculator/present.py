@@ -81,17 +81,23 @@ def result_to_markdown(result: Result) -> str:
     lines = [f"### {result.scenario} — {result.status}", "", "| name | value | formula |", "|---|---:|---|"]
     for v in result.values.values():
         formula = f"`{_md_escape(v.formula)}`" if v.formula else "input"
-        lines.append(f"| {v.name} | {_md_escape(v.display)} | {formula} |")
+        lines.append(f"| {v.name} | {_md_escape(v.range_display(sf))} | {formula} |")
     if result.budgets:
         lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
         for b in result.budgets:
             value = with_unit(format_number(b.value, sf), b.unit)
-            lines.append(f"| {b.name} | {value} | {_md_escape(limit_text(b, sf))} | {b.utilization:.0%} | {b.status} |")
+            lines.append(f"| {b.name} | {value} | {_md_escape(limit_text(b, sf))} | {b.utilization:.0%}{_risk(b.p_violation)}"
+                         f" | {b.status} |")
     for p in result.latency:
         lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
-                  f" ({p.utilization:.0%}) — {p.status}", "", "| stage | time |", "|---|---:|"]
+                  f" ({p.utilization:.0%}{_risk(p.p_violation)}) — {p.status}", "", "| stage | time |", "|---|---:|"]
         lines += [f"| {name} | {format_number(value, sf)} {p.unit.text} |" for name, value in _flat_stages(p.stages)]
     return "\n".join(lines) + "\n"
+
+
+def _risk(p_violation: float | None) -> str:
+    """`, P(break) 2.7%` after a utilization, when uncertain."""
+    return "" if p_violation is None else f", P(break) {p_violation:.1%}"
 
 
 def _flat_stages(stages: list[StageResult], prefix: str = "") -> list[tuple[str, float]]:
@@ -118,7 +124,7 @@ def print_table(result: Result, color: bool | None = None) -> None:
     values.add_column("value", justify="right")
     values.add_column("formula / note", overflow="fold")
     for v in result.values.values():
-        values.add_row(v.name, v.display, v.formula or f"[dim]{v.note or 'input'}[/]")
+        values.add_row(v.name, v.range_display(sf), v.formula or f"[dim]{v.note or 'input'}[/]")
     console.print(values)
     if result.budgets:
         budgets = Table(title="budgets", title_justify="left")
@@ -129,7 +135,7 @@ def print_table(result: Result, color: bool | None = None) -> None:
         for b in result.budgets:
             style = STATUS_STYLE[b.status]
             value = with_unit(format_number(b.value, sf), b.unit)
-            budgets.add_row(b.name, value, limit_text(b, sf), f"{b.utilization:.0%}",
+            budgets.add_row(b.name, value, limit_text(b, sf), f"{b.utilization:.0%}{_risk(b.p_violation)}",
                             f"[{style}]{STATUS_MARK[b.status]}[/]")
         console.print(budgets)
     for p in result.latency:
@@ -141,7 +147,7 @@ def _latency_table(p: PathResult, sf: int) -> Any:
 
     style = STATUS_STYLE[p.status]
     table = Table(title=f"latency {p.path}: {format_number(p.total, sf)} / {format_number(p.budget, sf)} {p.unit.text}"
-                        f"  [{style}]{STATUS_MARK[p.status]}[/]", title_justify="left")
+                        f"{_risk(p.p_violation)}  [{style}]{STATUS_MARK[p.status]}[/]", title_justify="left")
     table.add_column("stage")
     table.add_column(p.unit.text, justify="right")
     table.add_column("share of budget")

@@ -23,6 +23,7 @@ from .model import (
 )
 from .parse import Distribution, Interval, parse_formula, parse_input, parse_unit
 from .scenario import Budget, LatencyPath, Scenario, Stage, Value
+from .uncertainty import correlation_pairs
 from .units import UnitSystem
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -58,6 +59,9 @@ def resolve(file: ScenarioFile, document: Document) -> Scenario:
     )
     _resolve_names(scenario)
     scenario.order = _dependency_order(scenario)
+    if file.correlations:
+        uncertain = {v.name for v in values.values() if v.uncertain}
+        scenario.correlations = correlation_pairs(file.correlations, document.where("correlations"), uncertain)
     return scenario
 
 

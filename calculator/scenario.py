@@ -8,6 +8,7 @@ from typing import Literal
 from .errors import Location
 from .expr import Formula, UnitExpr
 from .parse import InputSpec
+from .uncertainty import Spread
 from .units import DIMENSIONLESS, Dimension, Unit, UnitSystem
 
 
@@ -30,6 +31,7 @@ class Value:
     display: Unit | None = None  # explicit (`-> unit`, `unit:`) or the unit an input was written in
     point: float = 0.0  # inputs: the value in base units (the median when uncertain)
     uncertain: bool = False
+    spread: Spread | None = None  # inputs written as a distribution
 
 
 @dataclass

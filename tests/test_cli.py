@@ -29,17 +29,25 @@ def test_json_has_exactly_the_design_keys(capsys):
     assert main(["eval", str(ROOT / "scenarios" / "tour.yaml"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert set(data) == {"scenario", "file", "status", "values", "budgets", "latency"}
-    assert set(data["values"]["peak_qps"]) == {"value", "unit", "display", "kind", "formula"}
+    # the tour has an uncertain input, so every value has percentiles and every budget a P(violation)
+    assert set(data["values"]["peak_qps"]) == {"value", "unit", "display", "kind", "formula", "p05", "p50", "p95"}
     assert data["values"]["peak_qps"]["unit"] == "request / second"
     # 50M users x 3 sessions x 4 requests a day / 86,400 s, x3 at peak
     assert data["values"]["peak_qps"]["value"] == pytest.approx(50e6 * 3 * 4 / 86_400 * 3, rel=1e-5)
-    assert set(data["budgets"][0]) == {"name", "op", "value", "limit", "unit", "utilization", "status"}
+    assert set(data["budgets"][0]) == {"name", "op", "value", "limit", "unit", "utilization", "status", "p_violation"}
     path = data["latency"][0]
-    assert set(path) == {"path", "budget", "total", "unit", "utilization", "status", "stages"}
+    assert set(path) == {"path", "budget", "total", "unit", "utilization", "status", "stages", "p_violation"}
     assert path["unit"] == "millisecond"
     # 40 + max(15, 5 + 3) + 4 x 0.5 + 30 + 10
     assert path["total"] == pytest.approx(97)
     assert {"name", "value", "parallel"} == set(path["stages"][1])
+
+
+def test_json_of_a_certain_scenario_has_no_percentiles(folder, capsys):
+    assert main(["eval", str(folder / "fine.yaml"), "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["values"]["gpus"] == {"value": 8.0, "unit": "gpu", "display": "8 gpu", "kind": "input", "formula": None}
+    assert set(data["budgets"][0]) == {"name", "op", "value", "limit", "unit", "utilization", "status"}
 
 
 def test_set_override_and_exit_code_one(folder, capsys):

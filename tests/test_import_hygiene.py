@@ -12,7 +12,7 @@ from tests.conftest import ROOT
 EVAL = (
     "from calculator.cli import main\nimport contextlib, io\n"
     "with contextlib.redirect_stdout(io.StringIO()):\n"
-    "    main(['eval', 'scenarios/tour.yaml', '--format', 'json'])"
+    "    main(['eval', 'scenarios/tour_base.yaml', '--format', 'json'])"  # certain: no Monte Carlo, no numpy
 )
 
 
