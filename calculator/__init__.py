@@ -12,7 +12,7 @@ The engine never imports a UI; the TUI, the CLI and notebooks all use this API.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import EnvelopeError, Location
 from .evaluate import Evaluation, Model
@@ -23,17 +23,50 @@ __all__ = [
     "BudgetResult",
     "EnvelopeError",
     "Evaluation",
+    "Explanation",
     "Location",
     "Model",
     "PathResult",
     "Result",
+    "Solution",
+    "Sweep",
     "ValueResult",
     "estimate",
     "evaluate",
+    "explain",
     "load",
     "loads",
     "quantity",
+    "solve",
+    "sweep",
 ]
+
+if TYPE_CHECKING:
+    from .explanation import Explanation
+    from .solver import Solution
+    from .sweeps import Sweep
+
+
+def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
+    """How `name` is derived: formula, closed form (sympy), numbers, elasticities, spread drivers."""
+    from .explanation import explain as explain_value
+
+    return explain_value(model, name, overrides)
+
+
+def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
+    """The largest (or smallest) value of an input at which every budget (or `budget`) holds."""
+    from .solver import solve as solve_input
+
+    return solve_input(model, input_name, budget)
+
+
+def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
+          show: list[str] | None = None) -> Sweep:
+    """Values and budget statuses as one input goes from `start` to `stop` (quantities, e.g. "10M user")."""
+    from .sweeps import sweep as sweep_input
+
+    return sweep_input(model, input_name, start, stop, steps, log, show)
 
 
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:

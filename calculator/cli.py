@@ -35,6 +35,31 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
 
+    explain = commands.add_parser("explain", help="how a value is derived: closed form, numbers, sensitivity")
+    explain.add_argument("file", metavar="FILE")
+    explain.add_argument("name", metavar="NAME")
+    explain.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    explain.add_argument("--format", choices=("text", "json", "markdown", "latex"), default="text")
+
+    solve = commands.add_parser("solve", help="the largest (or smallest) INPUT at which every budget still holds")
+    solve.add_argument("file", metavar="FILE")
+    solve.add_argument("--for", dest="input", required=True, metavar="INPUT")
+    solve.add_argument("--budget", metavar="NAME", help="only this budget (or latency path)")
+    solve.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+
+    sweep = commands.add_parser("sweep", help="values and budget status as INPUT varies from FROM to TO")
+    sweep.add_argument("file", metavar="FILE")
+    sweep.add_argument("input", metavar="INPUT")
+    sweep.add_argument("start", metavar="FROM", help="a quantity, e.g. '10M user'")
+    sweep.add_argument("stop", metavar="TO")
+    sweep.add_argument("--steps", type=int, default=11, metavar="N")
+    sweep.add_argument("--log", action="store_true", help="geometric steps")
+    sweep.add_argument("--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones)")
+    sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    sweep.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
+    sweep.add_argument("--no-plot", action="store_true", help="the table only")
+
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
@@ -95,6 +120,59 @@ def command_eval(arguments: argparse.Namespace) -> int:
     return EXIT_FAIL if result.status == "fail" else EXIT_OK
 
 
+def command_explain(arguments: argparse.Namespace) -> int:
+    from .explanation import explain
+    from .pipeline import load
+
+    model = load(arguments.file)
+    explanation = explain(model, arguments.name, _overrides(model, arguments.set))
+    if arguments.format == "json":
+        print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+    elif arguments.format == "markdown":
+        print(explanation.to_markdown(), end="")
+    elif arguments.format == "latex":
+        print(explanation.to_latex(), end="")
+    else:
+        print(explanation.to_text(), end="")
+    return EXIT_OK
+
+
+def command_solve(arguments: argparse.Namespace) -> int:
+    from .pipeline import load
+    from .solver import solve
+
+    model = load(arguments.file)
+    solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
+    if arguments.format == "json":
+        print(json.dumps(solution.to_dict(), indent=2))
+    else:
+        print(solution.to_markdown() if arguments.format == "markdown" else solution.to_text(), end="")
+    return EXIT_OK
+
+
+def command_sweep(arguments: argparse.Namespace) -> int:
+    from .pipeline import load
+    from .sweeps import sweep
+
+    model = load(arguments.file)
+    table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
+                  arguments.show, _overrides(model, arguments.set))
+    if arguments.format == "json":
+        print(json.dumps(table.to_dict(), indent=2))
+    elif arguments.format == "csv":
+        print(table.to_csv(), end="")
+    elif arguments.format == "markdown":
+        print(table.to_markdown(), end="")
+    else:
+        from .present import print_sweep
+
+        color = "NO_COLOR" not in os.environ and sys.stdout.isatty()
+        print_sweep(table, color=color)
+        if not arguments.no_plot:
+            print(table.plot(color=color))
+    return EXIT_OK
+
+
 def command_check(arguments: argparse.Namespace) -> int:
     from .checkrun import check_paths, write_junit
 
@@ -144,7 +222,8 @@ def command_schema(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"eval": command_eval, "check": command_check, "catalog": command_catalog, "units": command_units,
+COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
+            "check": command_check, "catalog": command_catalog, "units": command_units,
             "schema": command_schema}
 
 

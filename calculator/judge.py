@@ -195,6 +195,8 @@ def breaks_limit(op: str, value: float, limit: float) -> bool:
 def utilization(op: str, value: float, limit: float) -> float:
     """value/limit for upper limits, limit/value for lower ones."""
     numerator, denominator = (value, limit) if op in ("<=", "<") else (limit, value)
+    if op in (">=", ">") and value <= 0 < limit:
+        return float("inf")  # nothing of a lower limit is met
     if denominator == 0:
         return 0.0 if numerator == 0 else float("inf")
     return numerator / denominator
@@ -215,6 +217,18 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
     budget = evaluation.slot(f"latency:{path.name}") / unit.factor
     used = utilization("<=", total, budget)
     return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages)
+
+
+def path_total(path: LatencyPath, evaluation: Evaluation) -> float:
+    """A latency path's total in base units: stages add up, a parallel group counts its slowest branch."""
+    return sum(_stage_total(stage, path, evaluation) for stage in path.stages)
+
+
+def _stage_total(stage: Stage, path: LatencyPath, evaluation: Evaluation) -> float:
+    if stage.formula is not None:
+        return evaluation.slot(f"stage:{path.name}:{id(stage)}")
+    children = [_stage_total(c, path, evaluation) for c in (stage.parallel or stage.sequence or [])]
+    return max(children) if stage.parallel is not None else sum(children)
 
 
 def _stage_result(stage: Stage, path: LatencyPath, evaluation: Evaluation, unit: Unit) -> StageResult:

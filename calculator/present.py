@@ -189,3 +189,25 @@ def _as_of(figure: object) -> str:
 
     assert isinstance(figure, Figure)
     return f"{figure.as_of} [yellow](stale)[/]" if figure.stale() else str(figure.as_of)
+
+
+def print_sweep(table: object, color: bool = True) -> None:
+    """A sweep as a rich table: the input, the shown values, each budget's status and utilization."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .sweeps import Sweep
+
+    assert isinstance(table, Sweep)
+    console = Console(no_color=not color, highlight=False)
+    out = Table(title=f"sweep of {table.input}", title_justify="left")
+    out.add_column(f"{table.input} ({table.unit.text})", justify="right", style="bold")
+    for name in table.shown:
+        out.add_column(f"{name} ({table.units[name].text})", justify="right")
+    for label in table.budgets:
+        out.add_column(label, justify="right")
+    for row in table.rows:
+        cells = [format_number(row.x, table.sig_figs)] + [format_number(row.values[n], table.sig_figs) for n in table.shown]
+        cells += [f"[{STATUS_STYLE[row.statuses[b]]}]{row.utilizations[b]:.0%}[/]" for b in table.budgets]
+        out.add_row(*cells)
+    console.print(out)

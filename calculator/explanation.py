@@ -1,0 +1,245 @@
+"""`envelope explain`: how one value is derived, the way a hand calculation is written.
+
+The formula as written; its closed form in the inputs alone (sympy, with units);
+the same with the numbers plugged in; the value; the elasticity of the value to
+each input (∂ln value/∂ln input, exact from sympy, relaxed where ceil/floor make
+the derivative zero, numeric where sympy cannot); and, when inputs are
+uncertain, which of them drive the spread (rank correlation of the samples).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import EnvelopeError, Location, did_you_mean
+from .evaluate import Model
+from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, to_text
+from .judge import ValueResult, with_unit
+from .numbers import format_number
+
+
+@dataclass
+class Driver:
+    """An uncertain input's share in a value's spread."""
+
+    input: str
+    rank_correlation: float
+    share: float  # of the sum of squared rank correlations
+
+
+@dataclass
+class Explanation:
+    name: str
+    formula: str
+    closed_form: str
+    closed_form_latex: str
+    steps: list[str]
+    value: float
+    unit: str
+    display: str
+    sensitivity: dict[str, float]
+    sensitivity_method: dict[str, str]
+    drivers: list[Driver] = field(default_factory=list)
+    kind: str = "derived"
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"name": self.name, "formula": self.formula, "closed_form": self.closed_form,
+                                "value": self.value, "unit": self.unit, "sensitivity": self.sensitivity}
+        if self.drivers:
+            data["drivers"] = {d.input: {"rank_correlation": d.rank_correlation, "share": d.share} for d in self.drivers}
+        return data
+
+    def to_text(self) -> str:
+        lines = [f"{self.name} = {self.formula}"]
+        lines += [f"{' ' * len(self.name)} = {step}" for step in self.steps]
+        lines += ["", f"closed form: {self.name} = {self.closed_form}"]
+        if self.sensitivity:
+            lines += ["", "sensitivity (elasticity: % change of the value per 1% change of the input):"]
+            lines += [f"  {name:<28} {elasticity:+.3g}{_method_note(self.sensitivity_method[name])}"
+                      for name, elasticity in _ranked(self.sensitivity)]
+        if self.drivers:
+            lines += ["", "what drives the spread (rank correlation with the value, share of the spread):"]
+            lines += [f"  {d.input:<28} {d.rank_correlation:+.2f}  {d.share:5.0%}  {'█' * round(20 * d.share)}"
+                      for d in self.drivers]
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        latex_name = self.name.replace("_", "\\_")
+        lines = [f"**{self.name}** = `{self.formula}`", "", f"$${latex_name} = {self.closed_form_latex}$$", ""]
+        lines += [f"- {'= ' if i else ''}`{step}`" for i, step in enumerate(self.steps)]
+        if self.sensitivity:
+            lines += ["", "| input | elasticity |", "|---|---:|"]
+            lines += [f"| {name} | {elasticity:+.3g}{_method_note(self.sensitivity_method[name])} |"
+                      for name, elasticity in _ranked(self.sensitivity)]
+        if self.drivers:
+            lines += ["", "| drives the spread | rank corr. | share |", "|---|---:|---:|"]
+            lines += [f"| {d.input} | {d.rank_correlation:+.2f} | {d.share:.0%} |" for d in self.drivers]
+        return "\n".join(lines) + "\n"
+
+    def to_latex(self) -> str:
+        """A handcalcs-style derivation: the formula, the closed form, the numbers, the value."""
+        latex_name = r"\mathrm{" + self.name.replace("_", r"\_") + "}"
+        steps = [_latex_text(step) for step in self.steps]
+        lines = [r"\begin{aligned}", f"{latex_name} &= {self.closed_form_latex} \\\\"]
+        lines += [f"&= {step} \\\\" for step in steps[:-1]]
+        lines += [f"&= {steps[-1]}", r"\end{aligned}"]
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def _latex_text(step: str) -> str:
+    """A step of the hand calculation as LaTeX text: units upright, × as \\times."""
+    escaped = step.replace("_", r"\_").replace("%", r"\%").replace("×", r"\times").replace("–", "--")
+    return r"\text{" + escaped.replace(r"\times", r"$\times$") + "}"
+
+
+def _ranked(sensitivity: dict[str, float]) -> list[tuple[str, float]]:
+    return sorted(sensitivity.items(), key=lambda item: -abs(item[1]) if math.isfinite(item[1]) else 0)
+
+
+def _method_note(method: str) -> str:
+    return {"exact": "", "relaxed": " (ceil/floor relaxed)", "numeric": " (numeric)"}.get(method, "")
+
+
+def explain(model: Model, name: str, overrides: Mapping[str, float] | None = None,
+            samples: int | None = None, seed: int | None = None) -> Explanation:
+    """How `name` is derived, with the numbers of this run."""
+
+    from .symbolic import closed_form, relaxed
+
+    value = model.scenario.values.get(name)
+    if value is None:
+        raise EnvelopeError(f"no value '{name}' in this scenario", Location(model.scenario.file),
+                            did_you_mean(name, model.scenario.values))
+    evaluation = model.evaluate(overrides)
+    simulation = evaluation.simulate(samples, seed)
+    result = evaluation.judge(samples, seed)
+    shown = result.values[name]
+    if value.kind == "input":
+        return Explanation(name, value.text, name, name, [shown.range_display()], shown.value, shown.unit.long_text(),
+                           shown.display, {name: 1.0}, {name: "exact"}, kind="input")
+    assert value.formula is not None
+    display_form = closed_form(model, name)[0]
+    numeric_form, symbols = closed_form(model, name, numeric=True)
+    steps = [substituted(value.formula.expr, model, result.values, inline=False),
+             substituted(value.formula.expr, model, result.values, inline=True), shown.range_display()]
+    if steps[0] == steps[1]:
+        del steps[1]
+    point = {symbols[n]: evaluation.base(n) for n in symbols}
+    sensitivity, methods = {}, {}
+    for input_name, symbol in symbols.items():
+        sensitivity[input_name], methods[input_name] = _elasticity(numeric_form, symbol, point, model, evaluation,
+                                                                   name, input_name, relaxed)
+    drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
+    return Explanation(name, value.formula.text, _plain(display_form), _latex(display_form), steps, shown.value,
+                       shown.unit.long_text(), shown.display, sensitivity, methods, drivers)
+
+
+def _plain(expression: Any) -> str:
+    import sympy
+
+    return str(sympy.sstr(expression)).replace("ceiling(", "ceil(")
+
+
+def _latex(expression: Any) -> str:
+    """LaTeX with names kept whole (`dau_peak`, not d with a subscript)."""
+    import sympy
+
+    names = {symbol: r"\mathrm{" + str(symbol).replace("_", r"\_").replace("%", r"\%") + "}"
+             for symbol in expression.free_symbols}
+    return str(sympy.latex(expression, symbol_names=names, mul_symbol="dot"))
+
+
+def _elasticity(form: Any, symbol: Any, point: dict[Any, float], model: Model, evaluation: Any, name: str,
+                input_name: str, relax: Any) -> tuple[float, str]:
+    """∂ln value/∂ln input at the point: exact, relaxed (no ceil/floor), or by finite differences."""
+    import sympy
+
+    method = "exact"
+    if form.has(sympy.ceiling, sympy.floor):
+        form, method = relax(form), "relaxed"
+    try:
+        elasticity = float((sympy.diff(form, symbol) * symbol / form).subs(point))
+    except (TypeError, ValueError, ZeroDivisionError):
+        elasticity = math.nan
+    if math.isfinite(elasticity):
+        return elasticity, method
+    return _numeric_elasticity(model, evaluation, name, input_name), "numeric"
+
+
+def _numeric_elasticity(model: Model, evaluation: Any, name: str, input_name: str, step: float = 1e-4) -> float:
+    x = evaluation.base(input_name)
+    try:
+        up = model.evaluate({input_name: x * (1 + step)}).base(name)
+        down = model.evaluate({input_name: x * (1 - step)}).base(name)
+        centre = evaluation.base(name)
+    except EnvelopeError:
+        return math.nan
+    if centre == 0:
+        return math.nan
+    return float((up - down) / (2 * step) / centre)
+
+
+def _drivers(simulation: Any, evaluation: Any, name: str) -> list[Driver]:
+    """Spearman correlation of each uncertain input's samples with the value's, as a tornado ranking."""
+    import numpy as np
+
+    target = simulation.input_or_slot(evaluation, name)
+    if np.ptp(target) == 0:
+        return []
+    target_ranks = np.argsort(np.argsort(target))
+    correlations = {}
+    for input_name, samples in simulation.inputs.items():
+        rho = float(np.corrcoef(np.argsort(np.argsort(samples)), target_ranks)[0, 1])
+        if math.isfinite(rho):
+            correlations[input_name] = rho
+    total = sum(r * r for r in correlations.values()) or 1.0
+    ranked = sorted(correlations.items(), key=lambda item: -abs(item[1]))
+    return [Driver(n, r, r * r / total) for n, r in ranked if abs(r) >= 0.01]
+
+
+_PRECEDENCE = {"+": 1, "-": 1, "*": 2, "/": 2, "**": 4}
+
+
+def substituted(expr: Expr, model: Model, values: dict[str, ValueResult], inline: bool) -> str:
+    """The formula with each value's number and unit in place of its name (`inline`: derived values expanded too)."""
+    scenario = model.scenario
+
+    def text(node: Expr) -> tuple[str, float]:
+        """The node's text and its precedence (5: an atom, 4.5: a number with a unit)."""
+        if isinstance(node, Name) and node.name in scenario.values:
+            value = scenario.values[node.name]
+            if inline and value.kind == "derived" and value.formula is not None:
+                return text(value.formula.expr)
+            shown = values[node.name]
+            return with_unit(format_number(shown.value, scenario.sig_figs), shown.unit), 4.5 if shown.unit.text else 5
+        if isinstance(node, Field):
+            from .resolve import field_figure_text
+
+            return field_figure_text(node, scenario)[0], 4.5
+        if isinstance(node, (Number, Quantity, Name)):
+            return to_text(node), 4.5 if isinstance(node, Quantity) else 5
+        if isinstance(node, Unary):
+            return f"-{operand(node.operand, 3)}", 3
+        if isinstance(node, Binary):
+            level = _PRECEDENCE[node.op]
+            op = {"*": "×", "**": "^"}.get(node.op, node.op)
+            right_level = level + 0.5 if node.op in ("-", "/", "**") else level
+            left_level = level + 0.5 if node.op == "**" else level
+            return f"{operand(node.left, left_level)} {op} {operand(node.right, right_level)}", level
+        assert isinstance(node, Call)
+        return f"{node.function}({', '.join(text(a)[0] for a in node.args)})", 5
+
+    def operand(node: Expr, needed: float) -> str:
+        inner, level = text(node)
+        # A number with a unit binds loosely next to `/` and `^`: `1 GB / (2 GB/s)`.
+        if level == 4.5 and needed > 2:
+            return f"({inner})"
+        return f"({inner})" if level < needed else inner
+
+    return text(expr)[0]

@@ -1,0 +1,173 @@
+"""`envelope solve`: how far an input can move before a budget breaks.
+
+Numeric bracketing on the compiled scenario finds the edge (to float
+precision, so the edge of a `ceil` step is exact); where the binding budget's
+closed form can be inverted, sympy gives the same edge symbolically and the
+answer says so.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import EnvelopeError, Location, did_you_mean
+from .evaluate import Evaluation, Model
+from .judge import breaks_limit, path_total, with_unit
+from .numbers import format_number
+from .units import Unit
+
+SEARCH_RANGE = 1e12  # how many times today's value, up and down, the search may go
+BISECTIONS = 200
+
+
+@dataclass
+class Solution:
+    input: str
+    value: float  # in `unit`
+    unit: Unit
+    binding_budget: str
+    direction: str  # "max": the largest value that holds; "min": the smallest
+    current: float  # today's value, in `unit`
+    method: str  # "symbolic" or "numeric"
+    sig_figs: int = 3
+
+    @property
+    def headroom(self) -> float:
+        """How many times today's value the edge is."""
+        return self.value / self.current if self.current else math.inf
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "value": float(f"{self.value:.6g}"), "unit": self.unit.long_text(),
+                "binding_budget": self.binding_budget, "direction": self.direction,
+                "headroom": float(f"{self.headroom:.6g}"), "method": self.method}
+
+    def to_text(self) -> str:
+        edge = with_unit(format_number(self.value, self.sig_figs), self.unit)
+        today = with_unit(format_number(self.current, self.sig_figs), self.unit)
+        word = "largest" if self.direction == "max" else "smallest"
+        return (f"{self.input} can go to {edge} ({word} value at which every budget holds; today {today},"
+                f" {format_number(self.headroom, self.sig_figs)}× today)\n"
+                f"binding budget: {self.binding_budget}  [{self.method}]\n")
+
+    def to_markdown(self) -> str:
+        edge = with_unit(format_number(self.value, self.sig_figs), self.unit)
+        return (f"**{self.input}** can reach **{edge}** ({format_number(self.headroom, self.sig_figs)}× today)"
+                f" before **{self.binding_budget}** breaks.\n")
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def broken_budgets(evaluation: Evaluation, only: str | None = None) -> list[str]:
+    """Names of the budgets and latency paths that the point values break (cheap: no results built)."""
+    scenario = evaluation.model.scenario
+    broken = [b.name for i, b in enumerate(scenario.budgets)
+              if only in (None, b.name) and breaks_limit(b.op, evaluation.base(b.name), evaluation.slot(f"budget:{i}"))]
+    broken += [f"latency {p.name}" for p in scenario.latency
+               if only in (None, p.name) and path_total(p, evaluation) > evaluation.slot(f"latency:{p.name}")]
+    return list(dict.fromkeys(broken))
+
+
+def solve(model: Model, input_name: str, budget: str | None = None,
+          overrides: Mapping[str, float] | None = None) -> Solution:
+    """The edge of `input_name` at which the budgets (or `budget`) stop holding."""
+    scenario = model.scenario
+    where = Location(scenario.file)
+    value = model.input(input_name, where)
+    if budget is not None and budget not in {b.name for b in scenario.budgets} | {p.name for p in scenario.latency}:
+        names = [b.name for b in scenario.budgets] + [p.name for p in scenario.latency]
+        raise EnvelopeError(f"no budget '{budget}' in this scenario", where, did_you_mean(budget, names))
+    base_overrides = dict(overrides or {})
+    today = model.evaluate(base_overrides).base(input_name)
+    if not today > 0:
+        raise EnvelopeError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
+
+    def holds(x: float) -> bool:
+        try:
+            return not broken_budgets(model.evaluate({**base_overrides, input_name: x}), budget)
+        except EnvelopeError:
+            return False
+
+    direction, inside, outside = _bracket(holds, today, input_name, budget)
+    edge = _bisect(holds, inside, outside)
+    binding = broken_budgets(model.evaluate({**base_overrides, input_name: outside if edge == inside else
+                                             _next(edge, outside)}), budget)
+    unit = model.evaluate(base_overrides).judge().values[input_name].unit
+    symbolic = _symbolic_edge(model, input_name, binding, base_overrides, edge)
+    method = "numeric"
+    if symbolic is not None:
+        edge, method = symbolic, "symbolic"
+    return Solution(input_name, edge / unit.factor, unit, ", ".join(binding) or "?", direction, today / unit.factor,
+                    method, scenario.sig_figs)
+
+
+def _next(edge: float, outside: float) -> float:
+    return math.nextafter(edge, outside)
+
+
+def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[str, float, float]:
+    """A holding and a breaking value of the input, either side of the edge."""
+    what = f"budget '{budget}'" if budget else "every budget"
+    if holds(today):
+        for direction, factor in (("max", 2.0), ("min", 0.5)):
+            x = today
+            while SEARCH_RANGE ** -1 <= x / today <= SEARCH_RANGE:
+                if not holds(x * factor):
+                    return direction, x, x * factor
+                x *= factor
+        raise EnvelopeError(f"{what} holds for every value of '{name}' from 1e-12 to 1e12 times today's: nothing binds")
+    for factor in (0.5, 2.0):
+        x = today
+        while SEARCH_RANGE ** -1 <= x / today <= SEARCH_RANGE:
+            x *= factor
+            if holds(x):
+                return ("max" if factor < 1 else "min"), x, x / factor
+    raise EnvelopeError(f"no value of '{name}' from 1e-12 to 1e12 times today's makes {what} hold")
+
+
+def _bisect(holds: Any, inside: float, outside: float) -> float:
+    """The last holding value before `outside`, to float precision (geometric midpoints)."""
+    for _ in range(BISECTIONS):
+        middle = math.sqrt(inside * outside)
+        if middle in (inside, outside):
+            middle = (inside + outside) / 2
+            if middle in (inside, outside):
+                break
+        if holds(middle):
+            inside = middle
+        else:
+            outside = middle
+    return inside
+
+
+def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mapping[str, float],
+                   numeric_edge: float) -> float | None:
+    """The same edge from sympy, when one upper or lower budget binds and its formula inverts."""
+    budgets = [b for b in model.scenario.budgets if b.name in binding]
+    if len(budgets) != 1:
+        return None
+    import sympy
+
+    from .symbolic import Builder
+
+    budget = budgets[0]
+    builder = Builder(model, numeric=True)
+    try:
+        value = builder.value(budget.name)
+        limit = builder.build(budget.limit.expr, budget.text_location)
+        if value.has(sympy.ceiling, sympy.floor) or limit.has(sympy.ceiling, sympy.floor):
+            return None  # a step: the numeric edge is the exact one
+        evaluation = model.evaluate(overrides)
+        symbol = builder.symbols.get(name)
+        if symbol is None:
+            return None
+        others = {s: evaluation.base(n) for n, s in builder.symbols.items() if n != name}
+        roots = sympy.solve(sympy.Eq((value - limit).subs(others), 0), symbol)
+    except (NotImplementedError, TypeError, ValueError):
+        return None
+    candidates = [float(r) for r in roots if r.is_real and float(r) > 0]
+    close = [r for r in candidates if math.isclose(r, numeric_edge, rel_tol=1e-6)]
+    return close[0] if close else None

@@ -1,0 +1,167 @@
+"""`envelope sweep`: chosen values and budget status as one input varies.
+
+Each step is one warm evaluation of the compiled scenario (microseconds), so a
+sweep of hundreds of steps costs less than drawing it. The plot (plotext) shows
+each budget's utilization against the input, with the 100% line and the
+points where a budget changes status.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import EnvelopeError, Location, did_you_mean
+from .evaluate import Model
+from .judge import Result, with_unit
+from .numbers import format_number
+from .units import Unit
+
+MAX_STEPS = 10_000
+
+
+@dataclass
+class SweepRow:
+    x: float  # in the input's unit
+    values: dict[str, float]  # in each value's unit
+    statuses: dict[str, str]  # budget label -> ok/warn/fail
+    utilizations: dict[str, float]
+
+
+@dataclass
+class Sweep:
+    input: str
+    unit: Unit
+    shown: list[str]
+    units: dict[str, Unit]
+    budgets: list[str]
+    rows: list[SweepRow] = field(default_factory=list)
+    sig_figs: int = 3
+
+    def crossings(self) -> list[tuple[str, float, str, str]]:
+        """(budget, x, status before, status after) wherever a budget changes status between steps."""
+        found = []
+        for before, after in zip(self.rows, self.rows[1:], strict=False):
+            for label in self.budgets:
+                if before.statuses[label] != after.statuses[label]:
+                    found.append((label, after.x, before.statuses[label], after.statuses[label]))
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.input, "unit": self.unit.long_text(),
+                "units": {name: unit.long_text() for name, unit in self.units.items()},
+                "rows": [{"x": row.x, "values": row.values, "status": row.statuses} for row in self.rows]}
+
+    def to_csv(self) -> str:
+        out = io.StringIO()
+        writer = csv.writer(out)
+        writer.writerow([f"{self.input} [{self.unit.text}]"] + [f"{n} [{self.units[n].text}]" for n in self.shown]
+                        + [f"{b} status" for b in self.budgets])
+        for row in self.rows:
+            writer.writerow([f"{row.x:.6g}"] + [f"{row.values[n]:.6g}" for n in self.shown]
+                            + [row.statuses[b] for b in self.budgets])
+        return out.getvalue()
+
+    def to_markdown(self) -> str:
+        header = [f"{self.input} ({self.unit.text})"] + [f"{n} ({self.units[n].text})" for n in self.shown] + self.budgets
+        lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
+        for row in self.rows:
+            cells = [format_number(row.x, self.sig_figs)] + [format_number(row.values[n], self.sig_figs) for n in self.shown]
+            cells += [f"{row.statuses[b]} {row.utilizations[b]:.0%}" for b in self.budgets]
+            lines.append("| " + " | ".join(cells) + " |")
+        return "\n".join(lines) + "\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+    def plot(self, width: int = 80, height: int = 20, color: bool = True) -> str:
+        """Each budget's utilization against the input, with the limit line: a terminal plot."""
+        import plotext as plt
+
+        plt.clear_figure()
+        plt.plotsize(width, height)
+        xs = [row.x for row in self.rows]
+        for label in self.budgets:
+            plt.plot(xs, [100 * row.utilizations[label] for row in self.rows], label=label)
+        plt.hline(100, "red")
+        for _, x, _, after in self.crossings():
+            if after == "fail":
+                plt.vline(x, "red")
+        if len(xs) > 1 and xs[0] > 0 and xs[-1] / xs[0] >= 100:
+            plt.xscale("log")
+        ticks = xs[:: max(1, (len(xs) - 1) // 4)]
+        plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
+        plt.xlabel(f"{self.input} ({self.unit.text})")
+        plt.ylabel("% of budget")
+        plt.title(f"budgets as {self.input} varies (100%: the limit; vertical: where one breaks)")
+        plt.theme("clear")
+        drawing = str(plt.build())
+        return drawing if color else str(plt.uncolorize(drawing))
+
+
+def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
+          show: list[str] | None = None, overrides: Mapping[str, float] | None = None) -> Sweep:
+    """Evaluate the scenario at `steps` values of `input_name` from `start` to `stop` (quantities)."""
+    scenario = model.scenario
+    where = Location(f"sweep {input_name}")
+    model.input(input_name, where)
+    if not 2 <= steps <= MAX_STEPS:
+        raise EnvelopeError(f"--steps takes 2 to {MAX_STEPS:,}, not {steps:,}", where)
+    low, high = (float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}")))
+                 for text in (start, stop))
+    if log and not (low > 0 and high > 0):
+        raise EnvelopeError("--log needs both ends of the range above zero", where)
+    names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
+    for name in names:
+        if name not in scenario.values:
+            raise EnvelopeError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
+    base_overrides = dict(overrides or {})
+    xs = _steps(low, high, steps, log)
+    first = _point_result(model, {**base_overrides, input_name: xs[0]})
+    unit = first.values[input_name].unit
+    units = {name: first.values[name].unit for name in names}
+    keep = _kept_budgets(first, set(names) if show else None)
+    result = Sweep(input_name, unit, list(names), units, [label for label, _ in keep], sig_figs=scenario.sig_figs)
+    for x in xs:
+        judged = _point_result(model, {**base_overrides, input_name: x})
+        result.rows.append(_row(judged, x / unit.factor, names, units, keep))
+    return result
+
+
+def _point_result(model: Model, overrides: dict[str, float]) -> Result:
+    """Values and statuses at point values only: a sweep shows where budgets break, not spreads."""
+    from .judge import judge
+
+    return judge(model.evaluate(overrides))
+
+
+def _kept_budgets(result: Result, shown: set[str] | None) -> list[tuple[str, int]]:
+    """(label, position in budgets + latency paths) of the budgets a sweep follows: those of the shown values."""
+    names = [b.name for b in result.budgets]
+    kept = [(name if names.count(name) == 1 else f"{name} {b.op}", i) for i, (name, b) in enumerate(zip(names, result.budgets,
+                                                                                                         strict=True))
+            if shown is None or name in shown]
+    if shown is None:
+        kept += [(f"latency {p.path}", len(names) + i) for i, p in enumerate(result.latency)]
+    return kept
+
+
+def _row(result: Result, x: float, names: list[str], units: dict[str, Unit], keep: list[tuple[str, int]]) -> SweepRow:
+    values = {name: result.values[name].base / units[name].factor for name in names}
+    judged = [(b.status, b.utilization) for b in result.budgets] + [(p.status, p.utilization) for p in result.latency]
+    return SweepRow(x, values, {label: judged[i][0] for label, i in keep}, {label: judged[i][1] for label, i in keep})
+
+
+def _steps(low: float, high: float, count: int, log: bool) -> list[float]:
+    if log:
+        ratio = math.log(high / low)
+        return [low * math.exp(ratio * i / (count - 1)) for i in range(count)]
+    return [low + (high - low) * i / (count - 1) for i in range(count)]
+
+
+def describe_value(value: float, unit: Unit, sig_figs: int = 3) -> str:
+    return with_unit(format_number(value, sig_figs), unit)

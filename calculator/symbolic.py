@@ -1,0 +1,114 @@
+"""sympy expressions built from the project's own tree, on demand (explain, solve).
+
+sympy never sees the scenario's text: each node of our checked tree becomes the
+sympy node it means. Two forms: `display` keeps units and catalog fields as
+symbols (for people), `numeric` puts every constant in base units (for
+derivatives and solving). Importing this module imports sympy (~0.2 s), so only
+explain and solve do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sympy
+
+from .evaluate import Model
+from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary
+
+_FUNCTIONS: dict[str, Any] = {
+    "ceil": sympy.ceiling,
+    "floor": sympy.floor,
+    "round": lambda x: sympy.floor(x + sympy.Rational(1, 2)),
+    "min": sympy.Min,
+    "max": sympy.Max,
+    "sqrt": sympy.sqrt,
+    "log": sympy.log,
+    "log2": lambda x: sympy.log(x, 2),
+    "log10": lambda x: sympy.log(x, 10),
+    "exp": sympy.exp,
+    "abs": sympy.Abs,
+}
+
+
+def number(value: float) -> Any:
+    """A float as sympy shows it best: an Integer when whole."""
+    return sympy.Integer(int(value)) if float(value).is_integer() and abs(value) < 1e15 else sympy.Float(value, 6)
+
+
+class Builder:
+    """Our tree to sympy, with derived names expanded down to the inputs."""
+
+    def __init__(self, model: Model, numeric: bool, keep: frozenset[str] = frozenset()):
+        self.model = model
+        self.numeric = numeric
+        self.keep = keep  # derived names to leave as symbols (the formula as written)
+        self.symbols: dict[str, sympy.Symbol] = {}
+        self.cache: dict[str, Any] = {}
+
+    def symbol(self, name: str) -> sympy.Symbol:
+        if name not in self.symbols:
+            self.symbols[name] = sympy.Symbol(name, positive=True)
+        return self.symbols[name]
+
+    def value(self, name: str) -> Any:
+        """A scenario value: an input's symbol, or a derived value's closed form."""
+        scenario = self.model.scenario
+        value = scenario.values[name]
+        if value.kind == "input" or name in self.keep:
+            return self.symbol(name)
+        if name not in self.cache:
+            assert value.formula is not None
+            self.cache[name] = self.build(value.formula.expr, value.text_location)
+        return self.cache[name]
+
+    def build(self, expr: Expr, where: Any) -> Any:
+        if isinstance(expr, Number):
+            return number(expr.value)
+        if isinstance(expr, Name) and expr.name in self.model.scenario.values:
+            return self.value(expr.name)
+        if isinstance(expr, (Quantity, Name, Field)):
+            return self.leaf(expr, where)
+        if isinstance(expr, Unary):
+            return -self.build(expr.operand, where)
+        if isinstance(expr, Binary):
+            left, right = self.build(expr.left, where), self.build(expr.right, where)
+            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
+                    "/": lambda: left / right, "**": lambda: left**right}[expr.op]()
+        assert isinstance(expr, Call)
+        return _FUNCTIONS[expr.function](*(self.build(a, where) for a in expr.args))
+
+    def leaf(self, expr: Quantity | Name | Field, where: Any) -> Any:
+        if self.numeric:
+            return sympy.Float(self.model.checker.leaf(expr, where.shifted(expr.offset))[0])
+        if isinstance(expr, Field):
+            return sympy.Symbol(f"{expr.base}.{expr.field}", positive=True)
+        if isinstance(expr, Name):
+            return self.unit_symbol(expr.name)
+        unit = sympy.Integer(1)
+        for factor in expr.unit:
+            unit = unit * self.unit_symbol(factor.name) ** number(factor.power)
+        return number(expr.value) * unit
+
+    def unit_symbol(self, name: str) -> sympy.Symbol:
+        label = f"[{name}]" if name in self.model.scenario.values else name
+        return sympy.Symbol("%" if name == "percent" else label, positive=True)
+
+
+def closed_form(model: Model, name: str, numeric: bool = False) -> tuple[Any, dict[str, sympy.Symbol]]:
+    """`name` as an expression in the scenario's inputs alone, and the input symbols it uses."""
+    builder = Builder(model, numeric)
+    expression = builder.value(name)
+    return expression, builder.symbols
+
+
+def relaxed(expression: Any) -> Any:
+    """The expression with ceil/floor taken off: a smooth stand-in for derivatives."""
+    return expression.replace(sympy.ceiling, lambda x: x).replace(sympy.floor, lambda x: x)
+
+
+def simplified(expression: Any) -> Any:
+    """A tidier form, without letting simplify run long on a big expression."""
+    if sympy.count_ops(expression) > 60:
+        return expression
+    return sympy.simplify(expression)
