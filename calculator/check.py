@@ -214,6 +214,8 @@ def _check_derived(checker: Checker, value: Value) -> None:
     value.dimension = checker.dimension(value.formula.expr, value.text_location)
     if value.display_expr:
         value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", value.text_location)
+    elif isinstance(value.formula.expr, Quantity):  # a quantity written out shows in its own unit, as an input does
+        value.display = checker.units.unit(value.formula.expr.unit, value.text_location)
 
 
 def _check_input(checker: Checker, value: Value) -> None:

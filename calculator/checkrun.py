@@ -26,11 +26,55 @@ class Outcome:
             return f"{'error':5}  {self.error.render().splitlines()[0]}"
         assert self.result is not None
         result = self.result
-        detail = f"{len(result.budgets)} budgets, {len(result.latency)} latency paths"
+        detail = f"{_count(len(result.budgets), 'budget')}, {_count(len(result.latency), 'latency path')}"
         broken = [f"{b.name} {b.utilization:.0%}" for b in result.budgets if b.status != "ok"]
         broken += [f"latency {p.path} {p.utilization:.0%}" for p in result.latency if p.status != "ok"]
         suffix = f" — {', '.join(broken)}" if broken else ""
         return f"{self.status:5}  {self.file}  {result.scenario} ({detail}){suffix}"
+
+
+    def github_annotation(self) -> str:
+        """GitHub workflow commands: an error or warning on the file and line of each problem."""
+        if self.error is not None:
+            hint = f"\nhint: {self.error.hint}" if self.error.hint else ""
+            return _annotation("error", self.error.location, "invalid scenario", self.error.message + hint)
+        assert self.result is not None
+        lines = [self.summary_line()]
+        for budget in self.result.budgets:
+            if budget.status != "ok":
+                level = "error" if budget.status == "fail" else "warning"
+                message = (f"{budget.name} is {budget.value:g} {budget.unit.text}: {budget.utilization:.0%} of"
+                           f" {budget.op} {budget.limit:g} {budget.unit.text}")
+                lines.append(_annotation(level, budget.location, f"budget {budget.name} {budget.status}", message))
+        for path in self.result.latency:
+            if path.status != "ok":
+                level = "error" if path.status == "fail" else "warning"
+                message = f"latency {path.path}: {path.total:g} of {path.budget:g} {path.unit.text} ({path.utilization:.0%})"
+                lines.append(_annotation(level, path.location, f"latency {path.path} {path.status}", message))
+        return "\n".join(lines)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
+
+
+def _annotation(level: str, location: Location | None, title: str, message: str) -> str:
+    """`::error file=F,line=L,col=C,title=T::message`, escaped as GitHub's workflow commands require."""
+    fields = []
+    if location is not None:
+        fields.append(f"file={_escape_property(location.file)}")
+        if location.line > 0:
+            fields += [f"line={location.line}", f"col={location.column}"]
+    fields.append(f"title={_escape_property(title)}")
+    return f"::{level} {','.join(fields)}::{_escape_data(message)}"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def scenario_files(paths: list[Path]) -> list[Path]:

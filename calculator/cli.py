@@ -60,9 +60,21 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
     sweep.add_argument("--no-plot", action="store_true", help="the table only")
 
+    render = commands.add_parser("render", help="evaluate the ```envelope blocks of Markdown notes and write results in")
+    render.add_argument("notes", metavar="NOTES.md")
+    render.add_argument("-o", "--output", metavar="OUT", help="write here instead of rewriting NOTES.md")
+    render.add_argument("--derivation", action="store_true", help="also write formula → numbers → result")
+
+    diff = commands.add_parser("diff", help="what changed between two versions of a scenario, as Markdown")
+    diff.add_argument("old", metavar="OLD")
+    diff.add_argument("new", metavar="NEW", nargs="?")
+    diff.add_argument("--rev", metavar="REV", help="compare FILE with itself at a git revision (e.g. HEAD~1)")
+
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    check.add_argument("--format", choices=("text", "github"), default="text",
+                       help="github: workflow annotations on the offending file and line")
 
     catalog = commands.add_parser("catalog", help="what the catalog holds (GPUs, reference numbers)")
     catalog.add_argument("kind", nargs="?", metavar="KIND")
@@ -173,12 +185,55 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_render(arguments: argparse.Namespace) -> int:
+    from .load import read_text
+    from .notes import render
+
+    source = Path(arguments.notes)
+    target = Path(arguments.output) if arguments.output else source
+    rendering = render(read_text(source), str(target), arguments.derivation, source.parent)
+    _write_atomically(target, rendering.text)
+    for block in rendering.blocks:
+        if block.status == "error":
+            print("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`") for line in block.output),
+                  file=sys.stderr)
+    counts = {s: sum(b.status == s for b in rendering.blocks) for s in ("ok", "warn", "fail", "error")}
+    print(f"{target}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+          f" {counts['error']} invalid")
+    return rendering.exit_code
+
+
+def _write_atomically(target: Path, text: str) -> None:
+    temporary = target.with_name(f".{target.name}.envelope-tmp")
+    temporary.write_text(text, encoding="utf-8")
+    os.replace(temporary, target)
+
+
+def command_diff(arguments: argparse.Namespace) -> int:
+    from .diff import diff_models, text_at_revision
+    from .pipeline import load, loads
+
+    if arguments.rev:
+        if arguments.new:
+            raise EnvelopeError("give either OLD NEW, or FILE --rev REV")
+        path = Path(arguments.old)
+        old = loads(text_at_revision(path, arguments.rev), f"{path}@{arguments.rev}", path.parent)
+        new = load(path)
+    else:
+        if not arguments.new:
+            raise EnvelopeError("diff needs OLD and NEW, or FILE --rev REV")
+        old, new = load(arguments.old), load(arguments.new)
+    changes = diff_models(old, new)
+    print(changes.to_markdown(), end="")
+    return changes.exit_code
+
+
 def command_check(arguments: argparse.Namespace) -> int:
     from .checkrun import check_paths, write_junit
 
     outcomes = check_paths([Path(p) for p in arguments.paths])
     for outcome in outcomes:
-        print(outcome.summary_line())
+        print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
         write_junit(outcomes, Path(arguments.junit))
     counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
@@ -223,6 +278,7 @@ def command_schema(arguments: argparse.Namespace) -> int:
 
 
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
+            "render": command_render, "diff": command_diff,
             "check": command_check, "catalog": command_catalog, "units": command_units,
             "schema": command_schema}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
+from .errors import Location
 from .numbers import format_number
 from .scenario import Budget, LatencyPath, Stage, Value
 from .uncertainty import percentiles
@@ -57,6 +58,7 @@ class BudgetResult:
     warn: float
     p_violation: float | None = None
     note: str | None = None
+    location: Location | None = None
 
 
 @dataclass
@@ -77,6 +79,7 @@ class PathResult:
     status: Status
     stages: list[StageResult] = field(default_factory=list)
     p_violation: float | None = None
+    location: Location | None = None
 
 
 @dataclass
@@ -207,7 +210,7 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
     return BudgetResult(budget.name, budget.op, value.value, limit / value.unit.factor, value.unit, used, status,
-                        budget.warn, note=budget.note)
+                        budget.warn, note=budget.note, location=budget.text_location)
 
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
@@ -216,7 +219,8 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
     total = sum(s.value for s in stages)
     budget = evaluation.slot(f"latency:{path.name}") / unit.factor
     used = utilization("<=", total, budget)
-    return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages)
+    return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages,
+                      location=path.location)
 
 
 def path_total(path: LatencyPath, evaluation: Evaluation) -> float:

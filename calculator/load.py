@@ -73,7 +73,7 @@ def read_text(path: Path) -> str:
         raise EnvelopeError(f"not UTF-8 text (byte {error.start})", Location(name)) from None
 
 
-def parse_yaml(text: str, file: str) -> Document:
+def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     """YAML text into a Document, with positions, no duplicates and no aliases."""
     if len(text) > MAX_FILE_BYTES:
         raise EnvelopeError(f"text is {len(text):,} characters; a scenario may be at most {MAX_FILE_BYTES:,}", Location(file))
@@ -83,28 +83,29 @@ def parse_yaml(text: str, file: str) -> Document:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
-        where = Location(file, mark.line + 1, mark.column + 1) if mark else Location(file)
+        where = Location(file, mark.line + first_line, mark.column + 1) if mark else Location(file)
         raise EnvelopeError(f"YAML syntax: {error.problem or error.context}", where) from None
     except yaml.YAMLError as error:
         raise EnvelopeError(f"YAML syntax: {error}", Location(file)) from None
     if not isinstance(root, yaml.MappingNode):
-        raise EnvelopeError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file))
+        raise EnvelopeError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file, first_line))
     document = Document({}, file)
-    document.data = _Walker(document).mapping(root, ())
+    document.data = _Walker(document, first_line).mapping(root, ())
     return document
 
 
-def _place(node: yaml.Node | None, file: str) -> Location:
+def _place(node: yaml.Node | None, file: str, first_line: int = 1) -> Location:
     if node is None:
-        return Location(file, 1, 1)
-    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+        return Location(file, first_line, 1)
+    return Location(file, node.start_mark.line + first_line, node.start_mark.column + 1)
 
 
 class _Walker:
     """Turns composed YAML nodes into plain data, recording places on the way."""
 
-    def __init__(self, document: Document):
+    def __init__(self, document: Document, first_line: int = 1):
         self.document = document
+        self.first_line = first_line  # where the text starts in its file (a block inside Markdown notes)
         self.seen: set[int] = set()
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
@@ -144,7 +145,7 @@ class _Walker:
         raise EnvelopeError("a key must be a name (or a list of names under correlations:)", self.where(node))
 
     def where(self, node: yaml.Node) -> Location:
-        return _place(node, self.document.file)
+        return _place(node, self.document.file, self.first_line)
 
 
 def _key_text(key: Key) -> str:
@@ -156,9 +157,9 @@ def load_file(path: str | Path) -> Document:
     return _load(Path(path), ())
 
 
-def load_text(text: str, file: str = "<text>", base_dir: Path | None = None) -> Document:
+def load_text(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1) -> Document:
     """A scenario given as text; `extends:` is relative to `base_dir` (default: here)."""
-    return _merge_extends(parse_yaml(text, file), base_dir or Path.cwd(), ())
+    return _merge_extends(parse_yaml(text, file, first_line), base_dir or Path.cwd(), ())
 
 
 def _load(path: Path, chain: tuple[Path, ...]) -> Document:

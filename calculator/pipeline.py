@@ -42,7 +42,7 @@ def load(path: str | Path) -> Model:
         return model_from_document(load_file(path))
 
 
-def loads(text: str, file: str = "<text>", base_dir: Path | None = None) -> Model:
-    """A scenario given as YAML text."""
+def loads(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1) -> Model:
+    """A scenario given as YAML text (`first_line`: where it starts in `file`, for error positions)."""
     with _collector_paused():
-        return model_from_document(load_text(text, file, base_dir))
+        return model_from_document(load_text(text, file, base_dir, first_line))

@@ -1,0 +1,83 @@
+"""What CI pipelines see: diff as a PR comment, GitHub annotations, JUnit, the pre-commit hook."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from calculator.cli import main
+from tests.conftest import ROOT
+
+GOLDEN = Path(__file__).parent / "golden"
+
+BASE = """name: serving
+inputs:
+  users:
+    value: 10M user
+    note: today
+  per_user: 4 request/user/day
+  per_gpu: 10 request/s/gpu
+derived:
+  qps: users * per_user -> request/s
+  gpus: ceil(qps / per_gpu)
+budgets:
+  gpus: <= 100 gpu
+"""
+
+
+def test_diff_markdown_and_exit_code(tmp_path, capsys):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(BASE)
+    new.write_text(BASE.replace("10M user", "25M user"))
+    assert main(["diff", str(old), str(new)]) == 1  # gpus goes from ok (47%) to fail (116%)
+    out = capsys.readouterr().out
+    assert out == (GOLDEN / "diff.md").read_text(encoding="utf-8")
+    # the numbers, by hand: 10M x 4 / 86,400 = 463 request/s -> 47 gpus; 25M -> 1,157 request/s -> 116 gpus
+    assert "| gpus | 47 gpu | 116 gpu | +69 gpu | +146.8% |" in out
+
+
+def test_diff_without_regression_exits_zero(tmp_path, capsys):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(BASE)
+    new.write_text(BASE.replace("10M user", "5M user"))
+    assert main(["diff", str(old), str(new)]) == 0
+    assert "| users | 10M user | 5M user |" in capsys.readouterr().out
+
+
+def test_diff_against_a_git_revision(tmp_path, capsys):
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(BASE)
+    git("init", "-q")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "--allow-empty", "-m", "empty")
+    git("add", "s.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+    scenario.write_text(BASE.replace("10M user", "25M user"))
+    assert main(["diff", str(scenario), "--rev", "HEAD"]) == 1
+    assert "**Now failing:** `gpus <= 100 gpu`" in capsys.readouterr().out
+    assert main(["diff", str(scenario), "--rev", "HEAD~1"]) == 2
+    assert "cannot read s.yaml at HEAD~1" in capsys.readouterr().err
+
+
+def test_github_annotations(tmp_path, capsys, monkeypatch):
+    (tmp_path / "bad.yaml").write_text("name: bad\ninputs:\n  a: 1 usr\n")
+    (tmp_path / "over.yaml").write_text(BASE.replace("10M user", "25M user"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["check", ".", "--format", "github"]) == 2
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "::error file=bad.yaml,line=3,col=8,title=invalid scenario::unknown unit or name 'usr'"
+    assert lines[1].startswith("fail   over.yaml  serving (1 budget, 0 latency paths)")
+    # the limit "100 gpu" is written at line 12, column 12 of over.yaml
+    assert lines[2] == ("::error file=over.yaml,line=12,col=12,title=budget gpus fail::gpus is 116 gpu: 116%25 of <= 100 gpu")
+
+
+def test_pre_commit_hook_definition():
+    hooks = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    (hook,) = hooks
+    assert hook["id"] == "envelope-check"
+    assert hook["entry"] == "envelope check"
+    assert hook["language"] == "python"
