@@ -27,8 +27,9 @@ unit (`80GB`, `5ms`); a single attached k, K, M, B or T is a multiplier.
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from .errors import EnvelopeError, Location
@@ -163,16 +164,24 @@ class Parser:
             raise self.error(f"unexpected {self.describe(self.token)} after a complete formula")
 
     # -- expressions -------------------------------------------------------------
-    def expr(self) -> Expr:
+    @contextlib.contextmanager
+    def nested(self, token: Token) -> Iterator[None]:
+        """One level deeper into the formula; refused past MAX_NESTING so no input can exhaust the stack."""
         self.depth += 1
         if self.depth > MAX_NESTING:
-            raise self.error(f"formula nests deeper than {MAX_NESTING} levels")
-        node = self.term()
-        while self.at_op("+", "-"):
-            op = self.advance()
-            node = Binary(op.text, node, self.term(), op.offset)
-        self.depth -= 1
-        return node
+            raise self.error(f"formula nests deeper than {MAX_NESTING} levels", token)
+        try:
+            yield
+        finally:
+            self.depth -= 1
+
+    def expr(self) -> Expr:
+        with self.nested(self.token):
+            node = self.term()
+            while self.at_op("+", "-"):
+                op = self.advance()
+                node = Binary(op.text, node, self.term(), op.offset)
+            return node
 
     def term(self) -> Expr:
         node = self.unary()
@@ -184,11 +193,8 @@ class Parser:
     def unary(self) -> Expr:
         if self.at_op("-", "+"):
             op = self.advance()
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise self.error(f"formula nests deeper than {MAX_NESTING} levels", op)
-            operand = self.unary()
-            self.depth -= 1
+            with self.nested(op):
+                operand = self.unary()
             return Unary("-", operand, op.offset) if op.text == "-" else operand
         return self.power()
 
@@ -196,11 +202,8 @@ class Parser:
         base = self.atom()
         if self.at_op("**", "^"):
             op = self.advance()
-            self.depth += 1
-            if self.depth > MAX_NESTING:
-                raise self.error(f"formula nests deeper than {MAX_NESTING} levels", op)
-            exponent = self.unary()
-            self.depth -= 1
+            with self.nested(op):
+                exponent = self.unary()
             return Binary("**", base, exponent, op.offset)
         return base
 

@@ -117,9 +117,6 @@ def _int_if_whole(x: float) -> float | int:
     return int(x) if float(x).is_integer() else x
 
 
-ONE = Unit(1.0, DIMENSIONLESS, "")
-
-
 @functools.lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry[Any]:
     """The process's one pint registry, from envelope's definitions, via pint's disk cache.
@@ -301,11 +298,6 @@ class UnitSystem:
     def dimension_text(self, dimension: Dimension) -> str:
         """A dimension spoken of as a unit: 'request / second', 'byte'."""
         return simplest_unit(dimension).text or "dimensionless"
-
-    def parse(self, text: str, location: Location) -> Unit:
-        from .parse import parse_unit
-
-        return self.unit(parse_unit(text, location), location)
 
 
 def dimension_words(dimension: Dimension) -> str:
