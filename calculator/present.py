@@ -176,11 +176,15 @@ def print_catalog(cat: object, kind: str | None) -> None:
     for entry in cat.entries.values():
         if kind not in (None, entry.kind):
             continue
-        table = Table(title=f"{entry.kind} {entry.id} — {entry.description}", title_justify="left")
-        for column in ("field", "value", "as of", "source"):
+        sources = [f.source for f in entry.figures.values()]
+        common = max(set(sources), key=sources.count)
+        table = Table(title=f"{entry.kind} {entry.id} — {entry.description}", title_justify="left",
+                      caption=f"source: {common}", caption_justify="left")
+        for column in ("field", "value", "as of", "note or other source"):
             table.add_column(column, overflow="fold")
         for name, figure in entry.figures.items():
-            table.add_row(name, figure.text, _as_of(figure), figure.source)
+            other = figure.source if figure.source != common else ""
+            table.add_row(name, figure.text, _as_of(figure), " ".join(filter(None, [figure.note, other])))
         console.print(table)
 
 
