@@ -80,6 +80,8 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("kind", nargs="?", metavar="KIND")
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
+    tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
+    tui.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
     return parser
 
 
@@ -87,8 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         arguments = build_parser().parse_args(argv)
         if arguments.command is None:
-            build_parser().print_help()
-            return EXIT_OK
+            arguments = build_parser().parse_args(["tui"])
         return int(COMMANDS[arguments.command](arguments))
     except EnvelopeError as error:
         print(error.render(), file=sys.stderr)
@@ -277,10 +278,24 @@ def command_schema(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_tui(arguments: argparse.Namespace) -> int:
+    paths = [Path(p) for p in arguments.paths]
+    if not paths:
+        paths = [Path("scenarios") if Path("scenarios").is_dir() else Path(__file__).resolve().parent.parent / "scenarios"]
+    for path in paths:
+        if not path.exists():
+            raise EnvelopeError("no such file or folder", Location(str(path)))
+    import importlib
+
+    app = importlib.import_module("tui.app").EnvelopeApp(paths)  # textual only here: the engine never imports it
+    app.run()
+    return EXIT_OK
+
+
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
             "check": command_check, "catalog": command_catalog, "units": command_units,
-            "schema": command_schema}
+            "schema": command_schema, "tui": command_tui}
 
 
 if __name__ == "__main__":

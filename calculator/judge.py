@@ -130,7 +130,9 @@ def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dic
     scenario = evaluation.model.scenario
     names = list(values)
     table = percentiles([simulation.input_or_slot(evaluation, name) for name in names])
-    for name, (p05, p50, p95) in zip(names, table, strict=True):
+    spreads = evaluation.spreads
+    for name, sampled in zip(names, table, strict=True):
+        p05, p50, p95 = spreads[name].quantiles() if name in spreads else sampled
         factor = values[name].unit.factor
         values[name].p05, values[name].p50, values[name].p95 = p05 / factor, p50 / factor, p95 / factor
     for index, (budget, result) in enumerate(zip(scenario.budgets, budgets, strict=True)):

@@ -40,6 +40,15 @@ class Spread:
             return Spread("lognormal", (math.log(low) + math.log(high)) / 2, (math.log(high) - math.log(low)) / (2 * Z90))
         return Spread("normal", (low + high) / 2, (high - low) / (2 * Z90))
 
+    def quantiles(self) -> tuple[float, float, float]:
+        """The exact p5, p50 and p95 (an input shows these, not sampled ones: `2B to 8B` stays 2B – 8B)."""
+        if self.kind == "lognormal":
+            return math.exp(self.a - Z90 * self.b), math.exp(self.a), math.exp(self.a + Z90 * self.b)
+        if self.kind == "normal":
+            return self.a - Z90 * self.b, self.a, self.a + Z90 * self.b
+        width = self.b - self.a
+        return self.a + 0.05 * width, self.a + 0.5 * width, self.a + 0.95 * width
+
     @property
     def median(self) -> float:
         if self.kind == "lognormal":

@@ -139,6 +139,7 @@ class NameInfo:
     factor: float
     dimension: Dimension
     canonical: str
+    prefixed: bool = False  # known only as prefix + unit (`ad` is atto-day): a scenario may take the name
 
 
 def _ask_pint(name: str) -> NameInfo | None:
@@ -152,10 +153,11 @@ def _ask_pint(name: str) -> NameInfo | None:
         return None
     if not isinstance(factor, (int, float)) or reg._units[canonical].is_multiplicative is False:
         return None
-    if not dims and name not in reg._units and all(p for p, _, _ in reg.parse_unit_name(name)):
+    prefixed = name not in reg._units and all(p for p, _, _ in reg.parse_unit_name(name))
+    if not dims and prefixed:
         return None  # `usr` is micro-steradian to pint: a typo, not a unit
     exponents = {str(k): float(v) for k, v in dims.items()}  # type: ignore[arg-type]
-    return NameInfo(float(factor), Dimension.of(exponents), canonical)
+    return NameInfo(float(factor), Dimension.of(exponents), canonical, prefixed)
 
 
 class UnitTable:
@@ -192,12 +194,13 @@ class UnitTable:
     def lookup(self, name: str) -> NameInfo | None:
         if name not in self.names:
             info = _ask_pint(name)
-            self.names[name] = None if info is None else [info.factor, dict(info.dimension.exponents), info.canonical]
+            self.names[name] = None if info is None else [info.factor, dict(info.dimension.exponents), info.canonical,
+                                                          info.prefixed]
             self._write()
         entry = self.names[name]
         if entry is None:
             return None
-        return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]))
+        return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]), bool(entry[3]))
 
     def root_units(self) -> dict[str, str]:
         """Base dimension -> the unit pint defines it by (`second = [time]`)."""
@@ -212,7 +215,7 @@ def _cache_path() -> Path:
     import hashlib
     from importlib.metadata import version
 
-    digest = hashlib.sha256(version("pint").encode())
+    digest = hashlib.sha256(f"table v2, pint {version('pint')}".encode())
     for path in sorted(DEFINITIONS.parent.glob("*.txt")):
         digest.update(path.read_bytes())
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
@@ -238,7 +241,8 @@ class UnitSystem:
 
     def declare(self, name: str, definition: Unit | None, location: Location) -> None:
         """Add a scenario unit: a new counting dimension (None) or an alias of a unit."""
-        if name in REFUSED or known_unit(name) is not None:
+        known = known_unit(name)
+        if name in REFUSED or (known is not None and not known.prefixed):
             raise EnvelopeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
         if name in self.own:
             raise EnvelopeError(f"unit '{name}' is declared twice", location)

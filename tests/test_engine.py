@@ -244,6 +244,19 @@ def test_a_known_unit_cannot_be_redeclared():
     assert error.message == "'cycle' is already a unit: dimensionless, = turn; pick another name"
 
 
+def test_a_name_pint_knows_only_by_prefix_can_be_a_scenario_unit():
+    result = evaluate("""
+        name: ads
+        units: [ad, click]
+        inputs:
+          shown: 5 ad
+          rate: 2 click/ad
+        derived:
+          clicks: shown * rate
+    """)  # pint reads `ad` as atto-day, a name nobody means
+    assert result.values["clicks"].display == "10 click"
+
+
 def test_catalog_binding_and_reference_numbers():
     result = evaluate("""
         name: catalog

@@ -72,6 +72,12 @@ def test_correlation_widens_the_spread_of_a_product():
     assert together.p95 / together.p50 == pytest.approx(math.exp(Z90 * sigma), rel=0.05)
 
 
+def test_an_uncertain_input_shows_its_own_bounds():
+    users = evaluate(PRODUCT).values["users"]
+    assert (users.p05, users.p95) == (pytest.approx(50e6), pytest.approx(200e6))
+    assert users.range_display() == "100M (50M – 200M) user"
+
+
 def test_samples_are_reproducible_with_the_seed():
     first = evaluate(PRODUCT).values["qps"]
     second = evaluate(PRODUCT).values["qps"]
