@@ -1,0 +1,84 @@
+"""Video recommendation at 3x traffic: the GPU, cost and re-train budgets break."""
+
+import json
+import sys
+from math import ceil
+from pathlib import Path
+from subprocess import run
+
+import pytest
+import yaml
+
+import calculator
+
+ROOT = Path(__file__).parents[2]
+SCENARIO = ROOT / "scenarios" / "video_recommendation_3x_traffic.yaml"
+CATALOG = ROOT / "calculator" / "catalog"
+
+
+def catalog_number(file: str, *keys: str) -> float:
+    node = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))["entries"]
+    for key in keys:
+        node = node[key]
+    if isinstance(node, dict):
+        node = node["value"]
+    return float(str(node).split()[0])
+
+
+H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12
+H100_PRICE = catalog_number("gpus.yaml", "H100-SXM", "fields", "hourly_price")
+BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")
+
+REQUESTS_PER_DAY = 450e9 / 30.4375 / 3 * 2  # 3x views, 3 views a session, 2 pages a session
+
+
+@pytest.fixture(scope="module")
+def result():
+    return calculator.load(SCENARIO).evaluate().result
+
+
+def budget(result, name):
+    (found,) = [b for b in result.budgets if b.name == name]
+    return found
+
+
+def test_ranking_gpus_break_the_budget(result):
+    peak_qps = REQUESTS_PER_DAY / 86_400 * 2
+    gpus = ceil(peak_qps * 1000 * 50e6 * 1.5 / (H100_BF16 * 0.25))
+    assert gpus == 70
+    assert result.values["ranking_gpus"].value == gpus
+    b = budget(result, "ranking_gpus")
+    assert b.status == "fail"
+    assert b.utilization == pytest.approx(70 / 48, rel=1e-9)
+
+
+def test_monthly_cost_breaks_the_budget(result):
+    logs_gb = REQUESTS_PER_DAY * 100 * 100 * 90 / 1e9
+    expected = 70 * H100_PRICE * 730.5 + logs_gb * BLOB_PRICE
+    assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
+    assert budget(result, "monthly_cost").status == "fail"
+
+
+def test_daily_retrain_no_longer_fits(result):
+    hours = 450e9 / 30.4375 * 5 * 30 * 3 * 50e6 / (H100_BF16 * 0.40) / 8 / 3600
+    assert hours > 24
+    assert result.values["retrain_time"].value == pytest.approx(hours, rel=1e-9)
+    assert budget(result, "retrain_time").status == "fail"
+
+
+def test_what_still_holds(result):
+    assert budget(result, "ann_index").status == "ok"  # the catalog did not grow
+    (path,) = result.latency
+    assert path.status == "ok"  # per-request work is unchanged
+    assert result.status == "fail"
+
+
+def test_cli_exits_1():
+    # `envelope eval` exits 1 when a budget fails (2 would mean an invalid file)
+    done = run([sys.executable, "-m", "calculator.cli", "eval", str(SCENARIO), "--format", "json"],
+               capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["status"] == "fail"
+    assert {b["name"] for b in report["budgets"] if b["status"] == "fail"} == {
+        "ranking_gpus", "monthly_cost", "retrain_time"}
