@@ -150,7 +150,7 @@ def _latex(expression: Any) -> str:
     """LaTeX with names kept whole (`dau_peak`, not d with a subscript)."""
     import sympy
 
-    names = {symbol: r"\mathrm{" + str(symbol).replace("_", r"\_").replace("%", r"\%") + "}"
+    names = {symbol: r"\mathrm{" + str(symbol).strip("[]").replace("_", r"\_").replace("%", r"\%") + "}"
              for symbol in expression.free_symbols}
     return str(sympy.latex(expression, symbol_names=names, mul_symbol="dot"))
 

@@ -7,6 +7,7 @@ when the probability of violation reaches the scenario's risk); else `ok`.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -40,8 +41,8 @@ class ValueResult:
 
     def range_display(self, sig_figs: int = 3) -> str:
         """`17.4k (9.0k – 33k) request/s` when uncertain, else the plain display."""
-        if self.p05 is None or self.p95 is None or self.p05 == self.p95:
-            return self.display
+        if self.p05 is None or self.p95 is None or math.isclose(self.p05, self.p95, rel_tol=1e-9, abs_tol=0.0):
+            return self.display  # nothing uncertain reaches this value
         spread = f"{format_number(self.value, sig_figs)} ({format_number(self.p05, 2)} – {format_number(self.p95, 2)})"
         return with_unit(spread, self.unit)
 

@@ -91,8 +91,8 @@ class Builder:
         return number(expr.value) * unit
 
     def unit_symbol(self, name: str) -> sympy.Symbol:
-        label = f"[{name}]" if name in self.model.scenario.values else name
-        return sympy.Symbol("%" if name == "percent" else label, positive=True)
+        """A unit as a symbol in brackets, `[request]`, so it never reads as a value's name."""
+        return sympy.Symbol("[%]" if name == "percent" else f"[{name}]", positive=True)
 
 
 def closed_form(model: Model, name: str, numeric: bool = False) -> tuple[Any, dict[str, sympy.Symbol]]:
