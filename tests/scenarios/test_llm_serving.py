@@ -1,0 +1,108 @@
+"""LLM serving (Llama 3.1 70B on H100s): key outputs recomputed by hand."""
+
+from math import ceil, floor
+from pathlib import Path
+
+import pytest
+import yaml
+
+import calculator
+
+ROOT = Path(__file__).parents[2]
+SCENARIO = ROOT / "scenarios" / "llm_serving.yaml"
+CATALOG = ROOT / "calculator" / "catalog"
+
+HOURS_PER_MONTH = 730.5  # pint's month
+
+
+def gpu_number(gpu: str, field: str) -> float:
+    """The leading number of a catalog GPU field ("989 TFLOPS/gpu" -> 989)."""
+    node = yaml.safe_load((CATALOG / "gpus.yaml").read_text(encoding="utf-8"))["entries"][gpu]["fields"][field]
+    if isinstance(node, dict):
+        node = node["value"]
+    return float(str(node).split()[0])
+
+
+MEMORY = gpu_number("H100-SXM", "memory") * 1e9  # bytes per GPU
+BANDWIDTH = gpu_number("H100-SXM", "memory_bandwidth") * 1e12  # bytes/s per GPU
+FP8 = gpu_number("H100-SXM", "fp8_flops") * 1e12  # FLOP/s per GPU
+PRICE = gpu_number("H100-SXM", "hourly_price")  # USD per GPU-hour
+
+PARAMS = 70.6e9
+WEIGHTS = PARAMS * 1  # FP8: 1 byte a parameter
+KV_PER_TOKEN = 2 * 80 * 8 * 128 * 2  # K and V x layers x KV heads x head_dim x BF16
+KV_PER_SEQUENCE = KV_PER_TOKEN * (2000 + 400 / 2)  # prompt + half the answer
+TP = 4
+BATCH = 128
+REPLICA_BW = TP * BANDWIDTH * 0.70
+REPLICA_FP8 = TP * FP8 * 0.50
+
+
+def tpot_seconds() -> float:
+    memory = (WEIGHTS + BATCH * KV_PER_SEQUENCE) / REPLICA_BW
+    compute = 2 * PARAMS * BATCH / REPLICA_FP8
+    message = BATCH * 8192 * 2  # bytes of activations per all-reduce
+    allreduce = 2 * 80 * (10e-6 + 2 * (TP - 1) / TP * message / 450e9)
+    return max(memory, compute) + allreduce + 1e-3
+
+
+@pytest.fixture(scope="module")
+def result():
+    return calculator.load(SCENARIO).evaluate().result
+
+
+def budget(result, name):
+    (found,) = [b for b in result.budgets if b.name == name]
+    return found
+
+
+def test_memory(result):
+    assert KV_PER_TOKEN == 327_680  # 320 KiB
+    assert result.values["kv_bytes_per_token"].value == pytest.approx(KV_PER_TOKEN / 1024, rel=1e-9)  # KiB
+    assert result.values["kv_at_max_context"].value == pytest.approx(KV_PER_TOKEN * 8192 / 1e9, rel=1e-9)
+    free = TP * MEMORY * 0.90 - WEIGHTS
+    assert result.values["kv_memory_per_replica"].value == pytest.approx(free / 1e9, rel=1e-9)
+    sequences = floor(free / KV_PER_SEQUENCE)
+    assert sequences == 301
+    assert result.values["max_sequences"].value == sequences
+    assert budget(result, "decode_batch").status == "ok"
+
+
+def test_decode_is_bandwidth_bound(result):
+    weights_ms = WEIGHTS / REPLICA_BW * 1e3
+    kv_ms = BATCH * KV_PER_SEQUENCE / REPLICA_BW * 1e3
+    compute_ms = 2 * PARAMS * BATCH / REPLICA_FP8 * 1e3
+    assert compute_ms < weights_ms + kv_ms
+    assert result.values["weights_read_time"].value == pytest.approx(weights_ms, rel=1e-9)
+    assert result.values["kv_read_time"].value == pytest.approx(kv_ms, rel=1e-9)
+    assert result.values["tpot"].value == pytest.approx(tpot_seconds() * 1e3, rel=1e-9)
+    assert result.values["decode_tokens_per_replica"].value == pytest.approx(BATCH / tpot_seconds(), rel=1e-9)
+
+
+def test_fleet_and_cost(result):
+    requests_per_day = 10e6 * 2 * 5
+    peak_output = requests_per_day * 400 / 86_400 * 2
+    prefill_flops = 2 * PARAMS * 2000 * 0.5  # half the prompt comes from the prefix cache
+    assert result.values["prefill_flops"].value == pytest.approx(prefill_flops / 1e12, rel=1e-9)
+    peak_prefill = requests_per_day / 86_400 * 2 * prefill_flops
+    replicas = ceil(peak_output / (BATCH / tpot_seconds()) + peak_prefill / REPLICA_FP8)
+    assert replicas == 236
+    assert result.values["serving_gpus"].value == replicas * TP
+    per_token = replicas * TP * PRICE / 3600 / (requests_per_day * 400 / 86_400)
+    assert result.values["cost_per_output_token"].value == pytest.approx(per_token, rel=1e-9)
+    assert result.values["cost_per_million_tokens"].value == pytest.approx(per_token * 1e6, rel=1e-9)
+    assert result.values["cost_per_million_tokens"].unit.text == "USD"
+    assert result.values["monthly_cost"].value == pytest.approx(replicas * TP * PRICE * HOURS_PER_MONTH, rel=1e-9)
+
+
+def test_latency_paths(result):
+    paths = {p.path: p for p in result.latency}
+    prefill_ms = 2 * PARAMS * 1000 / REPLICA_FP8 * 1e3
+    ttft = paths["time_to_first_token"]
+    assert ttft.total == pytest.approx(50 + 10 + 50 + prefill_ms + tpot_seconds() * 1e3, rel=1e-9)
+    assert ttft.budget == 450
+    tpot = paths["time_per_output_token"]
+    assert tpot.total == pytest.approx(tpot_seconds() * 1e3, rel=1e-9)
+    assert tpot.budget == 40
+    assert ttft.status == tpot.status == "ok"
+    assert result.status in ("ok", "warn")

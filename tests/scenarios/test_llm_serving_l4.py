@@ -1,0 +1,104 @@
+"""LLM serving on L4: the per-token latency and the GPU quota break."""
+
+import json
+import sys
+from math import ceil, floor
+from pathlib import Path
+from subprocess import run
+
+import pytest
+import yaml
+
+import calculator
+
+ROOT = Path(__file__).parents[2]
+SCENARIO = ROOT / "scenarios" / "llm_serving_l4.yaml"
+CATALOG = ROOT / "calculator" / "catalog"
+
+
+def gpu_number(gpu: str, field: str) -> float:
+    node = yaml.safe_load((CATALOG / "gpus.yaml").read_text(encoding="utf-8"))["entries"][gpu]["fields"][field]
+    if isinstance(node, dict):
+        node = node["value"]
+    return float(str(node).split()[0])
+
+
+MEMORY = gpu_number("L4", "memory") * 1e9  # bytes per GPU
+BANDWIDTH = gpu_number("L4", "memory_bandwidth") * 1e9  # catalog is GB/s per GPU
+FP8 = gpu_number("L4", "fp8_flops") * 1e12
+PRICE = gpu_number("L4", "hourly_price")
+
+PARAMS = 70.6e9
+WEIGHTS = PARAMS * 1
+KV_PER_SEQUENCE = 2 * 80 * 8 * 128 * 2 * 2200
+TP = 8
+BATCH = 128
+REPLICA_BW = TP * BANDWIDTH * 0.70
+REPLICA_FP8 = TP * FP8 * 0.50
+
+
+def tpot_seconds() -> float:
+    memory = (WEIGHTS + BATCH * KV_PER_SEQUENCE) / REPLICA_BW
+    compute = 2 * PARAMS * BATCH / REPLICA_FP8
+    # PCIe: 25 us + 2 x 7/8 x 2 MiB of activations at 32 GB/s, twice per layer
+    allreduce = 2 * 80 * (25e-6 + 2 * (TP - 1) / TP * BATCH * 8192 * 2 / 32e9)
+    return max(memory, compute) + allreduce + 1e-3
+
+
+@pytest.fixture(scope="module")
+def result():
+    return calculator.load(SCENARIO).evaluate().result
+
+
+def budget(result, name):
+    (found,) = [b for b in result.budgets if b.name == name]
+    return found
+
+
+def test_weights_alone_exceed_the_interactive_limit(result):
+    # 70.6 GB over 8 x 300 GB/s at 70%: 42 ms a step before any KV read
+    weights_ms = WEIGHTS / REPLICA_BW * 1e3
+    assert weights_ms > 40
+    assert result.values["weights_read_time"].value == pytest.approx(weights_ms, rel=1e-9)
+
+
+def test_tpot_fails(result):
+    paths = {p.path: p for p in result.latency}
+    tpot = paths["time_per_output_token"]
+    assert tpot.total == pytest.approx(tpot_seconds() * 1e3, rel=1e-9)
+    assert tpot.total > 2 * 40  # ~120 ms: 3x the 40 ms interactive limit
+    assert tpot.status == "fail"
+    assert paths["time_to_first_token"].status in ("ok", "warn")
+
+
+def test_gpu_quota_fails(result):
+    requests_per_day = 10e6 * 2 * 5
+    peak_output = requests_per_day * 400 / 86_400 * 2
+    peak_prefill = requests_per_day / 86_400 * 2 * 2 * PARAMS * 1000
+    replicas = ceil(peak_output / (BATCH / tpot_seconds()) + peak_prefill / REPLICA_FP8)
+    assert result.values["serving_gpus"].value == replicas * TP
+    b = budget(result, "serving_gpus")
+    assert b.status == "fail"
+    assert b.utilization == pytest.approx(replicas * TP / 1200, rel=1e-9)
+    # cost per million output tokens stays under $5, but no cheaper than on H100s
+    per_million = replicas * TP * PRICE / 3600 / (requests_per_day * 400 / 86_400) * 1e6
+    assert result.values["cost_per_million_tokens"].value == pytest.approx(per_million, rel=1e-9)
+    assert budget(result, "cost_per_million_tokens").status in ("ok", "warn")
+
+
+def test_batch_still_fits(result):
+    sequences = floor((TP * MEMORY * 0.90 - WEIGHTS) / KV_PER_SEQUENCE)
+    assert sequences == 141
+    assert result.values["max_sequences"].value == sequences
+    assert budget(result, "decode_batch").status in ("ok", "warn")
+    assert result.status == "fail"
+
+
+def test_cli_exits_1():
+    done = run([sys.executable, "-m", "calculator.cli", "eval", str(SCENARIO), "--format", "json"],
+               capture_output=True, text=True)
+    assert done.returncode == 1, done.stderr
+    report = json.loads(done.stdout)
+    assert report["status"] == "fail"
+    assert {b["name"] for b in report["budgets"] if b["status"] == "fail"} == {"serving_gpus"}
+    assert {p["path"] for p in report["latency"] if p["status"] == "fail"} == {"time_per_output_token"}

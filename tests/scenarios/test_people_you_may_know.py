@@ -1,0 +1,85 @@
+"""People you may know (ch. 11): key outputs recomputed by hand."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+import calculator
+
+ROOT = Path(__file__).parents[2]
+SCENARIO = ROOT / "scenarios" / "people_you_may_know.yaml"
+CATALOG = ROOT / "calculator" / "catalog"
+
+DAYS_PER_MONTH = 30.4375  # pint's month
+
+
+def catalog_number(file: str, *keys: str) -> float:
+    """The leading number of a catalog entry ("989 TFLOPS/gpu" -> 989)."""
+    node = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))["entries"]
+    for key in keys:
+        node = node[key]
+    if isinstance(node, dict):
+        node = node["value"]
+    return float(str(node).split()[0])
+
+
+H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
+H100_PRICE = catalog_number("gpus.yaml", "H100-SXM", "fields", "hourly_price")  # USD per GPU-hour
+SAME_ZONE_GIB_S = catalog_number("reference.yaml", "same_zone_network_bandwidth")  # GiB/s
+REDIS_US = catalog_number("reference.yaml", "redis_query")  # microseconds
+
+USERS = 1e9
+DAU = 300e6
+DEGREE = 1000
+PEAK_QPS = DAU * 2 / 86_400 * 3
+
+
+@pytest.fixture(scope="module")
+def result():
+    return calculator.load(SCENARIO).evaluate().result
+
+
+def test_graph_size(result):
+    # 1B users x 1,000 connections / 2 = 5e11 edges; both directions x 16 bytes + 8 bytes a user
+    edges = USERS * DEGREE / 2
+    assert edges == 5e11
+    assert result.values["edges"].value == pytest.approx(edges, rel=1e-9)
+    assert result.values["graph_storage"].value == pytest.approx((2 * edges * 16 + USERS * 8) / 1e12, rel=1e-9)
+    # 7 new connections a user a month, each shared by two users
+    new_per_day = USERS * 7 / DAYS_PER_MONTH / 2
+    assert result.values["new_edges_per_day"].value == pytest.approx(new_per_day, rel=1e-9)
+    assert result.values["graph_churn"].value == pytest.approx(new_per_day / edges * 100, rel=1e-9)  # percent
+
+
+def test_friends_of_friends(result):
+    # 1,000 x 1,000 two-hop candidates a user, for 300M daily users
+    assert result.values["fof_candidates"].value == pytest.approx(DEGREE * DEGREE, rel=1e-9)
+    assert result.values["fof_pairs_per_run"].value == pytest.approx(DAU * DEGREE ** 2, rel=1e-9)
+    # online scoring would gather 1M x 512-byte embeddings per page view
+    per_request = DEGREE ** 2 * 512
+    assert result.values["online_gather_bytes"].value == pytest.approx(per_request / 1e6, rel=1e-9)  # MB
+    assert result.values["online_gather_bandwidth"].value == pytest.approx(PEAK_QPS * per_request / 1e12, rel=1e-9)
+    expected_ms = per_request / (SAME_ZONE_GIB_S * 2 ** 30) * 1e3
+    assert result.values["online_gather_time"].value == pytest.approx(expected_ms, rel=1e-9)
+
+
+def test_batch_job(result):
+    # GNN for 1B users at 10 MFLOP + edge head on 3e14 pairs at 0.4 MFLOP, H100s at 30%
+    flops = USERS * 10e6 + DAU * DEGREE ** 2 * 400e3
+    gpu_hours = flops / (H100_BF16 * 0.30) / 3600
+    assert result.values["batch_gpu_hours"].value == pytest.approx(gpu_hours, rel=1e-9)
+    assert result.values["batch_time"].value == pytest.approx(gpu_hours / 32, rel=1e-9)
+    assert 3 < gpu_hours / 32 < 4  # about 3.5 hours of a 6-hour window
+    assert result.values["batch_gpu_cost"].value == pytest.approx(gpu_hours * DAYS_PER_MONTH * H100_PRICE, rel=1e-9)
+
+
+def test_store_latency_and_status(result):
+    # 300M users x 100 suggestions x 12 bytes x 3 regions
+    assert result.values["recs_store_size"].value == pytest.approx(DAU * 100 * 12 * 3 / 1e12, rel=1e-9)  # TB
+    # 50 network + 5 gateway + one Redis read + max(5 filter, 10 hydrate)
+    (path,) = result.latency
+    assert path.total == pytest.approx(50 + 5 + REDIS_US / 1e3 + 10, rel=1e-9)
+    assert path.status == "ok"
+    assert result.status in ("ok", "warn")
+    assert all(b.status == "ok" for b in result.budgets)
