@@ -217,7 +217,9 @@ def substituted(expr: Expr, model: Model, values: dict[str, ValueResult], inline
             if inline and value.kind == "derived" and value.formula is not None:
                 return text(value.formula.expr)
             shown = values[node.name]
-            return with_unit(format_number(shown.value, scenario.sig_figs), shown.unit), 4.5 if shown.unit.text else 5
+            # An input is a given: show it exactly (to 6 figures), so a reader checking by hand uses the real number.
+            figures = max(scenario.sig_figs, 6) if value.kind == "input" else scenario.sig_figs
+            return with_unit(format_number(shown.value, figures), shown.unit), 4.5 if shown.unit.text else 5
         if isinstance(node, Field):
             from .resolve import field_figure_text
 

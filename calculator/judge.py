@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from .errors import Location
+from .expr import Quantity
 from .numbers import format_number
 from .scenario import Budget, LatencyPath, Stage, Value
 from .uncertainty import percentiles
@@ -60,6 +61,7 @@ class BudgetResult:
     p_violation: float | None = None
     note: str | None = None
     location: Location | None = None
+    limit_unit: Unit | None = None  # the unit the limit was written in, when it is a plain quantity (`1 TB`)
 
 
 @dataclass
@@ -212,8 +214,10 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     limit = evaluation.slot(f"budget:{index}")
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
+    written = evaluation.model.checker.units.unit(budget.limit.expr.unit, budget.text_location) if isinstance(
+        budget.limit.expr, Quantity) else None
     return BudgetResult(budget.name, budget.op, value.value, limit / value.unit.factor, value.unit, used, status,
-                        budget.warn, note=budget.note, location=budget.text_location)
+                        budget.warn, note=budget.note, location=budget.text_location, limit_unit=written)
 
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:

@@ -69,7 +69,9 @@ def result_to_dict(result: Result) -> dict[str, Any]:
 
 
 def limit_text(b: BudgetResult, sig_figs: int) -> str:
-    return f"{b.op} {with_unit(format_number(b.limit, sig_figs), b.unit)}"
+    """`<= 1 TB` in the unit the limit was written in, else in the value's unit."""
+    unit = b.limit_unit or b.unit
+    return f"{b.op} {with_unit(format_number(b.limit * b.unit.factor / unit.factor, sig_figs), unit)}"
 
 
 def _md_escape(text: str) -> str:
