@@ -141,21 +141,23 @@ def print_table(result: Result, color: bool | None = None) -> None:
                             f"[{style}]{STATUS_MARK[b.status]}[/]")
         console.print(budgets)
     for p in result.latency:
+        style = STATUS_STYLE[p.status]
+        console.print(f"[italic]latency {p.path}[/]: {format_number(p.total, sf)} of {format_number(p.budget, sf)}"
+                      f" {p.unit.text} ({p.utilization:.0%}{_risk(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]")
         console.print(_latency_table(p, sf))
 
 
 def _latency_table(p: PathResult, sf: int) -> Any:
     from rich.table import Table
 
-    style = STATUS_STYLE[p.status]
-    table = Table(title=f"latency {p.path}: {format_number(p.total, sf)} / {format_number(p.budget, sf)} {p.unit.text}"
-                        f"{_risk(p.p_violation)}  [{style}]{STATUS_MARK[p.status]}[/]", title_justify="left")
+    table = Table()
     table.add_column("stage")
     table.add_column(p.unit.text, justify="right")
-    table.add_column("share of budget")
+    table.add_column("of the budget (│ marks 100%)", no_wrap=True)
     for name, value in _flat_stages(p.stages):
-        width = round(30 * value / p.budget) if p.budget > 0 else 0
-        table.add_row(name, format_number(value, sf), "█" * min(width, 40))
+        width = round(20 * value / p.budget) if p.budget > 0 else 0
+        bar = "█" * min(width, 20) + ("│" + "█" * min(width - 20, 10) + ("…" if width > 30 else "") if width > 20 else "")
+        table.add_row(name, format_number(value, sf), bar)
     return table
 
 
