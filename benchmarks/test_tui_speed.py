@@ -1,0 +1,146 @@
+"""TUI speed (issue 5): Enter on an edited input → the new values painted, and the first screen of `envelope tui`.
+
+Targets on a 2-core machine: under 50 ms from Enter to the updated values
+rendered for a 50-formula scenario; under 0.8 s from `envelope tui` to its
+first screen with values on the shipped scenarios. Run:
+    pytest benchmarks/test_tui_speed.py --benchmark-only --benchmark-columns=min,median,max
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+
+import pytest
+from textual import events
+from textual.pilot import Pilot
+
+from benchmarks.generated import scenario_yaml
+from tui.app import EnvelopeApp
+from tui.widgets.derived import DerivedTable
+from tui.widgets.inputs import InputsPanel
+
+ROOT = Path(__file__).resolve().parents[1]
+
+FIRST_SCREEN = """
+import time
+wall, started = time.time(), time.perf_counter()
+import asyncio
+from tui.app import EnvelopeApp
+
+app = EnvelopeApp(["scenarios"], watch_interval=None)
+
+async def until_values(pilot):
+    while app.first_values_at is None:
+        await asyncio.sleep(0.002)
+    print(f"{wall + app.first_values_at - started:.6f}")
+    app.exit()
+
+app.run(headless=True, size=(100, 30), auto_pilot=until_values)
+"""
+
+
+class RunningApp:
+    """The app on a generated 50-formula scenario, inside one task on a loop that the benchmark drives:
+    `run(job)` hands a coroutine function `job(pilot)` to that task and returns its result."""
+
+    def __init__(self, path: Path):
+        self.app = EnvelopeApp([path], watch_interval=None)
+        self.loop = asyncio.new_event_loop()
+        self.jobs: asyncio.Queue[tuple[Job | None, asyncio.Future[object]]] = asyncio.Queue()
+        self.task = self.loop.create_task(self.drive())
+        self.run(lambda pilot: pilot.pause())  # until the app is up
+
+    async def drive(self) -> None:
+        async with self.app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            while True:
+                job, future = await self.jobs.get()
+                if job is None:
+                    future.set_result(None)
+                    return
+                try:
+                    future.set_result(await job(pilot))
+                except Exception as error:  # handed back to the benchmark
+                    future.set_exception(error)
+
+    def run(self, job: Job | None) -> object:
+        async def ask() -> object:
+            future: asyncio.Future[object] = self.loop.create_future()
+            await self.jobs.put((job, future))
+            return await future
+
+        return self.loop.run_until_complete(ask())
+
+    def close(self) -> None:
+        self.run(None)
+        self.loop.run_until_complete(self.task)
+        self.loop.close()
+
+
+Job = Callable[[Pilot[None]], Awaitable[object]]
+
+
+@pytest.fixture
+def running_app(tmp_path: Path) -> Iterator[RunningApp]:
+    path = tmp_path / "generated_50.yaml"
+    path.write_text(scenario_yaml(50), encoding="utf-8")
+    running = RunningApp(path)
+    yield running
+    running.close()
+
+
+@pytest.mark.benchmark(group="tui: Enter to new values painted")
+def test_enter_to_values_rendered_50_formulas(benchmark, running_app):
+    app = running_app.app
+    panel = app.query_one(InputsPanel)
+    values = iter(range(10**9))
+
+    async def start_editing(pilot: Pilot[None]) -> None:
+        panel.select_name("a3")
+        app.screen.set_focus(panel.table)
+        await pilot.press("enter")
+        panel.field.value = f"{200 + next(values) % 50} request/s"
+        await pilot.pause()
+        app.rendered_at = None
+
+    async def press_enter(pilot: Pilot[None]) -> float:
+        started = time.perf_counter()
+        app.post_message(events.Key("enter", "\r"))
+        while app.rendered_at is None:
+            await asyncio.sleep(0)
+        return app.rendered_at - started
+
+    measured: list[float] = []
+
+    def setup() -> tuple[tuple[()], dict[str, object]]:
+        running_app.run(start_editing)
+        return (), {}
+
+    benchmark.pedantic(lambda: measured.append(running_app.run(press_enter)), setup=setup, rounds=15, iterations=1)
+    benchmark.extra_info["Enter to painted, ms (median)"] = 1000 * sorted(measured)[len(measured) // 2]
+    assert max(measured) < 1.0
+    assert "a3" in app.workbench.edits
+    table = app.query_one(DerivedTable)
+    assert table.get_cell("d3", "value").plain == app.workbench.result.values["d3"].display
+
+
+def first_screen() -> float:
+    """Seconds from starting the process (`python -c`, as `envelope tui` would be) to the first values painted."""
+    spawned = time.time()
+    done = subprocess.run([sys.executable, "-c", FIRST_SCREEN], capture_output=True, text=True, check=True, cwd=ROOT,
+                          timeout=60)
+    return float(done.stdout.strip().splitlines()[-1]) - spawned
+
+
+@pytest.mark.benchmark(group="tui: first screen")
+def test_first_screen_with_values(benchmark):
+    first_screen()  # warm the unit cache and the file system
+    measured: list[float] = []
+    benchmark.pedantic(lambda: measured.append(first_screen()), rounds=5, iterations=1)
+    benchmark.extra_info["first screen with values, s (median)"] = sorted(measured)[len(measured) // 2]
+    assert max(measured) < 5

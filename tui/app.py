@@ -1,0 +1,628 @@
+"""envelope's TUI: browse scenarios, change an assumption, see at once what moves and what breaks.
+
+`EnvelopeApp(paths)` shows the scenario files under `paths`. It uses the
+engine only through `calculator`'s public API: `load`, `Model.parse_override`,
+`Model.evaluate`, `Result`, `explain`. The warm path of an edit — Enter on a
+new value — is one `parse_override`, one compiled `evaluate` and redrawing
+the cells that changed; sympy (explain) and the Monte Carlo histogram run in
+a worker thread, never on that path.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.reactive import reactive
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+import calculator
+
+from .details import Analysis, Selection, analyse, describe
+from .format import STATUS_MARK
+from .save import Conflict, SavePlan, SaveRefused, plan_save, write_atomically, write_plan
+from .scenarios import ScenarioEntry, discover
+from .state import Workbench
+from .widgets.budgets import BudgetsPanel
+from .widgets.derived import DerivedTable
+from .widgets.details import DetailsPanel
+from .widgets.inputs import InputsPanel
+from .widgets.latency import LatencyPanel
+from .widgets.palette import status_style
+from .widgets.scenario_list import ScenarioList
+
+KEYS: list[tuple[str, str, str]] = [
+    ("↑ ↓  home end", "move in a list or table", "lists"),
+    ("tab  shift+tab", "next / previous area", "anywhere"),
+    ("1 2 3 4 5", "go to: scenarios, inputs, derived, budgets, latency", "anywhere"),
+    ("/", "filter scenarios by name or #tag", "anywhere"),
+    ("esc", "clear the filter · cancel an edit · close a dialog", "filter, field, dialogs"),
+    ("enter  e", "edit the input in place (enter applies, esc cancels)", "inputs"),
+    ("r", "reset the input to the file's value", "inputs"),
+    ("R", "reset every input", "anywhere"),
+    ("u  ctrl+z", "undo the last change", "anywhere"),
+    ("ctrl+y", "redo", "anywhere"),
+    ("enter  d", "details: formula, numbers, closed form, sensitivity, histogram", "derived, budgets, latency"),
+    ("p", "pin the current state (to compare with)", "anywhere"),
+    ("c", "compare: pinned state, the file, or another scenario", "anywhere"),
+    ("ctrl+s", "save the edits to the file (shows the change first)", "anywhere"),
+    ("S", "save as a new file", "anywhere"),
+    ("ctrl+r  f5", "reload from disk (edits are kept)", "anywhere"),
+    ("b", "show / hide the scenario list", "anywhere"),
+    ("ctrl+p", "command palette", "anywhere"),
+    ("?  f1", "this help", "anywhere"),
+    ("q  ctrl+q", "quit (asks when edits are unsaved)", "anywhere"),
+]
+
+
+class ScenarioBar(Static):
+    """The current scenario: status, name, file, edits, pin."""
+
+    shown: object = None
+
+    def show(self, entry: ScenarioEntry | None) -> None:
+        workbench = entry.workbench if entry else None
+        state = (entry, entry and entry.status, workbench and len(workbench.edits), workbench and workbench.pin)
+        if state == self.shown:
+            return
+        self.shown = state
+        if entry is None:
+            self.update("no scenario: envelope tui PATH…")
+            return
+        status = entry.status
+        text = Text.assemble((f" {STATUS_MARK.get(status, '?')} {status.upper()} ", status_style(self, status, bold=True)),
+                             (entry.title, "bold"), (f"  {entry.path}", "dim"))
+        workbench = entry.workbench
+        if workbench and workbench.edits:
+            count = len(workbench.edits)
+            text.append(f"  ✎ {count} edit{'s' if count != 1 else ''} (ctrl+s saves)", style="bold")
+        if workbench and workbench.pin:
+            text.append("  ◆ pinned", style="dim")
+        self.update(text)
+
+
+class EnvelopeApp(App[None]):
+    """The envelope TUI on the scenario files under `paths`."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = "envelope"
+    AUTO_FOCUS = "#inputs-table"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (140, "-wide"), (190, "-very-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("ctrl+y", "redo", "Redo", show=False),
+        Binding("R", "reset_all", "Reset all", show=False),
+        Binding("d", "toggle_details", "Details"),
+        Binding("p", "pin", "Pin"),
+        Binding("c", "compare", "Compare"),
+        Binding("S,shift+s", "save_as", "Save as", show=False),
+        Binding("ctrl+r,f5", "reload", "Reload", show=False),
+        Binding("slash", "filter", "Filter", show=False),
+        Binding("b", "toggle_sidebar", "List", show=False),
+        Binding("1", "go('#scenario-options')", "Scenarios", show=False),
+        Binding("2", "go('#inputs-table')", "Inputs", show=False),
+        Binding("3", "go('#derived')", "Derived", show=False),
+        Binding("4", "go('#budgets')", "Budgets", show=False),
+        Binding("5", "go('#latency')", "Latency", show=False),
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("q,ctrl+q", "quit", "Quit"),
+    ]
+
+    current: reactive[str | None] = reactive(None, init=False)
+    details_open: reactive[bool] = reactive(False, init=False)
+    sidebar_open: reactive[bool] = reactive(True, init=False)
+
+    def __init__(self, paths: Sequence[str | Path] = (), watch_interval: float | None = 1.0):
+        super().__init__()
+        self.paths = [Path(p) for p in paths]
+        self.watch_interval = watch_interval
+        self.entries: dict[str, ScenarioEntry] = {}
+        self.selection: Selection | None = None
+        self.analyses: dict[tuple[Any, ...], Analysis] = {}
+        # For the benchmarks (perf_counter): the first values painted; the last edit's new values painted.
+        self.first_values_at: float | None = None
+        self.rendered_at: float | None = None
+
+    # --- layout -----------------------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="body"):
+            yield ScenarioList(id="sidebar")
+            with Vertical(id="workspace"):
+                yield ScenarioBar(id="scenario-bar")
+                with VerticalScroll(id="error-view"):
+                    yield Static(id="error-text")
+                with Horizontal(id="panels"):
+                    with Vertical(id="values-panel"):
+                        yield InputsPanel(id="inputs")
+                        yield DerivedTable(id="derived")
+                    with Vertical(id="limits-panel"):
+                        yield BudgetsPanel(id="budgets")
+                        yield LatencyPanel(id="latency")
+            yield DetailsPanel(id="details")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#inputs").border_title = "inputs"
+        self.query_one("#derived").border_title = "derived"
+        self.query_one("#budgets").border_title = "budgets"
+        self.query_one("#latency").border_title = "latency"
+        self.query_one("#sidebar").border_title = "scenarios"
+        self.set_class(True, "-no-details")
+        for path in discover(self.paths):
+            entry = ScenarioEntry(path)
+            self.entries[entry.key] = entry
+        if not self.entries:
+            self.query_one(ScenarioBar).show(None)
+            return
+        first = next(iter(self.entries.values()))
+        first.load(quick=True)
+        self.current = first.key
+        if self.watch_interval:
+            self.set_interval(self.watch_interval, self.check_disk)
+
+    def entry_loaded(self, key: str) -> None:
+        self.update_list()
+        if key == self.current:
+            self.run_worker(self.show_current(), exclusive=True, group="show")
+
+    # --- the current scenario ------------------------------------------------------------------------------------
+
+    @property
+    def entry(self) -> ScenarioEntry | None:
+        return self.entries.get(self.current) if self.current else None
+
+    @property
+    def workbench(self) -> Workbench | None:
+        entry = self.entry
+        return entry.workbench if entry else None
+
+    async def watch_current(self) -> None:
+        self.selection = None
+        await self.show_current()
+
+    async def show_current(self) -> None:
+        """Rebuild the panels for the current scenario (or its error)."""
+        entry = self.entry
+        workbench = entry.workbench if entry else None
+        self.set_class(bool(entry and entry.loaded and workbench is None), "-error")
+        if entry is not None and entry.error is not None and workbench is None:
+            self.query_one("#error-text", Static).update(error_text(entry.error))
+        await self.query_one(InputsPanel).load(workbench)
+        self.query_one(DerivedTable).load(workbench)
+        await self.query_one(BudgetsPanel).load(workbench.result if workbench else None,
+                                                workbench.baseline if workbench else None)
+        await self.query_one(LatencyPanel).load(workbench.result if workbench else None)
+        self.update_list()
+        self.query_one(ScenarioBar).show(entry)
+        if workbench is not None and self.selection is None and workbench.scenario.inputs:
+            self.selection = Selection("input", workbench.scenario.inputs[0].name)
+        self.update_details()
+        if self.first_values_at is None and workbench is not None:
+            self.call_after_refresh(self._mark_first_values)
+
+    def _mark_first_values(self) -> None:
+        """The first values are painted: now load the other files (earlier, they would slow the first screen)."""
+        if self.first_values_at is None:
+            self.first_values_at = time.perf_counter()
+            self.load_the_rest()
+
+    @work(thread=True, group="load", exit_on_error=False)
+    def load_the_rest(self) -> None:
+        """After the first screen: its Monte Carlo run, then every other file, in the background."""
+        for entry in list(self.entries.values()):
+            workbench = entry.workbench
+            if workbench is not None and not workbench.simulated:
+                simulated = workbench.simulate_baseline()
+                self.call_from_thread(self.baseline_simulated, entry.key, workbench, simulated)
+        for entry in list(self.entries.values()):
+            if not entry.loaded:
+                entry.load()
+                self.call_from_thread(self.entry_loaded, entry.key)
+
+    def baseline_simulated(self, key: str, workbench: Workbench, simulated: tuple[Any, calculator.Result]) -> None:
+        workbench.simulated_baseline(*simulated)
+        if key == self.current and workbench is self.workbench:
+            self.refresh_values()
+        else:
+            self.update_list()
+
+    def update_list(self) -> None:
+        self.query_one(ScenarioList).show(list(self.entries.values()), self.current)
+
+    def refresh_values(self) -> None:
+        """After an edit, reset, undo or reload: redraw what the new result changed."""
+        workbench = self.workbench
+        if workbench is None:
+            return
+        self.query_one(InputsPanel).update_values()
+        self.query_one(DerivedTable).update_values(workbench)
+        self.query_one(BudgetsPanel).update_values(workbench.result, workbench.baseline)
+        self.query_one(LatencyPanel).update_values(workbench.result)
+        self.query_one(ScenarioBar).show(self.entry)
+        self.update_list()
+        self.update_details()
+
+    # --- details ---------------------------------------------------------------------------------------------------
+
+    def select(self, selection: Selection, open_details: bool = False) -> None:
+        self.selection = selection
+        if open_details:
+            self.details_open = True
+        self.update_details()
+
+    def update_details(self) -> None:
+        """Show at once what the result says; ask the engine for the rest in a worker."""
+        workbench, selection = self.workbench, self.selection
+        if not self.details_open or workbench is None or selection is None:
+            return
+        styles = {s: status_style(self, s) for s in ("ok", "warn", "fail")} | {"accent": status_style(self, "ok")}
+        key = self.analysis_key(workbench, selection)
+        analysis = self.analyses.get(key) if key else None
+        try:
+            content = describe(workbench, selection, analysis, styles)
+        except (KeyError, IndexError):
+            content = Text("Select a value, a budget or a stage.")
+        self.query_one(DetailsPanel).show(content)
+        if key is not None and analysis is None:
+            self.analyse_in_background(key, copy.copy(workbench), selection.value_name or "")
+
+    def analysis_key(self, workbench: Workbench, selection: Selection) -> tuple[Any, ...] | None:
+        if selection.value_name is None or selection.value_name not in workbench.scenario.values:
+            return None
+        edits = tuple(sorted((n, e.text) for n, e in workbench.edits.items()))
+        return (self.current, id(workbench.model), selection.value_name, edits)
+
+    @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
+    def analyse_in_background(self, key: tuple[Any, ...], workbench: Workbench, name: str) -> None:
+        """explain (sympy) and the histogram (Monte Carlo) of one value, off the UI thread."""
+        analysis = analyse(workbench, name)
+        self.call_from_thread(self.analysis_ready, key, analysis)
+
+    def analysis_ready(self, key: tuple[Any, ...], analysis: Analysis) -> None:
+        self.analyses[key] = analysis
+        if len(self.analyses) > 256:
+            self.analyses.pop(next(iter(self.analyses)))
+        workbench, selection = self.workbench, self.selection
+        if workbench is not None and selection is not None and self.analysis_key(workbench, selection) == key:
+            self.update_details()
+
+    def watch_details_open(self, is_open: bool) -> None:
+        self.set_class(not is_open, "-no-details")
+        self.set_class(is_open, "-details")
+        if is_open:
+            self.update_details()
+
+    def watch_sidebar_open(self, is_open: bool) -> None:
+        self.set_class(not is_open, "-no-sidebar")
+
+    # --- messages from the panels ----------------------------------------------------------------------------------
+
+    @on(ScenarioList.Chosen)
+    def scenario_chosen(self, event: ScenarioList.Chosen) -> None:
+        """Browsing the list opens the scenario under the cursor."""
+        if event.key in self.entries:
+            self.current = event.key
+
+    @on(ScenarioList.Filtered)
+    def scenario_filter_changed(self) -> None:
+        """The filter changed: show only the matching files."""
+        self.update_list()
+
+    @on(InputsPanel.Focused)
+    def input_focused(self, event: InputsPanel.Focused) -> None:
+        """The cursor moved to an input: its details."""
+        if not self.query_one(InputsPanel).table.has_focus:
+            return  # a table filled anew, not the user moving
+        self.select(Selection("input", event.name))
+
+    @on(DerivedTable.Focused)
+    def derived_focused(self, event: DerivedTable.Focused) -> None:
+        """The cursor moved to a derived value (Enter: open its details)."""
+        if not self.query_one(DerivedTable).has_focus:
+            return
+        self.select(Selection("derived", event.name), open_details=event.open)
+
+    @on(BudgetsPanel.Focused)
+    def budget_focused(self, event: BudgetsPanel.Focused) -> None:
+        """The cursor moved to a budget (Enter: open its details)."""
+        workbench = self.workbench
+        if not self.query_one(BudgetsPanel).has_focus:
+            return
+        if workbench is not None and event.index < len(workbench.result.budgets):
+            self.select(Selection("budget", workbench.result.budgets[event.index].name, event.index), open_details=event.open)
+
+    @on(LatencyPanel.Focused)
+    def stage_focused(self, event: LatencyPanel.Focused) -> None:
+        """The cursor moved to a latency path or stage (Enter: open its details)."""
+        if not self.query_one(LatencyPanel).has_focus:
+            return
+        self.select(Selection("latency", event.key), open_details=event.open)
+
+    @on(InputsPanel.Applied)
+    def input_applied(self, event: InputsPanel.Applied) -> None:
+        """Enter on a new value: recompute everything; the engine's error stays under the field if it refuses."""
+        workbench = self.workbench
+        panel = self.query_one(InputsPanel)
+        if workbench is None:
+            return
+        try:
+            workbench.set(event.name, event.text)
+        except calculator.EnvelopeError as error:
+            panel.show_error(event.name, error.message)
+            return
+        self.selection = Selection("input", event.name)
+        self.refresh_values()
+        # The field closes in the next frame: hiding it re-lays out the screen, and the new values come first.
+        self.call_after_refresh(self._mark_rendered)
+        self.call_after_refresh(panel.cancel_edit)
+
+    def _mark_rendered(self) -> None:
+        self.rendered_at = time.perf_counter()
+
+    @on(InputsPanel.Reset)
+    def input_reset(self, event: InputsPanel.Reset) -> None:
+        """r on an input: the file's value back."""
+        workbench = self.workbench
+        if workbench is not None and workbench.reset(event.name):
+            self.refresh_values()
+            self.notify(f"{event.name} reset to {workbench.original_text(event.name)}", timeout=2)
+
+    # --- actions -----------------------------------------------------------------------------------------------------
+
+    def action_undo(self) -> None:
+        """Undo the last edit or reset (of this scenario)."""
+        self._history_step(undo=True)
+
+    def action_redo(self) -> None:
+        """Redo what undo took back."""
+        self._history_step(undo=False)
+
+    def _history_step(self, undo: bool) -> None:
+        workbench = self.workbench
+        if workbench is None:
+            return
+        before = dict(workbench.edits)
+        if not (workbench.undo() if undo else workbench.redo()):
+            self.notify("nothing to undo" if undo else "nothing to redo", timeout=2)
+            return
+        changed = [n for n in set(before) | set(workbench.edits) if before.get(n) != workbench.edits.get(n)]
+        if changed:
+            self.query_one(InputsPanel).select_name(changed[0])
+        self.refresh_values()
+        names = ", ".join(f"{n} = {workbench.text(n)}" for n in changed)
+        self.notify(f"{'undone' if undo else 'redone'}: {names}", timeout=2)
+
+    def action_reset_all(self) -> None:
+        """Every input back to the file's value (undo brings the edits back)."""
+        workbench = self.workbench
+        if workbench is not None and workbench.reset_all():
+            self.refresh_values()
+            self.notify("every input reset to the file's value (u undoes)", timeout=2)
+
+    def action_toggle_details(self) -> None:
+        """Show or hide the details panel."""
+        self.details_open = not self.details_open
+
+    def action_toggle_sidebar(self) -> None:
+        """Show or hide the scenario list."""
+        self.sidebar_open = not self.sidebar_open
+
+    def action_filter(self) -> None:
+        """Type to filter the scenario list."""
+        self.sidebar_open = True
+        self.query_one("#scenario-filter").focus()
+
+    def action_go(self, selector: str) -> None:
+        """Focus one area."""
+        if selector == "#scenario-options":
+            self.sidebar_open = True
+        widget = self.query_one(selector)
+        if widget.display:
+            self.screen.set_focus(widget)  # at once: the next key goes there
+
+    def action_help(self) -> None:
+        """Every key."""
+        from .screens.dialogs import HelpScreen
+
+        self.push_screen(HelpScreen(KEYS))
+
+    def action_pin(self) -> None:
+        """Keep the current state to compare with later."""
+        workbench = self.workbench
+        if workbench is None:
+            return
+        count = len(workbench.edits)
+        workbench.pin_current(f"pinned ({count} edit{'s' if count != 1 else ''}, {time.strftime('%H:%M:%S')})")
+        self.query_one(ScenarioBar).show(self.entry)
+        self.notify("state pinned: edit, then c compares", timeout=2)
+
+    def action_compare(self) -> None:
+        """The current state against the pinned one, the file as saved, or another scenario."""
+        entry, workbench = self.entry, self.workbench
+        if entry is None or workbench is None:
+            return
+        from .screens.compare import CompareScreen, Side
+
+        count = len(workbench.edits)
+        current = Side("current", f"{entry.title} (now, {count} edit{'s' if count != 1 else ''})", workbench.result)
+        others = []
+        if workbench.pin:
+            others.append(Side("pin", f"{entry.title} ({workbench.pin.label})", workbench.pin.result))
+        others.append(Side("file", f"{entry.title} (the file as saved)", workbench.baseline))
+        for other in self.entries.values():
+            if other is not entry and other.workbench is not None:
+                others.append(Side(other.key, f"{other.title} ({other.path.name})", other.workbench.result))
+        self.push_screen(CompareScreen(current, others))
+
+    def action_reload(self) -> None:
+        """Read the file again; edits are re-applied on the new file."""
+        entry = self.entry
+        if entry is not None:
+            self.reload(entry, "reloaded")
+
+    def reload(self, entry: ScenarioEntry, why: str) -> None:
+        dropped = entry.load()
+        if entry.key == self.current:
+            self.run_worker(self.show_current(), exclusive=True, group="show")
+        else:
+            self.update_list()
+        if entry.error is not None:
+            self.notify(f"{entry.path}: {entry.error.message}", severity="error", timeout=4)
+            return
+        kept = len(entry.workbench.edits) if entry.workbench else 0
+        message = f"{why} {entry.path}" + (f"; {kept} edit{'s' if kept != 1 else ''} kept" if kept else "")
+        if dropped:
+            self.notify(f"{message}; edits the new file refuses: {', '.join(dropped)}", severity="warning", timeout=8)
+        else:
+            self.notify(message, timeout=3)
+
+    def check_disk(self) -> None:
+        """Follow edits made in another editor: reload a file that changed on disk."""
+        for entry in list(self.entries.values()):
+            if entry.loaded and entry.changed_on_disk():
+                self.reload(entry, "changed on disk: reloaded")
+
+    # --- save -------------------------------------------------------------------------------------------------------
+
+    def action_save(self) -> None:
+        """Save the edits into the file, after showing what changes."""
+        entry, workbench = self.entry, self.workbench
+        if entry is None or workbench is None:
+            return
+        if not workbench.edits:
+            self.notify("no edits to save", timeout=2)
+            return
+        from .screens.dialogs import ConflictScreen, SaveScreen
+
+        try:
+            plan = plan_save(entry.path, edit_texts(workbench), entry.fingerprint)
+        except Conflict:
+            self.push_screen(ConflictScreen(entry.path, len(workbench.edits)), self.conflict_choice)
+            return
+        except (SaveRefused, OSError) as error:
+            self.notify(f"not saved: {error}", severity="error", timeout=8)
+            return
+        self.push_screen(SaveScreen(plan), lambda confirmed: self.write(entry, plan) if confirmed else None)
+
+    def write(self, entry: ScenarioEntry, plan: SavePlan) -> None:
+        from .screens.dialogs import ConflictScreen
+
+        try:
+            fingerprint = write_plan(plan)
+        except Conflict:
+            self.push_screen(ConflictScreen(entry.path, len(plan.changes)), self.conflict_choice)
+            return
+        except OSError as error:
+            self.notify(f"not saved: {error}", severity="error", timeout=8)
+            return
+        try:
+            model = calculator.load(entry.path)
+        except calculator.EnvelopeError as error:  # verified before writing, so only a race gets here
+            self.notify(f"saved, but it does not load now: {error.message}", severity="error")
+            self.reload(entry, "saved")
+            return
+        entry.saved(model, fingerprint)
+        self.run_worker(self.show_current(), exclusive=True, group="show")
+        self.notify(f"saved {plan.path}: {', '.join(f'{c.name} = {c.new}' for c in plan.changes)}", timeout=4)
+
+    def conflict_choice(self, choice: str | None) -> None:
+        if choice == "reload":
+            self.action_reload()
+        elif choice == "save_as":
+            self.action_save_as()
+
+    def action_save_as(self) -> None:
+        """Write the scenario, with the edits, to a new file."""
+        entry = self.entry
+        if entry is None or entry.workbench is None:
+            return
+        from .screens.dialogs import SaveAsScreen
+
+        suggestion = entry.path.with_name(f"{entry.path.stem}.edited{entry.path.suffix}")
+        self.push_screen(SaveAsScreen(suggestion), lambda target: self.save_as(entry, target) if target else None)
+
+    def save_as(self, entry: ScenarioEntry, target: Path) -> None:
+        workbench = entry.workbench
+        if workbench is None:
+            return
+        try:
+            plan = plan_save(entry.path, edit_texts(workbench), None, target=target)
+            write_atomically(target, plan.new_text)
+        except (SaveRefused, OSError) as error:
+            self.notify(f"not saved: {error}", severity="error", timeout=8)
+            return
+        new = ScenarioEntry(target)
+        new.load()
+        self.entries[new.key] = new
+        workbench.reset_all()
+        self.current = new.key
+        self.notify(f"saved as {target}; {entry.path.name} is as it was on disk (u there brings the edits back)", timeout=5)
+
+    # --- quit, palette -------------------------------------------------------------------------------------------------
+
+    async def action_quit(self) -> None:
+        """Quit; asks first when edits are not saved."""
+        unsaved = [f"{e.path.name} ({len(e.workbench.edits)})" for e in self.entries.values()
+                   if e.workbench and e.workbench.edits]
+        if not unsaved:
+            self.exit()
+            return
+        from .screens.dialogs import QuitScreen
+
+        self.push_screen(QuitScreen(unsaved), lambda quit_anyway: self.exit() if quit_anyway else None)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Save", "Save the edits to the file (shows the change first)", self.action_save),
+            ("Save as…", "Write the scenario with the edits to a new file", self.action_save_as),
+            ("Undo", "Undo the last edit or reset", self.action_undo),
+            ("Redo", "Redo what undo took back", self.action_redo),
+            ("Reset every input", "Every input back to the file's value", self.action_reset_all),
+            ("Reload", "Read the file again from disk (edits kept)", self.action_reload),
+            ("Pin this state", "Keep the current values to compare with", self.action_pin),
+            ("Compare", "Pinned state, the file, or another scenario side by side", self.action_compare),
+            ("Toggle details", "Formula, closed form, numbers, sensitivity, histogram", self.action_toggle_details),
+            ("Toggle scenario list", "Show or hide the list of files", self.action_toggle_sidebar),
+            ("Keys", "Every key binding", self.action_help),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)
+        for entry in self.entries.values():
+            yield SystemCommand(f"Open {entry.title}", str(entry.path), lambda key=entry.key: self._open(key))
+
+    def _open(self, key: str) -> None:
+        self.current = key
+
+
+def edit_texts(workbench: Workbench) -> dict[str, str]:
+    return {name: edit.text for name, edit in workbench.edits.items()}
+
+
+def error_text(error: calculator.EnvelopeError) -> Text:
+    """The engine's error as the CLI prints it, then the offending line of the file with a caret under the column."""
+    text = Text(error.render(), style="bold")
+    location = error.location
+    if location is None or location.line <= 0:
+        return text
+    try:
+        lines = Path(location.file).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return text
+    if location.line <= len(lines):
+        number = f"{location.line} | "
+        text.append(f"\n\n{number}{lines[location.line - 1]}\n", style="")
+        text.append(" " * (len(number) + max(location.column - 1, 0)) + "^", style="bold red")
+    text.append("\n\nFix the file in your editor: it is read again as soon as it changes.", style="dim")
+    return text

@@ -1,0 +1,361 @@
+"""What the details panel says about a selected value, budget or latency stage (renderables, no widgets).
+
+The quick part (formula, the numbers it uses, what a 1% change of an input
+moves) comes from the result and the compiled model and is shown at once; the
+slow part (`calculator.explain`: closed form with sympy, elasticities, spread
+drivers; and the Monte Carlo histogram) is computed off the UI thread and
+shown when ready.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+import calculator
+
+from .format import STATUS_MARK, bar, change, number, percent, quantity
+from .state import Workbench
+
+OP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
+HISTOGRAM_BINS = 12
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What the details panel is about: an input or derived value, a budget (by index) or a latency stage."""
+
+    kind: str  # input, derived, budget, latency
+    name: str
+    index: int = 0
+
+    @property
+    def value_name(self) -> str | None:
+        """The value to explain: the value itself, or a budget's value."""
+        return self.name if self.kind in ("input", "derived", "budget") else None
+
+
+@dataclass
+class Analysis:
+    """The slow part, computed in a worker: the engine's explanation and a histogram of the samples."""
+
+    explanation: Any = None
+    histogram: list[tuple[float, float, float]] = field(default_factory=list)  # (low, high, share)
+    error: str | None = None
+
+
+def analyse(workbench: Workbench, name: str) -> Analysis:
+    """`calculator.explain` (when the engine has it) and the histogram of an uncertain value. Slow: run off the UI."""
+    analysis = Analysis()
+    overrides = workbench.overrides()
+    if hasattr(calculator, "explain"):
+        try:
+            analysis.explanation = calculator.explain(workbench.model, name, overrides)
+        except calculator.EnvelopeError as error:
+            analysis.error = error.render()
+    value = workbench.result.values.get(name)
+    if value is not None and value.p05 is not None and value.p05 != value.p95:
+        analysis.histogram = histogram(workbench, name)
+    return analysis
+
+
+def histogram(workbench: Workbench, name: str) -> list[tuple[float, float, float]]:
+    """The Monte Carlo samples of a value, in its display unit, in bins from its 1st to 99th percentile."""
+    import numpy as np
+
+    evaluation = workbench.evaluation
+    simulation = evaluation.simulate()
+    if simulation is None:
+        return []
+    value = workbench.result.values[name]
+    factor = value.base / value.value if value.value else 1.0
+    samples = np.asarray(simulation.input_or_slot(evaluation, name), dtype=float) / factor
+    low, high = (float(x) for x in np.percentile(samples, [1, 99]))
+    if not math.isfinite(low) or not math.isfinite(high) or low == high:
+        return []
+    counts, edges = np.histogram(np.clip(samples, low, high), bins=HISTOGRAM_BINS, range=(low, high))
+    total = counts.sum() or 1
+    return [(float(edges[i]), float(edges[i + 1]), float(counts[i] / total)) for i in range(len(counts))]
+
+
+# --- rendering -----------------------------------------------------------------------------------------------------
+
+
+def describe(workbench: Workbench, selection: Selection, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
+    """The panel's content for `selection` (`analysis` None: still computing)."""
+    if selection.kind == "input":
+        return _input(workbench, selection.name, analysis, styles)
+    if selection.kind == "derived":
+        return _derived(workbench, selection.name, analysis, styles)
+    if selection.kind == "budget":
+        return _budget(workbench, selection.index, analysis, styles)
+    return _stage(workbench, selection.name, styles)
+
+
+def _heading(title: str, kind: str, status: str | None, styles: dict[str, str]) -> Text:
+    text = Text(title, style="bold")
+    text.append(f"  {kind}", style="dim")
+    if status:
+        text.append(f"  {STATUS_MARK[status]} {status}", style=styles.get(status, ""))
+    return text
+
+
+def _facts(rows: Sequence[tuple[str, RenderableType | str]]) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(style="dim", no_wrap=True)
+    table.add_column(overflow="fold")
+    for label, value in rows:
+        table.add_row(label, value)
+    return table
+
+
+def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
+    scenario_value = workbench.scenario.values[name]
+    result = workbench.result.values[name]
+    rows: list[tuple[str, RenderableType | str]] = [("as written", workbench.text(name))]
+    if name in workbench.edits:
+        rows.append(("in the file", Text(workbench.original_text(name), style="dim")))
+    rows.append(("value", result.display))
+    if result.p05 is not None and result.p05 != result.p95:
+        rows.append(("p5 – p95", f"{quantity(result.p05, result.unit.text)} – {quantity(result.p95, result.unit.text)}"))
+    if scenario_value.note:
+        rows.append(("note", scenario_value.note))
+    users = [v.name for v in workbench.scenario.derived if name in v.depends]
+    if users:
+        rows.append(("used by", ", ".join(users)))
+    parts: list[RenderableType] = [_heading(name, "input", None, styles), _facts(rows)]
+    limits = breaking_points(workbench, name)
+    if limits:
+        table = Table.grid(padding=(0, 1))
+        for label, factor in limits:
+            shown = quantity(result.value * factor, result.unit.text) if math.isfinite(factor) else "–"
+            table.add_row(label, f"×{number(factor)}" if math.isfinite(factor) else "never", shown)
+        parts += [Text("\nbreaks a budget at (the rest as they are)", style="bold"), table]
+    parts += _histogram_part(analysis, result.unit.text)
+    return Group(*parts)
+
+
+def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, float]]:
+    """For each budget that input `name` moves: the factor on the input at which that budget breaks.
+
+    The compiled model answers in microseconds, so this scans factors from ×1 up to ×1000 (and down to
+    ×1/1000) and bisects where the budget's value first crosses its limit (the limit taken as it is now).
+    """
+    model, overrides = workbench.model, workbench.overrides()
+    base_value = workbench.evaluation.base(name)
+    if not base_value:
+        return []
+    found = []
+    for budget in workbench.result.budgets:
+        value = workbench.result.values.get(budget.name)
+        if value is None or not value.value:
+            continue
+        limit = budget.limit * value.base / value.value
+
+        def breaks(factor: float, budget: Any = budget, limit: float = limit) -> bool | None:
+            try:
+                shown = model.evaluate({**overrides, name: base_value * factor}).base(budget.name)
+            except calculator.EnvelopeError:
+                return None
+            return {"<=": shown > limit, "<": shown >= limit, ">=": shown < limit, ">": shown <= limit}[budget.op]
+
+        if breaks(1.0):
+            found.append((f"{budget.name} {OP_TEXT[budget.op]} (broken now)", 1.0))
+            continue
+        factor = _first_break(breaks)
+        if factor is not None:
+            found.append((f"{budget.name} {OP_TEXT[budget.op]}", factor))
+    return sorted(found, key=lambda item: abs(math.log(item[1])) if item[1] > 0 else math.inf)
+
+
+def _first_break(breaks: Any) -> float | None:
+    """The factor nearest ×1 (up or down, on a ×1.25 grid, then bisected) at which `breaks` turns true."""
+    for direction in (1.25, 0.8):
+        held, factor = 1.0, direction
+        for _ in range(31):  # 1.25**31 ≈ 1000
+            if breaks(factor):
+                low, high = held, factor
+                for _ in range(30):
+                    middle = math.sqrt(low * high)
+                    low, high = (low, middle) if breaks(middle) else (middle, high)
+                return high
+            held, factor = factor, factor * direction
+    return None
+
+
+def _derived(workbench: Workbench, name: str, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
+    result = workbench.result.values[name]
+    before = workbench.baseline.values[name]
+    status = _worst_budget_status(workbench, name)
+    parts: list[RenderableType] = [_heading(name, "derived", status, styles)]
+    shown = result.range_display() if result.p05 is not None else result.display
+    rows: list[tuple[str, RenderableType | str]] = [("value", Text(shown, style="bold"))]
+    if before.display != result.display:
+        rows.append(("in the file", f"{before.display}  ({change(result.value, before.value)})"))
+    if result.note:
+        rows.append(("note", result.note))
+    parts.append(_facts(rows))
+    parts += _derivation(workbench, name, analysis, styles)
+    parts += _histogram_part(analysis, result.unit.text)
+    return Group(*parts)
+
+
+def _derivation(workbench: Workbench, name: str, analysis: Analysis | None, styles: dict[str, str]) -> list[RenderableType]:
+    """Formula, numbers substituted, closed form, sensitivity, spread drivers (the engine's explain when ready)."""
+    formula = workbench.result.values[name].formula or ""
+    explanation = analysis.explanation if analysis else None
+    if explanation is None:
+        lines = [Text(f"\n{name} = {formula}", style="bold")]
+        scenario = workbench.scenario
+        uses = scenario.values[name].depends if name in scenario.values else ()
+        lines += [Text(f"  {dep} = {workbench.result.values[dep].display}") for dep in uses if dep in workbench.result.values]
+        note = analysis.error if analysis and analysis.error else ("closed form and sensitivity: computing…" if analysis is None
+                                                                  else "")
+        if note:
+            lines.append(Text(note, style="dim italic"))
+        return lines
+    steps = list(getattr(explanation, "steps", []))
+    parts: list[RenderableType] = [Text(f"\n{name} = {explanation.formula}", style="bold")]
+    parts += [Text(f"{' ' * len(name)} = {step}") for step in steps]
+    parts.append(Text(f"\nclosed form\n  {name} = {explanation.closed_form}"))
+    sensitivity = getattr(explanation, "sensitivity", {}) or {}
+    if sensitivity:
+        ranked = sorted(sensitivity.items(), key=lambda item: -abs(item[1]) if math.isfinite(item[1]) else 0)
+        parts += [Text("\nsensitivity (% change per 1% of the input)", style="bold"), _ranking(ranked, styles)]
+    drivers = getattr(explanation, "drivers", []) or []
+    if drivers:
+        parts.append(Text("\nwhat drives the spread", style="bold"))
+        parts.append(_ranking([(d.input, d.share) for d in drivers], styles, as_share=True))
+    return parts
+
+
+def _ranking(items: Sequence[tuple[str, float]], styles: dict[str, str], suffix: str = "", as_share: bool = False) -> Table:
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    largest = max((abs(v) for _, v in items if math.isfinite(v)), default=1.0) or 1.0
+    for label, value in items:
+        shown = percent(value) if as_share else (f"{value:+.3g}{suffix}" if math.isfinite(value) else "–")
+        share = abs(value) / largest if math.isfinite(value) else 0.0
+        table.add_row(label, shown, bar(share, 10, style=styles.get("accent", "")))
+    return table
+
+
+def _histogram_part(analysis: Analysis | None, unit: str) -> list[RenderableType]:
+    if analysis is None or not analysis.histogram:
+        return []
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", no_wrap=True)
+    table.add_column(no_wrap=True)
+    table.add_column(justify="right", no_wrap=True)
+    tallest = max(share for _, _, share in analysis.histogram) or 1.0
+    for low, high, share in analysis.histogram:
+        table.add_row(f"{number(low, 2)}–{number(high, 2)}", bar(share / tallest, 16), percent(share))
+    return [Text(f"\ndistribution (Monte Carlo, {unit or 'no unit'})", style="bold"), table]
+
+
+def _worst_budget_status(workbench: Workbench, name: str) -> str | None:
+    statuses = [b.status for b in workbench.result.budgets if b.name == name]
+    order = ["ok", "warn", "fail"]
+    return max(statuses, key=order.index) if statuses else None
+
+
+def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
+    budget = workbench.result.budgets[index]
+    unit = budget.unit.text
+    parts: list[RenderableType] = [_heading(f"budget {budget.name}", "", budget.status, styles)]
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("limit", f"{budget.name} {OP_TEXT[budget.op]} {quantity(budget.limit, unit)}"),
+        ("value", quantity(budget.value, unit)),
+        ("used", Text.assemble(bar(budget.utilization, 16, style=styles.get(budget.status, "")),
+                               f" {percent(budget.utilization)} (warn at {percent(budget.warn)})")),
+    ]
+    if budget.p_violation is not None:
+        rows.append(("P(break)", percent(budget.p_violation)))
+    rows.append(("to hold", _to_hold(budget)))
+    if len(workbench.baseline.budgets) == len(workbench.result.budgets):
+        before = workbench.baseline.budgets[index]
+        if before.utilization != budget.utilization:
+            rows.append(("in the file", f"{percent(before.utilization)} {STATUS_MARK[before.status]} {before.status}"))
+    parts.append(_facts(rows))
+    if budget.name in workbench.scenario.values and workbench.scenario.values[budget.name].kind == "derived":
+        parts += _derivation(workbench, budget.name, analysis, styles)
+    return Group(*parts)
+
+
+def _to_hold(budget: Any) -> str:
+    """How far the value may move before it breaks, or how far it must move to hold."""
+    used = budget.utilization
+    if not math.isfinite(used) or used == 0:
+        return "–"
+    if budget.op in ("<=", "<"):
+        return f"the value may grow ×{number(1 / used)} before it breaks" if used <= 1 else \
+            f"the value must fall by {percent(1 - 1 / used)} to hold"
+    return f"the value may fall by {percent(1 - used)} before it breaks" if used <= 1 else \
+        f"the value must grow ×{number(used)} to hold"
+
+
+def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> RenderableType:
+    """A latency path or one of its stages: its share of the budget, its formula, the largest stages."""
+    path_name, *stage_names = key.split("/")
+    path = next((p for p in workbench.result.latency if p.path == path_name), None)
+    if path is None:
+        return Text(f"no latency path '{path_name}'")
+    unit = path.unit.text
+    rows: list[tuple[str, RenderableType | str]] = [
+        ("budget", f"{number(path.budget)} {unit}"),
+        ("total", f"{number(path.total)} {unit}  ({percent(path.utilization)})"),
+        ("slack", f"{number(path.budget - path.total)} {unit}"),
+    ]
+    if path.p_violation is not None:
+        rows.append(("P(break)", percent(path.p_violation)))
+    parts: list[RenderableType] = [_heading(f"latency {path_name}", "", path.status, styles)]
+    if stage_names:
+        stage = _find_stage(path.stages, stage_names)
+        formula = _stage_formula(workbench, path_name, stage_names)
+        parts[0] = _heading(" › ".join(stage_names), f"stage of {path_name}", None, styles)
+        stage_rows: list[tuple[str, RenderableType | str]] = []
+        if stage is not None:
+            stage_rows.append(("duration", f"{number(stage.value)} {unit}  ({percent(stage.value / path.budget)} of the budget)"
+                               if path.budget else f"{number(stage.value)} {unit}"))
+        if formula:
+            stage_rows.append(("formula", formula))
+        if stage is not None and stage.parallel:
+            slowest = max(stage.parallel, key=lambda c: c.value)
+            stage_rows.append(("counts", f"the slowest branch: {slowest.name} ({number(slowest.value)} {unit})"))
+        parts.append(_facts(stage_rows))
+        parts.append(Text(f"\npath {path_name}", style="bold"))
+    parts.append(_facts(rows))
+    ranked = sorted(((s.name, s.value) for s in path.stages), key=lambda item: -item[1])
+    if ranked and path.budget:
+        parts.append(Text("\nlargest stages (share of the budget)", style="bold"))
+        table = Table.grid(padding=(0, 1))
+        for name, value in ranked:
+            table.add_row(name, f"{number(value)} {unit}", bar(value / path.budget, 12, style=styles.get(path.status, "")),
+                          percent(value / path.budget))
+        parts.append(table)
+    return Group(*parts)
+
+
+def _find_stage(stages: Sequence[Any], names: Sequence[str]) -> Any:
+    found = None
+    for name in names:
+        found = next((s for s in stages if s.name == name), None)
+        if found is None:
+            return None
+        stages = found.parallel or found.sequence or []
+    return found
+
+
+def _stage_formula(workbench: Workbench, path_name: str, names: Sequence[str]) -> str | None:
+    path = next((p for p in workbench.scenario.latency if p.name == path_name), None)
+    stage = _find_stage(path.stages, names) if path else None
+    formula = getattr(stage, "formula", None)
+    return getattr(formula, "text", None)

@@ -1,0 +1,77 @@
+"""Numbers, bars and status marks as the TUI shows them (pure functions, no widgets)."""
+
+from __future__ import annotations
+
+import math
+
+from rich.text import Text
+
+STATUS_MARK = {"ok": "✓", "warn": "▲", "fail": "✗", "error": "!", "loading": "…"}
+"""A mark for each status, so that a status reads without colour too (NO_COLOR)."""
+
+_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def number(value: float, sig_figs: int = 3) -> str:
+    """`17.4k`, `0.625`, `3.2e-05`: a number to `sig_figs` significant figures, with the engine's k/M/B/T suffixes."""
+    if math.isnan(value):
+        return "nan"
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if value == 0:
+        return "0"
+    magnitude = abs(value)
+    if magnitude >= 1e15 or magnitude < 1e-3:
+        return f"{value:.{sig_figs - 1}e}".replace("e-0", "e-").replace("e+", "e")
+    for scale, suffix in _SUFFIXES:
+        if magnitude >= scale * (1 - 0.5 * 10 ** -sig_figs):
+            return _significant(value / scale, sig_figs) + suffix
+    return _significant(value, sig_figs)
+
+
+def _significant(value: float, sig_figs: int) -> str:
+    digits = max(sig_figs - 1 - math.floor(math.log10(abs(value))), 0)
+    text = f"{value:.{digits}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity(value: float, unit: str, sig_figs: int = 3) -> str:
+    """`64 gpu`, `40%`, or the bare number when dimensionless."""
+    shown = number(value, sig_figs)
+    if unit in ("", "%"):
+        return shown + unit
+    return f"{shown} {unit}"
+
+
+def percent(share: float) -> str:
+    """A share as a percentage: `84%`, `0.4%`, `∞%`."""
+    if math.isinf(share):
+        return "∞%"
+    if math.isnan(share):
+        return "–"
+    if 0 < abs(share) < 0.01:
+        return f"{share:.1%}"
+    return f"{share:.0%}"
+
+
+def change(new: float, old: float) -> str:
+    """The relative change from `old` to `new`: `+20%`, `-3.1%`, `×12`, or '' when unchanged."""
+    if new == old or (math.isnan(new) and math.isnan(old)):
+        return ""
+    if old == 0 or not math.isfinite(old) or not math.isfinite(new):
+        return "changed"
+    ratio = new / old
+    if ratio >= 10 or ratio <= -10:
+        return f"×{number(ratio, 2)}"
+    delta = ratio - 1
+    return f"{'+' if delta > 0 else ''}{delta:.1%}" if abs(delta) < 0.1 else f"{'+' if delta > 0 else ''}{delta:.0%}"
+
+
+def bar(share: float, width: int, style: str = "", empty_style: str = "") -> Text:
+    """A horizontal bar of `width` cells, `share` (0..1, clipped) of it filled, in eighths of a cell."""
+    width = max(width, 1)
+    cells = 0.0 if math.isnan(share) else min(max(share, 0.0), 1.0) * width
+    full = int(cells)
+    eighths = int((cells - full) * 8)
+    filled = "█" * full + ("" if eighths == 0 or full >= width else " ▏▎▍▌▋▊▉"[eighths])
+    return Text.assemble((filled, style), ("░" * (width - len(filled)), empty_style))

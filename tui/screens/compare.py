@@ -1,0 +1,128 @@
+"""Two states side by side: the pinned state, the file as saved, or another scenario (A) against the current one (B)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Label, Select
+
+import calculator
+
+from ..format import STATUS_MARK, change, percent
+
+
+@dataclass(frozen=True)
+class Side:
+    """One side of a comparison: a label and a result."""
+
+    key: str
+    label: str
+    result: calculator.Result
+
+
+def value_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, str, str, str]]:
+    """name, A, B, Δ for every value in either (B's order first)."""
+    names = list(b.values) + [n for n in a.values if n not in b.values]
+    rows = []
+    for name in names:
+        left, right = a.values.get(name), b.values.get(name)
+        delta = ""
+        if left is not None and right is not None and left.unit.text == right.unit.text:
+            delta = change(right.value, left.value)
+        elif left is not None and right is not None:
+            delta = "unit differs"
+        rows.append((name, left.display if left else "—", right.display if right else "—", delta))
+    return rows
+
+
+def budget_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, Text, Text, str]]:
+    """Budgets (and latency paths) by name: used share and status on each side, Δ in points."""
+
+    def used(result: calculator.Result) -> dict[str, tuple[float, str]]:
+        shares: dict[str, tuple[float, str]] = {}
+        for budget in result.budgets:
+            key = f"{budget.name} {budget.op}"
+            shares[key] = (budget.utilization, budget.status)
+        for path in result.latency:
+            shares[f"latency {path.path}"] = (path.utilization, path.status)
+        return shares
+
+    left, right = used(a), used(b)
+    rows = []
+    for key in list(right) + [k for k in left if k not in right]:
+        l_side, r_side = left.get(key), right.get(key)
+        delta = ""
+        if l_side and r_side and math.isfinite(l_side[0]) and math.isfinite(r_side[0]) and l_side[0] != r_side[0]:
+            delta = f"{(r_side[0] - l_side[0]) * 100:+.0f} pts"
+        rows.append((key, _status_text(l_side), _status_text(r_side), delta))
+    return rows
+
+
+def _status_text(side: tuple[float, str] | None) -> Text:
+    if side is None:
+        return Text("—")
+    share, status = side
+    return Text(f"{percent(share)} {STATUS_MARK[status]} {status}",
+                style={"ok": "green", "warn": "yellow", "fail": "bold red"}[status])
+
+
+class CompareScreen(ModalScreen[None]):
+    """A (chosen) against B (the current state): values and budgets with their deltas."""
+
+    AUTO_FOCUS = "#compare-values"
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,c", "dismiss", "Close")]
+
+    def __init__(self, current: Side, others: Sequence[Side], chosen: str | None = None):
+        super().__init__()
+        self.current = current
+        self.others = list(others)
+        self.chosen = chosen or (self.others[0].key if self.others else None)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog", id="compare-dialog") as dialog:
+            dialog.border_title = "compare"
+            yield Select([(side.label, side.key) for side in self.others], value=self.chosen or Select.BLANK,
+                         allow_blank=False, id="compare-with", prompt="compare with")
+            yield Label("", id="compare-title")
+            yield DataTable(id="compare-budgets", cursor_type="row")
+            yield DataTable(id="compare-values", cursor_type="row")
+
+    def on_mount(self) -> None:
+        budgets = self.query_one("#compare-budgets", DataTable)
+        budgets.add_columns("budget", "A", "B", "Δ")
+        values = self.query_one("#compare-values", DataTable)
+        values.add_columns("value", "A", "B", "Δ")
+        self.fill()
+
+    @on(Select.Changed, "#compare-with")
+    def side_chosen(self, event: Select.Changed) -> None:
+        """Another A side: refill the tables."""
+        if isinstance(event.value, str):
+            self.chosen = event.value
+            self.fill()
+
+    def fill(self) -> None:
+        other = next((side for side in self.others if side.key == self.chosen), None)
+        title = self.query_one("#compare-title", Label)
+        budgets = self.query_one("#compare-budgets", DataTable)
+        values = self.query_one("#compare-values", DataTable)
+        budgets.clear()
+        values.clear()
+        if other is None:
+            title.update("Nothing to compare with: pin a state (p) or open another scenario.")
+            return
+        title.update(Text.assemble(("A ", "bold"), other.label, ("   B ", "bold"), self.current.label))
+        for name, left, right, delta in budget_rows(other.result, self.current.result):
+            budgets.add_row(name, left, right, Text(delta, style="bold" if delta else ""), key=name)
+        for name, left_text, right_text, delta in value_rows(other.result, self.current.result):
+            values.add_row(name, left_text, right_text, Text(delta, style="bold" if delta else ""), key=name)

@@ -1,0 +1,185 @@
+"""What the user is doing to one scenario: edited inputs, their history, a pinned state.
+
+A :class:`Workbench` wraps a `calculator.Model` and is UI-free (tested without
+Textual). An edit is validated by the engine before it is accepted; an edit
+that the engine refuses (a bad unit, a division by zero downstream) raises
+`calculator.EnvelopeError` and changes nothing. Each accepted change pushes the
+previous set of edits on an undo stack, so undo is one step of whatever the
+user did (an edit, a reset, a reset of everything).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import calculator
+
+MAX_HISTORY = 200
+
+
+@dataclass(frozen=True)
+class Edit:
+    """An input's new value: the text as typed and the engine's parse of it (base units)."""
+
+    name: str
+    text: str
+    value: float
+
+
+@dataclass(frozen=True)
+class Pin:
+    """A state kept for comparison: the edits it had and its result."""
+
+    label: str
+    edits: dict[str, Edit]
+    result: calculator.Result
+
+
+Edits = dict[str, Edit]
+
+
+@dataclass
+class Workbench:
+    """One scenario and the user's edits to it."""
+
+    model: calculator.Model
+    edits: Edits = field(default_factory=dict)
+    pin: Pin | None = None
+    undo_stack: list[Edits] = field(default_factory=list)
+    redo_stack: list[Edits] = field(default_factory=list)
+    quick: bool = False  # skip the Monte Carlo run at first (see `simulated`)
+
+    def __post_init__(self) -> None:
+        self.simulated = not (self.quick and any(v.uncertain for v in self.model.scenario.inputs))
+        if self.simulated:
+            self.evaluation: Any = self.model.evaluate()
+        else:  # medians only: the app's first screen comes before numpy is even imported
+            self.evaluation = self.model.evaluate({v.name: float(self.model.defaults[v.name])
+                                                   for v in self.model.scenario.inputs if v.uncertain})
+        self.quick = False
+        self.baseline: calculator.Result = self.evaluation.result
+        self.result: calculator.Result = self.baseline
+        if self.edits:
+            self._recompute(self.edits)
+
+    def simulate_baseline(self) -> tuple[Any, calculator.Result]:
+        """The Monte Carlo run a quick start skipped (slow, and safe off the UI thread: it changes nothing)."""
+        evaluation = self.model.evaluate()
+        return evaluation, evaluation.result
+
+    def simulated_baseline(self, evaluation: Any, result: calculator.Result) -> None:
+        """Take the result of `simulate_baseline` (on the UI thread)."""
+        if self.simulated:
+            return
+        self.simulated, self.baseline = True, result
+        if not self.edits:
+            self.evaluation, self.result = evaluation, result
+
+    @property
+    def scenario(self) -> Any:
+        return self.model.scenario
+
+    def original_text(self, name: str) -> str:
+        """An input's text as the file has it."""
+        return next(v.text for v in self.scenario.inputs if v.name == name)
+
+    def text(self, name: str) -> str:
+        """An input's current text: the edit's, else the file's."""
+        edit = self.edits.get(name)
+        return edit.text if edit else self.original_text(name)
+
+    def overrides(self, edits: Edits | None = None) -> dict[str, float]:
+        return {name: edit.value for name, edit in (self.edits if edits is None else edits).items()}
+
+    def parse(self, name: str, text: str) -> float:
+        """The engine's reading of `text` for input `name`, or `calculator.EnvelopeError`."""
+        value: float = self.model.parse_override(name, text.strip())
+        return value
+
+    def set(self, name: str, text: str) -> bool:
+        """Give input `name` the value `text`; False when nothing changed. Raises `EnvelopeError` if refused."""
+        text = text.strip()
+        edits = dict(self.edits)
+        if text == self.original_text(name):
+            edits.pop(name, None)
+        else:
+            edits[name] = Edit(name, text, self.parse(name, text))
+        return self._commit(edits)
+
+    def reset(self, name: str) -> bool:
+        """Back to the file's value; False when the input was not edited."""
+        if name not in self.edits:
+            return False
+        return self._commit({n: e for n, e in self.edits.items() if n != name})
+
+    def reset_all(self) -> bool:
+        return self._commit({})
+
+    def undo(self) -> bool:
+        if not self.undo_stack:
+            return False
+        self.redo_stack.append(self.edits)
+        self._recompute(self.undo_stack.pop())
+        return True
+
+    def redo(self) -> bool:
+        if not self.redo_stack:
+            return False
+        self.undo_stack.append(self.edits)
+        self._recompute(self.redo_stack.pop())
+        return True
+
+    def pin_current(self, label: str = "pinned") -> Pin:
+        self.pin = Pin(label, dict(self.edits), self.result)
+        return self.pin
+
+    def saved(self, model: calculator.Model) -> None:
+        """The edits are in the file now: start afresh from it (history cleared: the file is the new baseline)."""
+        self.model = model
+        self.undo_stack.clear()
+        self.redo_stack.clear()
+        self.edits = {}
+        self.__post_init__()
+
+    def rebase(self, model: calculator.Model) -> list[str]:
+        """The file was reloaded: keep every edit the new file still accepts; returns the ones dropped."""
+        self.model = model
+        kept: Edits = {}
+        dropped = []
+        names = {v.name for v in model.scenario.inputs}
+        for name, edit in self.edits.items():
+            try:
+                if name not in names:
+                    raise calculator.EnvelopeError(f"'{name}' is no longer an input")
+                if edit.text != self.original_text(name):
+                    kept[name] = Edit(name, edit.text, self.parse(name, edit.text))
+            except calculator.EnvelopeError:
+                dropped.append(f"{name} = {edit.text}")
+        self.evaluation = model.evaluate()
+        self.baseline = self.evaluation.result
+        self.result = self.baseline
+        self.edits = {}
+        try:
+            self._recompute(kept)
+        except calculator.EnvelopeError:
+            dropped += [f"{name} = {edit.text}" for name, edit in kept.items()]
+        self.undo_stack = [e for e in self.undo_stack if set(e) <= names]
+        self.redo_stack.clear()
+        return dropped
+
+    def _commit(self, edits: Edits) -> bool:
+        if edits == self.edits:
+            return False
+        previous = self.edits
+        self._recompute(edits)
+        self.undo_stack.append(previous)
+        del self.undo_stack[:-MAX_HISTORY]
+        self.redo_stack.clear()
+        return True
+
+    def _recompute(self, edits: Edits) -> None:
+        """Evaluate with `edits`; on an engine error nothing changes (the error propagates)."""
+        evaluation = self.model.evaluate(self.overrides(edits))
+        result = evaluation.result
+        self.evaluation, self.result, self.edits = evaluation, result, edits

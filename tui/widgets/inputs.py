@@ -1,0 +1,275 @@
+"""The scenario's inputs, each editable in place: a typed value is checked by the engine as it is typed.
+
+The inputs are one `DataTable` (one widget, however many inputs: moving the
+focus or the cursor restyles nothing else), and the field a value is edited
+in is laid over that value's cell, with the engine's message just under it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.geometry import Offset, Region
+from textual.message import Message
+from textual.widgets import DataTable, Input, Static
+
+import calculator
+
+from ..state import Workbench
+
+VALUE_COLUMN = 2  # mark, name, value, note
+FIELD_WIDTH = (24, 40)  # the field is at least this wide, whatever the value column's width
+
+
+class ValueInput(Input):
+    """The field an input is edited in: Enter applies, Escape cancels."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel edit"),
+        Binding("up,down,pageup,pagedown", "stay", show=False),
+    ]
+
+    class Cancelled(Message):
+        """The user left the field without applying."""
+
+    def action_cancel(self) -> None:
+        """Escape: leave the value as it was."""
+        self.post_message(self.Cancelled())
+
+    def action_stay(self) -> None:
+        """Up/down keep the cursor on the row being edited."""
+
+
+class InputsTable(DataTable[Text]):
+    """One row an input: edit mark, name, value as written, note."""
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.add_column("", key="mark")
+        self.add_column("name", key="name")
+        self.add_column("value", key="value")
+        self.add_column("note", key="note")
+
+
+class InputsPanel(Vertical):
+    """The inputs of the current scenario. Enter (or e, or a click) edits in place, r resets."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit"),
+        Binding("r", "reset", "Reset input"),
+    ]
+
+    @dataclass
+    class Applied(Message):
+        """The user pressed Enter on a valid new value."""
+
+        name: str
+        text: str
+
+    @dataclass
+    class Reset(Message):
+        """The user asked for the file's value back."""
+
+        name: str
+
+    @dataclass
+    class Focused(Message):
+        """The cursor is on an input: its details can be shown."""
+
+        name: str
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.workbench: Workbench | None = None
+        self.names: list[str] = []
+        self.editing: str | None = None
+        self.shown: dict[str, tuple[object, ...]] = {}
+
+    def compose(self) -> ComposeResult:
+        yield InputsTable(id="inputs-table")
+        yield ValueInput(id="input-field")
+        yield Static("", id="input-message")
+
+    @property
+    def table(self) -> InputsTable:
+        return self.query_one(InputsTable)
+
+    @property
+    def field(self) -> ValueInput:
+        return self.query_one(ValueInput)
+
+    def focus(self, scroll_visible: bool = True) -> InputsPanel:
+        self.table.focus(scroll_visible)
+        return self
+
+    async def load(self, workbench: Workbench | None) -> None:
+        """Rows for another scenario (or none)."""
+        self.cancel_edit()
+        self.workbench = workbench
+        names = [v.name for v in workbench.scenario.inputs] if workbench else []
+        table = self.table
+        if names != self.names:
+            table.clear()
+            self.shown.clear()
+            self.names = names
+            if workbench is not None:
+                for value in workbench.scenario.inputs:
+                    self.shown[value.name] = self.state(workbench, value)
+                    table.add_row(*self.cells(*self.shown[value.name], name=value.name), key=value.name)
+        self.update_values()
+
+    @staticmethod
+    def state(workbench: Workbench, value: Any) -> tuple[str, bool, bool, str | None]:
+        return workbench.text(value.name), value.name in workbench.edits, value.uncertain, value.note
+
+    @staticmethod
+    def cells(text: str, edited: bool, uncertain: bool, note: str | None, name: str) -> list[Text]:
+        """mark, name, value, note."""
+        style = "bold" if edited else ""
+        return [Text("✎" if edited else ("~" if uncertain else " "), style="bold"), Text(name, style=style),
+                Text(text, style=style), Text(note or "", style="dim")]
+
+    def update_values(self) -> None:
+        """Marks and texts from the workbench (after an edit, a reset, an undo): only the rows that changed."""
+        workbench = self.workbench
+        if workbench is None:
+            return
+        table = self.table
+        for value in workbench.scenario.inputs:
+            state = self.state(workbench, value)
+            if self.shown.get(value.name) == state:
+                continue
+            self.shown[value.name] = state
+            for column, cell in zip(("mark", "name", "value", "note"), self.cells(*state, name=value.name), strict=True):
+                table.update_cell(value.name, column, cell, update_width=column == "value")
+
+    @property
+    def current(self) -> str | None:
+        row = self.table.cursor_row
+        return self.names[row] if self.names and 0 <= row < len(self.names) else None
+
+    def select_name(self, name: str) -> None:
+        if name in self.names:
+            self.table.move_cursor(row=self.names.index(name))
+
+    # --- editing ----------------------------------------------------------------------------------------------
+
+    def action_edit(self) -> None:
+        """Edit the input under the cursor, in place."""
+        name = self.current
+        if name is None or self.workbench is None:
+            return
+        self.editing = name
+        text = self.workbench.text(name)
+        field = self.field
+        field.value = text
+        field.cursor_position = len(text)
+        self.add_class("-editing")
+        self.place_field()
+        self.say("↵ apply · esc cancel", error=False)
+        self.call_after_refresh(field.focus)  # once displayed: a hidden widget cannot take focus
+
+    def place_field(self) -> None:
+        """Over the value cell of the row being edited; the message on the line under it."""
+        table = self.table
+        if self.editing is None or self.editing not in self.names:
+            return
+        row = self.names.index(self.editing)
+        columns = table.ordered_columns
+        x = sum(column.get_render_width(table) for column in columns[:VALUE_COLUMN]) + table.cell_padding
+        width = columns[VALUE_COLUMN].get_render_width(table)
+        table.scroll_to_region(Region(0, table.header_height + row, 1, 1), animate=False, immediate=True)  # rows only
+        y = table.header_height + row - round(table.scroll_y)
+        field_width = max(FIELD_WIDTH[0], min(width, FIELD_WIDTH[1]))
+        self.field.styles.width = field_width
+        self.field.styles.offset = Offset(x, y)
+        message = self.query_one("#input-message", Static)
+        message.styles.offset = Offset(x, y + 1)
+
+    def say(self, text: str, error: bool) -> None:
+        """The line under the field: the engine's error, or what Enter will do."""
+        message = self.query_one("#input-message", Static)
+        message.update(text)
+        message.set_class(error, "-error")
+        self.set_class(error, "-invalid")
+
+    def cancel_edit(self) -> None:
+        """Back to the table, nothing applied."""
+        if self.editing is None:
+            return
+        self.editing = None
+        self.screen.set_focus(self.table)  # now, not later: a hidden field would make Textual look for focus
+        self.remove_class("-editing", "-invalid")
+
+    def action_reset(self) -> None:
+        """Give the input under the cursor its value from the file back."""
+        if self.current is not None:
+            self.post_message(self.Reset(self.current))
+
+    @on(DataTable.RowSelected, "#inputs-table")
+    def row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter or a click on a row: edit it."""
+        event.stop()
+        self.action_edit()
+
+    @on(DataTable.RowHighlighted, "#inputs-table")
+    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        """Moving the cursor shows that input's details."""
+        event.stop()
+        if self.current is not None:
+            self.post_message(self.Focused(self.current))
+
+    @on(Input.Changed, "#input-field")
+    def typed(self, event: Input.Changed) -> None:
+        """Validate as typed: the engine's message under the field, or what Enter will do."""
+        event.stop()
+        if self.editing is None or self.workbench is None:
+            return
+        error = check_value(self.workbench, self.editing, event.value)
+        self.say("↵ apply · esc cancel" if error is None else error, error=error is not None)
+
+    @on(Input.Submitted, "#input-field")
+    def submitted(self, event: Input.Submitted) -> None:
+        """Enter: apply a valid value; an invalid one stays in the field with its error, never applied."""
+        event.stop()
+        if self.editing is None or self.workbench is None:
+            return
+        error = check_value(self.workbench, self.editing, event.value)
+        if error is not None:
+            self.say(error, error=True)
+            return
+        self.post_message(self.Applied(self.editing, event.value))
+
+    @on(ValueInput.Cancelled)
+    def cancelled(self, event: ValueInput.Cancelled) -> None:
+        """Escape: back to the table, the value unchanged."""
+        event.stop()
+        self.cancel_edit()
+
+    def on_resize(self) -> None:
+        """Keep the field over its cell."""
+        self.place_field()
+
+    def show_error(self, name: str, message: str) -> None:
+        if self.editing == name:
+            self.say(message, error=True)
+
+
+def check_value(workbench: Workbench, name: str, text: str) -> str | None:
+    """None when the engine accepts `text` for input `name` (and everything still evaluates), else its message."""
+    if not text.strip():
+        return "a value is needed, e.g. the file's: " + workbench.original_text(name)
+    try:
+        value = workbench.parse(name, text)
+        workbench.model.evaluate({**workbench.overrides(), name: value})
+    except calculator.EnvelopeError as error:
+        return error.message + (f"\n  hint: {error.hint}" if error.hint else "")
+    return None
