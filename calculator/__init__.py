@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import EnvelopeError, Location
 from .evaluate import Evaluation, Model
 from .judge import BudgetResult, PathResult, Result, ValueResult
+from .numbers import format_number
 from .pipeline import load, loads
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "estimate",
     "evaluate",
     "explain",
+    "format_number",
     "load",
     "loads",
     "quantity",

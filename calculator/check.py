@@ -11,7 +11,21 @@ from __future__ import annotations
 import math
 
 from .errors import EnvelopeError, Location
-from .expr import ROUNDING, Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary, UnitExpr, to_text
+from .expr import (
+    ROUNDING,
+    Binary,
+    Call,
+    Expr,
+    Field,
+    Formula,
+    Name,
+    Number,
+    Quantity,
+    Unary,
+    UnitExpr,
+    UnitFactor,
+    to_text,
+)
 from .numeric import interpret
 from .parse import MULTIPLIERS, Distribution, Interval
 from .resolve import field_figure_text
@@ -231,12 +245,19 @@ def _check_input(checker: Checker, value: Value) -> None:
         _no_names(spec, checker, where)
         value.dimension = checker.dimension(spec, where)
         value.point = checker.constant(spec, where)
-        written = checker.units.unit(spec.unit, where) if isinstance(spec, Quantity) else None
+        written = checker.units.unit(spec.unit, where) if isinstance(spec, Quantity) else _percent_if_written(spec, checker)
     if not math.isfinite(value.point):
         raise EnvelopeError(f"'{value.name}' is too large to represent", where)
     value.display = written
     if value.display_expr:
         value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", where)
+
+
+def _percent_if_written(spec: Expr, checker: Checker) -> Unit | None:
+    """An input written `40%` shows as 40%, not 0.4."""
+    if isinstance(spec, Number) and spec.text.endswith("%"):
+        return checker.units.unit((UnitFactor("percent", 1.0, 0),), Location("<percent>"))
+    return None
 
 
 def _no_names(expr: Expr, checker: Checker, where: Location) -> None:

@@ -184,11 +184,12 @@ class Evaluation:
         correlations = {pair: rho for pair, rho in scenario.correlations.items() if set(pair) <= set(spreads)}
         return simulate(self, spreads, samples or scenario.samples, scenario.seed if seed is None else seed, correlations)
 
-    def judge(self, samples: int | None = None, seed: int | None = None) -> Any:
-        """Values, budgets and latency paths with statuses (and percentiles when uncertain)."""
+    def judge(self, samples: int | None = None, seed: int | None = None, simulate: bool = True) -> Any:
+        """Values, budgets and latency paths with statuses (and percentiles when uncertain,
+        unless `simulate` is False: point values only, no numpy, for a quick first look)."""
         from .judge import judge
 
-        return judge(self, self.simulate(samples, seed))
+        return judge(self, self.simulate(samples, seed) if simulate else None)
 
     @cached_property
     def result(self) -> Any:
