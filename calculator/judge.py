@@ -131,11 +131,14 @@ def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dic
     import numpy as np
 
     scenario = evaluation.model.scenario
-    names = list(values)
-    table = percentiles([simulation.input_or_slot(evaluation, name) for name in names])
     spreads = evaluation.spreads
-    for name, sampled in zip(names, table, strict=True):
-        p05, p50, p95 = spreads[name].quantiles() if name in spreads else sampled
+    # Inputs need no sampled percentiles: an uncertain one has exact quantiles, a certain one is a point.
+    derived = [name for name in values if values[name].kind == "derived"]
+    sampled = dict(zip(derived, percentiles([simulation.input_or_slot(evaluation, n) for n in derived]), strict=True)
+                   ) if derived else {}
+    for name in values:
+        point = values[name].base
+        p05, p50, p95 = spreads[name].quantiles() if name in spreads else sampled.get(name, (point, point, point))
         factor = values[name].unit.factor
         values[name].p05, values[name].p50, values[name].p95 = p05 / factor, p50 / factor, p95 / factor
     for index, (budget, result) in enumerate(zip(scenario.budgets, budgets, strict=True)):

@@ -99,7 +99,7 @@ def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, 
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    draws = {name: spread.sample(rng, count) for name, spread in spreads.items()}
+    draws = draw(spreads, rng, count)
     if correlations:
         draws.update(rank_correlated(draws, correlations, rng))
     model = evaluation.model
@@ -108,6 +108,21 @@ def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, 
         raw = model.vectorized(*arguments)
     slots = [np.broadcast_to(np.asarray(s, dtype=float), (count,)) for s in raw]
     return Simulation(count, draws, slots)
+
+
+def draw(spreads: Mapping[str, Spread], rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
+    """Samples of every spread: normals and lognormals drawn as one block (faster than one call each)."""
+    import numpy as np
+
+    draws = {name: spread.sample(rng, count) for name, spread in spreads.items() if spread.kind == "uniform"}
+    shaped = [(name, spread) for name, spread in spreads.items() if spread.kind != "uniform"]
+    if shaped:
+        block = rng.standard_normal((len(shaped), count))
+        block *= np.array([[spread.b] for _, spread in shaped])
+        block += np.array([[spread.a] for _, spread in shaped])
+        for row, (name, spread) in zip(block, shaped, strict=True):
+            draws[name] = np.exp(row, out=row) if spread.kind == "lognormal" else row
+    return draws
 
 
 def rank_correlated(draws: dict[str, np.ndarray], correlations: Mapping[tuple[str, str], float],
