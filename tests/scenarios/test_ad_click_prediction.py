@@ -4,23 +4,14 @@ from math import ceil, sqrt
 from pathlib import Path
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "ad_click_prediction.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
 
 
-def catalog_number(file: str, *keys: str) -> float:
-    """The leading number of a catalog entry ("989 TFLOPS/gpu" -> 989)."""
-    node = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))["entries"]
-    for key in keys:
-        node = node[key]
-    if isinstance(node, dict):
-        node = node["value"]
-    return float(str(node).split()[0])
 
 
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU

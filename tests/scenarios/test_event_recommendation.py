@@ -4,23 +4,14 @@ from math import ceil
 from pathlib import Path
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "event_recommendation.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
 
 
-def catalog_number(file: str, *keys: str) -> float:
-    """The leading number of a catalog entry ("5 ns" -> 5)."""
-    node = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))["entries"]
-    for key in keys:
-        node = node[key]
-    if isinstance(node, dict):
-        node = node["value"]
-    return float(str(node).split()[0])
 
 
 MISPREDICT_NS = catalog_number("reference.yaml", "branch_mispredict")  # ns

@@ -4,25 +4,15 @@ from math import ceil
 from pathlib import Path
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import DAYS_PER_MONTH, catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "ml_cicd.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
-
-DAYS_PER_MONTH = 30.4375  # pint's month
 
 
-def catalog_number(file: str, *keys: str) -> float:
-    """The leading number of a catalog entry ("989 TFLOPS/gpu" -> 989)."""
-    node = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))["entries"]
-    for key in keys:
-        node = node[key]
-    if isinstance(node, dict):
-        node = node["value"]
-    return float(str(node).split()[0])
+
 
 
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU

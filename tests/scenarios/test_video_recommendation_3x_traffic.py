@@ -7,22 +7,14 @@ from pathlib import Path
 from subprocess import run
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "video_recommendation_3x_traffic.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
 
 
-def catalog_number(file: str, *keys: str) -> float:
-    node = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))["entries"]
-    for key in keys:
-        node = node[key]
-    if isinstance(node, dict):
-        node = node["value"]
-    return float(str(node).split()[0])
 
 
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12

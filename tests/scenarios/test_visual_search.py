@@ -6,25 +6,15 @@ import math
 from pathlib import Path
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "visual_search.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
-
-HOURS_PER_MONTH = 730.5  # pint's month = 30.4375 days
 
 
-def catalog_number(file: str, entry: str, field: str | None = None) -> float:
-    """The number of a catalog figure, e.g. 121 from '121 TFLOPS/gpu'."""
-    data = yaml.safe_load((CATALOG / file).read_text(encoding="utf-8"))
-    raw = data["entries"][entry]
-    raw = raw["fields"][field] if field else raw
-    if isinstance(raw, dict):
-        raw = raw["value"]
-    return float(str(raw).split()[0])
+
 
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
