@@ -24,6 +24,7 @@ from .expr import (
     Unary,
     UnitExpr,
     UnitFactor,
+    names_in,
     to_text,
 )
 from .numeric import interpret
@@ -125,7 +126,7 @@ class Checker:
             raise EnvelopeError(f"an exponent must be dimensionless, not '{self.units.dimension_text(exponent_dimension)}'", at)
         if base.dimensionless:
             return DIMENSIONLESS
-        if any(isinstance(n, Name) and n.name in self.scenario.values for n in _names(expr.right)):
+        if any(isinstance(n, Name) and n.name in self.scenario.values for n in names_in(expr.right)):
             raise EnvelopeError(f"'{self.units.dimension_text(base)}' can only be raised to a fixed number, not a value", at)
         exponent = self.constant(expr.right, where)
         largest = max(abs(p) for _, p in base.exponents) * abs(exponent)
@@ -170,12 +171,6 @@ class Checker:
 
 def _offset(node: Expr) -> int:
     return node.offset
-
-
-def _names(expr: Expr) -> list[Name | Field]:
-    from .expr import names_in
-
-    return names_in(expr)
 
 
 def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) -> str | None:
@@ -261,7 +256,7 @@ def _percent_if_written(spec: Expr, checker: Checker) -> Unit | None:
 
 
 def _no_names(expr: Expr, checker: Checker, where: Location) -> None:
-    for node in _names(expr):
+    for node in names_in(expr):
         if isinstance(node, Field) or node.name in checker.scenario.values:
             raise EnvelopeError(f"an input is a fixed quantity; '{to_text(node)}' belongs in 'derived:'",
                                 where.shifted(node.offset))

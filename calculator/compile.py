@@ -72,7 +72,7 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     slots = slots_of(scenario)
     variables = {name: f"i{n}" for n, name in enumerate(inputs)}
     variables.update({name: f"d{n}" for n, name in enumerate(scenario.order)})
-    builder = _Builder(variables, checker, slots)
+    builder = _Builder(variables, checker)
     body: list[ast.stmt] = []
     results: list[ast.expr] = []
     for n, slot in enumerate(slots):
@@ -96,7 +96,7 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
 class _Builder:
     """Our tree to Python's: leaves become float constants in base units."""
 
-    def __init__(self, variables: dict[str, str], checker: Checker, slots: list[Slot]):
+    def __init__(self, variables: dict[str, str], checker: Checker):
         self.variables = variables
         self.checker = checker
 

@@ -116,9 +116,11 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
     if value is None:
         raise EnvelopeError(f"no value '{name}' in this scenario", Location(model.scenario.file),
                             did_you_mean(name, model.scenario.values))
+    from .judge import judge
+
     evaluation = model.evaluate(overrides)
     simulation = evaluation.simulate(samples, seed)
-    result = evaluation.judge(samples, seed)
+    result = judge(evaluation, simulation)  # the same samples serve the percentiles and the drivers
     shown = result.values[name]
     if value.kind == "input":
         return Explanation(name, value.text, name, name, [shown.range_display()], shown.value, shown.unit.long_text(),

@@ -7,7 +7,9 @@ when the probability of violation reaches the scenario's risk); else `ok`.
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -144,34 +146,20 @@ def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dic
     for index, (budget, result) in enumerate(zip(scenario.budgets, budgets, strict=True)):
         samples = simulation.input_or_slot(evaluation, budget.name)
         limits = simulation.slots[evaluation.model.compiled.index[f"budget:{index}"]]
-        result.p_violation = float(np.mean(breaks_limit_array(budget.op, samples, limits)))
+        result.p_violation = float(np.mean(breaks_limit(budget.op, samples, limits)))
         if result.status == "ok" and result.p_violation >= scenario.risk:
             result.status = "warn"
+    positions = evaluation.model.compiled.index
+
+    def samples_of(label: str) -> Any:
+        return simulation.slots[positions[label]]
+
     for path, path_result in zip(scenario.latency, paths, strict=True):
-        totals = sum(_stage_samples(stage, path, evaluation, simulation) for stage in path.stages)
-        limits = simulation.slots[evaluation.model.compiled.index[f"latency:{path.name}"]]
+        totals = path_total(path, samples_of, np.maximum)
+        limits = samples_of(f"latency:{path.name}")
         path_result.p_violation = float(np.mean(totals > limits))
         if path_result.status == "ok" and path_result.p_violation >= scenario.risk:
             path_result.status = "warn"
-
-
-def _stage_samples(stage: Stage, path: LatencyPath, evaluation: Evaluation, simulation: Simulation) -> Any:
-    import numpy as np
-
-    if stage.formula is not None:
-        return simulation.slots[evaluation.model.compiled.index[f"stage:{path.name}:{id(stage)}"]]
-    children = [_stage_samples(c, path, evaluation, simulation) for c in (stage.parallel or stage.sequence or [])]
-    if stage.parallel is not None:
-        return np.maximum.reduce(children)
-    return sum(children)
-
-
-def breaks_limit_array(op: str, value: Any, limit: Any) -> Any:
-    if op == "<=":
-        return value > limit
-    if op == "<":
-        return value >= limit
-    return value < limit if op == ">=" else value <= limit
 
 
 def display_unit(value: Value, base: float) -> Unit:
@@ -199,8 +187,13 @@ def status_of(breaks: bool, utilization: float, warn: float) -> Status:
     return "warn" if utilization >= warn else "ok"
 
 
-def breaks_limit(op: str, value: float, limit: float) -> bool:
-    return {"<=": value > limit, "<": value >= limit, ">=": value < limit, ">": value <= limit}[op]
+def breaks_limit(op: str, value: Any, limit: Any) -> Any:
+    """Whether `value` breaks the limit: a bool for floats, an array of them for samples."""
+    if op == "<=":
+        return value > limit
+    if op == "<":
+        return value >= limit
+    return value < limit if op == ">=" else value <= limit
 
 
 def utilization(op: str, value: float, limit: float) -> float:
@@ -233,16 +226,19 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
                       location=path.location)
 
 
-def path_total(path: LatencyPath, evaluation: Evaluation) -> float:
-    """A latency path's total in base units: stages add up, a parallel group counts its slowest branch."""
-    return sum(_stage_total(stage, path, evaluation) for stage in path.stages)
+def path_total(path: LatencyPath, slot: Callable[[str], Any], larger: Callable[[Any, Any], Any] = max) -> Any:
+    """A latency path's total in base units: stages add up, a parallel group counts its slowest branch.
+
+    `slot` gives a stage's value (a float, or an array of samples with `larger=np.maximum`).
+    """
+    return sum(_stage_total(stage, path, slot, larger) for stage in path.stages)
 
 
-def _stage_total(stage: Stage, path: LatencyPath, evaluation: Evaluation) -> float:
+def _stage_total(stage: Stage, path: LatencyPath, slot: Callable[[str], Any], larger: Callable[[Any, Any], Any]) -> Any:
     if stage.formula is not None:
-        return evaluation.slot(f"stage:{path.name}:{id(stage)}")
-    children = [_stage_total(c, path, evaluation) for c in (stage.parallel or stage.sequence or [])]
-    return max(children) if stage.parallel is not None else sum(children)
+        return slot(f"stage:{path.name}:{id(stage)}")
+    children = [_stage_total(c, path, slot, larger) for c in (stage.parallel or stage.sequence or [])]
+    return functools.reduce(larger, children) if stage.parallel is not None else sum(children)
 
 
 def _stage_result(stage: Stage, path: LatencyPath, evaluation: Evaluation, unit: Unit) -> StageResult:

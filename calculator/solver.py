@@ -15,7 +15,7 @@ from typing import Any
 
 from .errors import EnvelopeError, Location, did_you_mean
 from .evaluate import Evaluation, Model
-from .judge import breaks_limit, path_total, with_unit
+from .judge import breaks_limit, display_unit, path_total, with_unit
 from .numbers import format_number
 from .units import Unit
 
@@ -67,7 +67,7 @@ def broken_budgets(evaluation: Evaluation, only: str | None = None) -> list[str]
     broken = [b.name for i, b in enumerate(scenario.budgets)
               if only in (None, b.name) and breaks_limit(b.op, evaluation.base(b.name), evaluation.slot(f"budget:{i}"))]
     broken += [f"latency {p.name}" for p in scenario.latency
-               if only in (None, p.name) and path_total(p, evaluation) > evaluation.slot(f"latency:{p.name}")]
+               if only in (None, p.name) and path_total(p, evaluation.slot) > evaluation.slot(f"latency:{p.name}")]
     return list(dict.fromkeys(broken))
 
 
@@ -82,6 +82,7 @@ def solve(model: Model, input_name: str, budget: str | None = None,
         raise EnvelopeError(f"no budget '{budget}' in this scenario", where, did_you_mean(budget, names))
     base_overrides = dict(overrides or {})
     today = model.evaluate(base_overrides).base(input_name)
+    unit = display_unit(value, today)
     if not today > 0:
         raise EnvelopeError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
 
@@ -92,20 +93,14 @@ def solve(model: Model, input_name: str, budget: str | None = None,
             return False
 
     direction, inside, outside = _bracket(holds, today, input_name, budget)
-    edge = _bisect(holds, inside, outside)
-    binding = broken_budgets(model.evaluate({**base_overrides, input_name: outside if edge == inside else
-                                             _next(edge, outside)}), budget)
-    unit = model.evaluate(base_overrides).judge().values[input_name].unit
+    edge, beyond = _bisect(holds, inside, outside)
+    binding = broken_budgets(model.evaluate({**base_overrides, input_name: beyond}), budget)  # what breaks just past the edge
     symbolic = _symbolic_edge(model, input_name, binding, base_overrides, edge)
     method = "numeric"
     if symbolic is not None:
         edge, method = symbolic, "symbolic"
     return Solution(input_name, edge / unit.factor, unit, ", ".join(binding) or "?", direction, today / unit.factor,
                     method, scenario.sig_figs)
-
-
-def _next(edge: float, outside: float) -> float:
-    return math.nextafter(edge, outside)
 
 
 def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[str, float, float]:
@@ -128,8 +123,8 @@ def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[s
     raise EnvelopeError(f"no value of '{name}' from 1e-12 to 1e12 times today's makes {what} hold")
 
 
-def _bisect(holds: Any, inside: float, outside: float) -> float:
-    """The last holding value before `outside`, to float precision (geometric midpoints)."""
+def _bisect(holds: Any, inside: float, outside: float) -> tuple[float, float]:
+    """The last holding value and the first breaking one, next to each other to float precision."""
     for _ in range(BISECTIONS):
         middle = math.sqrt(inside * outside)
         if middle in (inside, outside):
@@ -140,7 +135,7 @@ def _bisect(holds: Any, inside: float, outside: float) -> float:
             inside = middle
         else:
             outside = middle
-    return inside
+    return inside, outside
 
 
 def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mapping[str, float],

@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import EnvelopeError, Location, did_you_mean
 from .evaluate import Model
-from .judge import Result, with_unit
+from .judge import Result
 from .numbers import format_number
 from .units import Unit
 
@@ -161,7 +161,3 @@ def _steps(low: float, high: float, count: int, log: bool) -> list[float]:
         ratio = math.log(high / low)
         return [low * math.exp(ratio * i / (count - 1)) for i in range(count)]
     return [low + (high - low) * i / (count - 1) for i in range(count)]
-
-
-def describe_value(value: float, unit: Unit, sig_figs: int = 3) -> str:
-    return with_unit(format_number(value, sig_figs), unit)

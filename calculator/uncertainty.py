@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import EnvelopeError, Location
 
@@ -215,7 +215,3 @@ def correlation_pairs(raw: Mapping[str, str], where: Location, uncertain: set[st
             raise EnvelopeError(f"a correlation must be between -1 and 1 (exclusive), not {rho:g}", where)
         pairs[(names[0], names[1])] = rho
     return pairs
-
-
-def any_array(values: Sequence[Any]) -> bool:
-    return any(hasattr(v, "shape") for v in values)
