@@ -272,7 +272,7 @@ def command_units(arguments: argparse.Namespace) -> int:
 
 
 def command_schema(arguments: argparse.Namespace) -> int:
-    from .model import json_schema
+    from .validate import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return EXIT_OK

@@ -14,8 +14,8 @@ from pathlib import Path
 from .check import check
 from .evaluate import Model
 from .load import Document, load_file, load_text
-from .model import validate
 from .resolve import resolve
+from .validate import validate
 
 
 @contextlib.contextmanager

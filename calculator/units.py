@@ -14,11 +14,11 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .cache import cache_dir, write_atomic
 from .errors import EnvelopeError, Location
 from .expr import UnitExpr, unit_text
 from .parse import MULTIPLIERS
@@ -183,13 +183,7 @@ class UnitTable:
             self.roots = data.get("roots")
 
     def _write(self) -> None:
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_text(json.dumps({"names": self.names, "roots": self.roots}), encoding="utf-8")
-            os.replace(temporary, self.path)
-        except OSError:
-            pass
+        write_atomic(self.path, json.dumps({"names": self.names, "roots": self.roots}).encode())
 
     def lookup(self, name: str) -> NameInfo | None:
         if name not in self.names:
@@ -213,13 +207,16 @@ class UnitTable:
 
 def _cache_path() -> Path:
     import hashlib
-    from importlib.metadata import version
+    import importlib.util
 
-    digest = hashlib.sha256(f"table v2, pint {version('pint')}".encode())
+    # Which pint is installed, told by its files (importlib.metadata costs ~40 ms to import).
+    spec = importlib.util.find_spec("pint")
+    origin = Path(spec.origin) if spec and spec.origin else None
+    stamp = origin.stat() if origin else None
+    digest = hashlib.sha256(f"table v2, pint {origin} {stamp and (stamp.st_mtime_ns, stamp.st_size)}".encode())
     for path in sorted(DEFINITIONS.parent.glob("*.txt")):
         digest.update(path.read_bytes())
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "envelope" / f"units-{digest.hexdigest()[:16]}.json"
+    return cache_dir() / f"units-{digest.hexdigest()[:16]}.json"
 
 
 @functools.lru_cache(maxsize=1)

@@ -30,8 +30,9 @@ def test_engine_does_not_import_textual():
 
 def test_eval_path_keeps_heavy_imports_off(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    first = loaded_after(EVAL, env)  # a cold unit cache: pint is asked, once
-    assert "pint" in first
+    first = loaded_after(EVAL, env)  # cold caches: pint is asked once, pydantic validates once
+    assert {"pint", "pydantic"} <= first
     assert list((tmp_path / "envelope").glob("units-*.json"))
+    assert list((tmp_path / "envelope" / "validated").glob("*.pickle"))
     warm = loaded_after(EVAL, env)
-    assert not {"pint", "sympy", "numpy", "textual", "rich", "ruamel"} & warm
+    assert not {"pint", "pydantic", "sympy", "numpy", "textual", "rich", "ruamel"} & warm

@@ -1,0 +1,164 @@
+"""Stage 2, validate: a loaded document checked against the shapes of
+calculator.model, with pydantic.
+
+Unknown keys are errors, reported at the key with a `did you mean`. Importing
+pydantic and building its validator costs more than everything else `envelope
+eval` does, so a document that has passed once is remembered: its validated
+form is kept in the user's cache under a hash of its content, and the same
+content later skips pydantic altogether (as Python skips compiling a module it
+has a .pyc for).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import pickle
+from pathlib import Path
+from typing import Any
+
+from . import model
+from .cache import cache_dir, prune, read_bytes, write_atomic
+from .errors import EnvelopeError, did_you_mean
+from .load import Document
+from .model import ScenarioFile
+
+CACHE_ENTRIES = 512
+# Pydantic loc entries that name a union member, not a key in the file.
+_MEMBER_NAMES = {shape.__name__ for shape in model.SHAPES} | {"str", "list[str]", "int", "none"}
+
+
+def validate(document: Document) -> ScenarioFile:
+    """The document as a ScenarioFile, or the one error that says what is wrong."""
+    data = dict(document.data)
+    if isinstance(data.get("correlations"), dict):
+        data["correlations"] = {"|".join(k) if isinstance(k, tuple) else k: v for k, v in data["correlations"].items()}
+    path = _cache_path(data)
+    cached = _read(path)
+    if cached is not None:
+        return cached
+    validated = _validated(data, document)
+    write_atomic(path, pickle.dumps(validated, protocol=pickle.HIGHEST_PROTOCOL))
+    prune(path.parent, CACHE_ENTRIES)
+    return validated
+
+
+def json_schema() -> dict[str, Any]:
+    """The JSON Schema of scenario files, for editors."""
+    schema: dict[str, Any] = _adapter().json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "envelope scenario"
+    return schema
+
+
+def _cache_path(data: dict[Any, Any]) -> Path:
+    # Documents hold only str, None, lists, dicts and tuple keys: repr is exact.
+    digest = hashlib.sha256(_shapes_source())
+    digest.update(repr(data).encode())
+    return cache_dir() / "validated" / f"{digest.hexdigest()[:32]}.pickle"
+
+
+@functools.lru_cache(maxsize=1)
+def _shapes_source() -> bytes:
+    """The cache key includes model.py itself: a changed shape never reads an old entry."""
+    return Path(model.__file__).read_bytes()
+
+
+def _read(path: Path) -> ScenarioFile | None:
+    data = read_bytes(path)
+    if data is None:
+        return None
+    try:
+        cached = pickle.loads(data)  # our own cache folder; anything odd is rebuilt
+    except Exception:
+        return None
+    return cached if isinstance(cached, ScenarioFile) else None
+
+
+@functools.lru_cache(maxsize=1)
+def _adapter() -> Any:
+    # Ge and Le must be in this frame: pydantic resolves model.py's string
+    # annotations (`Annotated[int, Ge(100)]`) in the caller's namespace.
+    from annotated_types import Ge, Le  # noqa: F401
+    from pydantic import ConfigDict, TypeAdapter
+
+    for shape in model.SHAPES:
+        setattr(shape, "__pydantic_config__", ConfigDict(extra="forbid", use_attribute_docstrings=True))  # noqa: B010
+    return TypeAdapter(ScenarioFile)
+
+
+def _validated(data: dict[Any, Any], document: Document) -> ScenarioFile:
+    from pydantic import ValidationError
+
+    try:
+        validated: ScenarioFile = _adapter().validate_python(data)
+    except ValidationError as errors:
+        raise _first_error(errors.errors(), document) from None
+    return validated
+
+
+def _first_error(details: list[Any], document: Document) -> EnvelopeError:
+    # Within a union, the member that got furthest says most: prefer it.
+    details.sort(key=lambda e: (_rank(e["type"]), -len(e["loc"])))
+    error = details[0]
+    path = tuple(str(p) for p in error["loc"] if str(p) not in _MEMBER_NAMES)
+    return _to_envelope_error(error, path, document)
+
+
+_UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")
+_WRONG_TYPE = {"string_type": "a value", "model_type": "a mapping", "dataclass_type": "a mapping",
+               "dataclass_args_type": "a mapping", "dict_type": "a mapping"}
+
+
+def _rank(kind: str) -> int:
+    """Unknown keys first (a typo explains a 'missing' too), wrong member types last."""
+    if kind in _UNKNOWN_KEY:
+        return 0
+    return 2 if kind in _WRONG_TYPE or kind == "list_type" else 1
+
+
+def _to_envelope_error(error: Any, path: tuple[str, ...], document: Document) -> EnvelopeError:
+    where = document.where(*path)
+    dotted = ".".join(path[:-1]) or "the top level"
+    kind = error["type"]
+    if kind in _UNKNOWN_KEY:
+        allowed = _allowed_keys(path[:-1])
+        return EnvelopeError(f"unknown key '{path[-1]}' in {dotted}", where, did_you_mean(path[-1], allowed)
+                             or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
+    if kind == "missing":
+        return EnvelopeError(f"missing key '{path[-1]}' in {dotted}", where)
+    if kind in _WRONG_TYPE:
+        return EnvelopeError(f"'{'.'.join(path)}' should be {_WRONG_TYPE[kind]}", where)
+    return EnvelopeError(f"'{'.'.join(path)}': {error['msg']}", where)
+
+
+def _allowed_keys(path: tuple[str, ...]) -> list[str]:
+    """The keys the shape at `path` allows (a name under a dict-valued key is skipped)."""
+    shape: Any = ScenarioFile
+    for part in path:
+        hints = _hints(shape)
+        shape = _shape_in(hints[part]) if part in hints else _shape_in(shape) if shape is not ScenarioFile else None
+        if shape is None:
+            return []
+    return list(_hints(shape))
+
+
+def _hints(shape: Any) -> dict[str, Any]:
+    import typing
+
+    from annotated_types import Ge, Le
+
+    if not isinstance(shape, type):
+        return {}
+    return typing.get_type_hints(shape, {**vars(model), "Ge": Ge, "Le": Le}, include_extras=False)
+
+
+def _shape_in(annotation: Any) -> Any:
+    """The shape inside an annotation like dict[str, str | InputEntry]."""
+    if isinstance(annotation, type) and annotation in model.SHAPES:
+        return annotation
+    for arg in getattr(annotation, "__args__", ()):
+        found = _shape_in(arg)
+        if found is not None:
+            return found
+    return None
