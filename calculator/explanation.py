@@ -119,15 +119,19 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
     from .judge import judge
 
     evaluation = model.evaluate(overrides)
-    simulation = evaluation.simulate(samples, seed)
-    result = judge(evaluation, simulation)  # the same samples serve the percentiles and the drivers
-    shown = result.values[name]
     if value.kind == "input":
+        simulation = evaluation.simulate(samples, seed) if name in evaluation.spreads else None
+        shown = judge(evaluation, simulation).values[name]
         return Explanation(name, value.text, name, name, [shown.range_display()], shown.value, shown.unit.long_text(),
                            shown.display, {name: 1.0}, {name: "exact"}, kind="input")
     assert value.formula is not None
     display_form = closed_form(model, name)[0]
     numeric_form, symbols = closed_form(model, name, numeric=True)
+    # Monte Carlo (and numpy) only when an input this value depends on is uncertain;
+    # the same samples then serve the percentiles and the drivers.
+    simulation = evaluation.simulate(samples, seed) if set(symbols) & set(evaluation.spreads) else None
+    result = judge(evaluation, simulation)
+    shown = result.values[name]
     steps = [substituted(value.formula.expr, model, result.values, inline=False),
              substituted(value.formula.expr, model, result.values, inline=True), shown.range_display()]
     if steps[0] == steps[1]:
