@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import calculator
+from benchmarks.cold import installed_env
 from calculator.uncertainty import Z90
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -80,16 +81,35 @@ def test_monte_carlo_floor(benchmark, model):
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "calculator.cli", *args], capture_output=True, text=True, check=True,
-                          cwd=ROOT)
+                          cwd=ROOT, env=installed_env())
 
 
-@pytest.mark.benchmark(group="cold analysis")
+def run_floor(script: str) -> subprocess.CompletedProcess[str]:
+    """The same work written by hand in sympy (benchmarks/floors/), in a fresh interpreter."""
+    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "floors" / script)], capture_output=True,
+                          text=True, check=True, env=installed_env())
+
+
+@pytest.mark.benchmark(group="cold explain")
 def test_cold_explain(benchmark):
-    done = benchmark.pedantic(run, args=("explain", TOUR, "ranking_gpus"), rounds=3, iterations=1)
+    done = benchmark.pedantic(run, args=("explain", TOUR, "ranking_gpus"), rounds=5, iterations=1)
     assert "closed form" in done.stdout
+    assert "= 5 gpu" in done.stdout
 
 
-@pytest.mark.benchmark(group="cold analysis")
+@pytest.mark.benchmark(group="cold explain")
+def test_cold_explain_floor(benchmark):
+    done = benchmark.pedantic(run_floor, args=("explain_by_hand.py",), rounds=5, iterations=1)
+    assert "value: 5" in done.stdout
+
+
+@pytest.mark.benchmark(group="cold solve")
 def test_cold_solve(benchmark):
-    done = benchmark.pedantic(run, args=("solve", TOUR, "--for", "dau"), rounds=3, iterations=1)
-    assert "binding budget" in done.stdout
+    done = benchmark.pedantic(run, args=("solve", TOUR, "--for", "dau"), rounds=5, iterations=1)
+    assert "binding budget: feature_bandwidth" in done.stdout
+
+
+@pytest.mark.benchmark(group="cold solve")
+def test_cold_solve_floor(benchmark):
+    done = benchmark.pedantic(run_floor, args=("solve_by_hand.py",), rounds=5, iterations=1)
+    assert "binding budget: feature_bandwidth" in done.stdout

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import calculator
+from benchmarks.cold import installed_env
 from benchmarks.generated import INPUTS, floor_function, scenario_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,7 +62,7 @@ def test_warm_reevaluation_floor(benchmark, model_50):
 
 
 def run(*command: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT)
+    return subprocess.run(command, capture_output=True, text=True, check=True, cwd=ROOT, env=installed_env())
 
 
 @pytest.mark.benchmark(group="cold start")

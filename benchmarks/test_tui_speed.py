@@ -19,6 +19,7 @@ import pytest
 from textual import events
 from textual.pilot import Pilot
 
+from benchmarks.cold import installed_env
 from benchmarks.generated import scenario_yaml
 from tui.app import EnvelopeApp
 from tui.widgets.derived import DerivedTable
@@ -133,7 +134,7 @@ def first_screen() -> float:
     """Seconds from starting the process (`python -c`, as `envelope tui` would be) to the first values painted."""
     spawned = time.time()
     done = subprocess.run([sys.executable, "-c", FIRST_SCREEN], capture_output=True, text=True, check=True, cwd=ROOT,
-                          timeout=60)
+                          timeout=60, env=installed_env())
     return float(done.stdout.strip().splitlines()[-1]) - spawned
 
 
