@@ -33,7 +33,7 @@ from .save import Conflict, SavePlan, SaveRefused, plan_save, write_atomically, 
 from .scenarios import ScenarioEntry, discover
 from .state import Workbench
 from .widgets.budgets import BudgetsPanel
-from .widgets.derived import DerivedTable
+from .widgets.derived import DerivedPanel, DerivedTable
 from .widgets.details import DetailsPanel
 from .widgets.inputs import InputsPanel
 from .widgets.latency import LatencyPanel
@@ -111,7 +111,7 @@ class EnvelopeApp(App[None]):
         Binding("b", "toggle_sidebar", "List", show=False),
         Binding("1", "go('#scenario-options')", "Scenarios", show=False),
         Binding("2", "go('#inputs-table')", "Inputs", show=False),
-        Binding("3", "go('#derived')", "Derived", show=False),
+        Binding("3", "go('#derived-rows')", "Derived", show=False),
         Binding("4", "go('#budgets')", "Budgets", show=False),
         Binding("5", "go('#latency')", "Latency", show=False),
         Binding("question_mark,f1", "help", "Help"),
@@ -132,6 +132,8 @@ class EnvelopeApp(App[None]):
         # For the benchmarks (perf_counter): the first values painted; the last edit's new values painted.
         self.first_values_at: float | None = None
         self.rendered_at: float | None = None
+        # Before the first layout: a class set on the app after mount restyles every widget.
+        self.add_class("-no-details", update=False)
 
     # --- layout -----------------------------------------------------------------------------------------------
 
@@ -145,7 +147,7 @@ class EnvelopeApp(App[None]):
                 with Horizontal(id="panels"):
                     with Vertical(id="values-panel"):
                         yield InputsPanel(id="inputs")
-                        yield DerivedTable(id="derived")
+                        yield DerivedPanel(id="derived")
                     with Vertical(id="limits-panel"):
                         yield BudgetsPanel(id="budgets")
                         yield LatencyPanel(id="latency")
@@ -158,7 +160,6 @@ class EnvelopeApp(App[None]):
         self.query_one("#budgets").border_title = "budgets"
         self.query_one("#latency").border_title = "latency"
         self.query_one("#sidebar").border_title = "scenarios"
-        self.set_class(True, "-no-details")
         for path in discover(self.paths):
             entry = ScenarioEntry(path)
             self.entries[entry.key] = entry
@@ -198,11 +199,11 @@ class EnvelopeApp(App[None]):
         self.set_class(bool(entry and entry.loaded and workbench is None), "-error")
         if entry is not None and entry.error is not None and workbench is None:
             self.query_one("#error-text", Static).update(error_text(entry.error))
-        await self.query_one(InputsPanel).load(workbench)
-        self.query_one(DerivedTable).load(workbench)
-        await self.query_one(BudgetsPanel).load(workbench.result if workbench else None,
-                                                workbench.baseline if workbench else None)
-        await self.query_one(LatencyPanel).load(workbench.result if workbench else None)
+        self.query_one(InputsPanel).load(workbench)
+        self.query_one(DerivedPanel).update_values(workbench)
+        self.query_one(BudgetsPanel).update_values(workbench.result if workbench else None,
+                                                   workbench.baseline if workbench else None)
+        self.query_one(LatencyPanel).update_values(workbench.result if workbench else None)
         self.update_list()
         self.query_one(ScenarioBar).show(entry)
         if workbench is not None and self.selection is None and workbench.scenario.inputs:
@@ -246,7 +247,7 @@ class EnvelopeApp(App[None]):
         if workbench is None:
             return
         self.query_one(InputsPanel).update_values()
-        self.query_one(DerivedTable).update_values(workbench)
+        self.query_one(DerivedPanel).update_values(workbench)
         self.query_one(BudgetsPanel).update_values(workbench.result, workbench.baseline)
         self.query_one(LatencyPanel).update_values(workbench.result)
         self.query_one(ScenarioBar).show(self.entry)

@@ -14,24 +14,24 @@ from tests.tui.conftest import drive, edit, settle, start_edit, write
 from tui.app import KEYS, EnvelopeApp, ScenarioBar
 from tui.screens.compare import CompareScreen
 from tui.screens.dialogs import ConflictScreen, HelpScreen, QuitScreen, SaveAsScreen, SaveScreen
-from tui.widgets.budgets import BudgetRow
-from tui.widgets.derived import DerivedTable
+from tui.widgets.budgets import BudgetLine, BudgetsPanel
+from tui.widgets.derived import DerivedPanel
 from tui.widgets.details import DetailsPanel
 from tui.widgets.inputs import InputsPanel
-from tui.widgets.latency import StepRow
+from tui.widgets.latency import LatencyPanel
 from tui.widgets.scenario_list import ScenarioList
 
 
 def cell(app: EnvelopeApp, name: str, column: str = "value") -> str:
-    return str(app.query_one(DerivedTable).get_cell(name, column).plain)
+    return app.query_one(DerivedPanel).cell(name, column)
 
 
 def bar_text(app: EnvelopeApp) -> str:
     return str(app.query_one(ScenarioBar).render().plain)  # type: ignore[union-attr]
 
 
-def budget(app: EnvelopeApp, name: str) -> BudgetRow:
-    return next(row for row in app.query(BudgetRow) if row.budget and row.budget.name == name)
+def budget(app: EnvelopeApp, name: str) -> BudgetLine:
+    return next(row for row in app.query_one(BudgetsPanel).rows if isinstance(row, BudgetLine) and row.key == name)
 
 
 def details_text(app: EnvelopeApp) -> str:
@@ -49,7 +49,7 @@ def test_first_screen_shows_the_values_of_the_first_scenario(tour: Path):
         assert cell(app, "peak_qps") == "20.8k request/s"
         assert "OK" in bar_text(app) and "Format tour" in bar_text(app)
         assert budget(app, "ranking_gpus").budget.status == "ok"
-        assert [row.step.label for row in app.query(StepRow)][:3] == ["feed", "total", "network"]
+        assert [row.step.label for row in app.query_one(LatencyPanel).rows][:3] == ["feed", "total", "network"]
         assert app.focused is app.query_one(InputsPanel).table
 
     drive(app, steps)
@@ -69,7 +69,7 @@ def test_edit_updates_derived_values_budgets_and_latency(small: Path):
         assert cell(app, "qps", "change") == "×10"
         assert budget(app, "gpus").budget.status == "fail"
         assert "FAIL" in bar_text(app) and "1 edit" in bar_text(app)
-        assert app.query_one(InputsPanel).table.get_cell("users", "mark").plain == "✎"
+        assert next(row for row in app.query_one(InputsPanel).table.rows if row.key == "users").edited
 
     drive(app, steps)
 
@@ -103,7 +103,7 @@ def test_uncertain_value_shows_range_and_probability_of_breaking(small: Path):
     async def steps(pilot: Pilot[None]) -> None:
         await edit(pilot, "users", "20M to 80M user")
         assert "(" in cell(app, "qps") and "–" in cell(app, "qps")
-        assert "P(break)" in budget(app, "gpus").render().plain
+        assert "P(break)" in budget(app, "gpus").draw(100).plain
 
     drive(app, steps)
 
@@ -459,8 +459,8 @@ def test_mouse_click_edits_an_input(small: Path):
 
     async def steps(pilot: Pilot[None]) -> None:
         table = app.query_one(InputsPanel).table
-        await pilot.click(table, offset=(8, 2))  # the second row: header, users, requests_per_user
-        await pilot.click(table, offset=(8, 2))
+        await pilot.click(table, offset=(8, 1))  # the second row: users, requests_per_user
+        await pilot.click(table, offset=(8, 1))
         await settle(pilot)
         assert app.query_one(InputsPanel).editing == "requests_per_user"
 

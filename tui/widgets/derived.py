@@ -5,20 +5,42 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
 from textual.message import Message
-from textual.widgets import DataTable
-from textual.widgets.data_table import ColumnKey
 
 from ..format import change
 from ..state import Workbench
 from .palette import theme_color
+from .rows import Columns, Headings, Row, RowList
 
-COLUMNS = (("name", "name"), ("value", "value"), ("change", "Δ file"), ("formula", "formula"))
+HEADINGS = ("name", "value", "Δ file", "formula")
+ALIGNS = ("left", "right", "right")
 
 
-class DerivedTable(DataTable[Text]):
-    """One row a derived value, in dependency order; only the cells that changed are redrawn on an edit."""
+@dataclass(frozen=True)
+class DerivedLine(Row):
+    """One derived value: `peak_qps  292k request/s  ×14  average_qps * peak_to_average`."""
+
+    name: str
+    value: str
+    change: str
+    formula: str
+    columns: Columns
+    accent: str  # the theme's accent colour, for the change
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+    def draw(self, width: int) -> Text:
+        style = "bold" if self.change else ""
+        return self.columns.line([Text(self.name, style), Text(self.value, style),
+                                  Text(self.change, f"bold {self.accent}".strip()), Text(self.formula, "dim")], width)
+
+
+class DerivedTable(RowList):
+    """One row a derived value, in dependency order; an edit redraws the rows that changed."""
 
     @dataclass
     class Focused(Message):
@@ -27,83 +49,47 @@ class DerivedTable(DataTable[Text]):
         name: str
         open: bool = False
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
-        self.names: list[str] = []
-        self.shown: dict[tuple[str, str], str] = {}
-        self._column_keys: dict[str, ColumnKey] = {}
+    def focused(self, index: int, open: bool) -> None:
+        self.post_message(self.Focused(self.rows[index].key, open))
 
-    def on_mount(self) -> None:
-        self._column_keys = {key: self.add_column(label, key=key) for key, label in COLUMNS}
+    def select_name(self, name: str) -> None:
+        keys = [row.key for row in self.rows]
+        if name in keys:
+            self.highlighted = keys.index(name)
 
-    def load(self, workbench: Workbench | None) -> None:
-        """Rows for another scenario, added with their values (measuring widths once, not cell by cell)."""
-        names = [v.name for v in workbench.scenario.derived] if workbench else []
-        if names != self.names:
-            self.clear()
-            self.shown.clear()
-            self.names = names
-            if workbench is not None:
-                self.add_rows_with_values(workbench)
-        self.update_values(workbench)
 
-    def add_rows_with_values(self, workbench: Workbench) -> None:
-        for name in self.names:
-            cells = self.cells(workbench, name)
-            for column, (text, style) in cells.items():
-                self.shown[(name, column)] = text + "\0" + style
-            formula = workbench.scenario.values[name].formula.text
-            self.add_row(*(Text(text, style=style, justify="right" if column != "name" else "left")
-                           for column, (text, style) in cells.items()), Text(formula, style="dim"), key=name)
+class DerivedPanel(Vertical):
+    """Column headings over the derived values (the headings stay when the rows scroll)."""
 
-    def cells(self, workbench: Workbench, name: str) -> dict[str, tuple[str, str]]:
-        """name, value and change (from the file) of one row, with their styles."""
+    def compose(self) -> ComposeResult:
+        yield Headings(id="derived-headings")
+        yield DerivedTable(id="derived-rows")
+
+    @property
+    def table(self) -> DerivedTable:
+        return self.query_one(DerivedTable)
+
+    def focus(self, scroll_visible: bool = True) -> DerivedPanel:
+        self.table.focus(scroll_visible)
+        return self
+
+    def cell(self, name: str, column: str) -> str:
+        """The text shown for `name` in `column` (name, value, change, formula)."""
+        row = next(row for row in self.table.rows if isinstance(row, DerivedLine) and row.name == name)
+        return str(getattr(row, column))
+
+    def update_values(self, workbench: Workbench | None) -> None:
+        """The rows for the workbench's result: its values, their change from the file's, their formulas."""
+        rows = [] if workbench is None else [self._cells(workbench, value.name) for value in workbench.scenario.derived]
+        columns = Columns.fit(rows, HEADINGS, ALIGNS)
+        accent = theme_color(self, "accent")
+        self.query_one(Headings).show(columns, HEADINGS)
+        self.table.show_rows([DerivedLine(*cells, columns, accent) for cells in rows])
+
+    @staticmethod
+    def _cells(workbench: Workbench, name: str) -> tuple[str, str, str, str]:
         value, before = workbench.result.values[name], workbench.baseline.values[name]
         shown = value.range_display() if value.p05 is not None else value.display
         delta = change(value.value, before.value) if value.display != before.display else ""
-        style = "bold" if delta else ""
-        return {"name": (name, style), "value": (shown, style),
-                "change": (delta, f"bold {theme_color(self, 'accent')}".strip())}
-
-    def update_values(self, workbench: Workbench | None) -> None:
-        """New values after an edit: cells whose text is unchanged are left alone (fast on large scenarios)."""
-        if workbench is None:
-            return
-        for name in self.names:
-            for column, (text, style) in self.cells(workbench, name).items():
-                self._set(name, column, text, style)
-
-    def _set(self, row: str, column: str, text: str, style: str) -> None:
-        key = (row, column)
-        if self.shown.get(key) == text + "\0" + style:
-            return
-        self.shown[key] = text + "\0" + style
-        # Widening a column re-lays out the screen: only when the text no longer fits.
-        wider = len(text) > self.columns[self._column_keys[column]].content_width
-        self.update_cell(row, column, Text(text, style=style, justify="right" if column != "name" else "left"),
-                         update_width=wider)
-
-    @property
-    def current(self) -> str | None:
-        if not self.names or not 0 <= self.cursor_row < len(self.names):
-            return None
-        return self.names[self.cursor_row]
-
-    def select_name(self, name: str) -> None:
-        if name in self.names:
-            self.move_cursor(row=self.names.index(name))
-
-    @on(DataTable.RowHighlighted)
-    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Moving the cursor shows that value's details."""
-        event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.Focused(str(event.row_key.value)))
-
-    @on(DataTable.RowSelected)
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter on a value: its details."""
-        event.stop()
-        if event.row_key.value is not None:
-            self.post_message(self.Focused(str(event.row_key.value), open=True))
-
+        formula = workbench.scenario.values[name].formula
+        return name, shown, delta, formula.text if formula else ""

@@ -1,6 +1,6 @@
 """The scenario's inputs, each editable in place: a typed value is checked by the engine as it is typed.
 
-The inputs are one `DataTable` (one widget, however many inputs: moving the
+The inputs are one list of rows (one widget, however many inputs: moving the
 focus or the cursor restyles nothing else), and the field a value is edited
 in is laid over that value's cell, with the engine's message just under it.
 """
@@ -8,22 +8,25 @@ in is laid over that value's cell, with the engine's message just under it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
-from textual.geometry import Offset, Region
+from textual.geometry import Offset
 from textual.message import Message
-from textual.widgets import DataTable, Input, Static
+from textual.widgets import Input, Static
 
 import calculator
 
 from ..state import Workbench
+from .rows import Columns, Headings, Row, RowList
 
-VALUE_COLUMN = 2  # mark, name, value, note
+HEADINGS = ("", "name", "value", "note")
+ALIGNS = ("left", "left", "left")
+VALUE_COLUMN = 2
 FIELD_WIDTH = (24, 40)  # the field is at least this wide, whatever the value column's width
 
 
@@ -46,17 +49,35 @@ class ValueInput(Input):
         """Up/down keep the cursor on the row being edited."""
 
 
-class InputsTable(DataTable[Text]):
-    """One row an input: edit mark, name, value as written, note."""
+@dataclass(frozen=True)
+class InputLine(Row):
+    """One input: edit mark (✎ edited, ~ uncertain), name, value as written, note."""
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="row", **kwargs)  # type: ignore[arg-type]
+    name: str
+    text: str
+    edited: bool
+    uncertain: bool
+    note: str
+    columns: Columns
 
-    def on_mount(self) -> None:
-        self.add_column("", key="mark")
-        self.add_column("name", key="name")
-        self.add_column("value", key="value")
-        self.add_column("note", key="note")
+    @property
+    def key(self) -> str:
+        return self.name
+
+    def draw(self, width: int) -> Text:
+        style = "bold" if self.edited else ""
+        mark = "✎" if self.edited else ("~" if self.uncertain else " ")
+        return self.columns.line([Text(mark, "bold"), Text(self.name, style), Text(self.text, style),
+                                  Text(self.note, "dim")], width)
+
+
+class InputsTable(RowList):
+    """One row an input; Enter (or a click) on a row edits it."""
+
+    def focused(self, index: int, open: bool) -> None:
+        panel = self.parent
+        if isinstance(panel, InputsPanel):
+            panel.row_focused(open)
 
 
 class InputsPanel(Vertical):
@@ -89,11 +110,11 @@ class InputsPanel(Vertical):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)  # type: ignore[arg-type]
         self.workbench: Workbench | None = None
-        self.names: list[str] = []
         self.editing: str | None = None
-        self.shown: dict[str, tuple[object, ...]] = {}
+        self.columns = Columns((1, 4, 5), ALIGNS)
 
     def compose(self) -> ComposeResult:
+        yield Headings(id="inputs-headings")
         yield InputsTable(id="inputs-table")
         yield ValueInput(id="input-field")
         yield Static("", id="input-message")
@@ -110,55 +131,34 @@ class InputsPanel(Vertical):
         self.table.focus(scroll_visible)
         return self
 
-    async def load(self, workbench: Workbench | None) -> None:
+    def load(self, workbench: Workbench | None) -> None:
         """Rows for another scenario (or none)."""
         self.cancel_edit()
         self.workbench = workbench
-        names = [v.name for v in workbench.scenario.inputs] if workbench else []
-        table = self.table
-        if names != self.names:
-            table.clear()
-            self.shown.clear()
-            self.names = names
-            if workbench is not None:
-                for value in workbench.scenario.inputs:
-                    self.shown[value.name] = self.state(workbench, value)
-                    table.add_row(*self.cells(*self.shown[value.name], name=value.name), key=value.name)
         self.update_values()
 
-    @staticmethod
-    def state(workbench: Workbench, value: Any) -> tuple[str, bool, bool, str | None]:
-        return workbench.text(value.name), value.name in workbench.edits, value.uncertain, value.note
-
-    @staticmethod
-    def cells(text: str, edited: bool, uncertain: bool, note: str | None, name: str) -> list[Text]:
-        """mark, name, value, note."""
-        style = "bold" if edited else ""
-        return [Text("✎" if edited else ("~" if uncertain else " "), style="bold"), Text(name, style=style),
-                Text(text, style=style), Text(note or "", style="dim")]
-
     def update_values(self) -> None:
-        """Marks and texts from the workbench (after an edit, a reset, an undo): only the rows that changed."""
+        """Marks and texts from the workbench (after an edit, a reset, an undo): only the rows that changed are redrawn."""
         workbench = self.workbench
-        if workbench is None:
-            return
-        table = self.table
-        for value in workbench.scenario.inputs:
-            state = self.state(workbench, value)
-            if self.shown.get(value.name) == state:
-                continue
-            self.shown[value.name] = state
-            for column, cell in zip(("mark", "name", "value", "note"), self.cells(*state, name=value.name), strict=True):
-                table.update_cell(value.name, column, cell, update_width=column == "value")
+        rows = [] if workbench is None else [
+            (v.name, workbench.text(v.name), v.name in workbench.edits, v.uncertain, v.note or "")
+            for v in workbench.scenario.inputs]
+        self.columns = Columns.fit([("✎", name, text) for name, text, *_ in rows], HEADINGS, ALIGNS)
+        self.query_one(Headings).show(self.columns, HEADINGS)
+        self.table.show_rows([InputLine(*row, columns=self.columns) for row in rows])
+
+    @property
+    def names(self) -> list[str]:
+        return [row.key for row in self.table.rows]
 
     @property
     def current(self) -> str | None:
-        row = self.table.cursor_row
-        return self.names[row] if self.names and 0 <= row < len(self.names) else None
+        index = self.table.current
+        return None if index is None else self.table.rows[index].key
 
     def select_name(self, name: str) -> None:
         if name in self.names:
-            self.table.move_cursor(row=self.names.index(name))
+            self.table.highlighted = self.names.index(name)
 
     # --- editing ----------------------------------------------------------------------------------------------
 
@@ -183,12 +183,10 @@ class InputsPanel(Vertical):
         if self.editing is None or self.editing not in self.names:
             return
         row = self.names.index(self.editing)
-        columns = table.ordered_columns
-        x = sum(column.get_render_width(table) for column in columns[:VALUE_COLUMN]) + table.cell_padding
-        width = columns[VALUE_COLUMN].get_render_width(table)
-        table.scroll_to_region(Region(0, table.header_height + row, 1, 1), animate=False, immediate=True)  # rows only
-        y = table.header_height + row - round(table.scroll_y)
-        field_width = max(FIELD_WIDTH[0], min(width, FIELD_WIDTH[1]))
+        table.scroll_to_highlight()
+        x = self.columns.offset(VALUE_COLUMN)
+        y = 1 + row - round(table.scroll_y)  # under the headings
+        field_width = max(FIELD_WIDTH[0], min(self.columns.widths[VALUE_COLUMN], FIELD_WIDTH[1]))
         self.field.styles.width = field_width
         self.field.styles.offset = Offset(x, y)
         message = self.query_one("#input-message", Static)
@@ -214,17 +212,11 @@ class InputsPanel(Vertical):
         if self.current is not None:
             self.post_message(self.Reset(self.current))
 
-    @on(DataTable.RowSelected, "#inputs-table")
-    def row_selected(self, event: DataTable.RowSelected) -> None:
-        """Enter or a click on a row: edit it."""
-        event.stop()
-        self.action_edit()
-
-    @on(DataTable.RowHighlighted, "#inputs-table")
-    def row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        """Moving the cursor shows that input's details."""
-        event.stop()
-        if self.current is not None:
+    def row_focused(self, open: bool) -> None:
+        """The cursor moved to an input (its details), or Enter/a click asked to edit it."""
+        if open:
+            self.action_edit()
+        elif self.current is not None:
             self.post_message(self.Focused(self.current))
 
     @on(Input.Changed, "#input-field")

@@ -11,15 +11,13 @@ import itertools
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
 from textual.message import Message
-from textual.widget import Widget
-from textual.widgets import ListItem, ListView
 
 import calculator
 
 from ..format import STATUS_MARK, number, percent
-from .palette import status_style
+from .palette import status_styles
+from .rows import Row, RowList
 
 LABEL_WIDTH = (10, 24)
 
@@ -68,60 +66,54 @@ def _stage_steps(stage: object, key: str, start: float, depth: int, counts: bool
     return [Step(key, name, depth, start, value, "stage", counts)]
 
 
-class StepRow(Widget):
+@dataclass(frozen=True)
+class StepLine(Row):
     """One line of the waterfall."""
 
-    def __init__(self, step: Step, label_width: int):
-        super().__init__(classes="step-row")
-        self.step = step
-        self.label_width = label_width
-        self.tail_width = 8
-        self.path: calculator.PathResult | None = None
+    step: Step
+    path: calculator.PathResult
+    label_width: int
+    tail_width: int
+    styles: tuple[tuple[str, str], ...]  # status -> rich style, from the theme
 
     @property
-    def fitted_label_width(self) -> int:
-        """The label column, narrowed so that a bar of 8 cells still fits."""
-        return max(6, min(self.label_width, (self.size.width or 80) - self.tail_width - 11))
+    def key(self) -> str:
+        return self.step.key
 
-    def show(self, step: Step, path: calculator.PathResult, tail_width: int) -> None:
-        if (step, path, tail_width) == (self.step, self.path, self.tail_width):
-            return
-        self.step, self.path, self.tail_width = step, path, tail_width
-        self.refresh()
-
-    def render(self) -> Text:
-        path, step = self.path, self.step
-        if path is None:
-            return Text("")
+    def draw(self, width: int) -> Text:
+        path, step, styles = self.path, self.step, dict(self.styles)
         unit = path.unit.text
         if step.kind == "path":
-            status = status_style(self, path.status, bold=True)
+            status = f"bold {styles[path.status]}"
             text = Text.assemble((f"{STATUS_MARK[path.status]} {step.label}", status),
                                  f"  {number(path.total)} / {number(path.budget)} {unit}  ",
                                  (percent(path.utilization), status))
             if path.p_violation is not None:
                 text.append(f"  P(break) {percent(path.p_violation)}")
             return text
+        # The label column, narrowed so that a bar of 8 cells still fits.
+        label_width = max(6, min(self.label_width, width - self.tail_width - 11))
         label = "  " * (step.depth - 1) + step.label
         label = label if len(label) <= self.label_width else label[: self.label_width - 1] + "…"
-        label = label[: self.fitted_label_width]
+        label = label[:label_width]
         dim = "" if step.counts else "dim"
         value = f" {number(step.duration)} {unit}".rjust(self.tail_width)
-        head = Text("  " + label.ljust(self.fitted_label_width), style="bold" if step.kind == "total" else dim)
-        return head + self._bar(path, step) + Text(value, style="bold" if step.kind == "total" else dim)
+        head = Text("  " + label.ljust(label_width), style="bold" if step.kind == "total" else dim)
+        bar_width = max(width - label_width - 2 - self.tail_width - 1, 8)
+        return head + self._bar(bar_width, styles) + Text(value, style="bold" if step.kind == "total" else dim)
 
-    def _bar(self, path: calculator.PathResult, step: Step) -> Text:
+    def _bar(self, width: int, styles: dict[str, str]) -> Text:
         """The bar area (the same width on every row): the stage from its start to its end, and the budget line."""
-        width = max((self.size.width or 80) - self.fitted_label_width - 2 - self.tail_width - 1, 8)
+        path, step = self.path, self.step
         scale = max(path.budget, path.total) * 1.04 or 1.0
         budget_at = min(round(path.budget / scale * width), width - 1)
         begin = round(step.start / scale * width)
         end = max(begin + (1 if step.duration > 0 else 0), round((step.start + step.duration) / scale * width))
-        fill_style = status_style(self, "ok") if step.counts else "dim"
-        over_style = status_style(self, "fail", bold=True)
+        fill_style = styles["ok"] if step.counts else "dim"
+        over_style = f"bold {styles['fail']}"
         glyph = "▒" if step.kind in ("parallel", "sequence") else "█"
         if step.kind == "total":
-            fill_style = status_style(self, path.status)
+            fill_style = styles[path.status]
         cells: list[tuple[str, str]] = []
         for column in range(width):
             if begin <= column < end:
@@ -137,7 +129,7 @@ class StepRow(Widget):
         return text
 
 
-class LatencyPanel(ListView):
+class LatencyPanel(RowList):
     """Every latency path of the scenario as a waterfall against its budget."""
 
     @dataclass
@@ -147,44 +139,13 @@ class LatencyPanel(ListView):
         key: str
         open: bool = False
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-        self.keys: list[str] = []
-
-    async def load(self, result: calculator.Result | None) -> None:
-        rows = [(path, step) for path in (result.latency if result else []) for step in steps(path)]
-        keys = [step.key for _, step in rows]
-        if keys != self.keys:
-            await self.clear()
-            self.keys = keys
-            labels = [len(s.label) + 2 * (s.depth - 1) for _, s in rows if s.kind != "path"]
-            width = min(max([*labels, LABEL_WIDTH[0]]), LABEL_WIDTH[1])
-            await self.extend(ListItem(StepRow(step, width)) for _, step in rows)
-            self.index = 0 if rows else None
-        self.update_values(result)
-
     def update_values(self, result: calculator.Result | None) -> None:
-        if result is None:
-            return
-        rows = [(path, step) for path in result.latency for step in steps(path)]
+        rows = [(path, step) for path in (result.latency if result else []) for step in steps(path)]
+        labels = [len(s.label) + 2 * (s.depth - 1) for _, s in rows if s.kind != "path"]
+        label_width = min(max([*labels, LABEL_WIDTH[0]]), LABEL_WIDTH[1])
         tail = max([len(f" {number(s.duration)} {p.unit.text}") for p, s in rows if s.kind != "path"] + [6])
-        for widget, (path, step) in zip(self.query(StepRow), rows, strict=False):
-            widget.show(step, path, tail)
+        styles = tuple(status_styles(self).items())
+        self.show_rows([StepLine(step, path, label_width, tail, styles) for path, step in rows])
 
-    @property
-    def current(self) -> str | None:
-        return self.keys[self.index] if self.index is not None and 0 <= self.index < len(self.keys) else None
-
-    @on(ListView.Highlighted)
-    def row_highlighted(self, event: ListView.Highlighted) -> None:
-        """Moving the cursor shows that stage's details."""
-        event.stop()
-        if self.current is not None:
-            self.post_message(self.Focused(self.current))
-
-    @on(ListView.Selected)
-    def row_selected(self, event: ListView.Selected) -> None:
-        """Enter or a click on a stage: open its details."""
-        event.stop()
-        if self.current is not None:
-            self.post_message(self.Focused(self.current, open=True))
+    def focused(self, index: int, open: bool) -> None:
+        self.post_message(self.Focused(self.rows[index].key, open))

@@ -17,3 +17,8 @@ def status_style(node: DOMNode, status: str, bold: bool = False) -> str:
     """The rich style of a status: green ok, yellow warn, red fail (plain when unknown, e.g. 'loading')."""
     color = theme_color(node, STATUS_VARIABLE[status]) if status in STATUS_VARIABLE else ""
     return " ".join(part for part in ("bold" if bold else "", color) if part) or "dim"
+
+
+def status_styles(node: DOMNode) -> dict[str, str]:
+    """Every status's rich style at once (rows keep them, so that a theme change redraws them)."""
+    return {status: status_style(node, status) for status in ("ok", "warn", "fail", "error")}

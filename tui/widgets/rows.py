@@ -1,0 +1,128 @@
+"""A list of one-line rows drawn to the list's width: the budgets and the latency waterfall.
+
+One widget however many rows (an OptionList underneath: cursor, keys, mouse and
+scrolling come with it). A widget a row made the first screen and every edit
+restyle and re-lay out dozens of widgets; here a changed row is one prompt
+replaced and one repaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rich.text import Text
+from textual import on
+from textual.content import Content
+from textual.css.styles import RulesMap
+from textual.strip import Strip
+from textual.style import Style
+from textual.visual import RenderOptions, Visual
+from textual.widgets import OptionList, Static
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Widths and alignments of a row's columns; the last column takes the rest of the line."""
+
+    widths: tuple[int, ...]
+    aligns: tuple[str, ...]
+
+    @classmethod
+    def fit(cls, rows: Sequence[Sequence[str]], headings: Sequence[str], aligns: Sequence[str]) -> Columns:
+        """As wide as the widest text (or heading) of each column but the last."""
+        return cls(tuple(max(len(row[i]) for row in [*rows, headings]) for i in range(len(headings) - 1)),
+                   tuple(aligns))
+
+    def offset(self, column: int) -> int:
+        """Where `column` starts: a space at the left, one between columns."""
+        return 1 + sum(self.widths[:column]) + column
+
+    def line(self, cells: Sequence[Text], width: int) -> Text:
+        parts = [Text(" ")]
+        for cell, cell_width, align in zip(cells, self.widths, self.aligns, strict=False):
+            cell.align(align, cell_width)  # type: ignore[arg-type]
+            parts += [cell, Text(" ")]
+        text = Text.assemble(*parts, cells[-1])
+        text.truncate(width)
+        return text
+
+
+class Row(Visual):
+    """A row's content, drawn at whatever width the list has (bars scale with it).
+
+    Subclasses are frozen dataclasses with a `key` (what the row is: a budget's
+    name, a stage's path) and a `draw(width)`; equal rows are not redrawn. A row
+    is a Textual Visual that knows it is one line high: the list never renders a
+    row just to measure it.
+    """
+
+    @property
+    def key(self) -> str:
+        raise NotImplementedError
+
+    def draw(self, width: int) -> Text:
+        raise NotImplementedError
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return container_width
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        return 1
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return Content.from_rich_text(self.draw(width)).render_strips(width, 1, style, options)
+
+
+class Headings(Static):
+    """Column headings over a RowList: updated only when the columns change (an update re-lays out)."""
+
+    columns: Columns | None = None
+
+    def show(self, columns: Columns, headings: Sequence[str]) -> None:
+        if columns != self.columns:
+            self.columns = columns
+            self.update(columns.line([Text(h, "bold") for h in headings], width=10_000))
+
+
+class RowList(OptionList):
+    """Rows with a cursor; moving to a row or pressing Enter on it calls `focused(index, open)`."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.rows: list[Row] = []
+
+    def show_rows(self, rows: Sequence[Row]) -> None:
+        """Show `rows`, replacing only those that changed; the cursor stays on its row
+        (on the first, when the rows are other things: another scenario)."""
+        rows = list(rows)
+        if [row.key for row in rows] != [row.key for row in self.rows]:
+            with self.prevent(OptionList.OptionHighlighted):
+                self.set_options(rows)
+                self.highlighted = 0 if rows else None
+        else:
+            for index, (old, new) in enumerate(zip(self.rows, rows, strict=True)):
+                if old != new:
+                    self.replace_option_prompt_at_index(index, new)
+        self.rows = rows
+
+    @property
+    def current(self) -> int | None:
+        index = self.highlighted
+        return index if index is not None and 0 <= index < len(self.rows) else None
+
+    def focused(self, index: int, open: bool) -> None:
+        """The cursor is on row `index` (`open`: Enter or a click asked for its details)."""
+
+    @on(OptionList.OptionHighlighted)
+    def _row_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        event.stop()
+        if self.current is not None:
+            self.focused(self.current, False)
+
+    @on(OptionList.OptionSelected)
+    def _row_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self.current is not None:
+            self.focused(self.current, True)
