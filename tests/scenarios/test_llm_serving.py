@@ -4,29 +4,18 @@ from math import ceil, floor
 from pathlib import Path
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "llm_serving.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
-
-HOURS_PER_MONTH = 730.5  # pint's month
 
 
-def gpu_number(gpu: str, field: str) -> float:
-    """The leading number of a catalog GPU field ("989 TFLOPS/gpu" -> 989)."""
-    node = yaml.safe_load((CATALOG / "gpus.yaml").read_text(encoding="utf-8"))["entries"][gpu]["fields"][field]
-    if isinstance(node, dict):
-        node = node["value"]
-    return float(str(node).split()[0])
-
-
-MEMORY = gpu_number("H100-SXM", "memory") * 1e9  # bytes per GPU
-BANDWIDTH = gpu_number("H100-SXM", "memory_bandwidth") * 1e12  # bytes/s per GPU
-FP8 = gpu_number("H100-SXM", "fp8_flops") * 1e12  # FLOP/s per GPU
-PRICE = gpu_number("H100-SXM", "hourly_price")  # USD per GPU-hour
+MEMORY = catalog_number("gpus.yaml", "H100-SXM", "memory") * 1e9  # bytes per GPU
+BANDWIDTH = catalog_number("gpus.yaml", "H100-SXM", "memory_bandwidth") * 1e12  # bytes/s per GPU
+FP8 = catalog_number("gpus.yaml", "H100-SXM", "fp8_flops") * 1e12  # FLOP/s per GPU
+PRICE = catalog_number("gpus.yaml", "H100-SXM", "hourly_price")  # USD per GPU-hour
 
 PARAMS = 70.6e9
 WEIGHTS = PARAMS * 1  # FP8: 1 byte a parameter

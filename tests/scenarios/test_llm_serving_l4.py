@@ -7,26 +7,18 @@ from pathlib import Path
 from subprocess import run
 
 import pytest
-import yaml
 
 import calculator
+from tests.scenarios.catalog_figures import catalog_number
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "llm_serving_l4.yaml"
-CATALOG = ROOT / "calculator" / "catalog"
 
 
-def gpu_number(gpu: str, field: str) -> float:
-    node = yaml.safe_load((CATALOG / "gpus.yaml").read_text(encoding="utf-8"))["entries"][gpu]["fields"][field]
-    if isinstance(node, dict):
-        node = node["value"]
-    return float(str(node).split()[0])
-
-
-MEMORY = gpu_number("L4", "memory") * 1e9  # bytes per GPU
-BANDWIDTH = gpu_number("L4", "memory_bandwidth") * 1e9  # catalog is GB/s per GPU
-FP8 = gpu_number("L4", "fp8_flops") * 1e12
-PRICE = gpu_number("L4", "hourly_price")
+MEMORY = catalog_number("gpus.yaml", "L4", "memory") * 1e9  # bytes per GPU
+BANDWIDTH = catalog_number("gpus.yaml", "L4", "memory_bandwidth") * 1e9  # catalog is GB/s per GPU
+FP8 = catalog_number("gpus.yaml", "L4", "fp8_flops") * 1e12
+PRICE = catalog_number("gpus.yaml", "L4", "hourly_price")
 
 PARAMS = 70.6e9
 WEIGHTS = PARAMS * 1
