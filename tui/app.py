@@ -155,6 +155,12 @@ class EnvelopeApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The breakpoint class before the first layout: Textual adds it on the first resize,
+        # which would restyle every widget once more.
+        for width, name in sorted(self.HORIZONTAL_BREAKPOINTS or [], reverse=True):
+            if self.size.width >= width:
+                self.screen.add_class(name, update=False)
+                break
         self.query_one("#inputs").border_title = "inputs"
         self.query_one("#derived").border_title = "derived"
         self.query_one("#budgets").border_title = "budgets"
@@ -175,7 +181,7 @@ class EnvelopeApp(App[None]):
     def entry_loaded(self, key: str) -> None:
         self.update_list()
         if key == self.current:
-            self.run_worker(self.show_current(), exclusive=True, group="show")
+            self.show_current()
 
     # --- the current scenario ------------------------------------------------------------------------------------
 
@@ -188,11 +194,11 @@ class EnvelopeApp(App[None]):
         entry = self.entry
         return entry.workbench if entry else None
 
-    async def watch_current(self) -> None:
+    def watch_current(self) -> None:
         self.selection = None
-        await self.show_current()
+        self.show_current()
 
-    async def show_current(self) -> None:
+    def show_current(self) -> None:
         """Rebuild the panels for the current scenario (or its error)."""
         entry = self.entry
         workbench = entry.workbench if entry else None
@@ -475,7 +481,7 @@ class EnvelopeApp(App[None]):
     def reload(self, entry: ScenarioEntry, why: str) -> None:
         dropped = entry.load()
         if entry.key == self.current:
-            self.run_worker(self.show_current(), exclusive=True, group="show")
+            self.show_current()
         else:
             self.update_list()
         if entry.error is not None:
@@ -534,7 +540,7 @@ class EnvelopeApp(App[None]):
             self.reload(entry, "saved")
             return
         entry.saved(model, fingerprint)
-        self.run_worker(self.show_current(), exclusive=True, group="show")
+        self.show_current()
         self.notify(f"saved {plan.path}: {', '.join(f'{c.name} = {c.new}' for c in plan.changes)}", timeout=4)
 
     def conflict_choice(self, choice: str | None) -> None:
