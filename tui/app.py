@@ -87,7 +87,7 @@ class ScenarioBar(Static):
             text.append(f"  ✎ {count} edit{'s' if count != 1 else ''} (ctrl+s saves)", style="bold")
         if workbench and workbench.pin:
             text.append("  ◆ pinned", style="dim")
-        self.update(text)
+        self.update(text, layout=False)  # one line, whatever it says: no need to re-lay out the screen
 
 
 class EnvelopeApp(App[None]):

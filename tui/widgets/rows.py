@@ -76,14 +76,14 @@ class Row(Visual):
 
 
 class Headings(Static):
-    """Column headings over a RowList: updated only when the columns change (an update re-lays out)."""
+    """Column headings over a RowList, redrawn only when the columns change."""
 
     columns: Columns | None = None
 
     def show(self, columns: Columns, headings: Sequence[str]) -> None:
         if columns != self.columns:
             self.columns = columns
-            self.update(columns.line([Text(h, "bold") for h in headings], width=10_000))
+            self.update(columns.line([Text(h, "bold") for h in headings], width=10_000), layout=False)  # one line
 
 
 class RowList(OptionList):
