@@ -18,4 +18,5 @@ class Floor(App[None]):
             table.add_row(f"value_{i}", f"{i} request/s")
 
 
-Floor().run()
+if __name__ == "__main__":  # a script, run by the benchmarks in a terminal
+    Floor().run()
