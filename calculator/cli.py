@@ -278,10 +278,17 @@ def command_schema(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def shipped_scenarios() -> Path:
+    """./scenarios if there is one; else the checkout's (an editable install); else the installed copy."""
+    for folder in (Path("scenarios"), Path(__file__).resolve().parent.parent / "scenarios",
+                   Path(sys.prefix) / "share" / "envelope" / "scenarios"):
+        if folder.is_dir():
+            return folder
+    return Path("scenarios")  # reported as missing below
+
+
 def command_tui(arguments: argparse.Namespace) -> int:
-    paths = [Path(p) for p in arguments.paths]
-    if not paths:
-        paths = [Path("scenarios") if Path("scenarios").is_dir() else Path(__file__).resolve().parent.parent / "scenarios"]
+    paths = [Path(p) for p in arguments.paths] or [shipped_scenarios()]
     for path in paths:
         if not path.exists():
             raise EnvelopeError("no such file or folder", Location(str(path)))
