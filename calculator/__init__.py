@@ -14,11 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .errors import EnvelopeError, Location
-from .evaluate import Evaluation, Model
-from .judge import BudgetResult, PathResult, Result, ValueResult
-from .numbers import format_number
-from .pipeline import load, loads
+from .collector import paused
+
+with paused():  # importing allocates and frees nothing: collections here are pure cost
+    from .errors import EnvelopeError, Location
+    from .evaluate import Evaluation, Model
+    from .judge import BudgetResult, PathResult, Result, ValueResult
+    from .numbers import format_number
+    from .pipeline import load, loads
 
 __all__ = [
     "BudgetResult",

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from .collector import paused, resume_after_startup
 from .errors import EnvelopeError, Location
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
@@ -86,18 +87,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    try:
-        arguments = build_parser().parse_args(argv)
-        if arguments.command is None:
-            arguments = build_parser().parse_args(["tui"])
-        return int(COMMANDS[arguments.command](arguments))
-    except EnvelopeError as error:
-        print(error.render(), file=sys.stderr)
-        return EXIT_INVALID
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        return EXIT_OK
+    # A command is start-up and one job: it allocates much and frees little, so the cyclic
+    # collector would only rescan what it builds (the TUI turns it back on once it is on screen).
+    with paused():
+        try:
+            arguments = build_parser().parse_args(argv)
+            if arguments.command is None:
+                arguments = build_parser().parse_args(["tui"])
+            return int(COMMANDS[arguments.command](arguments))
+        except EnvelopeError as error:
+            print(error.render(), file=sys.stderr)
+            return EXIT_INVALID
+        except KeyboardInterrupt:
+            return 130
+        except BrokenPipeError:
+            return EXIT_OK
 
 
 def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
@@ -294,7 +298,8 @@ def command_tui(arguments: argparse.Namespace) -> int:
             raise EnvelopeError("no such file or folder", Location(str(path)))
     import importlib
 
-    app = importlib.import_module("tui.app").EnvelopeApp(paths)  # textual only here: the engine never imports it
+    app = importlib.import_module("tui.app").EnvelopeApp(  # textual only here: the engine never imports it
+        paths, after_first_paint=resume_after_startup)
     app.run()
     return EXIT_OK
 

@@ -6,29 +6,14 @@ them in order, so reading it tells the whole story.
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
 from pathlib import Path
 
 from .check import check
+from .collector import paused
 from .evaluate import Model
 from .load import Document, load_file, load_text
 from .resolve import resolve
 from .validate import validate
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Building a scenario allocates many small objects and frees none; the cyclic
-    collector would rescan them again and again (superlinear in the formulas)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def model_from_document(document: Document) -> Model:
@@ -38,11 +23,11 @@ def model_from_document(document: Document) -> Model:
 
 def load(path: str | Path) -> Model:
     """A scenario file, checked and compiled, ready to evaluate."""
-    with _collector_paused():
+    with paused():  # building allocates many small objects and frees none
         return model_from_document(load_file(path))
 
 
 def loads(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1) -> Model:
     """A scenario given as YAML text (`first_line`: where it starts in `file`, for error positions)."""
-    with _collector_paused():
+    with paused():  # building allocates many small objects and frees none
         return model_from_document(load_text(text, file, base_dir, first_line))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -122,10 +122,12 @@ class EnvelopeApp(App[None]):
     details_open: reactive[bool] = reactive(False, init=False)
     sidebar_open: reactive[bool] = reactive(True, init=False)
 
-    def __init__(self, paths: Sequence[str | Path] = (), watch_interval: float | None = 1.0):
+    def __init__(self, paths: Sequence[str | Path] = (), watch_interval: float | None = 1.0,
+                 after_first_paint: Callable[[], None] | None = None):
         super().__init__()
         self.paths = [Path(p) for p in paths]
         self.watch_interval = watch_interval
+        self.after_first_paint = after_first_paint  # e.g. the CLI turns the garbage collector back on
         self.entries: dict[str, ScenarioEntry] = {}
         self.selection: Selection | None = None
         self.analyses: dict[tuple[Any, ...], Analysis] = {}
@@ -166,6 +168,8 @@ class EnvelopeApp(App[None]):
         self.query_one("#budgets").border_title = "budgets"
         self.query_one("#latency").border_title = "latency"
         self.query_one("#sidebar").border_title = "scenarios"
+        if self.after_first_paint is not None:
+            self.call_after_refresh(self.after_first_paint)
         for path in discover(self.paths):
             entry = ScenarioEntry(path)
             self.entries[entry.key] = entry

@@ -499,3 +499,18 @@ def test_no_color_is_respected(tour: Path, monkeypatch):
     monkeypatch.setenv("NO_COLOR", "1")
     app = EnvelopeApp([tour], watch_interval=None)
     assert app.no_color
+
+
+def test_after_first_paint_is_called_once_even_without_values(tmp_path: Path, small: Path):
+    """The CLI's hook (the garbage collector back on) runs once the first screen is up, whatever it shows."""
+    broken = write(tmp_path / "broken.yaml", "name: broken\ninputs: [\n")
+    for paths in ([small], [broken], [tmp_path / "empty-folder"]):
+        (tmp_path / "empty-folder").mkdir(exist_ok=True)
+        calls: list[float] = []
+        app = EnvelopeApp(paths, watch_interval=None, after_first_paint=lambda calls=calls: calls.append(1))
+
+        async def steps(pilot: Pilot[None], calls: list[float] = calls) -> None:
+            await pilot.pause()
+            assert calls == [1]
+
+        drive(app, steps)

@@ -1,0 +1,64 @@
+"""The garbage collector is paused where it only costs (imports, building, a CLI command) and always
+left as it was found: a notebook or a test run that calls the CLI keeps its collector."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+
+import pytest
+
+from calculator import cli
+from calculator.collector import paused
+from tests.conftest import ROOT
+
+
+@pytest.mark.parametrize("enabled", [True, False])
+def test_paused_leaves_the_collector_as_it_found_it(enabled: bool):
+    (gc.enable if enabled else gc.disable)()
+    try:
+        with paused():
+            assert not gc.isenabled()
+        assert gc.isenabled() is enabled
+        with pytest.raises(ZeroDivisionError), paused():
+            1 / 0  # noqa: B018
+        assert gc.isenabled() is enabled
+    finally:
+        gc.enable()
+
+
+def test_a_cli_command_runs_without_collections_and_gives_the_collector_back(capsys, monkeypatch):
+    inside: list[bool] = []  # whether the command is running, at each collection
+    running = [False]
+    command_eval = cli.COMMANDS["eval"]
+
+    def watched(arguments: object) -> int:
+        running[0] = True
+        try:
+            return command_eval(arguments)
+        finally:
+            running[0] = False
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            inside.append(running[0])
+
+    monkeypatch.setitem(cli.COMMANDS, "eval", watched)
+    gc.callbacks.append(count)
+    try:
+        assert cli.main(["eval", str(ROOT / "scenarios" / "tour.yaml"), "--format", "json"]) == 0
+        assert gc.isenabled()
+        gc.collect()  # the collector works again once the command is over
+    finally:
+        gc.callbacks.remove(count)
+    assert inside and not any(inside)
+    assert cli.main(["eval", "no/such/file.yaml"]) == 2  # an error on the way out too
+    assert gc.isenabled()
+    assert "no such file" in capsys.readouterr().err
+
+
+def test_importing_the_engine_leaves_the_collector_on():
+    code = "import gc, calculator; print(gc.isenabled())"
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert shown.stdout.strip() == "True"
