@@ -30,9 +30,10 @@ def test_engine_does_not_import_textual():
 
 def test_eval_path_keeps_heavy_imports_off(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
-    first = loaded_after(EVAL, env)  # cold caches: pint is asked once, pydantic validates once
-    assert {"pint", "pydantic"} <= first
+    first = loaded_after(EVAL, env)  # cold caches: pint is asked once, pydantic validates once, PyYAML parses once
+    assert {"pint", "pydantic", "yaml"} <= first
     assert list((tmp_path / "envelope").glob("units-*.json"))
     assert list((tmp_path / "envelope" / "validated").glob("*.pickle"))
+    assert list((tmp_path / "envelope" / "documents").glob("*.pickle"))
     warm = loaded_after(EVAL, env)
-    assert not {"pint", "pydantic", "sympy", "numpy", "textual", "rich", "ruamel"} & warm
+    assert not {"pint", "pydantic", "yaml", "sympy", "numpy", "textual", "rich", "ruamel"} & warm

@@ -1,0 +1,81 @@
+"""A text parsed once is not parsed again: its Document (data and every key's place) is kept in the
+cache under a hash of the text, where it is shown from and the parser's code (calculator/load.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+import calculator
+from calculator import yaml_text
+from calculator.errors import Location
+from calculator.load import parse_yaml
+
+TEXT = """\
+name: cached   # a comment
+inputs:
+  dau: {value: 100M user, note: "[Book]"}
+  sessions: 3 session/user/day
+"""
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "envelope" / "documents"
+
+
+def entries(cache):
+    return sorted(cache.glob("*.pickle"))
+
+
+def refuse(*args):
+    raise AssertionError("parsed again")
+
+
+def test_a_parsed_text_is_kept_and_read_back_with_its_places(cache):
+    first = parse_yaml(TEXT, "a.yaml")
+    assert len(entries(cache)) == 1
+    second = parse_yaml(TEXT, "a.yaml")
+    assert second is not first and second == first
+    assert second.data["inputs"]["dau"] == {"value": "100M user", "note": "[Book]"}
+    assert second.where("inputs", "sessions") == Location("a.yaml", 4, 3)
+    assert second.text_at("inputs", "dau", "note") == Location("a.yaml", 3, 34)  # inside the quotes: col 33 is the quote
+
+
+def test_a_cache_hit_does_not_parse(cache, monkeypatch):
+    parse_yaml(TEXT, "a.yaml")
+    monkeypatch.setattr(yaml_text, "parse", refuse)
+    assert parse_yaml(TEXT, "a.yaml").data["name"] == "cached"
+    with pytest.raises(AssertionError, match="parsed again"):  # another text
+        parse_yaml(TEXT.replace("3 session", "4 session"), "a.yaml")
+    with pytest.raises(AssertionError, match="parsed again"):  # the same text in another file: other places
+        parse_yaml(TEXT, "b.yaml")
+    with pytest.raises(AssertionError, match="parsed again"):  # the same text further down a Markdown note
+        parse_yaml(TEXT, "a.yaml", first_line=10)
+
+
+def test_a_corrupt_entry_is_parsed_again(cache):
+    parse_yaml(TEXT, "a.yaml")
+    [entry] = entries(cache)
+    entry.write_bytes(b"not a pickle")
+    assert parse_yaml(TEXT, "a.yaml").where("inputs", "dau") == Location("a.yaml", 3, 3)
+
+
+def test_a_text_that_does_not_parse_is_not_kept_and_fails_every_time(cache):
+    bad = "name: x\ninputs:\n  dau: [1, 2\n"
+    for _ in range(2):
+        with pytest.raises(calculator.EnvelopeError) as caught:
+            parse_yaml(bad, "bad.yaml")
+        assert str(caught.value.location).startswith("bad.yaml:4:")
+        assert "YAML syntax" in caught.value.message
+    assert entries(cache) == []
+
+
+def test_a_scenario_that_extends_another_is_the_same_from_the_cache(cache, tmp_path):
+    (tmp_path / "base.yaml").write_text("name: base\nunits: [widget]\ninputs:\n  a: 2 widget\n  b: 3 widget\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\nname: child\ninputs:\n  b: 5 widget\n"
+                                         "derived:\n  c: a * b\n")
+    first = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
+    second = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
+    assert first == second == 10  # 2 widget * 5 widget: the child's b over the base's, twice
+    assert len(entries(cache)) == 2
