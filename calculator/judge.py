@@ -97,6 +97,13 @@ class Result:
     latency: list[PathResult]
     sig_figs: int = 3
 
+    def budget(self, name: str) -> BudgetResult:
+        """The budget on the value `name` (a file has at most one per value)."""
+        for budget in self.budgets:
+            if budget.name == name:
+                return budget
+        raise KeyError(f"no budget on '{name}'; budgets: {', '.join(b.name for b in self.budgets) or 'none'}")
+
     def to_dict(self) -> dict[str, object]:
         from .present import result_to_dict
 

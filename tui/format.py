@@ -6,33 +6,10 @@ import math
 
 from rich.text import Text
 
+from calculator import format_number as number  # one way to write a number: the CLI's, with k/M/B/T
+
 STATUS_MARK = {"ok": "✓", "warn": "▲", "fail": "✗", "error": "!", "loading": "…"}
 """A mark for each status, so that a status reads without colour too (NO_COLOR)."""
-
-_SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-
-
-def number(value: float, sig_figs: int = 3) -> str:
-    """`17.4k`, `0.625`, `3.2e-05`: a number to `sig_figs` significant figures, with the engine's k/M/B/T suffixes."""
-    if math.isnan(value):
-        return "nan"
-    if math.isinf(value):
-        return "∞" if value > 0 else "-∞"
-    if value == 0:
-        return "0"
-    magnitude = abs(value)
-    if magnitude >= 1e15 or magnitude < 1e-3:
-        return f"{value:.{sig_figs - 1}e}".replace("e-0", "e-").replace("e+", "e")
-    for scale, suffix in _SUFFIXES:
-        if magnitude >= scale * (1 - 0.5 * 10 ** -sig_figs):
-            return _significant(value / scale, sig_figs) + suffix
-    return _significant(value, sig_figs)
-
-
-def _significant(value: float, sig_figs: int) -> str:
-    digits = max(sig_figs - 1 - math.floor(math.log10(abs(value))), 0)
-    text = f"{value:.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def quantity(value: float, unit: str, sig_figs: int = 3) -> str:

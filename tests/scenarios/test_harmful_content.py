@@ -55,7 +55,7 @@ def test_human_review_queue(result):
     assert result.values["review_queue"].value == pytest.approx(queue, rel=1e-9)
     assert result.values["review_queue"].unit.text == "post/day"
     assert result.values["reviewers"].value == math.ceil(queue / 400)
-    (budget,) = [b for b in result.budgets if b.name == "review_queue"]
+    budget = result.budget("review_queue")
     assert budget.limit == 10_000  # the book's ~10k labels a day
     assert budget.utilization == pytest.approx(queue / 10_000, rel=1e-9)
 

@@ -40,10 +40,6 @@ def result():
     return calculator.load(SCENARIO).evaluate().result
 
 
-def budget(result, name):
-    (found,) = [b for b in result.budgets if b.name == name]
-    return found
-
 
 def test_memory(result):
     assert KV_PER_TOKEN == 327_680  # 320 KiB
@@ -54,7 +50,7 @@ def test_memory(result):
     sequences = floor(free / KV_PER_SEQUENCE)
     assert sequences == 301
     assert result.values["max_sequences"].value == sequences
-    assert budget(result, "decode_batch").status == "ok"
+    assert result.budget("decode_batch").status == "ok"
 
 
 def test_decode_is_bandwidth_bound(result):

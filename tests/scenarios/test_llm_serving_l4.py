@@ -42,10 +42,6 @@ def result():
     return calculator.load(SCENARIO).evaluate().result
 
 
-def budget(result, name):
-    (found,) = [b for b in result.budgets if b.name == name]
-    return found
-
 
 def test_weights_alone_exceed_the_interactive_limit(result):
     # 70.6 GB over 8 x 300 GB/s at 70%: 42 ms a step before any KV read
@@ -69,20 +65,20 @@ def test_gpu_quota_fails(result):
     peak_prefill = requests_per_day / 86_400 * 2 * 2 * PARAMS * 1000
     replicas = ceil(peak_output / (BATCH / tpot_seconds()) + peak_prefill / REPLICA_FP8)
     assert result.values["serving_gpus"].value == replicas * TP
-    b = budget(result, "serving_gpus")
+    b = result.budget("serving_gpus")
     assert b.status == "fail"
     assert b.utilization == pytest.approx(replicas * TP / 1200, rel=1e-9)
     # cost per million output tokens stays under $5, but no cheaper than on H100s
     per_million = replicas * TP * PRICE / 3600 / (requests_per_day * 400 / 86_400) * 1e6
     assert result.values["cost_per_million_tokens"].value == pytest.approx(per_million, rel=1e-9)
-    assert budget(result, "cost_per_million_tokens").status in ("ok", "warn")
+    assert result.budget("cost_per_million_tokens").status in ("ok", "warn")
 
 
 def test_batch_still_fits(result):
     sequences = floor((TP * MEMORY * 0.90 - WEIGHTS) / KV_PER_SEQUENCE)
     assert sequences == 141
     assert result.values["max_sequences"].value == sequences
-    assert budget(result, "decode_batch").status in ("ok", "warn")
+    assert result.budget("decode_batch").status in ("ok", "warn")
     assert result.status == "fail"
 
 

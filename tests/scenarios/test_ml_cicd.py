@@ -34,10 +34,6 @@ def result():
     return calculator.load(SCENARIO).evaluate().result
 
 
-def budget(result, name):
-    (found,) = [b for b in result.budgets if b.name == name]
-    return found
-
 
 def test_retrain(result):
     assert result.values["retrain_gpu_hours"].value == pytest.approx(RETRAIN_GPU_HOURS, rel=1e-9)
@@ -57,7 +53,7 @@ def test_monthly_gpu_hours_and_storage(result):
     per_release = RETRAIN_GPU_HOURS + EVAL_GPU_HOURS + 24
     monthly = per_release * DAYS_PER_MONTH  # one release a day
     assert result.values["monthly_gpu_hours"].value == pytest.approx(monthly, rel=1e-9)
-    assert budget(result, "monthly_gpu_hours").utilization == pytest.approx(monthly / 6000, rel=1e-9)
+    assert result.budget("monthly_gpu_hours").utilization == pytest.approx(monthly / 6000, rel=1e-9)
     # 90 versions x 340M params x 16 bytes
     registry_gb = 90 * PARAMS * 16 / 1e9
     assert result.values["registry_storage"].value == pytest.approx(registry_gb, rel=1e-9)

@@ -29,17 +29,13 @@ def result():
     return calculator.load(SCENARIO).evaluate().result
 
 
-def budget(result, name):
-    (found,) = [b for b in result.budgets if b.name == name]
-    return found
-
 
 def test_ranking_gpus_break_the_budget(result):
     peak_qps = REQUESTS_PER_DAY / 86_400 * 2
     gpus = ceil(peak_qps * 1000 * 50e6 * 1.5 / (H100_BF16 * 0.25))
     assert gpus == 70
     assert result.values["ranking_gpus"].value == gpus
-    b = budget(result, "ranking_gpus")
+    b = result.budget("ranking_gpus")
     assert b.status == "fail"
     assert b.utilization == pytest.approx(70 / 48, rel=1e-9)
 
@@ -48,18 +44,18 @@ def test_monthly_cost_breaks_the_budget(result):
     logs_gb = REQUESTS_PER_DAY * 100 * 100 * 90 / 1e9
     expected = 70 * H100_PRICE * 730.5 + logs_gb * BLOB_PRICE
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
-    assert budget(result, "monthly_cost").status == "fail"
+    assert result.budget("monthly_cost").status == "fail"
 
 
 def test_daily_retrain_no_longer_fits(result):
     hours = 450e9 / 30.4375 * 5 * 30 * 3 * 50e6 / (H100_BF16 * 0.40) / 8 / 3600
     assert hours > 24
     assert result.values["retrain_time"].value == pytest.approx(hours, rel=1e-9)
-    assert budget(result, "retrain_time").status == "fail"
+    assert result.budget("retrain_time").status == "fail"
 
 
 def test_what_still_holds(result):
-    assert budget(result, "ann_index").status == "ok"  # the catalog did not grow
+    assert result.budget("ann_index").status == "ok"  # the catalog did not grow
     (path,) = result.latency
     assert path.status == "ok"  # per-request work is unchanged
     assert result.status == "fail"
