@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from textual import events
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -70,6 +71,29 @@ def test_edit_updates_derived_values_budgets_and_latency(small: Path):
         assert budget(app, "gpus").budget.status == "fail"
         assert "FAIL" in bar_text(app) and "1 edit" in bar_text(app)
         assert next(row for row in app.query_one(InputsPanel).table.rows if row.key == "users").edited
+
+    drive(app, steps)
+
+
+def test_keys_typed_right_after_enter_go_to_the_field(small: Path):
+    """A fast typist's keys arrive together: those after Enter belong to the field. (They used to reach
+    the table and the app's keys first: 'u' undid, 'r' reset, 'q' quit.)"""
+    app = EnvelopeApp([small], watch_interval=None)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        panel = app.query_one(InputsPanel)
+        panel.select_name("users")
+        app.screen.set_focus(panel.table)
+        for key in ["e", *"20M", "space", *"user", "q"]:  # one burst, no pause: e, then the value, and a stray q
+            app.post_message(events.Key(key, " " if key == "space" else key))
+        await pilot.pause()
+        assert panel.editing == "users" and app.is_running
+        assert panel.field.value == "20M userq"  # the file's text was selected: typing replaced it
+        panel.field.value = "20M user"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.workbench.edits["users"].text == "20M user"
+        assert cell(app, "qps") == "4.63k request/s"  # 20M user * 20 request/user/day / 86,400 s/day
 
     drive(app, steps)
 

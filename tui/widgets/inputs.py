@@ -74,19 +74,28 @@ class InputLine(Row):
 class InputsTable(RowList):
     """One row an input; Enter (or a click) on a row edits it."""
 
+    # Priority: the field opens while the app handles the key, so the keys typed right after it (a fast
+    # typist, a paste) go to the field. Handled here, they would already be queued for the table.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("e", "edit", "Edit", priority=True),
+        Binding("enter", "edit", "Edit", show=False, priority=True),
+    ]
+
     def focused(self, index: int, open: bool) -> None:
         panel = self.parent
         if isinstance(panel, InputsPanel):
             panel.row_focused(open)
 
+    def action_edit(self) -> None:
+        panel = self.parent
+        if isinstance(panel, InputsPanel):
+            panel.action_edit()
+
 
 class InputsPanel(Vertical):
     """The inputs of the current scenario. Enter (or e, or a click) edits in place, r resets."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("e", "edit", "Edit"),
-        Binding("r", "reset", "Reset input"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reset", "Reset input")]
 
     @dataclass
     class Applied(Message):
@@ -175,7 +184,9 @@ class InputsPanel(Vertical):
         self.add_class("-editing")
         self.place_field()
         self.say("↵ apply · esc cancel", error=False)
-        self.call_after_refresh(field.focus)  # once displayed: a hidden widget cannot take focus
+        # Focus now, not after the next refresh: keys typed right after `e` (a fast typist, a paste) are
+        # already queued, and would go to the table. The field is not laid out yet, so nothing scrolls to it.
+        self.screen.set_focus(field, scroll_visible=False)
 
     def place_field(self) -> None:
         """Over the value cell of the row being edited; the message on the line under it."""
