@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a 90% interval is ±Z90 sd
 PERCENTILES = (5.0, 50.0, 95.0)
+PARALLEL_DRAWS = 500_000  # samples × spreads above which the two blocks are drawn on two threads (~1 ms to start them)
 
 
 @dataclass(frozen=True)
@@ -111,18 +112,37 @@ def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, 
 
 
 def draw(spreads: Mapping[str, Spread], rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
-    """Samples of every spread: normals and lognormals drawn as one block (faster than one call each)."""
-    import numpy as np
+    """Samples of every spread. Normals and lognormals are drawn as two blocks from two child streams
+    of `rng`, on two threads when there are many: numpy draws and takes exponentials without the GIL,
+    so both cores work. The samples are the same whether the blocks run in parallel or not."""
 
     draws = {name: spread.sample(rng, count) for name, spread in spreads.items() if spread.kind == "uniform"}
     shaped = [(name, spread) for name, spread in spreads.items() if spread.kind != "uniform"]
-    if shaped:
-        block = rng.standard_normal((len(shaped), count))
-        block *= np.array([[spread.b] for _, spread in shaped])
-        block += np.array([[spread.a] for _, spread in shaped])
-        for row, (name, spread) in zip(block, shaped, strict=True):
-            draws[name] = np.exp(row, out=row) if spread.kind == "lognormal" else row
+    if not shaped:
+        return draws
+    middle = (len(shaped) + 1) // 2
+    jobs = [(part, stream) for part, stream in zip((shaped[:middle], shaped[middle:]), rng.spawn(2), strict=True) if part]
+    if count * len(shaped) >= PARALLEL_DRAWS:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(len(jobs)) as pool:
+            blocks = list(pool.map(lambda job: _draw_block(job[0], job[1], count), jobs))
+    else:
+        blocks = [_draw_block(part, stream, count) for part, stream in jobs]
+    for block in blocks:
+        draws.update(block)
     return draws
+
+
+def _draw_block(shaped: list[tuple[str, Spread]], rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
+    """Normals and lognormals as one block of standard normals, scaled and shifted (faster than a call each)."""
+    import numpy as np
+
+    block = rng.standard_normal((len(shaped), count))
+    block *= np.array([[spread.b] for _, spread in shaped])
+    block += np.array([[spread.a] for _, spread in shaped])
+    return {name: np.exp(row, out=row) if spread.kind == "lognormal" else row
+            for row, (name, spread) in zip(block, shaped, strict=True)}
 
 
 def rank_correlated(draws: dict[str, np.ndarray], correlations: Mapping[tuple[str, str], float],

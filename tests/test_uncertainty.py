@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 
+from calculator import uncertainty
 from calculator.uncertainty import Spread, percentiles
 from tests.conftest import error_of, evaluate
 
@@ -82,6 +83,22 @@ def test_samples_are_reproducible_with_the_seed():
     first = evaluate(PRODUCT).values["qps"]
     second = evaluate(PRODUCT).values["qps"]
     assert (first.p05, first.p95) == (second.p05, second.p95)
+
+
+def test_samples_do_not_depend_on_drawing_them_on_two_threads(monkeypatch):
+    spreads = {f"x{i}": Spread.interval(1.0 + i, 4.0 + i) for i in range(5)} | {"n": Spread("normal", 3.0, 1.0),
+                                                                              "u": Spread("uniform", 1.0, 2.0)}
+    monkeypatch.setattr(uncertainty, "PARALLEL_DRAWS", 10**12)  # one thread
+    alone = uncertainty.draw(spreads, np.random.default_rng(7), 50_000)
+    monkeypatch.setattr(uncertainty, "PARALLEL_DRAWS", 0)  # two threads
+    together = uncertainty.draw(spreads, np.random.default_rng(7), 50_000)
+    assert alone.keys() == together.keys() == spreads.keys()
+    for name in spreads:
+        assert np.array_equal(alone[name], together[name])
+    # Each input has the distribution it asked for: x0 is 1 to 4, so its median is 2 and 5% lie under 1.
+    assert np.median(together["x0"]) == pytest.approx(2.0, rel=0.02)
+    assert np.mean(together["x0"] < 1.0) == pytest.approx(0.05, abs=0.005)
+    assert np.corrcoef(together["x0"], together["x4"])[0, 1] == pytest.approx(0.0, abs=0.02)  # independent streams
 
 
 def test_normal_and_uniform_inputs():
