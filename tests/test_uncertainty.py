@@ -143,6 +143,10 @@ def test_percentiles_agree_with_numpy():
     ours = percentiles(rows)
     for row, got in zip(rows, ours, strict=True):
         assert got == pytest.approx(np.percentile(row, [5, 50, 95]), rel=1e-12)
+    many = [np.random.default_rng(seed).lognormal(0, 1, 100_001) for seed in range(7)]  # on two threads
+    assert len(many) * len(many[0]) >= uncertainty.PARALLEL_DRAWS
+    for row, got in zip(many, percentiles(many), strict=True):
+        assert got == pytest.approx(np.percentile(row, [5, 50, 95]), rel=1e-12)
 
 
 def test_interval_spread():
