@@ -71,6 +71,11 @@ class Model:
                                 did_you_mean(name, [v.name for v in self.scenario.inputs]))
         return value
 
+    def formula_of(self, name: str) -> Expr | None:
+        """The formula's tree of a derived value; None for an input or an unknown name."""
+        value = self.scenario.values.get(name)
+        return value.formula.expr if value is not None and value.formula is not None else None
+
     def evaluate(self, overrides: Mapping[str, float] | None = None) -> Evaluation:
         """Every slot's value for the default inputs with `overrides` (base units).
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import EnvelopeError, Location, did_you_mean
 from .evaluate import Model
-from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, to_text
+from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, has_rounding, to_text
 from .judge import ValueResult, with_unit
 from .numbers import format_number
 
@@ -110,7 +110,7 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
             samples: int | None = None, seed: int | None = None) -> Explanation:
     """How `name` is derived, with the numbers of this run."""
 
-    from .symbolic import closed_form, relaxed
+    from .symbolic import closed_form
 
     value = model.scenario.values.get(name)
     if value is None:
@@ -126,7 +126,8 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
                            shown.display, {name: 1.0}, {name: "exact"}, kind="input")
     assert value.formula is not None
     display_form = closed_form(model, name)[0]
-    numeric_form, symbols = closed_form(model, name, numeric=True)
+    numeric_form, symbols = closed_form(model, name, numeric=True, smooth=True)
+    stepped = has_rounding(value.formula.expr, model.formula_of)
     # Monte Carlo (and numpy) only when an input this value depends on is uncertain;
     # the same samples then serve the percentiles and the drivers.
     simulation = evaluation.simulate(samples, seed) if set(symbols) & set(evaluation.spreads) else None
@@ -140,7 +141,7 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
     sensitivity, methods = {}, {}
     for input_name, symbol in symbols.items():
         sensitivity[input_name], methods[input_name] = _elasticity(numeric_form, symbol, point, model, evaluation,
-                                                                   name, input_name, relaxed)
+                                                                   name, input_name, stepped)
     drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
     return Explanation(name, value.formula.text, _plain(display_form), _latex(display_form), steps, shown.value,
                        shown.unit.long_text(), shown.display, sensitivity, methods, drivers)
@@ -162,13 +163,12 @@ def _latex(expression: Any) -> str:
 
 
 def _elasticity(form: Any, symbol: Any, point: dict[Any, float], model: Model, evaluation: Any, name: str,
-                input_name: str, relax: Any) -> tuple[float, str]:
-    """∂ln value/∂ln input at the point: exact, relaxed (no ceil/floor), or by finite differences."""
+                input_name: str, stepped: bool) -> tuple[float, str]:
+    """∂ln value/∂ln input at the point: exact, relaxed (`form` is built without the ceil/floor a
+    `stepped` value has), or by finite differences."""
     import sympy
 
-    method = "exact"
-    if form.has(sympy.ceiling, sympy.floor):
-        form, method = relax(form), "relaxed"
+    method = "relaxed" if stepped else "exact"
     try:
         elasticity = float((sympy.diff(form, symbol) * symbol / form).subs(point))
     except (TypeError, ValueError, ZeroDivisionError):

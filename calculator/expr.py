@@ -6,6 +6,7 @@ reports an error adds it to the formula's location in the file.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 FUNCTIONS = ("ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs")
@@ -103,6 +104,28 @@ def names_in(expr: Expr) -> list[Name | Field]:
     if isinstance(expr, Call):
         return [n for arg in expr.args for n in names_in(arg)]
     return []
+
+
+def has_rounding(expr: Expr, formula_of: Callable[[str], Expr | None]) -> bool:
+    """Whether `expr` is a step function: it, or the formula of a name it uses (`formula_of`, followed
+    down to the inputs), calls ceil, floor or round."""
+    pending, seen = [expr], set()
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Call):
+            if node.function in ROUNDING:
+                return True
+            pending += node.args
+        elif isinstance(node, Unary):
+            pending.append(node.operand)
+        elif isinstance(node, Binary):
+            pending += [node.left, node.right]
+        elif isinstance(node, Name) and node.name not in seen:
+            seen.add(node.name)
+            formula = formula_of(node.name)
+            if formula is not None:
+                pending.append(formula)
+    return False
 
 
 def to_text(expr: Expr) -> str:

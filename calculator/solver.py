@@ -15,6 +15,7 @@ from typing import Any
 
 from .errors import EnvelopeError, Location, did_you_mean
 from .evaluate import Evaluation, Model
+from .expr import Name, has_rounding
 from .judge import breaks_limit, display_unit, path_total, with_unit
 from .numbers import format_number
 from .units import Unit
@@ -144,6 +145,9 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
     budgets = [b for b in model.scenario.budgets if b.name in binding]
     if len(budgets) != 1:
         return None
+    steps = [has_rounding(expr, model.formula_of) for expr in (Name(budgets[0].name, 0), budgets[0].limit.expr)]
+    if any(steps):
+        return None  # a step (ceil, floor, round): the numeric edge is the exact one, and sympy is not needed
     import sympy
 
     from .symbolic import Builder
@@ -153,8 +157,6 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
     try:
         value = builder.value(budget.name)
         limit = builder.build(budget.limit.expr, budget.text_location)
-        if value.has(sympy.ceiling, sympy.floor) or limit.has(sympy.ceiling, sympy.floor):
-            return None  # a step: the numeric edge is the exact one
         evaluation = model.evaluate(overrides)
         symbol = builder.symbols.get(name)
         if symbol is None:

@@ -14,7 +14,7 @@ from typing import Any
 import sympy
 
 from .evaluate import Model
-from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary
+from .expr import ROUNDING, Binary, Call, Expr, Field, Name, Number, Quantity, Unary
 
 _FUNCTIONS: dict[str, Any] = {
     "ceil": sympy.ceiling,
@@ -39,9 +39,12 @@ def number(value: float) -> Any:
 class Builder:
     """Our tree to sympy, with derived names expanded down to the inputs."""
 
-    def __init__(self, model: Model, numeric: bool, keep: frozenset[str] = frozenset()):
+    def __init__(self, model: Model, numeric: bool, keep: frozenset[str] = frozenset(), smooth: bool = False):
         self.model = model
         self.numeric = numeric
+        # ceil/floor/round left out: a smooth stand-in for derivatives (and sympy evaluating
+        # ceiling() of a numeric expression costs ~70 ms the first time in a process)
+        self.smooth = smooth
         self.keep = keep  # derived names to leave as symbols (the formula as written)
         self.symbols: dict[str, sympy.Symbol] = {}
         self.cache: dict[str, Any] = {}
@@ -76,6 +79,8 @@ class Builder:
             return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                     "/": lambda: left / right, "**": lambda: left**right}[expr.op]()
         assert isinstance(expr, Call)
+        if self.smooth and expr.function in ROUNDING:
+            return self.build(expr.args[0], where)
         return _FUNCTIONS[expr.function](*(self.build(a, where) for a in expr.args))
 
     def leaf(self, expr: Quantity | Name | Field, where: Any) -> Any:
@@ -95,16 +100,13 @@ class Builder:
         return sympy.Symbol("[%]" if name == "percent" else f"[{name}]", positive=True)
 
 
-def closed_form(model: Model, name: str, numeric: bool = False) -> tuple[Any, dict[str, sympy.Symbol]]:
-    """`name` as an expression in the scenario's inputs alone, and the input symbols it uses."""
-    builder = Builder(model, numeric)
+def closed_form(model: Model, name: str, numeric: bool = False,
+                smooth: bool = False) -> tuple[Any, dict[str, sympy.Symbol]]:
+    """`name` as an expression in the scenario's inputs alone, and the input symbols it uses
+    (`smooth`: without ceil/floor/round, for derivatives)."""
+    builder = Builder(model, numeric, smooth=smooth)
     expression = builder.value(name)
     return expression, builder.symbols
-
-
-def relaxed(expression: Any) -> Any:
-    """The expression with ceil/floor taken off: a smooth stand-in for derivatives."""
-    return expression.replace(sympy.ceiling, lambda x: x).replace(sympy.floor, lambda x: x)
 
 
 def simplified(expression: Any) -> Any:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import json
 import math
+import subprocess
+import sys
 
 import pytest
 
 import calculator
 from calculator.cli import main
+from calculator.expr import Binary, Call, Name, Number, has_rounding
 from tests.conftest import ROOT
 
 SERVING = """
@@ -115,6 +118,22 @@ def test_solve_step_edge_is_exact(model):
     over = model.evaluate({"dau": solution.value * (1 + 1e-12)}).result
     assert over.status == "fail"
     assert model.evaluate({"dau": solution.value}).result.status != "fail"
+
+
+def test_a_step_is_seen_through_the_values_it_uses(model):
+    steps = {name: has_rounding(Name(name, 0), model.formula_of) for name in ("qps", "gpus", "whole_gpus", "p99")}
+    assert steps == {"qps": False, "gpus": False, "whole_gpus": True, "p99": False}
+    looped = {"a": Binary("*", Name("b", 0), Number(2.0, 0), 0), "b": Call("round", (Name("a", 0),), 0)}
+    assert has_rounding(Name("a", 0), looped.get)  # a cycle ends (names are followed once)
+
+
+def test_solving_for_a_step_needs_no_sympy(tmp_path):
+    (tmp_path / "serving.yaml").write_text(SERVING)
+    code = ("import sys, calculator\n"
+            "solution = calculator.solve(calculator.load('serving.yaml'), 'dau')\n"
+            "print(solution.binding_budget, solution.method, 'sympy' in sys.modules)")
+    shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    assert shown.stdout.split() == ["whole_gpus", "numeric", "False"]
 
 
 def test_solve_smallest_value_for_a_lower_limit():
