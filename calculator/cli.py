@@ -222,7 +222,10 @@ def command_diff(arguments: argparse.Namespace) -> int:
         if arguments.new:
             raise EnvelopeError("give either OLD NEW, or FILE --rev REV")
         path = Path(arguments.old)
-        old = loads(text_at_revision(path, arguments.rev), f"{path}@{arguments.rev}", path.parent)
+        revision = arguments.rev
+        # the files it extends are read at the same revision: a changed base is part of the change
+        old = loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
+                    read=lambda base: text_at_revision(base, revision))
         new = load(path)
     else:
         if not arguments.new:

@@ -14,6 +14,7 @@ from pathlib import Path
 from .errors import EnvelopeError, Location
 from .evaluate import Model
 from .judge import Result, with_unit
+from .load import MissingFile
 from .numbers import format_number
 
 STATUS_MARK = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "—": "—"}
@@ -131,5 +132,7 @@ def text_at_revision(path: Path, revision: str) -> str:
         raise EnvelopeError("git is not available", Location(str(path))) from None
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git show failed"
-        raise EnvelopeError(f"cannot read {path.name} at {revision}: {reason}", Location(str(path)))
+        missing = "does not exist in" in reason or "exists on disk, but not in" in reason
+        raise (MissingFile if missing else EnvelopeError)(f"cannot read {path.name} at {revision}: {reason}",
+                                                          Location(str(path)))
     return str(done.stdout)

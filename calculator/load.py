@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import pickle
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,12 @@ SECTIONS = ("hardware", "units", "inputs", "derived", "budgets", "latency", "set
 
 Key = str | tuple[str, ...]
 Path_ = tuple[Key, ...]
+Reader = Callable[[Path], str]
+"""Where a file's text comes from: the disk (`read_text`), or a git revision (`envelope diff --rev`)."""
+
+
+class MissingFile(EnvelopeError):
+    """A reader's way to say the file is not there (an `extends:` names it with its own message)."""
 
 
 @dataclass
@@ -59,7 +66,7 @@ def read_text(path: Path) -> str:
             raise EnvelopeError(f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}", Location(name))
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise EnvelopeError("no such file", Location(name)) from None
+        raise MissingFile("no such file", Location(name)) from None
     except OSError as error:
         raise EnvelopeError(f"cannot read the file: {error.strerror}", Location(name)) from None
     if b"\0" in raw:
@@ -119,17 +126,18 @@ def _read_cached(path: Path) -> Document | None:
 
 def load_file(path: str | Path) -> Document:
     """A scenario file, with its `extends:` chain merged in."""
-    return _load(Path(path), ())
+    return _load(Path(path), (), read_text)
 
 
-def load_text(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1) -> Document:
-    """A scenario given as text; `extends:` is relative to `base_dir` (default: here)."""
-    return _merge_extends(parse_yaml(text, file, first_line), base_dir or Path.cwd(), ())
+def load_text(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1,
+              read: Reader = read_text) -> Document:
+    """A scenario given as text; `extends:` is relative to `base_dir` (default: here) and read with `read`."""
+    return _merge_extends(parse_yaml(text, file, first_line), base_dir or Path.cwd(), (), read)
 
 
-def _load(path: Path, chain: tuple[Path, ...]) -> Document:
-    document = parse_yaml(read_text(path), _shown(path))
-    return _merge_extends(document, path.parent, (*chain, path.resolve()))
+def _load(path: Path, chain: tuple[Path, ...], read: Reader) -> Document:
+    document = parse_yaml(read(path), _shown(path))
+    return _merge_extends(document, path.parent, (*chain, path.resolve()), read)
 
 
 def _shown(path: Path) -> str:
@@ -142,7 +150,7 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...]) -> Document:
+def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...], read: Reader) -> Document:
     """Follow `extends:`; this document's entries override the base's."""
     _normalise_units(document)
     target = document.data.pop("extends", None)
@@ -157,10 +165,12 @@ def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...]) 
         raise EnvelopeError(f"extends loop: {loop}", where)
     if len(chain) > MAX_EXTENDS_DEPTH:
         raise EnvelopeError(f"extends chain is deeper than {MAX_EXTENDS_DEPTH} files", where)
-    if not base_path.is_file():
-        raise EnvelopeError(f"extends a file that does not exist: '{target}'", where)
     try:
-        base = _load(base_path, chain)
+        base = _load(base_path, chain, read)
+    except MissingFile as error:
+        if error.location and error.location.file == str(base_path):
+            raise EnvelopeError(f"extends a file that does not exist: '{target}'", where) from None
+        raise
     except EnvelopeError as error:
         if error.location and error.location.file == str(base_path) and error.location.line <= 0:
             error.location = where  # say where the bad file was named

@@ -11,7 +11,7 @@ from pathlib import Path
 from .check import check
 from .collector import paused
 from .evaluate import Model
-from .load import Document, load_file, load_text
+from .load import Document, Reader, load_file, load_text, read_text
 from .resolve import resolve
 from .validate import validate
 
@@ -27,7 +27,9 @@ def load(path: str | Path) -> Model:
         return model_from_document(load_file(path))
 
 
-def loads(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1) -> Model:
-    """A scenario given as YAML text (`first_line`: where it starts in `file`, for error positions)."""
+def loads(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1,
+          read: Reader = read_text) -> Model:
+    """A scenario given as YAML text (`first_line`: where it starts in `file`, for error positions;
+    `read`: where the files it extends come from)."""
     with paused():  # building allocates many small objects and frees none
-        return model_from_document(load_text(text, file, base_dir, first_line))
+        return model_from_document(load_text(text, file, base_dir, first_line, read))

@@ -63,6 +63,34 @@ def test_diff_against_a_git_revision(tmp_path, capsys):
     assert "cannot read s.yaml at HEAD~1" in capsys.readouterr().err
 
 
+def test_diff_against_a_git_revision_reads_the_base_at_that_revision(tmp_path, capsys):
+    """A changed `extends:` base is part of the change: the old side reads it at the revision too."""
+    def git(*args: str) -> None:
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    (tmp_path / "base.yaml").write_text(BASE)
+    child = tmp_path / "child.yaml"
+    child.write_text("extends: base.yaml\nname: child\ninputs:\n  per_user: 5 request/user/day\n")
+    git("init", "-q")
+    git("add", "base.yaml", "child.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "base")
+    (tmp_path / "base.yaml").write_text(BASE.replace("10M user", "25M user"))  # only the base changes
+    assert main(["diff", str(child), "--rev", "HEAD"]) == 1
+    out = capsys.readouterr().out
+    # gpus = ceil(users * 5 request/user/day / 86,400 s/day / 10 request/s/gpu): 58 gpu at 10M users, 145 at 25M
+    assert "| users | 10M user | 25M user |" in out
+    assert "| gpus | 58 gpu | 145 gpu |" in out
+    assert "**Now failing:** `gpus <= 100 gpu`" in out
+    (tmp_path / "base.yaml").write_text(BASE)
+    assert main(["diff", str(child), "--rev", "HEAD"]) == 0  # nothing changed at all
+    (tmp_path / "child.yaml").write_text(child.read_text().replace("base.yaml", "other.yaml"))
+    (tmp_path / "other.yaml").write_text(BASE)
+    git("add", "child.yaml")
+    git("-c", "user.name=t", "-c", "user.email=t@example.com", "commit", "-q", "-m", "names a file git never had")
+    assert main(["diff", str(child), "--rev", "HEAD"]) == 2
+    assert "extends a file that does not exist: 'other.yaml'" in capsys.readouterr().err
+
+
 def test_github_annotations(tmp_path, capsys, monkeypatch):
     (tmp_path / "bad.yaml").write_text("name: bad\ninputs:\n  a: 1 usr\n")
     (tmp_path / "over.yaml").write_text(BASE.replace("10M user", "25M user"))
