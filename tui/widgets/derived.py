@@ -81,7 +81,7 @@ class DerivedPanel(Vertical):
     def update_values(self, workbench: Workbench | None) -> None:
         """The rows for the workbench's result: its values, their change from the file's, their formulas."""
         rows = [] if workbench is None else [self._cells(workbench, value.name) for value in workbench.scenario.derived]
-        columns = Columns.fit(rows, HEADINGS, ALIGNS)
+        columns = Columns.fit(rows, HEADINGS, ALIGNS, narrowing=0)  # a narrow screen cuts names, not values
         accent = theme_color(self, "accent")
         self.query_one(Headings).show(columns, HEADINGS)
         self.table.show_rows([DerivedLine(*cells, columns, accent) for cells in rows])

@@ -21,27 +21,46 @@ from textual.style import Style
 from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Static
 
+MIN_NARROWED = 12
+
 
 @dataclass(frozen=True)
 class Columns:
-    """Widths and alignments of a row's columns; the last column takes the rest of the line."""
+    """Widths and alignments of a row's columns; the last column takes the rest of the line.
+
+    `narrowing`: a column that gives up width (down to MIN_NARROWED, cut with …) when the
+    line is too narrow for the columns after it, so that a value is never cut before a name.
+    """
 
     widths: tuple[int, ...]
     aligns: tuple[str, ...]
+    narrowing: int | None = None
 
     @classmethod
-    def fit(cls, rows: Sequence[Sequence[str]], headings: Sequence[str], aligns: Sequence[str]) -> Columns:
+    def fit(cls, rows: Sequence[Sequence[str]], headings: Sequence[str], aligns: Sequence[str],
+            narrowing: int | None = None) -> Columns:
         """As wide as the widest text (or heading) of each column but the last."""
         return cls(tuple(max(len(row[i]) for row in [*rows, headings]) for i in range(len(headings) - 1)),
-                   tuple(aligns))
+                   tuple(aligns), narrowing)
 
     def offset(self, column: int) -> int:
-        """Where `column` starts: a space at the left, one between columns."""
+        """Where `column` starts: a space at the left, one between columns (at full width)."""
         return 1 + sum(self.widths[:column]) + column
+
+    def at(self, width: int) -> tuple[int, ...]:
+        """The widths on a line `width` cells wide."""
+        spare = width - (1 + sum(self.widths) + len(self.widths))
+        if self.narrowing is None or spare >= 0:
+            return self.widths
+        widths = list(self.widths)
+        widths[self.narrowing] = max(MIN_NARROWED, widths[self.narrowing] + spare)
+        return tuple(widths)
 
     def line(self, cells: Sequence[Text], width: int) -> Text:
         parts = [Text(" ")]
-        for cell, cell_width, align in zip(cells, self.widths, self.aligns, strict=False):
+        for cell, cell_width, align in zip(cells, self.at(width), self.aligns, strict=False):
+            if cell.cell_len > cell_width:
+                cell.truncate(cell_width, overflow="ellipsis")
             cell.align(align, cell_width)  # type: ignore[arg-type]
             parts += [cell, Text(" ")]
         text = Text.assemble(*parts, cells[-1])
@@ -75,6 +94,21 @@ class Row(Visual):
         return Content.from_rich_text(self.draw(width)).render_strips(width, 1, style, options)
 
 
+@dataclass(frozen=True)
+class HeadingLine(Row):
+    """The headings, drawn with the rows' columns at the same width (so they narrow together)."""
+
+    headings: tuple[str, ...]
+    columns: Columns
+
+    @property
+    def key(self) -> str:
+        return "headings"
+
+    def draw(self, width: int) -> Text:
+        return self.columns.line([Text(h, "bold") for h in self.headings], width)
+
+
 class Headings(Static):
     """Column headings over a RowList, redrawn only when the columns change."""
 
@@ -83,7 +117,7 @@ class Headings(Static):
     def show(self, columns: Columns, headings: Sequence[str]) -> None:
         if columns != self.columns:
             self.columns = columns
-            self.update(columns.line([Text(h, "bold") for h in headings], width=10_000), layout=False)  # one line
+            self.update(HeadingLine(tuple(headings), columns), layout=False)  # one line, whatever it says
 
 
 class RowList(OptionList):
