@@ -79,8 +79,14 @@ class Builder:
             return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                     "/": lambda: left / right, "**": lambda: left**right}[expr.op]()
         assert isinstance(expr, Call)
-        if self.smooth and expr.function in ROUNDING:
-            return self.build(expr.args[0], where)
+        if expr.function in ROUNDING and (self.smooth or not self.numeric):
+            inner = self.build(expr.args[0], where)
+            if self.smooth:
+                return inner
+            # Shown as written: evaluating ceiling() of symbols compares them, and sympy's first
+            # comparison imports sympy.tensor (~0.13 s cold) only to leave the ceiling as it was.
+            step = {"ceil": sympy.ceiling, "floor": sympy.floor, "round": sympy.floor}[expr.function]
+            return step(inner + sympy.Rational(1, 2) if expr.function == "round" else inner, evaluate=False)
         return _FUNCTIONS[expr.function](*(self.build(a, where) for a in expr.args))
 
     def leaf(self, expr: Quantity | Name | Field, where: Any) -> Any:
@@ -107,10 +113,3 @@ def closed_form(model: Model, name: str, numeric: bool = False,
     builder = Builder(model, numeric, smooth=smooth)
     expression = builder.value(name)
     return expression, builder.symbols
-
-
-def simplified(expression: Any) -> Any:
-    """A tidier form, without letting simplify run long on a big expression."""
-    if sympy.count_ops(expression) > 60:
-        return expression
-    return sympy.simplify(expression)

@@ -50,6 +50,26 @@ def test_elasticities_are_the_exponents(model):
     assert gpus.sensitivity == pytest.approx({"dau": 1.0, "rate": 1.0, "peak": 1.0, "per_gpu": -1.0})
 
 
+def test_elasticities_of_sums_and_of_a_name_in_two_places():
+    model = calculator.loads("""
+name: mixed
+inputs:
+  a: 3 request/s
+  b: 1 request/s
+  c: 2
+derived:
+  total: a + b
+  curve: a * (a + b) * c
+""", "<mixed>")
+    total = calculator.explain(model, "total")
+    # d ln(a + b) / d ln a = a / (a + b) = 3/4; for b, 1/4
+    assert total.sensitivity == pytest.approx({"a": 0.75, "b": 0.25})
+    curve = calculator.explain(model, "curve")
+    # ln curve = ln a + ln(a + b) + ln c: for a, 1 + 3/4; for b, 1/4; for c, 1
+    assert curve.sensitivity == pytest.approx({"a": 1.75, "b": 0.25, "c": 1.0})
+    assert set(curve.sensitivity_method.values()) == {"exact"}
+
+
 def test_ceil_is_relaxed_for_sensitivity(model):
     whole = calculator.explain(model, "whole_gpus")
     assert whole.sensitivity["per_gpu"] == pytest.approx(-1.0)
