@@ -129,6 +129,31 @@ def test_solve_symbolic_edge(model):
     assert solution.headroom == pytest.approx(9.0, rel=1e-9)
 
 
+def test_solve_inverts_a_power_law_and_a_sum_symbolically():
+    model = calculator.loads("""
+name: inverted
+inputs:
+  dau: 100M user
+  rate: 5 request/user/day
+  batch_latency: 40 ms
+  background: 2k request/s
+derived:
+  qps: dau * rate * 3 -> request/s
+  p99: batch_latency * sqrt(qps / (1000 request/s)) -> ms
+  load: qps + background
+budgets:
+  p99: <= 500 ms
+  load: <= 50k request/s
+""", "<inverted>")
+    # p99 <= 500 ms  <=>  qps <= 1000 * 12.5^2 = 156,250 request/s  <=>  dau <= 156,250 * 86,400 / 15 = 900M
+    p99 = calculator.solve(model, "dau", budget="p99")
+    assert (p99.value, p99.method, p99.binding_budget) == (pytest.approx(900e6, rel=1e-12), "symbolic", "p99")
+    # load <= 50k  <=>  qps <= 48,000 request/s  <=>  dau <= 48,000 * 86,400 / 15 = 276.48M (a sum: sympy.solve)
+    load = calculator.solve(model, "dau", budget="load")
+    assert (load.value, load.method) == (pytest.approx(276.48e6, rel=1e-12), "symbolic")
+    assert calculator.solve(model, "dau").binding_budget == "load"  # 276M comes before 900M
+
+
 def test_solve_step_edge_is_exact(model):
     # whole_gpus = ceil(qps / 100) <= 200  <=>  qps <= 20,000  <=>  dau <= 20,000 * 86,400 / 15 = 115.2M
     solution = calculator.solve(model, "dau")
