@@ -7,7 +7,11 @@ only costs time, never a wrong answer, so every failure here is swallowed.
 from __future__ import annotations
 
 import os
+import pickle
 from pathlib import Path
+from typing import TypeVar
+
+T = TypeVar("T")
 
 
 def cache_dir() -> Path:
@@ -40,3 +44,22 @@ def prune(folder: Path, keep: int) -> None:
             path.unlink(missing_ok=True)
     except OSError:
         pass
+
+
+def read_pickled(path: Path, kind: type[T]) -> T | None:
+    """An entry written by `write_pickled`, or None when it is missing, corrupt or not a `kind`."""
+    data = read_bytes(path)
+    if data is None:
+        return None
+    try:
+        value = pickle.loads(data)  # our own cache folder; anything odd is rebuilt by the caller
+    except Exception:
+        return None
+    return value if isinstance(value, kind) else None
+
+
+def write_pickled(path: Path, value: object, keep: int) -> None:
+    """Keep `value` at `path`, and no more than `keep` entries in its folder."""
+    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    prune(path.parent, keep)
+

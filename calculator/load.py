@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, prune, read_bytes, write_atomic
+from .cache import cache_dir, read_pickled, write_pickled
 from .errors import EnvelopeError, Location
 
 MAX_FILE_BYTES = 1_000_000
@@ -88,14 +87,13 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     if not text.strip():
         raise EnvelopeError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
     path = _cache_path(text, file, first_line)
-    cached = _read_cached(path)
+    cached = read_pickled(path, Document)
     if cached is not None:
         return cached
     from .yaml_text import parse
 
     document = parse(text, file, first_line)
-    write_atomic(path, pickle.dumps(document, protocol=pickle.HIGHEST_PROTOCOL))
-    prune(path.parent, CACHE_ENTRIES)
+    write_pickled(path, document, CACHE_ENTRIES)
     return document
 
 
@@ -111,17 +109,6 @@ def _parser_source() -> bytes:
     """The key includes the code that makes and holds a Document: a change to it never reads an old entry."""
     here = Path(__file__).parent
     return b"".join((here / name).read_bytes() for name in ("load.py", "yaml_text.py", "errors.py"))
-
-
-def _read_cached(path: Path) -> Document | None:
-    data = read_bytes(path)
-    if data is None:
-        return None
-    try:
-        cached = pickle.loads(data)  # our own cache folder; anything odd is parsed again
-    except Exception:
-        return None
-    return cached if isinstance(cached, Document) else None
 
 
 def load_file(path: str | Path) -> Document:

@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import pickle
 from pathlib import Path
 from typing import Any
 
 from . import model
-from .cache import cache_dir, prune, read_bytes, write_atomic
+from .cache import cache_dir, read_pickled, write_pickled
 from .errors import EnvelopeError, did_you_mean
 from .load import Document
 from .model import ScenarioFile
@@ -34,12 +33,11 @@ def validate(document: Document) -> ScenarioFile:
     if isinstance(data.get("correlations"), dict):
         data["correlations"] = {"|".join(k) if isinstance(k, tuple) else k: v for k, v in data["correlations"].items()}
     path = _cache_path(data)
-    cached = _read(path)
+    cached = read_pickled(path, ScenarioFile)
     if cached is not None:
         return cached
     validated = _validated(data, document)
-    write_atomic(path, pickle.dumps(validated, protocol=pickle.HIGHEST_PROTOCOL))
-    prune(path.parent, CACHE_ENTRIES)
+    write_pickled(path, validated, CACHE_ENTRIES)
     return validated
 
 
@@ -62,17 +60,6 @@ def _cache_path(data: dict[Any, Any]) -> Path:
 def _shapes_source() -> bytes:
     """The cache key includes model.py itself: a changed shape never reads an old entry."""
     return Path(model.__file__).read_bytes()
-
-
-def _read(path: Path) -> ScenarioFile | None:
-    data = read_bytes(path)
-    if data is None:
-        return None
-    try:
-        cached = pickle.loads(data)  # our own cache folder; anything odd is rebuilt
-    except Exception:
-        return None
-    return cached if isinstance(cached, ScenarioFile) else None
 
 
 @functools.lru_cache(maxsize=1)
