@@ -168,28 +168,17 @@ def _elasticity(form: Any, symbol: Any, point: dict[Any, float], model: Model, e
     `stepped` value has), or by finite differences."""
     import sympy
 
+    from .symbolic import power_factor
+
     method = "relaxed" if stepped else "exact"
     try:
-        power = _power_of(form, symbol)
-        elasticity = power if power is not None else float((sympy.diff(form, symbol) * symbol / form).subs(point))
+        factor = power_factor(form, symbol)  # a factor x**k: the elasticity is k
+        elasticity = float(factor[0] if factor else (sympy.diff(form, symbol) * symbol / form).subs(point))
     except (TypeError, ValueError, ZeroDivisionError):
         elasticity = math.nan
     if math.isfinite(elasticity):
         return elasticity, method
     return _numeric_elasticity(model, evaluation, name, input_name), "numeric"
-
-
-def _power_of(form: Any, symbol: Any) -> float | None:
-    """The exponent k when `form` is a product in which `symbol` stands only as a factor x**k: then
-    ∂ln form/∂ln x is k exactly. (The quotient rule's way gives the same, but sympy's first sum
-    imports sympy.tensor, ~0.13 s cold, and most estimates are such products.)"""
-    powers = form.as_powers_dict()  # a product's factors {base: exponent}; anything else {form: 1}
-    exponent = powers.get(symbol)
-    if exponent is None or not exponent.is_number:
-        return None
-    if any(base.has(symbol) for base in powers if base != symbol):
-        return None
-    return float(exponent)
 
 
 def _numeric_elasticity(model: Model, evaluation: Any, name: str, input_name: str, step: float = 1e-4) -> float:

@@ -150,7 +150,7 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
         return None  # a step (ceil, floor, round): the numeric edge is the exact one, and sympy is not needed
     import sympy
 
-    from .symbolic import Builder
+    from .symbolic import Builder, power_factor
 
     budget = budgets[0]
     builder = Builder(model, numeric=True)
@@ -162,28 +162,14 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
         if symbol is None:
             return None
         others = {s: evaluation.base(n) for n, s in builder.symbols.items() if n != name}
-        inverted = _inverted_power(value, limit, symbol)
-        roots = ([inverted.subs(others)] if inverted is not None
-                 else sympy.solve(sympy.Eq((value - limit).subs(others), 0), symbol))
+        factor = None if limit.has(symbol) else power_factor(value, symbol)
+        if factor is not None:  # value = rest·x**k = limit  <=>  x = (limit/rest)**(1/k)
+            k, rest = factor
+            roots = [((limit / rest) ** (1 / k)).subs(others)]
+        else:
+            roots = sympy.solve(sympy.Eq((value - limit).subs(others), 0), symbol)
     except (NotImplementedError, TypeError, ValueError):
         return None
     candidates = [float(r) for r in roots if r.is_real and float(r) > 0]
     close = [r for r in candidates if math.isclose(r, numeric_edge, rel_tol=1e-6)]
     return close[0] if close else None
-
-
-def _inverted_power(value: Any, limit: Any, symbol: Any) -> Any:
-    """value = rest·x**k = limit, solved for x: (limit/rest)**(1/k), when x stands in `value` only as
-    that factor and not in `limit` (most estimates are such products). sympy.solve finds the same
-    root, but its machinery and first sum cost ~0.2 s cold."""
-    import sympy
-
-    powers = value.as_powers_dict()  # a product's factors {base: exponent}; anything else {value: 1}
-    k = powers.get(symbol)
-    if k is None or not k.is_number or k == 0 or limit.has(symbol):
-        return None
-    if any(base.has(symbol) for base in powers if base != symbol):
-        return None
-    rest = sympy.Mul(*(base**exponent for base, exponent in powers.items() if base != symbol))
-    return (limit / rest) ** (1 / k)
-

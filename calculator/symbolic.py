@@ -31,6 +31,15 @@ _FUNCTIONS: dict[str, Any] = {
 }
 
 
+# Steps as written, for people: evaluating ceiling() of symbols compares them, and sympy's first
+# comparison imports sympy.tensor (~0.13 s cold) only to leave the ceiling as it was.
+_SHOWN_STEPS: dict[str, Any] = {
+    "ceil": lambda x: sympy.ceiling(x, evaluate=False),
+    "floor": lambda x: sympy.floor(x, evaluate=False),
+    "round": lambda x: sympy.floor(x + sympy.Rational(1, 2), evaluate=False),
+}
+
+
 def number(value: float) -> Any:
     """A float as sympy shows it best: an Integer when whole."""
     return sympy.Integer(int(value)) if float(value).is_integer() and abs(value) < 1e15 else sympy.Float(value, 6)
@@ -79,14 +88,10 @@ class Builder:
             return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
                     "/": lambda: left / right, "**": lambda: left**right}[expr.op]()
         assert isinstance(expr, Call)
-        if expr.function in ROUNDING and (self.smooth or not self.numeric):
-            inner = self.build(expr.args[0], where)
-            if self.smooth:
-                return inner
-            # Shown as written: evaluating ceiling() of symbols compares them, and sympy's first
-            # comparison imports sympy.tensor (~0.13 s cold) only to leave the ceiling as it was.
-            step = {"ceil": sympy.ceiling, "floor": sympy.floor, "round": sympy.floor}[expr.function]
-            return step(inner + sympy.Rational(1, 2) if expr.function == "round" else inner, evaluate=False)
+        if expr.function in ROUNDING and self.smooth:
+            return self.build(expr.args[0], where)
+        if expr.function in ROUNDING and not self.numeric:
+            return _SHOWN_STEPS[expr.function](self.build(expr.args[0], where))
         return _FUNCTIONS[expr.function](*(self.build(a, where) for a in expr.args))
 
     def leaf(self, expr: Quantity | Name | Field, where: Any) -> Any:
@@ -113,3 +118,15 @@ def closed_form(model: Model, name: str, numeric: bool = False,
     builder = Builder(model, numeric, smooth=smooth)
     expression = builder.value(name)
     return expression, builder.symbols
+
+
+def power_factor(form: Any, symbol: sympy.Symbol) -> tuple[Any, Any] | None:
+    """(k, rest) when `form` = rest·symbol**k with a numeric k and the symbol nowhere in rest: most
+    estimates are such products. Then ∂ln form/∂ln symbol is k, and form = L inverts to
+    (L/rest)**(1/k), with no sum: sympy's first sum imports sympy.tensor (~0.13 s cold)."""
+    powers = form.as_powers_dict()  # a product's factors {base: exponent}; anything else {form: 1}
+    k = powers.get(symbol)
+    if k is None or not k.is_number or k == 0 or any(base.has(symbol) for base in powers if base != symbol):
+        return None
+    return k, sympy.Mul(*(base**exponent for base, exponent in powers.items() if base != symbol))
+
