@@ -10,9 +10,9 @@ numpy is imported here only, so evaluating a certain scenario never loads it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 from .errors import EnvelopeError, Location
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a 90% interval is ±Z90 sd
 PERCENTILES = (5.0, 50.0, 95.0)
+Part = TypeVar("Part")
+Done = TypeVar("Done")
 PARALLEL_DRAWS = 500_000  # samples × rows above which two threads share the work (~1 ms to start them)
 
 
@@ -122,16 +124,20 @@ def draw(spreads: Mapping[str, Spread], rng: np.random.Generator, count: int) ->
         return draws
     middle = (len(shaped) + 1) // 2
     jobs = [(part, stream) for part, stream in zip((shaped[:middle], shaped[middle:]), rng.spawn(2), strict=True) if part]
-    if count * len(shaped) >= PARALLEL_DRAWS:
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(len(jobs)) as pool:
-            blocks = list(pool.map(lambda job: _draw_block(job[0], job[1], count), jobs))
-    else:
-        blocks = [_draw_block(part, stream, count) for part, stream in jobs]
+    blocks = _each(lambda job: _draw_block(job[0], job[1], count), jobs, count * len(shaped) >= PARALLEL_DRAWS)
     for block in blocks:
         draws.update(block)
     return draws
+
+
+def _each(work: Callable[[Part], Done], parts: Sequence[Part], parallel: bool) -> list[Done]:
+    """`work` on every part, in order; on a thread each when `parallel` (numpy's heavy calls release the GIL)."""
+    if not parallel or len(parts) < 2:
+        return [work(part) for part in parts]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(parts)) as pool:
+        return list(pool.map(work, parts))
 
 
 def _draw_block(shaped: list[tuple[str, Spread]], rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
@@ -187,12 +193,8 @@ def percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
 
     if len(rows) < 2 or len(rows) * len(rows[0]) < PARALLEL_DRAWS:
         return _percentiles(rows)
-    from concurrent.futures import ThreadPoolExecutor
-
     middle = len(rows) // 2
-    with ThreadPoolExecutor(2) as pool:
-        first, second = pool.map(_percentiles, (rows[:middle], rows[middle:]))
-    result: np.ndarray = np.vstack([first, second])
+    result: np.ndarray = np.vstack(_each(_percentiles, [rows[:middle], rows[middle:]], parallel=True))
     return result
 
 
