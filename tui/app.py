@@ -33,11 +33,12 @@ from .save import Conflict, SavePlan, SaveRefused, plan_save, write_atomically, 
 from .scenarios import ScenarioEntry, discover
 from .state import Workbench
 from .widgets.budgets import BudgetsPanel
-from .widgets.derived import DerivedPanel, DerivedTable
+from .widgets.derived import DerivedPanel
 from .widgets.details import DetailsPanel
 from .widgets.inputs import InputsPanel
 from .widgets.latency import LatencyPanel
 from .widgets.palette import status_style
+from .widgets.rows import RowList
 from .widgets.scenario_list import ScenarioList
 
 KEYS: list[tuple[str, str, str]] = [
@@ -330,35 +331,11 @@ class EnvelopeApp(App[None]):
         """The filter changed: show only the matching files."""
         self.update_list()
 
-    @on(InputsPanel.Focused)
-    def input_focused(self, event: InputsPanel.Focused) -> None:
-        """The cursor moved to an input: its details."""
-        if not self.query_one(InputsPanel).table.has_focus:
-            return  # a table filled anew, not the user moving
-        self.select(Selection("input", event.name))
-
-    @on(DerivedTable.Focused)
-    def derived_focused(self, event: DerivedTable.Focused) -> None:
-        """The cursor moved to a derived value (Enter: open its details)."""
-        if not self.query_one(DerivedTable).has_focus:
-            return
-        self.select(Selection("derived", event.name), open_details=event.open)
-
-    @on(BudgetsPanel.Focused)
-    def budget_focused(self, event: BudgetsPanel.Focused) -> None:
-        """The cursor moved to a budget (Enter: open its details)."""
-        workbench = self.workbench
-        if not self.query_one(BudgetsPanel).has_focus:
-            return
-        if workbench is not None and event.index < len(workbench.result.budgets):
-            self.select(Selection("budget", workbench.result.budgets[event.index].name, event.index), open_details=event.open)
-
-    @on(LatencyPanel.Focused)
-    def stage_focused(self, event: LatencyPanel.Focused) -> None:
-        """The cursor moved to a latency path or stage (Enter: open its details)."""
-        if not self.query_one(LatencyPanel).has_focus:
-            return
-        self.select(Selection("latency", event.key), open_details=event.open)
+    @on(RowList.Focused)
+    def row_focused(self, event: RowList.Focused) -> None:
+        """The cursor moved in a list: its row in the details panel (Enter or a click: open the panel)."""
+        if event.rows.has_focus:  # not a list filled anew
+            self.select(Selection(event.rows.kind, event.key, event.index), open_details=event.open)
 
     @on(InputsPanel.Applied)
     def input_applied(self, event: InputsPanel.Applied) -> None:

@@ -6,10 +6,13 @@ import math
 
 from rich.text import Text
 
-from calculator import format_number as number  # one way to write a number: the CLI's, with k/M/B/T
+from calculator import format_number
 
 STATUS_MARK = {"ok": "✓", "warn": "▲", "fail": "✗", "error": "!", "loading": "…"}
 """A mark for each status, so that a status reads without colour too (NO_COLOR)."""
+
+number = format_number
+"""One way to write a number: the CLI's, with k/M/B/T."""
 
 
 def quantity(value: float, unit: str, sig_figs: int = 3) -> str:

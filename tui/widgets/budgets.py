@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.message import Message
 
 import calculator
 
@@ -57,12 +56,7 @@ class BudgetLine(Row):
 class BudgetsPanel(RowList):
     """Every budget of the scenario; Enter shows why a budget stands where it does (the details panel)."""
 
-    @dataclass
-    class Focused(Message):
-        """The cursor is on a budget (`open`: the user asked for its details)."""
-
-        index: int
-        open: bool = False
+    kind = "budget"
 
     def update_values(self, result: calculator.Result | None, baseline: calculator.Result | None) -> None:
         budgets = result.budgets if result else []
@@ -70,6 +64,3 @@ class BudgetsPanel(RowList):
         width = min(max([len(b.name) for b in budgets] + [NAME_WIDTH[0]]), NAME_WIDTH[1])
         styles = tuple(status_styles(self).items())
         self.show_rows([BudgetLine(b, before[i] if before else None, width, styles) for i, b in enumerate(budgets)])
-
-    def focused(self, index: int, open: bool) -> None:
-        self.post_message(self.Focused(index, open))

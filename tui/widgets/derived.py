@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.message import Message
 
 from ..format import change
 from ..state import Workbench
@@ -42,15 +41,7 @@ class DerivedLine(Row):
 class DerivedTable(RowList):
     """One row a derived value, in dependency order; an edit redraws the rows that changed."""
 
-    @dataclass
-    class Focused(Message):
-        """The cursor is on a derived value (`open`: the user asked for its details)."""
-
-        name: str
-        open: bool = False
-
-    def focused(self, index: int, open: bool) -> None:
-        self.post_message(self.Focused(self.rows[index].key, open))
+    kind = "derived"
 
     def select_name(self, name: str) -> None:
         keys = [row.key for row in self.rows]

@@ -81,10 +81,14 @@ class InputsTable(RowList):
         Binding("enter", "edit", "Edit", show=False, priority=True),
     ]
 
+    kind = "input"
+
     def focused(self, index: int, open: bool) -> None:
-        panel = self.parent
-        if isinstance(panel, InputsPanel):
-            panel.row_focused(open)
+        """Moving to an input shows its details; a click on it edits it."""
+        if open:
+            self.action_edit()
+        else:
+            super().focused(index, open)
 
     def action_edit(self) -> None:
         panel = self.parent
@@ -107,12 +111,6 @@ class InputsPanel(Vertical):
     @dataclass
     class Reset(Message):
         """The user asked for the file's value back."""
-
-        name: str
-
-    @dataclass
-    class Focused(Message):
-        """The cursor is on an input: its details can be shown."""
 
         name: str
 
@@ -222,13 +220,6 @@ class InputsPanel(Vertical):
         """Give the input under the cursor its value from the file back."""
         if self.current is not None:
             self.post_message(self.Reset(self.current))
-
-    def row_focused(self, open: bool) -> None:
-        """The cursor moved to an input (its details), or Enter/a click asked to edit it."""
-        if open:
-            self.action_edit()
-        elif self.current is not None:
-            self.post_message(self.Focused(self.current))
 
     @on(Input.Changed, "#input-field")
     def typed(self, event: Input.Changed) -> None:

@@ -11,7 +11,6 @@ import itertools
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.message import Message
 
 import calculator
 
@@ -132,12 +131,7 @@ class StepLine(Row):
 class LatencyPanel(RowList):
     """Every latency path of the scenario as a waterfall against its budget."""
 
-    @dataclass
-    class Focused(Message):
-        """The cursor is on a path or a stage (`open`: the user asked for its details)."""
-
-        key: str
-        open: bool = False
+    kind = "latency"
 
     def update_values(self, result: calculator.Result | None) -> None:
         rows = [(path, step) for path in (result.latency if result else []) for step in steps(path)]
@@ -146,6 +140,3 @@ class LatencyPanel(RowList):
         tail = max([len(f" {number(s.duration)} {p.unit.text}") for p, s in rows if s.kind != "path"] + [6])
         styles = tuple(status_styles(self).items())
         self.show_rows([StepLine(step, path, label_width, tail, styles) for path, step in rows])
-
-    def focused(self, index: int, open: bool) -> None:
-        self.post_message(self.Focused(self.rows[index].key, open))

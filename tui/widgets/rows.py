@@ -16,6 +16,7 @@ from rich.text import Text
 from textual import on
 from textual.content import Content
 from textual.css.styles import RulesMap
+from textual.message import Message
 from textual.strip import Strip
 from textual.style import Style
 from textual.visual import RenderOptions, Visual
@@ -121,7 +122,24 @@ class Headings(Static):
 
 
 class RowList(OptionList):
-    """Rows with a cursor; moving to a row or pressing Enter on it calls `focused(index, open)`."""
+    """Rows with a cursor; moving to a row or pressing Enter on it calls `focused(index, open)`,
+    which tells the app (`Focused`) what the details panel should show."""
+
+    kind = ""
+    """What a row is, for the details panel: input, derived, budget or latency."""
+
+    @dataclass
+    class Focused(Message):
+        """The cursor is on row `index` (`key`) of `rows` (`open`: Enter or a click asked for its details)."""
+
+        rows: RowList
+        key: str
+        index: int
+        open: bool = False
+
+        @property
+        def control(self) -> RowList:
+            return self.rows
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -148,6 +166,7 @@ class RowList(OptionList):
 
     def focused(self, index: int, open: bool) -> None:
         """The cursor is on row `index` (`open`: Enter or a click asked for its details)."""
+        self.post_message(self.Focused(self, self.rows[index].key, index, open))
 
     @on(OptionList.OptionHighlighted)
     def _row_highlighted(self, event: OptionList.OptionHighlighted) -> None:
