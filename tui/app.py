@@ -97,7 +97,7 @@ class EnvelopeApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "envelope"
     AUTO_FOCUS = "#inputs-table"
-    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]] | None] = [(0, "-narrow"), (140, "-wide"), (190, "-very-wide")]
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide"), (190, "-very-wide")]  # noqa: RUF012 (as App declares it)
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save"),
         Binding("u,ctrl+z", "undo", "Undo"),

@@ -122,7 +122,7 @@ def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: d
     if name in workbench.edits:
         rows.append(("in the file", Text(workbench.original_text(name), style="dim")))
     rows.append(("value", result.display))
-    if result.p05 is not None and result.p05 != result.p95:
+    if result.p05 is not None and result.p95 is not None and result.p05 != result.p95:
         rows.append(("p5 – p95", f"{quantity(result.p05, result.unit.text)} – {quantity(result.p95, result.unit.text)}"))
     if scenario_value.note:
         rows.append(("note", scenario_value.note))
@@ -211,7 +211,7 @@ def _derivation(workbench: Workbench, name: str, analysis: Analysis | None, styl
     formula = workbench.result.values[name].formula or ""
     explanation = analysis.explanation if analysis else None
     if explanation is None:
-        lines = [Text(f"\n{name} = {formula}", style="bold")]
+        lines: list[RenderableType] = [Text(f"\n{name} = {formula}", style="bold")]
         scenario = workbench.scenario
         uses = scenario.values[name].depends if name in scenario.values else ()
         lines += [Text(f"  {dep} = {workbench.result.values[dep].display}") for dep in uses if dep in workbench.result.values]

@@ -269,7 +269,7 @@ def _last_content_index(text: str, node: Any) -> int:
     index = node.end_mark.index
     while index > node.start_mark.index and text[index - 1] in " \t\r\n":
         index -= 1
-    return max(index - 1, node.start_mark.index)
+    return int(max(index - 1, node.start_mark.index))
 
 
 def _end_of_line(text: str, index: int) -> int:

@@ -82,7 +82,7 @@ class Workbench:
 
     def original_text(self, name: str) -> str:
         """An input's text as the file has it."""
-        return next(v.text for v in self.scenario.inputs if v.name == name)
+        return str(next(v.text for v in self.scenario.inputs if v.name == name))
 
     def text(self, name: str) -> str:
         """An input's current text: the edit's, else the file's."""
