@@ -62,4 +62,3 @@ def write_pickled(path: Path, value: object, keep: int) -> None:
     """Keep `value` at `path`, and no more than `keep` entries in its folder."""
     write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
     prune(path.parent, keep)
-

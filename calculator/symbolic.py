@@ -129,4 +129,3 @@ def power_factor(form: Any, symbol: sympy.Symbol) -> tuple[Any, Any] | None:
     if k is None or not k.is_number or k == 0 or any(base.has(symbol) for base in powers if base != symbol):
         return None
     return k, sympy.Mul(*(base**exponent for base, exponent in powers.items() if base != symbol))
-

@@ -22,6 +22,17 @@ def scenario(tmp_path: Path):
     return make
 
 
+@pytest.fixture
+def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """envelope's cache folder, empty and this test's own."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / "envelope"
+
+
+def cache_entries(folder: Path) -> list[Path]:
+    return sorted(folder.glob("*.pickle"))
+
+
 def evaluate(text: str, **overrides: str) -> calculator.Result:
     model = calculator.loads(textwrap.dedent(text), "<test>")
     parsed = {name: model.parse_override(name, value) for name, value in overrides.items()}

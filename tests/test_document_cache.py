@@ -9,6 +9,7 @@ import calculator
 from calculator import yaml_text
 from calculator.errors import Location
 from calculator.load import parse_yaml
+from tests.conftest import cache_entries
 
 TEXT = """\
 name: cached   # a comment
@@ -19,13 +20,8 @@ inputs:
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tmp_path / "envelope" / "documents"
-
-
-def entries(cache):
-    return sorted(cache.glob("*.pickle"))
+def cache(user_cache):
+    return user_cache / "documents"
 
 
 def refuse(*args):
@@ -34,7 +30,7 @@ def refuse(*args):
 
 def test_a_parsed_text_is_kept_and_read_back_with_its_places(cache):
     first = parse_yaml(TEXT, "a.yaml")
-    assert len(entries(cache)) == 1
+    assert len(cache_entries(cache)) == 1
     second = parse_yaml(TEXT, "a.yaml")
     assert second is not first and second == first
     assert second.data["inputs"]["dau"] == {"value": "100M user", "note": "[Book]"}
@@ -56,7 +52,7 @@ def test_a_cache_hit_does_not_parse(cache, monkeypatch):
 
 def test_a_corrupt_entry_is_parsed_again(cache):
     parse_yaml(TEXT, "a.yaml")
-    [entry] = entries(cache)
+    [entry] = cache_entries(cache)
     entry.write_bytes(b"not a pickle")
     assert parse_yaml(TEXT, "a.yaml").where("inputs", "dau") == Location("a.yaml", 3, 3)
 
@@ -68,7 +64,7 @@ def test_a_text_that_does_not_parse_is_not_kept_and_fails_every_time(cache):
             parse_yaml(bad, "bad.yaml")
         assert str(caught.value.location).startswith("bad.yaml:4:")
         assert "YAML syntax" in caught.value.message
-    assert entries(cache) == []
+    assert cache_entries(cache) == []
 
 
 def test_a_scenario_that_extends_another_is_the_same_from_the_cache(cache, tmp_path):
@@ -78,4 +74,4 @@ def test_a_scenario_that_extends_another_is_the_same_from_the_cache(cache, tmp_p
     first = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
     second = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
     assert first == second == 10  # 2 widget * 5 widget: the child's b over the base's, twice
-    assert len(entries(cache)) == 2
+    assert len(cache_entries(cache)) == 2

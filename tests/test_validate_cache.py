@@ -9,6 +9,7 @@ import calculator
 from calculator import validate as validate_stage
 from calculator.load import load_text
 from calculator.model import InputEntry, ScenarioFile, Settings
+from tests.conftest import cache_entries
 
 TEXT = """\
 name: cached
@@ -22,18 +23,13 @@ settings: {samples: 1000}
 
 
 @pytest.fixture
-def cache(tmp_path, monkeypatch):
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tmp_path / "envelope" / "validated"
-
-
-def entries(cache):
-    return sorted(cache.glob("*.pickle"))
+def cache(user_cache):
+    return user_cache / "validated"
 
 
 def test_a_valid_document_is_kept_and_read_back(cache):
     first = validate_stage.validate(load_text(TEXT, "<a>"))
-    assert len(entries(cache)) == 1
+    assert len(cache_entries(cache)) == 1
     second = validate_stage.validate(load_text(TEXT, "<b>"))
     assert second == first
     assert second.inputs["dau"] == InputEntry(value="100M user", note="[Book]")
@@ -55,7 +51,7 @@ def test_a_cache_hit_does_not_call_pydantic(cache, monkeypatch):
 
 def test_a_corrupt_entry_is_rebuilt(cache):
     validate_stage.validate(load_text(TEXT, "<a>"))
-    [entry] = entries(cache)
+    [entry] = cache_entries(cache)
     entry.write_bytes(b"not a pickle")
     assert validate_stage.validate(load_text(TEXT, "<a>")).inputs["sessions"] == "3 session/user/day"
     assert entry.read_bytes() != b"not a pickle"
@@ -67,7 +63,7 @@ def test_an_invalid_document_is_not_kept_and_fails_every_time(cache):
         with pytest.raises(calculator.EnvelopeError, match="unknown key 'derivd' in the top level") as error:
             validate_stage.validate(load_text(bad, "<bad>"))
         assert error.value.hint == "did you mean 'derived'?"
-    assert entries(cache) == []
+    assert cache_entries(cache) == []
 
 
 def test_an_unwritable_cache_only_costs_time(tmp_path, monkeypatch):
@@ -81,4 +77,4 @@ def test_the_cache_is_pruned(cache, monkeypatch):
     monkeypatch.setattr(validate_stage, "CACHE_ENTRIES", 3)
     for n in range(5):
         validate_stage.validate(load_text(TEXT.replace("3 session", f"{n + 1} session"), "<a>"))
-    assert len(entries(cache)) == 3
+    assert len(cache_entries(cache)) == 3
