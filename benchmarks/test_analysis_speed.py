@@ -16,7 +16,7 @@ import pytest
 
 import calculator
 from benchmarks.cold import installed_env
-from calculator.uncertainty import Z90
+from calculator.engine.uncertainty import Z90
 
 ROOT = Path(__file__).resolve().parents[1]
 TOUR = str(ROOT / "scenarios" / "tour.yaml")
@@ -80,7 +80,7 @@ def test_monte_carlo_floor(benchmark, model):
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "calculator.cli", *args], capture_output=True, text=True, check=True,
+    return subprocess.run([sys.executable, "-m", "calculator.cli.main", *args], capture_output=True, text=True, check=True,
                           cwd=ROOT, env=installed_env())
 
 

@@ -154,7 +154,7 @@ def in_a_terminal(command: list[str], marker: bytes) -> float:
 def test_first_screen_with_values(benchmark):
     """`envelope tui scenarios` until the first scenario's first derived value reaches the terminal."""
     marker = first_values_marker()
-    command = [sys.executable, "-m", "calculator.cli", "tui", "scenarios"]
+    command = [sys.executable, "-m", "calculator.cli.main", "tui", "scenarios"]
     in_a_terminal(command, marker)  # warm the caches and the file system
     benchmark.pedantic(in_a_terminal, args=(command, marker), rounds=7, iterations=1)  # fails if never shown
 

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .collector import paused
+from calculator.common.collector import paused
 
 with paused():  # importing allocates and frees nothing: collections here are pure cost
-    from .errors import EnvelopeError, Location
-    from .evaluate import Evaluation, Model
-    from .judge import BudgetResult, PathResult, Result, ValueResult
-    from .numbers import format_number
-    from .pipeline import load, loads
+    from calculator.common.errors import EnvelopeError, Location
+    from calculator.common.numbers import format_number
+    from calculator.engine.judge import BudgetResult, PathResult, Result, ValueResult
+    from calculator.engine.model import Evaluation, Model
+    from calculator.engine.pipeline import load, loads
 
 __all__ = [
     "BudgetResult",
@@ -47,21 +47,21 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from .explanation import Explanation
-    from .solver import Solution
-    from .sweeps import Sweep
+    from calculator.analysis.explain import Explanation
+    from calculator.analysis.solve import Solution
+    from calculator.analysis.sweep import Sweep
 
 
 def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
     """How `name` is derived: formula, closed form (sympy), numbers, elasticities, spread drivers."""
-    from .explanation import explain as explain_value
+    from calculator.analysis.explain import explain as explain_value
 
     return explain_value(model, name, overrides)
 
 
 def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
     """The largest (or smallest) value of an input at which every budget (or `budget`) holds."""
-    from .solver import solve as solve_input
+    from calculator.analysis.solve import solve as solve_input
 
     return solve_input(model, input_name, budget)
 
@@ -69,7 +69,7 @@ def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
 def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
           show: list[str] | None = None) -> Sweep:
     """Values and budget statuses as one input goes from `start` to `stop` (quantities, e.g. "10M user")."""
-    from .sweeps import sweep as sweep_input
+    from calculator.analysis.sweep import sweep as sweep_input
 
     return sweep_input(model, input_name, start, stop, steps, log, show)
 
@@ -84,7 +84,7 @@ def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
 
 def quantity(value: ValueResult, model: Model | None = None) -> Any:
     """A value of a result as a pint Quantity in its display unit (pass the model for its own units)."""
-    from .units import registry, to_pint
+    from calculator.units.system import registry, to_pint
 
     return registry().Quantity(value.value, to_pint(value.unit, model.scenario.units if model else None))
 

@@ -10,8 +10,8 @@ import sys
 import pytest
 
 import calculator
-from calculator.cli import main
-from calculator.expr import Binary, Call, Name, Number, has_rounding
+from calculator.cli.main import main
+from calculator.formula.expr import Binary, Call, Name, Number, has_rounding
 from tests.conftest import ROOT
 
 SERVING = """

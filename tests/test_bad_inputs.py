@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from calculator.cli import main
+from calculator.cli.main import main
 
 BAD = Path(__file__).parent / "bad"
 CASES = sorted(p.name for p in BAD.glob("*.yaml"))

@@ -10,7 +10,7 @@ from xml.etree import ElementTree
 
 import pytest
 
-from calculator.cli import main
+from calculator.cli.main import main
 from tests.conftest import ROOT
 
 OK = "name: fine\ninputs:\n  gpus: 8 gpu\nbudgets:\n  gpus: <= 10 gpu\n"  # 80%: warn
@@ -109,7 +109,7 @@ def test_catalog_units_schema(capsys):
 def test_catalog_marks_stale_entries():
     import datetime as dt
 
-    from calculator.catalog import catalog
+    from calculator.catalog.entries import catalog
 
     figure = catalog().entries["H100-SXM"].figures["memory"]
     assert figure.stale(figure.as_of + dt.timedelta(days=600))
@@ -117,7 +117,7 @@ def test_catalog_marks_stale_entries():
 
 
 def test_installed_command_runs(folder):
-    done = subprocess.run([sys.executable, "-m", "calculator.cli", "eval", str(folder / "sub" / "broken.yaml"),
+    done = subprocess.run([sys.executable, "-m", "calculator.cli.main", "eval", str(folder / "sub" / "broken.yaml"),
                            "--format", "json"], capture_output=True, text=True, check=False)
     assert done.returncode == 1
     assert json.loads(done.stdout)["status"] == "fail"

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
-from calculator import cli
-from calculator.collector import paused
+from calculator.cli import main as cli
+from calculator.common.collector import paused
 from tests.conftest import ROOT
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 import calculator
-from calculator import yaml_text
-from calculator.errors import Location
-from calculator.load import parse_yaml
+from calculator.common.errors import Location
+from calculator.file import yaml_nodes as yaml_text
+from calculator.file.load import parse_yaml
 from tests.conftest import cache_entries
 
 TEXT = """\

@@ -10,7 +10,7 @@ import sys
 from tests.conftest import ROOT
 
 EVAL = (
-    "from calculator.cli import main\nimport contextlib, io\n"
+    "from calculator.cli.main import main\nimport contextlib, io\n"
     "with contextlib.redirect_stdout(io.StringIO()):\n"
     "    main(['eval', 'scenarios/tour_base.yaml', '--format', 'json'])"  # certain: no Monte Carlo, no numpy
 )

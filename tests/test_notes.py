@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from calculator.cli import main
+from calculator.cli.main import main
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from calculator.numbers import format_number
+from calculator.common.numbers import format_number
 
 
 @pytest.mark.parametrize(

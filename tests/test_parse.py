@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from calculator.errors import EnvelopeError, Location
-from calculator.expr import Binary, Call, Field, Name, Number, Quantity, to_text
-from calculator.parse import Interval, parse_formula, parse_input
+from calculator.common.errors import EnvelopeError, Location
+from calculator.formula.expr import Binary, Call, Field, Name, Number, Quantity, to_text
+from calculator.formula.parse import Interval, parse_formula, parse_input
 
 HERE = Location("f.yaml", 3, 10)
 

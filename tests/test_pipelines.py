@@ -7,7 +7,7 @@ from pathlib import Path
 
 import yaml
 
-from calculator.cli import main
+from calculator.cli.main import main
 from tests.conftest import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"

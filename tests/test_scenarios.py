@@ -12,7 +12,7 @@ import pytest
 import yaml
 
 import calculator
-from calculator.cli import main
+from calculator.cli.main import main
 from tests.conftest import ROOT
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from calculator import uncertainty
-from calculator.uncertainty import Spread, percentiles
+from calculator.engine import uncertainty
+from calculator.engine.uncertainty import Spread, percentiles
 from tests.conftest import error_of, evaluate
 
 Z90 = 1.6448536269514722

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from calculator.errors import Location
-from calculator.parse import parse_unit
-from calculator.units import UnitSystem, registry
+from calculator.common.errors import Location
+from calculator.formula.parse import parse_unit
+from calculator.units.system import UnitSystem, registry
 
 HERE = Location("u", 1, 1)
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import pytest
 
 import calculator
-from calculator import validate as validate_stage
-from calculator.load import load_text
-from calculator.model import InputEntry, ScenarioFile, Settings
+from calculator.file import validate as validate_stage
+from calculator.file.load import load_text
+from calculator.file.shapes import InputEntry, ScenarioFile, Settings
 from tests.conftest import cache_entries
 
 TEXT = """\

@@ -83,7 +83,7 @@ def test_batch_still_fits(result):
 
 
 def test_cli_exits_1():
-    done = run([sys.executable, "-m", "calculator.cli", "eval", str(SCENARIO), "--format", "json"],
+    done = run([sys.executable, "-m", "calculator.cli.main", "eval", str(SCENARIO), "--format", "json"],
                capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)

@@ -63,7 +63,7 @@ def test_what_still_holds(result):
 
 def test_cli_exits_1():
     # `envelope eval` exits 1 when a budget fails (2 would mean an invalid file)
-    done = run([sys.executable, "-m", "calculator.cli", "eval", str(SCENARIO), "--format", "json"],
+    done = run([sys.executable, "-m", "calculator.cli.main", "eval", str(SCENARIO), "--format", "json"],
                capture_output=True, text=True)
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)

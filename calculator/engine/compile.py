@@ -16,11 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .check import Checker
-from .errors import Location
-from .expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
-from .numeric import SCALAR_FUNCTIONS, array_functions
-from .scenario import Scenario
+from calculator.common.errors import Location
+from calculator.engine.check import Checker
+from calculator.engine.scenario import Scenario
+from calculator.formula.expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
+from calculator.formula.numeric import SCALAR_FUNCTIONS, array_functions
 
 _OPERATORS: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
 # Every node gets the same position: set here rather than by ast.fix_missing_locations, which walks the tree again.

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .cache import cache_dir, read_pickled, write_pickled
-from .errors import EnvelopeError, Location
+from calculator.common.cache import cache_dir, read_pickled, write_pickled
+from calculator.common.errors import EnvelopeError, Location
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 16
@@ -90,7 +90,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     cached = read_pickled(path, Document)
     if cached is not None:
         return cached
-    from .yaml_text import parse
+    from calculator.file.yaml_nodes import parse
 
     document = parse(text, file, first_line)
     write_pickled(path, document, CACHE_ENTRIES)
@@ -108,7 +108,7 @@ def _cache_path(text: str, file: str, first_line: int) -> Path:
 def _parser_source() -> bytes:
     """The key includes the code that makes and holds a Document: a change to it never reads an old entry."""
     here = Path(__file__).parent
-    return b"".join((here / name).read_bytes() for name in ("load.py", "yaml_text.py", "errors.py"))
+    return b"".join((here / name).read_bytes() for name in ("load.py", "yaml_nodes.py", "../common/errors.py"))
 
 
 def load_file(path: str | Path) -> Document:

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from .errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, Location
 
 if TYPE_CHECKING:
     import numpy as np
 
-    from .evaluate import Evaluation
+    from calculator.engine.model import Evaluation
 
 Z90 = 1.6448536269514722  # the standard normal's 95th percentile: a 90% interval is ±Z90 sd
 PERCENTILES = (5.0, 50.0, 95.0)

@@ -13,14 +13,14 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
-from .check import Checker
-from .compile import Compiled, Slot, compile_scenario
-from .errors import EnvelopeError, Location
-from .expr import Expr, to_text
-from .numeric import interpret
-from .parse import parse_input
-from .scenario import Scenario, Value
-from .uncertainty import InputValue, Simulation, Spread, simulate
+from calculator.common.errors import EnvelopeError, Location
+from calculator.engine.check import Checker
+from calculator.engine.compile import Compiled, Slot, compile_scenario
+from calculator.engine.scenario import Scenario, Value
+from calculator.engine.uncertainty import InputValue, Simulation, Spread, simulate
+from calculator.formula.expr import Expr, to_text
+from calculator.formula.numeric import interpret
+from calculator.formula.parse import parse_input
 
 
 class Model:
@@ -52,7 +52,7 @@ class Model:
         value = self.input(name, where)
         spec, _ = parse_input(text, where)
         probe = Value(name, "input", text, where, where, spec=spec)
-        from .check import _check_input
+        from calculator.engine.check import _check_input
 
         _check_input(self.checker, probe)
         if probe.dimension != value.dimension:
@@ -64,7 +64,7 @@ class Model:
     def input(self, name: str, where: Location) -> Value:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
-            from .errors import did_you_mean
+            from calculator.common.errors import did_you_mean
 
             kind = "a derived value, not an input" if value else "not an input of this scenario"
             raise EnvelopeError(f"'{name}' is {kind}", where,
@@ -120,7 +120,7 @@ class Model:
 
 def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
     """The innermost part of `expr` that divides by zero, overflows or leaves the reals."""
-    from .expr import Binary, Call, Unary
+    from calculator.formula.expr import Binary, Call, Unary
 
     children: tuple[Expr, ...] = ()
     if isinstance(expr, Binary):
@@ -192,7 +192,7 @@ class Evaluation:
     def judge(self, samples: int | None = None, seed: int | None = None, simulate: bool = True) -> Any:
         """Values, budgets and latency paths with statuses (and percentiles when uncertain,
         unless `simulate` is False: point values only, no numpy, for a quick first look)."""
-        from .judge import judge
+        from calculator.engine.judge import judge
 
         return judge(self, self.simulate(samples, seed) if simulate else None)
 

@@ -16,11 +16,11 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from . import model
-from .cache import cache_dir, read_pickled, write_pickled
-from .errors import EnvelopeError, did_you_mean
-from .load import Document
-from .model import ScenarioFile
+from calculator.common.cache import cache_dir, read_pickled, write_pickled
+from calculator.common.errors import EnvelopeError, did_you_mean
+from calculator.file import shapes as model
+from calculator.file.load import Document
+from calculator.file.shapes import ScenarioFile
 
 CACHE_ENTRIES = 512
 # Pydantic loc entries that name a union member, not a key in the file.

@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from .errors import EnvelopeError, Location
-from .load import Document, Key, Path_
+from calculator.common.errors import EnvelopeError, Location
+from calculator.file.load import Document, Key, Path_
 
 try:
     _Loader: Any = yaml.CSafeLoader

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .judge import with_unit
-from .numbers import format_number
+from calculator.common.numbers import format_number
+from calculator.engine.judge import with_unit
 
 if TYPE_CHECKING:
-    from .judge import BudgetResult, PathResult, Result, StageResult, ValueResult
+    from calculator.engine.judge import BudgetResult, PathResult, Result, StageResult, ValueResult
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 STATUS_MARK = {"ok": "✓ ok", "warn": "! warn", "fail": "✗ fail"}
@@ -166,7 +166,7 @@ def print_catalog(cat: object, kind: str | None) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .catalog import Catalog
+    from calculator.catalog.entries import Catalog
 
     assert isinstance(cat, Catalog)
     console = Console(highlight=False)
@@ -193,7 +193,7 @@ def print_catalog(cat: object, kind: str | None) -> None:
 
 
 def _as_of(figure: object) -> str:
-    from .catalog import Figure
+    from calculator.catalog.entries import Figure
 
     assert isinstance(figure, Figure)
     return f"{figure.as_of} [yellow](stale)[/]" if figure.stale() else str(figure.as_of)
@@ -204,7 +204,7 @@ def print_sweep(table: object, color: bool = True) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from .sweeps import Sweep
+    from calculator.analysis.sweep import Sweep
 
     assert isinstance(table, Sweep)
     console = Console(no_color=not color, highlight=False)

@@ -13,8 +13,8 @@ from typing import Any
 
 import sympy
 
-from .evaluate import Model
-from .expr import ROUNDING, Binary, Call, Expr, Field, Name, Number, Quantity, Unary
+from calculator.engine.model import Model
+from calculator.formula.expr import ROUNDING, Binary, Call, Expr, Field, Name, Number, Quantity, Unary
 
 _FUNCTIONS: dict[str, Any] = {
     "ceil": sympy.ceiling,

@@ -32,8 +32,8 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from .errors import EnvelopeError, Location
-from .expr import (
+from calculator.common.errors import EnvelopeError, Location
+from calculator.formula.expr import (
     FUNCTIONS,
     Binary,
     Call,

@@ -18,15 +18,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cache import cache_dir, write_atomic
-from .errors import EnvelopeError, Location
-from .expr import UnitExpr, unit_text
-from .parse import MULTIPLIERS
+from calculator.common.cache import cache_dir, write_atomic
+from calculator.common.errors import EnvelopeError, Location
+from calculator.formula.expr import UnitExpr, unit_text
+from calculator.formula.parse import MULTIPLIERS
 
 if TYPE_CHECKING:
     import pint
 
-DEFINITIONS = Path(__file__).parent / "units" / "envelope_en.txt"
+DEFINITIONS = Path(__file__).parent / "envelope_en.txt"
 
 # Single letters pint reads as physical constants or units nobody means here.
 REFUSED = {

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import math
 
-from .errors import EnvelopeError, Location
-from .expr import (
+from calculator.common.errors import EnvelopeError, Location
+from calculator.engine.resolve import field_figure_text
+from calculator.engine.scenario import Scenario, Value
+from calculator.engine.uncertainty import Spread
+from calculator.formula.expr import (
     ROUNDING,
     Binary,
     Call,
@@ -27,12 +30,9 @@ from .expr import (
     names_in,
     to_text,
 )
-from .numeric import interpret
-from .parse import MULTIPLIERS, Distribution, Interval
-from .resolve import field_figure_text
-from .scenario import Scenario, Value
-from .uncertainty import Spread
-from .units import DIMENSIONLESS, Dimension, Unit, UnitSystem
+from calculator.formula.numeric import interpret
+from calculator.formula.parse import MULTIPLIERS, Distribution, Interval
+from calculator.units.system import DIMENSIONLESS, Dimension, Unit, UnitSystem
 
 MAX_DIMENSION_POWER = 64
 _TIME = Dimension.of({"[time]": 1})
@@ -75,7 +75,7 @@ class Checker:
         return self.units.unit(node.unit, where)
 
     def field(self, node: Field) -> tuple[float, Dimension]:
-        from .parse import parse_formula
+        from calculator.formula.parse import parse_formula
 
         text, where = field_figure_text(node, self.scenario)
         figure = parse_formula(text, where)

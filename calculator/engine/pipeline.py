@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .check import check
-from .collector import paused
-from .evaluate import Model
-from .load import Document, Reader, load_file, load_text, read_text
-from .resolve import resolve
-from .validate import validate
+from calculator.common.collector import paused
+from calculator.engine.check import check
+from calculator.engine.model import Model
+from calculator.engine.resolve import resolve
+from calculator.file.load import Document, Reader, load_file, load_text, read_text
+from calculator.file.validate import validate
 
 
 def model_from_document(document: Document) -> Model:

@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .errors import EnvelopeError, Location
-from .judge import Result
+from calculator.common.errors import EnvelopeError, Location
+from calculator.engine.judge import Result
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -92,7 +92,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 def check_paths(paths: list[Path]) -> list[Outcome]:
     import time
 
-    from .pipeline import load
+    from calculator.engine.pipeline import load
 
     outcomes = []
     for file in scenario_files(paths):

@@ -8,11 +8,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .catalog import catalog
-from .errors import EnvelopeError, Location, did_you_mean
-from .expr import Field, Formula, Name, Number, Quantity, names_in
-from .load import Document
-from .model import (
+from calculator.catalog.entries import catalog
+from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
+from calculator.engine.uncertainty import correlation_pairs
+from calculator.file.load import Document
+from calculator.file.shapes import (
     BudgetEntry,
     DerivedEntry,
     InputEntry,
@@ -21,10 +22,9 @@ from .model import (
     SequenceStage,
     StageEntry,
 )
-from .parse import Distribution, Interval, parse_formula, parse_input, parse_unit
-from .scenario import Budget, LatencyPath, Scenario, Stage, Value
-from .uncertainty import correlation_pairs
-from .units import UnitSystem
+from calculator.formula.expr import Field, Formula, Name, Number, Quantity, names_in
+from calculator.formula.parse import Distribution, Interval, parse_formula, parse_input, parse_unit
+from calculator.units.system import UnitSystem
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED = {"ref", "to", "normal", "uniform"}

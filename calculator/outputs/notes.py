@@ -14,10 +14,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import EnvelopeError, Location
-from .expr import Number, Quantity
-from .judge import Result
-from .load import Document
+from calculator.common.errors import EnvelopeError, Location
+from calculator.engine.judge import Result
+from calculator.file.load import Document
+from calculator.formula.expr import Number, Quantity
 
 BEGIN = "<!-- envelope: results (written by `envelope render`; edits here are replaced) -->"
 END = "<!-- envelope: end -->"
@@ -95,7 +95,7 @@ def _skip_old_results(lines: list[str], i: int) -> int:
 
 
 def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None) -> None:
-    from .pipeline import loads, model_from_document
+    from calculator.engine.pipeline import loads, model_from_document
 
     try:
         if _is_scenario(block.lines):
@@ -154,8 +154,8 @@ def _scenario_output(result: Result, model: object, derivation: bool) -> list[st
 
 def _derivations(result: Result, model: object) -> list[str]:
     """formula → numbers → result, one line a derived value."""
-    from .evaluate import Model
-    from .explanation import substituted
+    from calculator.analysis.explain import substituted
+    from calculator.engine.model import Model
 
     assert isinstance(model, Model)
     lines = [""]

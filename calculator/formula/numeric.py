@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary
+from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary
 
 MAX_POWER = 1e6  # larger exponents only overflow or underflow; refuse them plainly
 

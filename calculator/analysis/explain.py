@@ -14,11 +14,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import EnvelopeError, Location, did_you_mean
-from .evaluate import Model
-from .expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, has_rounding, to_text
-from .judge import ValueResult, with_unit
-from .numbers import format_number
+from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.numbers import format_number
+from calculator.engine.judge import ValueResult, with_unit
+from calculator.engine.model import Model
+from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, has_rounding, to_text
 
 
 @dataclass
@@ -110,13 +110,13 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
             samples: int | None = None, seed: int | None = None) -> Explanation:
     """How `name` is derived, with the numbers of this run."""
 
-    from .symbolic import closed_form
+    from calculator.analysis.symbolic import closed_form
 
     value = model.scenario.values.get(name)
     if value is None:
         raise EnvelopeError(f"no value '{name}' in this scenario", Location(model.scenario.file),
                             did_you_mean(name, model.scenario.values))
-    from .judge import judge
+    from calculator.engine.judge import judge
 
     evaluation = model.evaluate(overrides)
     if value.kind == "input":
@@ -168,7 +168,7 @@ def _elasticity(form: Any, symbol: Any, point: dict[Any, float], model: Model, e
     `stepped` value has), or by finite differences."""
     import sympy
 
-    from .symbolic import power_factor
+    from calculator.analysis.symbolic import power_factor
 
     method = "relaxed" if stepped else "exact"
     try:
@@ -230,7 +230,7 @@ def substituted(expr: Expr, model: Model, values: dict[str, ValueResult], inline
             figures = max(scenario.sig_figs, 6) if value.kind == "input" else scenario.sig_figs
             return with_unit(format_number(shown.value, figures), shown.unit), 4.5 if shown.unit.text else 5
         if isinstance(node, Field):
-            from .resolve import field_figure_text
+            from calculator.engine.resolve import field_figure_text
 
             return field_figure_text(node, scenario)[0], 4.5
         if isinstance(node, (Number, Quantity, Name)):

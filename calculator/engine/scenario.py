@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from .errors import Location
-from .expr import Formula, UnitExpr
-from .parse import InputSpec
-from .uncertainty import Spread
-from .units import DIMENSIONLESS, Dimension, Unit, UnitSystem
+from calculator.common.errors import Location
+from calculator.engine.uncertainty import Spread
+from calculator.formula.expr import Formula, UnitExpr
+from calculator.formula.parse import InputSpec
+from calculator.units.system import DIMENSIONLESS, Dimension, Unit, UnitSystem
 
 
 @dataclass

@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, Location
 
-CATALOG_DIR = Path(__file__).parent / "catalog"
+CATALOG_DIR = Path(__file__).parent
 STALE_AFTER_DAYS = 548  # about 18 months
 
 
@@ -54,7 +54,7 @@ class Catalog:
 @functools.lru_cache(maxsize=1)
 def catalog() -> Catalog:
     """Every catalog file, read once per process."""
-    from .load import parse_yaml, read_text
+    from calculator.file.load import parse_yaml, read_text
 
     entries: dict[str, Entry] = {}
     reference: dict[str, Figure] = {}

@@ -12,8 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .collector import paused, resume_after_startup
-from .errors import EnvelopeError, Location
+from calculator.common.collector import paused, resume_after_startup
+from calculator.common.errors import EnvelopeError, Location
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 
@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
     """`--set NAME=VALUE` assignments, each checked against the input's dimension."""
-    from .evaluate import Model
+    from calculator.engine.model import Model
 
     assert isinstance(model, Model)
     overrides: dict[str, float] = {}
@@ -120,7 +120,7 @@ def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
 
 
 def command_eval(arguments: argparse.Namespace) -> int:
-    from .pipeline import load
+    from calculator.engine.pipeline import load
 
     model = load(arguments.file)
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
@@ -131,15 +131,15 @@ def command_eval(arguments: argparse.Namespace) -> int:
     elif arguments.format == "markdown":
         print(result.to_markdown(), end="")
     else:
-        from .present import print_table
+        from calculator.outputs.terminal import print_table
 
         print_table(result, color=None if "NO_COLOR" not in os.environ else False)
     return EXIT_FAIL if result.status == "fail" else EXIT_OK
 
 
 def command_explain(arguments: argparse.Namespace) -> int:
-    from .explanation import explain
-    from .pipeline import load
+    from calculator.analysis.explain import explain
+    from calculator.engine.pipeline import load
 
     model = load(arguments.file)
     explanation = explain(model, arguments.name, _overrides(model, arguments.set))
@@ -155,8 +155,8 @@ def command_explain(arguments: argparse.Namespace) -> int:
 
 
 def command_solve(arguments: argparse.Namespace) -> int:
-    from .pipeline import load
-    from .solver import solve
+    from calculator.analysis.solve import solve
+    from calculator.engine.pipeline import load
 
     model = load(arguments.file)
     solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
@@ -168,8 +168,8 @@ def command_solve(arguments: argparse.Namespace) -> int:
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
-    from .pipeline import load
-    from .sweeps import sweep
+    from calculator.analysis.sweep import sweep
+    from calculator.engine.pipeline import load
 
     model = load(arguments.file)
     table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
@@ -181,7 +181,7 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     elif arguments.format == "markdown":
         print(table.to_markdown(), end="")
     else:
-        from .present import print_sweep
+        from calculator.outputs.terminal import print_sweep
 
         color = "NO_COLOR" not in os.environ and sys.stdout.isatty()
         print_sweep(table, color=color)
@@ -191,8 +191,8 @@ def command_sweep(arguments: argparse.Namespace) -> int:
 
 
 def command_render(arguments: argparse.Namespace) -> int:
-    from .load import read_text
-    from .notes import render
+    from calculator.file.load import read_text
+    from calculator.outputs.notes import render
 
     source = Path(arguments.notes)
     target = Path(arguments.output) if arguments.output else source
@@ -215,8 +215,8 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 def command_diff(arguments: argparse.Namespace) -> int:
-    from .diff import diff_models, text_at_revision
-    from .pipeline import load, loads
+    from calculator.analysis.compare import diff_models, text_at_revision
+    from calculator.engine.pipeline import load, loads
 
     if arguments.rev:
         if arguments.new:
@@ -237,7 +237,7 @@ def command_diff(arguments: argparse.Namespace) -> int:
 
 
 def command_check(arguments: argparse.Namespace) -> int:
-    from .checkrun import check_paths, write_junit
+    from calculator.cli.check import check_paths, write_junit
 
     outcomes = check_paths([Path(p) for p in arguments.paths])
     for outcome in outcomes:
@@ -253,12 +253,12 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 
 def command_catalog(arguments: argparse.Namespace) -> int:
-    from .catalog import catalog
-    from .present import print_catalog
+    from calculator.catalog.entries import catalog
+    from calculator.outputs.terminal import print_catalog
 
     cat = catalog()
     if arguments.kind and arguments.kind not in cat.kinds():
-        from .errors import did_you_mean
+        from calculator.common.errors import did_you_mean
 
         raise EnvelopeError(f"no catalog kind '{arguments.kind}' (kinds: {', '.join(cat.kinds())})",
                             hint=did_you_mean(arguments.kind, cat.kinds()))
@@ -267,7 +267,7 @@ def command_catalog(arguments: argparse.Namespace) -> int:
 
 
 def command_units(arguments: argparse.Namespace) -> int:
-    from .units import DEFINITIONS, REFUSED
+    from calculator.units.system import DEFINITIONS, REFUSED
 
     print(f"envelope's units ({DEFINITIONS.name}), on top of pint's default registry:\n")
     for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
@@ -279,7 +279,7 @@ def command_units(arguments: argparse.Namespace) -> int:
 
 
 def command_schema(arguments: argparse.Namespace) -> int:
-    from .validate import json_schema
+    from calculator.file.validate import json_schema
 
     print(json.dumps(json_schema(), indent=2))
     return EXIT_OK
@@ -287,7 +287,7 @@ def command_schema(arguments: argparse.Namespace) -> int:
 
 def shipped_scenarios() -> Path:
     """./scenarios if there is one; else the checkout's (an editable install); else the installed copy."""
-    for folder in (Path("scenarios"), Path(__file__).resolve().parent.parent / "scenarios",
+    for folder in (Path("scenarios"), Path(__file__).resolve().parents[2] / "scenarios",
                    Path(sys.prefix) / "share" / "envelope" / "scenarios"):
         if folder.is_dir():
             return folder

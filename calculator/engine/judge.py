@@ -13,16 +13,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from .errors import Location
-from .expr import Quantity
-from .numbers import format_number
-from .scenario import Budget, LatencyPath, Stage, Value
-from .uncertainty import percentiles
-from .units import Unit, readable_unit
+from calculator.common.errors import Location
+from calculator.common.numbers import format_number
+from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
+from calculator.engine.uncertainty import percentiles
+from calculator.formula.expr import Quantity
+from calculator.units.system import Unit, readable_unit
 
 if TYPE_CHECKING:
-    from .evaluate import Evaluation
-    from .uncertainty import Simulation
+    from calculator.engine.model import Evaluation
+    from calculator.engine.uncertainty import Simulation
 
 Status = Literal["ok", "warn", "fail"]
 STATUS_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "fail": 2}
@@ -105,12 +105,12 @@ class Result:
         raise KeyError(f"no budget on '{name}'; budgets: {', '.join(b.name for b in self.budgets) or 'none'}")
 
     def to_dict(self) -> dict[str, object]:
-        from .present import result_to_dict
+        from calculator.outputs.terminal import result_to_dict
 
         return result_to_dict(self)
 
     def to_markdown(self) -> str:
-        from .present import result_to_markdown
+        from calculator.outputs.terminal import result_to_markdown
 
         return result_to_markdown(self)
 
@@ -258,7 +258,7 @@ def _stage_result(stage: Stage, path: LatencyPath, evaluation: Evaluation, unit:
 
 
 def _milliseconds() -> Unit:
-    from .units import Dimension
+    from calculator.units.system import Dimension
 
     return Unit(1e-3, Dimension.of({"[time]": 1}), "ms", (("millisecond", 1.0),))
 

@@ -13,12 +13,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import EnvelopeError, Location, did_you_mean
-from .evaluate import Evaluation, Model
-from .expr import Name, has_rounding
-from .judge import breaks_limit, display_unit, path_total, with_unit
-from .numbers import format_number
-from .units import Unit
+from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.numbers import format_number
+from calculator.engine.judge import breaks_limit, display_unit, path_total, with_unit
+from calculator.engine.model import Evaluation, Model
+from calculator.formula.expr import Name, has_rounding
+from calculator.units.system import Unit
 
 SEARCH_RANGE = 1e12  # how many times today's value, up and down, the search may go
 BISECTIONS = 200
@@ -150,7 +150,7 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
         return None  # a step (ceil, floor, round): the numeric edge is the exact one, and sympy is not needed
     import sympy
 
-    from .symbolic import Builder, power_factor
+    from calculator.analysis.symbolic import Builder, power_factor
 
     budget = budgets[0]
     builder = Builder(model, numeric=True)

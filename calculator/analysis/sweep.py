@@ -15,11 +15,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .errors import EnvelopeError, Location, did_you_mean
-from .evaluate import Model
-from .judge import Result
-from .numbers import format_number
-from .units import Unit
+from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.numbers import format_number
+from calculator.engine.judge import Result
+from calculator.engine.model import Model
+from calculator.units.system import Unit
 
 MAX_STEPS = 10_000
 
@@ -134,7 +134,7 @@ def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11,
 
 def _point_result(model: Model, overrides: dict[str, float]) -> Result:
     """Values and statuses at point values only: a sweep shows where budgets break, not spreads."""
-    from .judge import judge
+    from calculator.engine.judge import judge
 
     return judge(model.evaluate(overrides))
 

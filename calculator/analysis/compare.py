@@ -11,11 +11,11 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import EnvelopeError, Location
-from .evaluate import Model
-from .judge import Result, with_unit
-from .load import MissingFile
-from .numbers import format_number
+from calculator.common.errors import EnvelopeError, Location
+from calculator.common.numbers import format_number
+from calculator.engine.judge import Result, with_unit
+from calculator.engine.model import Model
+from calculator.file.load import MissingFile
 
 STATUS_MARK = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "—": "—"}
 

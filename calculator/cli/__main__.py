@@ -1,0 +1,3 @@
+from calculator.cli.main import main
+
+raise SystemExit(main())

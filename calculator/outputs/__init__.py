@@ -1,0 +1,2 @@
+"""Layer 6, outputs: terminal tables, CI formats, Markdown notes.
+"""
