@@ -15,13 +15,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.collector import paused
+from calculator.units.system import registry, to_pint
 
 with paused():  # importing allocates and frees nothing: collections here are pure cost
     from calculator.common.errors import EnvelopeError, Location
     from calculator.common.numbers import format_number
-    from calculator.engine.judge import BudgetResult, PathResult, Result, ValueResult
     from calculator.engine.model import Evaluation, Model
     from calculator.engine.pipeline import load, loads
+    from calculator.engine.results import BudgetResult, PathResult, Result, ValueResult
 
 __all__ = [
     "BudgetResult",
@@ -54,14 +55,14 @@ if TYPE_CHECKING:
 
 def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
     """How `name` is derived: formula, closed form (sympy), numbers, elasticities, spread drivers."""
-    from calculator.analysis.explain import explain as explain_value
+    from calculator.analysis.explain import explain as explain_value  # loaded when its command runs (start-up)
 
     return explain_value(model, name, overrides)
 
 
 def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
     """The largest (or smallest) value of an input at which every budget (or `budget`) holds."""
-    from calculator.analysis.solve import solve as solve_input
+    from calculator.analysis.solve import solve as solve_input  # loaded when its command runs (start-up)
 
     return solve_input(model, input_name, budget)
 
@@ -69,7 +70,7 @@ def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
 def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
           show: list[str] | None = None) -> Sweep:
     """Values and budget statuses as one input goes from `start` to `stop` (quantities, e.g. "10M user")."""
-    from calculator.analysis.sweep import sweep as sweep_input
+    from calculator.analysis.sweep import sweep as sweep_input  # loaded when its command runs (start-up)
 
     return sweep_input(model, input_name, start, stop, steps, log, show)
 
@@ -84,8 +85,6 @@ def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
 
 def quantity(value: ValueResult, model: Model | None = None) -> Any:
     """A value of a result as a pint Quantity in its display unit (pass the model for its own units)."""
-    from calculator.units.system import registry, to_pint
-
     return registry().Quantity(value.value, to_pint(value.unit, model.scenario.units if model else None))
 
 

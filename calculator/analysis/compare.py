@@ -13,8 +13,8 @@ from pathlib import Path
 
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import format_number
-from calculator.engine.judge import Result, with_unit
 from calculator.engine.model import Model
+from calculator.engine.results import Result, with_unit
 from calculator.file.load import MissingFile
 
 STATUS_MARK = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "—": "—"}

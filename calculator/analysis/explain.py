@@ -16,8 +16,10 @@ from typing import Any
 
 from calculator.common.errors import EnvelopeError, Location, did_you_mean
 from calculator.common.numbers import format_number
-from calculator.engine.judge import ValueResult, with_unit
+from calculator.engine.judge import judge
 from calculator.engine.model import Model
+from calculator.engine.resolve import field_figure_text
+from calculator.engine.results import ValueResult, with_unit
 from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, has_rounding, to_text
 
 
@@ -110,13 +112,12 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
             samples: int | None = None, seed: int | None = None) -> Explanation:
     """How `name` is derived, with the numbers of this run."""
 
-    from calculator.analysis.symbolic import closed_form
+    from calculator.analysis.symbolic import closed_form  # sympy comes with it: explain and solve only
 
     value = model.scenario.values.get(name)
     if value is None:
         raise EnvelopeError(f"no value '{name}' in this scenario", Location(model.scenario.file),
                             did_you_mean(name, model.scenario.values))
-    from calculator.engine.judge import judge
 
     evaluation = model.evaluate(overrides)
     if value.kind == "input":
@@ -148,14 +149,14 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
 
 
 def _plain(expression: Any) -> str:
-    import sympy
+    import sympy  # sympy: ~0.4 s to import; explain and solve only
 
     return str(sympy.sstr(expression)).replace("ceiling(", "ceil(")
 
 
 def _latex(expression: Any) -> str:
     """LaTeX with names kept whole (`dau_peak`, not d with a subscript)."""
-    import sympy
+    import sympy  # sympy: ~0.4 s to import; explain and solve only
 
     names = {symbol: r"\mathrm{" + str(symbol).strip("[]").replace("_", r"\_").replace("%", r"\%") + "}"
              for symbol in expression.free_symbols}
@@ -166,9 +167,9 @@ def _elasticity(form: Any, symbol: Any, point: dict[Any, float], model: Model, e
                 input_name: str, stepped: bool) -> tuple[float, str]:
     """∂ln value/∂ln input at the point: exact, relaxed (`form` is built without the ceil/floor a
     `stepped` value has), or by finite differences."""
-    import sympy
+    import sympy  # sympy: ~0.4 s to import; explain and solve only
 
-    from calculator.analysis.symbolic import power_factor
+    from calculator.analysis.symbolic import power_factor  # sympy comes with it: explain and solve only
 
     method = "relaxed" if stepped else "exact"
     try:
@@ -196,7 +197,7 @@ def _numeric_elasticity(model: Model, evaluation: Any, name: str, input_name: st
 
 def _drivers(simulation: Any, evaluation: Any, name: str) -> list[Driver]:
     """Spearman correlation of each uncertain input's samples with the value's, as a tornado ranking."""
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     target = simulation.input_or_slot(evaluation, name)
     if np.ptp(target) == 0:
@@ -230,8 +231,6 @@ def substituted(expr: Expr, model: Model, values: dict[str, ValueResult], inline
             figures = max(scenario.sig_figs, 6) if value.kind == "input" else scenario.sig_figs
             return with_unit(format_number(shown.value, figures), shown.unit), 4.5 if shown.unit.text else 5
         if isinstance(node, Field):
-            from calculator.engine.resolve import field_figure_text
-
             return field_figure_text(node, scenario)[0], 4.5
         if isinstance(node, (Number, Quantity, Name)):
             return to_text(node), 4.5 if isinstance(node, Quantity) else 5

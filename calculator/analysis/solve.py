@@ -15,8 +15,9 @@ from typing import Any
 
 from calculator.common.errors import EnvelopeError, Location, did_you_mean
 from calculator.common.numbers import format_number
-from calculator.engine.judge import breaks_limit, display_unit, path_total, with_unit
+from calculator.engine.judge import breaks_limit, display_unit, path_total
 from calculator.engine.model import Evaluation, Model
+from calculator.engine.results import with_unit
 from calculator.formula.expr import Name, has_rounding
 from calculator.units.system import Unit
 
@@ -148,9 +149,9 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
     steps = [has_rounding(expr, model.formula_of) for expr in (Name(budgets[0].name, 0), budgets[0].limit.expr)]
     if any(steps):
         return None  # a step (ceil, floor, round): the numeric edge is the exact one, and sympy is not needed
-    import sympy
+    import sympy  # sympy: ~0.4 s to import; explain and solve only
 
-    from calculator.analysis.symbolic import Builder, power_factor
+    from calculator.analysis.symbolic import Builder, power_factor  # sympy comes with it: explain and solve only
 
     budget = budgets[0]
     builder = Builder(model, numeric=True)

@@ -17,8 +17,9 @@ from typing import Any
 
 from calculator.common.errors import EnvelopeError, Location, did_you_mean
 from calculator.common.numbers import format_number
-from calculator.engine.judge import Result
+from calculator.engine.judge import judge
 from calculator.engine.model import Model
+from calculator.engine.results import Result
 from calculator.units.system import Unit
 
 MAX_STEPS = 10_000
@@ -80,7 +81,7 @@ class Sweep:
 
     def plot(self, width: int = 80, height: int = 20, color: bool = True) -> str:
         """Each budget's utilization against the input, with the limit line: a terminal plot."""
-        import plotext as plt
+        import plotext as plt  # plotext: only for a plot
 
         plt.clear_figure()
         plt.plotsize(width, height)
@@ -134,8 +135,6 @@ def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11,
 
 def _point_result(model: Model, overrides: dict[str, float]) -> Result:
     """Values and statuses at point values only: a sweep shows where budgets break, not spreads."""
-    from calculator.engine.judge import judge
-
     return judge(model.evaluate(overrides))
 
 

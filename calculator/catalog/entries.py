@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from calculator.common.errors import EnvelopeError, Location
+from calculator.file.load import parse_yaml, read_text
 
 CATALOG_DIR = Path(__file__).parent
 STALE_AFTER_DAYS = 548  # about 18 months
@@ -54,8 +55,6 @@ class Catalog:
 @functools.lru_cache(maxsize=1)
 def catalog() -> Catalog:
     """Every catalog file, read once per process."""
-    from calculator.file.load import parse_yaml, read_text
-
     entries: dict[str, Entry] = {}
     reference: dict[str, Figure] = {}
     for path in sorted(CATALOG_DIR.glob("*.yaml")):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
 from calculator.common.errors import EnvelopeError, Location
-from calculator.engine.judge import Result
+from calculator.engine.pipeline import load
+from calculator.engine.results import Result
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 
@@ -90,10 +92,6 @@ def scenario_files(paths: list[Path]) -> list[Path]:
 
 
 def check_paths(paths: list[Path]) -> list[Outcome]:
-    import time
-
-    from calculator.engine.pipeline import load
-
     outcomes = []
     for file in scenario_files(paths):
         started = time.perf_counter()

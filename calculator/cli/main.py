@@ -106,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
     """`--set NAME=VALUE` assignments, each checked against the input's dimension."""
-    from calculator.engine.model import Model
+    from calculator.engine.model import Model  # loaded when its command runs (start-up)
 
     assert isinstance(model, Model)
     overrides: dict[str, float] = {}
@@ -120,7 +120,7 @@ def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
 
 
 def command_eval(arguments: argparse.Namespace) -> int:
-    from calculator.engine.pipeline import load
+    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     model = load(arguments.file)
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
@@ -131,15 +131,15 @@ def command_eval(arguments: argparse.Namespace) -> int:
     elif arguments.format == "markdown":
         print(result.to_markdown(), end="")
     else:
-        from calculator.outputs.terminal import print_table
+        from calculator.outputs.terminal import print_table  # loaded when its command runs (start-up)
 
         print_table(result, color=None if "NO_COLOR" not in os.environ else False)
     return EXIT_FAIL if result.status == "fail" else EXIT_OK
 
 
 def command_explain(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.explain import explain
-    from calculator.engine.pipeline import load
+    from calculator.analysis.explain import explain  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     model = load(arguments.file)
     explanation = explain(model, arguments.name, _overrides(model, arguments.set))
@@ -155,8 +155,8 @@ def command_explain(arguments: argparse.Namespace) -> int:
 
 
 def command_solve(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.solve import solve
-    from calculator.engine.pipeline import load
+    from calculator.analysis.solve import solve  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     model = load(arguments.file)
     solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
@@ -168,8 +168,8 @@ def command_solve(arguments: argparse.Namespace) -> int:
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.sweep import sweep
-    from calculator.engine.pipeline import load
+    from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     model = load(arguments.file)
     table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
@@ -181,7 +181,7 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     elif arguments.format == "markdown":
         print(table.to_markdown(), end="")
     else:
-        from calculator.outputs.terminal import print_sweep
+        from calculator.outputs.terminal import print_sweep  # loaded when its command runs (start-up)
 
         color = "NO_COLOR" not in os.environ and sys.stdout.isatty()
         print_sweep(table, color=color)
@@ -191,8 +191,8 @@ def command_sweep(arguments: argparse.Namespace) -> int:
 
 
 def command_render(arguments: argparse.Namespace) -> int:
-    from calculator.file.load import read_text
-    from calculator.outputs.notes import render
+    from calculator.file.load import read_text  # loaded when its command runs (start-up)
+    from calculator.outputs.notes import render  # loaded when its command runs (start-up)
 
     source = Path(arguments.notes)
     target = Path(arguments.output) if arguments.output else source
@@ -215,8 +215,8 @@ def _write_atomically(target: Path, text: str) -> None:
 
 
 def command_diff(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.compare import diff_models, text_at_revision
-    from calculator.engine.pipeline import load, loads
+    from calculator.analysis.compare import diff_models, text_at_revision  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
 
     if arguments.rev:
         if arguments.new:
@@ -237,7 +237,7 @@ def command_diff(arguments: argparse.Namespace) -> int:
 
 
 def command_check(arguments: argparse.Namespace) -> int:
-    from calculator.cli.check import check_paths, write_junit
+    from calculator.cli.check import check_paths, write_junit  # loaded when its command runs (start-up)
 
     outcomes = check_paths([Path(p) for p in arguments.paths])
     for outcome in outcomes:
@@ -253,12 +253,12 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 
 def command_catalog(arguments: argparse.Namespace) -> int:
-    from calculator.catalog.entries import catalog
-    from calculator.outputs.terminal import print_catalog
+    from calculator.catalog.entries import catalog  # loaded when its command runs (start-up)
+    from calculator.outputs.terminal import print_catalog  # loaded when its command runs (start-up)
 
     cat = catalog()
     if arguments.kind and arguments.kind not in cat.kinds():
-        from calculator.common.errors import did_you_mean
+        from calculator.common.errors import did_you_mean  # loaded when its command runs (start-up)
 
         raise EnvelopeError(f"no catalog kind '{arguments.kind}' (kinds: {', '.join(cat.kinds())})",
                             hint=did_you_mean(arguments.kind, cat.kinds()))
@@ -267,7 +267,7 @@ def command_catalog(arguments: argparse.Namespace) -> int:
 
 
 def command_units(arguments: argparse.Namespace) -> int:
-    from calculator.units.system import DEFINITIONS, REFUSED
+    from calculator.units.system import DEFINITIONS, REFUSED  # loaded when its command runs (start-up)
 
     print(f"envelope's units ({DEFINITIONS.name}), on top of pint's default registry:\n")
     for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
@@ -279,7 +279,7 @@ def command_units(arguments: argparse.Namespace) -> int:
 
 
 def command_schema(arguments: argparse.Namespace) -> int:
-    from calculator.file.validate import json_schema
+    from calculator.file.validate import json_schema  # loaded when its command runs (start-up)
 
     print(json.dumps(json_schema(), indent=2))
     return EXIT_OK
@@ -299,7 +299,7 @@ def command_tui(arguments: argparse.Namespace) -> int:
     for path in paths:
         if not path.exists():
             raise EnvelopeError("no such file or folder", Location(str(path)))
-    import importlib
+    import importlib  # textual: only for `envelope tui`
 
     app = importlib.import_module("tui.app").EnvelopeApp(  # textual only here: the engine never imports it
         paths, after_first_paint=resume_after_startup)

@@ -31,7 +31,7 @@ from calculator.formula.expr import (
     to_text,
 )
 from calculator.formula.numeric import interpret
-from calculator.formula.parse import MULTIPLIERS, Distribution, Interval
+from calculator.formula.parse import MULTIPLIERS, Distribution, Interval, parse_formula
 from calculator.units.system import DIMENSIONLESS, Dimension, Unit, UnitSystem
 
 MAX_DIMENSION_POWER = 64
@@ -75,8 +75,6 @@ class Checker:
         return self.units.unit(node.unit, where)
 
     def field(self, node: Field) -> tuple[float, Dimension]:
-        from calculator.formula.parse import parse_formula
-
         text, where = field_figure_text(node, self.scenario)
         figure = parse_formula(text, where)
         catalog_checker = Checker.__new__(Checker)
@@ -191,7 +189,7 @@ def check(scenario: Scenario) -> Checker:
     """Dimensions, display units and input values for the whole scenario."""
     checker = Checker(scenario)
     for value in scenario.inputs:
-        _check_input(checker, value)
+        check_input(checker, value)
     for name in scenario.order:
         _check_derived(checker, scenario.values[name])
     for budget in scenario.budgets:
@@ -227,7 +225,7 @@ def _check_derived(checker: Checker, value: Value) -> None:
         value.display = checker.units.unit(value.formula.expr.unit, value.text_location)
 
 
-def _check_input(checker: Checker, value: Value) -> None:
+def check_input(checker: Checker, value: Value) -> None:
     spec, where = value.spec, value.text_location
     if isinstance(spec, Interval):
         value.dimension, value.spread, written = _interval(checker, spec, where)

@@ -1,4 +1,4 @@
-"""Stage 8, judge: values in display units, budgets and latency paths with a status.
+"""Stage 8, judge: an evaluation turned into a Result: values in display units, budgets and paths with a status.
 
 Status per budget (DESIGN §1.4): `fail` when the value breaks the limit;
 `warn` when utilization reaches the budget's warn share (or, with uncertainty,
@@ -8,119 +8,19 @@ when the probability of violation reaches the scenario's risk); else `ok`.
 from __future__ import annotations
 
 import functools
-import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
-from calculator.common.errors import Location
 from calculator.common.numbers import format_number
+from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
 from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
 from calculator.engine.uncertainty import percentiles
 from calculator.formula.expr import Quantity
-from calculator.units.system import Unit, readable_unit
+from calculator.units.system import Dimension, Unit, readable_unit
 
 if TYPE_CHECKING:
     from calculator.engine.model import Evaluation
     from calculator.engine.uncertainty import Simulation
-
-Status = Literal["ok", "warn", "fail"]
-STATUS_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "fail": 2}
-
-
-@dataclass
-class ValueResult:
-    name: str
-    kind: str
-    value: float  # in `unit`
-    unit: Unit
-    display: str
-    formula: str | None
-    note: str | None
-    base: float  # in base units
-    p05: float | None = None
-    p50: float | None = None
-    p95: float | None = None
-
-    def range_display(self, sig_figs: int = 3) -> str:
-        """`17.4k (9.0k – 33k) request/s` when uncertain, else the plain display."""
-        if self.p05 is None or self.p95 is None or math.isclose(self.p05, self.p95, rel_tol=1e-9, abs_tol=0.0):
-            return self.display  # nothing uncertain reaches this value
-        spread = f"{format_number(self.value, sig_figs)} ({format_number(self.p05, 2)} – {format_number(self.p95, 2)})"
-        return with_unit(spread, self.unit)
-
-
-@dataclass
-class BudgetResult:
-    name: str
-    op: str
-    value: float
-    limit: float
-    unit: Unit
-    utilization: float
-    status: Status
-    warn: float
-    p_violation: float | None = None
-    note: str | None = None
-    location: Location | None = None
-    limit_unit: Unit | None = None  # the unit the limit was written in, when it is a plain quantity (`1 TB`)
-
-
-@dataclass
-class StageResult:
-    name: str
-    value: float  # in the path's unit
-    parallel: list[StageResult] | None = None
-    sequence: list[StageResult] | None = None
-
-
-@dataclass
-class PathResult:
-    path: str
-    budget: float
-    total: float
-    unit: Unit
-    utilization: float
-    status: Status
-    stages: list[StageResult] = field(default_factory=list)
-    p_violation: float | None = None
-    location: Location | None = None
-
-
-@dataclass
-class Result:
-    scenario: str
-    file: str
-    status: Status
-    values: dict[str, ValueResult]
-    budgets: list[BudgetResult]
-    latency: list[PathResult]
-    sig_figs: int = 3
-
-    def budget(self, name: str) -> BudgetResult:
-        """The budget on the value `name` (a file has at most one per value)."""
-        for budget in self.budgets:
-            if budget.name == name:
-                return budget
-        raise KeyError(f"no budget on '{name}'; budgets: {', '.join(b.name for b in self.budgets) or 'none'}")
-
-    def to_dict(self) -> dict[str, object]:
-        from calculator.outputs.terminal import result_to_dict
-
-        return result_to_dict(self)
-
-    def to_markdown(self) -> str:
-        from calculator.outputs.terminal import result_to_markdown
-
-        return result_to_markdown(self)
-
-    def _repr_markdown_(self) -> str:
-        return self.to_markdown()
-
-
-def worst(statuses: list[Status]) -> Status:
-    return max(statuses, key=STATUS_ORDER.__getitem__, default="ok")
-
 
 def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Result:
     scenario = evaluation.model.scenario
@@ -137,7 +37,7 @@ def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Resul
 def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dict[str, ValueResult],
                      budgets: list[BudgetResult], paths: list[PathResult]) -> None:
     """Percentiles of every value and the probability that each budget breaks."""
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     scenario = evaluation.model.scenario
     spreads = evaluation.spreads
@@ -179,13 +79,6 @@ def _value_result(value: Value, base: float, sig_figs: int) -> ValueResult:
     text = with_unit(format_number(shown, sig_figs), unit)
     formula = value.formula.text if value.formula else None
     return ValueResult(value.name, value.kind, shown, unit, text, formula, value.note, base)
-
-
-def with_unit(number: str, unit: Unit) -> str:
-    """`17.4k request/s`, `92.2%`, or the bare number when dimensionless."""
-    if unit.text in ("", "%"):
-        return number + unit.text
-    return f"{number} {unit.text}"
 
 
 def status_of(breaks: bool, utilization: float, warn: float) -> Status:
@@ -258,8 +151,6 @@ def _stage_result(stage: Stage, path: LatencyPath, evaluation: Evaluation, unit:
 
 
 def _milliseconds() -> Unit:
-    from calculator.units.system import Dimension
-
     return Unit(1e-3, Dimension.of({"[time]": 1}), "ms", (("millisecond", 1.0),))
 
 

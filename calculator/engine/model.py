@@ -13,12 +13,14 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location
-from calculator.engine.check import Checker
+from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.engine.check import Checker, check_input
 from calculator.engine.compile import Compiled, Slot, compile_scenario
+from calculator.engine.judge import judge
+from calculator.engine.results import Result
 from calculator.engine.scenario import Scenario, Value
 from calculator.engine.uncertainty import InputValue, Simulation, Spread, simulate
-from calculator.formula.expr import Expr, to_text
+from calculator.formula.expr import Binary, Call, Expr, Unary, to_text
 from calculator.formula.numeric import interpret
 from calculator.formula.parse import parse_input
 
@@ -52,9 +54,7 @@ class Model:
         value = self.input(name, where)
         spec, _ = parse_input(text, where)
         probe = Value(name, "input", text, where, where, spec=spec)
-        from calculator.engine.check import _check_input
-
-        _check_input(self.checker, probe)
+        check_input(self.checker, probe)
         if probe.dimension != value.dimension:
             units = self.scenario.units
             raise EnvelopeError(f"'{name}' is in '{units.dimension_text(value.dimension)}', not"
@@ -64,8 +64,6 @@ class Model:
     def input(self, name: str, where: Location) -> Value:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
-            from calculator.common.errors import did_you_mean
-
             kind = "a derived value, not an input" if value else "not an input of this scenario"
             raise EnvelopeError(f"'{name}' is {kind}", where,
                                 did_you_mean(name, [v.name for v in self.scenario.inputs]))
@@ -120,8 +118,6 @@ class Model:
 
 def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
     """The innermost part of `expr` that divides by zero, overflows or leaves the reals."""
-    from calculator.formula.expr import Binary, Call, Unary
-
     children: tuple[Expr, ...] = ()
     if isinstance(expr, Binary):
         children = (expr.left, expr.right)
@@ -189,13 +185,11 @@ class Evaluation:
         correlations = {pair: rho for pair, rho in scenario.correlations.items() if set(pair) <= set(spreads)}
         return simulate(self, spreads, samples or scenario.samples, scenario.seed if seed is None else seed, correlations)
 
-    def judge(self, samples: int | None = None, seed: int | None = None, simulate: bool = True) -> Any:
+    def judge(self, samples: int | None = None, seed: int | None = None, simulate: bool = True) -> Result:
         """Values, budgets and latency paths with statuses (and percentiles when uncertain,
         unless `simulate` is False: point values only, no numpy, for a quick first look)."""
-        from calculator.engine.judge import judge
-
         return judge(self, self.simulate(samples, seed) if simulate else None)
 
     @cached_property
-    def result(self) -> Any:
+    def result(self) -> Result:
         return self.judge()

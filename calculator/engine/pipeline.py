@@ -12,7 +12,8 @@ from calculator.common.collector import paused
 from calculator.engine.check import check
 from calculator.engine.model import Model
 from calculator.engine.resolve import resolve
-from calculator.file.load import Document, Reader, load_file, load_text, read_text
+from calculator.file.document import Document
+from calculator.file.load import Reader, load_file, load_text, read_text
 from calculator.file.validate import validate
 
 

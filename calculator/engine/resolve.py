@@ -12,7 +12,7 @@ from calculator.catalog.entries import catalog
 from calculator.common.errors import EnvelopeError, Location, did_you_mean
 from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
 from calculator.engine.uncertainty import correlation_pairs
-from calculator.file.load import Document
+from calculator.file.document import Document
 from calculator.file.shapes import (
     BudgetEntry,
     DerivedEntry,

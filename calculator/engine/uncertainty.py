@@ -86,7 +86,7 @@ class Simulation:
     slots: list[np.ndarray]
 
     def input_or_slot(self, evaluation: Evaluation, name: str) -> np.ndarray:
-        import numpy as np
+        import numpy as np  # numpy: only for uncertain inputs
 
         if name in self.inputs:
             return self.inputs[name]
@@ -99,7 +99,7 @@ class Simulation:
 def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, seed: int,
              correlations: Mapping[tuple[str, str], float]) -> Simulation:
     """Draw every uncertain input, correlate them, and run the compiled scenario once on the arrays."""
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     rng = np.random.default_rng(seed)
     draws = draw(spreads, rng, count)
@@ -134,7 +134,7 @@ def _each(work: Callable[[Part], Done], parts: Sequence[Part], parallel: bool) -
     """`work` on every part, in order; on a thread each when `parallel` (numpy's heavy calls release the GIL)."""
     if not parallel or len(parts) < 2:
         return [work(part) for part in parts]
-    from concurrent.futures import ThreadPoolExecutor
+    from concurrent.futures import ThreadPoolExecutor  # threads: only for large Monte Carlo runs
 
     with ThreadPoolExecutor(len(parts)) as pool:
         return list(pool.map(work, parts))
@@ -142,7 +142,7 @@ def _each(work: Callable[[Part], Done], parts: Sequence[Part], parallel: bool) -
 
 def _draw_block(shaped: list[tuple[str, Spread]], rng: np.random.Generator, count: int) -> dict[str, np.ndarray]:
     """Normals and lognormals as one block of standard normals, scaled and shifted (faster than a call each)."""
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     block = rng.standard_normal((len(shaped), count))
     block *= np.array([[spread.b] for _, spread in shaped])
@@ -158,7 +158,7 @@ def rank_correlated(draws: dict[str, np.ndarray], correlations: Mapping[tuple[st
     The marginals are untouched (only the order of samples changes), so each input keeps
     its distribution while sums of correlated guesses get their honest, wider spread.
     """
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     names = sorted({name for pair in correlations for name in pair})
     position = {name: i for i, name in enumerate(names)}
@@ -189,7 +189,7 @@ def percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
     Many rows are split in two and done on two threads (numpy partitions
     without the GIL); each row's figures are the same either way.
     """
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     if len(rows) < 2 or len(rows) * len(rows[0]) < PARALLEL_DRAWS:
         return _percentiles(rows)
@@ -199,7 +199,7 @@ def percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     data = np.vstack(rows)  # a copy of our own, partitioned in place below
     count = data.shape[1]

@@ -11,47 +11,23 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from calculator.common.cache import cache_dir, read_pickled, write_pickled
 from calculator.common.errors import EnvelopeError, Location
+from calculator.file.document import Document
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 16
 CACHE_ENTRIES = 512
 SECTIONS = ("hardware", "units", "inputs", "derived", "budgets", "latency", "settings", "correlations")
 
-Key = str | tuple[str, ...]
-Path_ = tuple[Key, ...]
 Reader = Callable[[Path], str]
 """Where a file's text comes from: the disk (`read_text`), or a git revision (`envelope diff --rev`)."""
 
 
 class MissingFile(EnvelopeError):
     """A reader's way to say the file is not there (an `extends:` names it with its own message)."""
-
-
-@dataclass
-class Document:
-    """A scenario as plain data; `places` maps a path of keys to where it is written."""
-
-    data: dict[Key, Any]
-    file: str
-    places: dict[Path_, Location] = field(default_factory=dict)
-    text_places: dict[Path_, Location] = field(default_factory=dict)
-
-    def where(self, *path: Key) -> Location:
-        """The place of the key at `path`, or of the closest enclosing key."""
-        for end in range(len(path), 0, -1):
-            if path[:end] in self.places:
-                return self.places[path[:end]]
-        return Location(self.file, 1, 1)
-
-    def text_at(self, *path: Key) -> Location:
-        """Where the text of the value at `path` starts (for positions inside formulas)."""
-        return self.text_places.get(path) or self.where(*path)
 
 
 def read_text(path: Path) -> str:
@@ -90,7 +66,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     cached = read_pickled(path, Document)
     if cached is not None:
         return cached
-    from calculator.file.yaml_nodes import parse
+    from calculator.file.yaml_nodes import parse  # PyYAML: only for a text the cache has not seen
 
     document = parse(text, file, first_line)
     write_pickled(path, document, CACHE_ENTRIES)
@@ -108,7 +84,7 @@ def _cache_path(text: str, file: str, first_line: int) -> Path:
 def _parser_source() -> bytes:
     """The key includes the code that makes and holds a Document: a change to it never reads an old entry."""
     here = Path(__file__).parent
-    return b"".join((here / name).read_bytes() for name in ("load.py", "yaml_nodes.py", "../common/errors.py"))
+    return b"".join((here / name).read_bytes() for name in ("document.py", "load.py", "yaml_nodes.py", "../common/errors.py"))
 
 
 def load_file(path: str | Path) -> Document:

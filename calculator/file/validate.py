@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import typing
 from pathlib import Path
 from typing import Any
 
 from calculator.common.cache import cache_dir, read_pickled, write_pickled
 from calculator.common.errors import EnvelopeError, did_you_mean
 from calculator.file import shapes as model
-from calculator.file.load import Document
+from calculator.file.document import Document
 from calculator.file.shapes import ScenarioFile
 
 CACHE_ENTRIES = 512
@@ -67,7 +68,7 @@ def _adapter() -> Any:
     # Ge and Le must be in this frame: pydantic resolves model.py's string
     # annotations (`Annotated[int, Ge(100)]`) in the caller's namespace.
     from annotated_types import Ge, Le  # noqa: F401
-    from pydantic import ConfigDict, TypeAdapter
+    from pydantic import ConfigDict, TypeAdapter  # pydantic: only for a document the cache has not validated
 
     for shape in model.SHAPES:
         setattr(shape, "__pydantic_config__", ConfigDict(extra="forbid", use_attribute_docstrings=True))  # noqa: B010
@@ -75,7 +76,7 @@ def _adapter() -> Any:
 
 
 def _validated(data: dict[Any, Any], document: Document) -> ScenarioFile:
-    from pydantic import ValidationError
+    from pydantic import ValidationError  # pydantic: only for a document the cache has not validated
 
     try:
         validated: ScenarioFile = _adapter().validate_python(data)
@@ -131,9 +132,7 @@ def _allowed_keys(path: tuple[str, ...]) -> list[str]:
 
 
 def _hints(shape: Any) -> dict[str, Any]:
-    import typing
-
-    from annotated_types import Ge, Le
+    from annotated_types import Ge, Le  # pydantic's: only for a document the cache has not validated
 
     if not isinstance(shape, type):
         return {}

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from calculator.common.errors import EnvelopeError, Location
-from calculator.file.load import Document, Key, Path_
+from calculator.file.document import Document, Key, Path_
 
 try:
     _Loader: Any = yaml.CSafeLoader

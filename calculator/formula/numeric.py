@@ -7,6 +7,7 @@ to the last bit.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -47,9 +48,7 @@ SCALAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
 
 def array_functions() -> dict[str, Callable[..., Any]]:
     """The same functions over numpy arrays, for Monte Carlo (numpy imported here only)."""
-    import functools
-
-    import numpy as np
+    import numpy as np  # numpy: only for uncertain inputs
 
     def power(base: Any, exponent: Any) -> Any:
         with np.errstate(all="ignore"):

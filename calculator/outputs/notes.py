@@ -14,9 +14,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from calculator.analysis.explain import substituted
 from calculator.common.errors import EnvelopeError, Location
-from calculator.engine.judge import Result
-from calculator.file.load import Document
+from calculator.engine.model import Model
+from calculator.engine.pipeline import loads, model_from_document
+from calculator.engine.results import Result
+from calculator.file.document import Document
 from calculator.formula.expr import Number, Quantity
 
 BEGIN = "<!-- envelope: results (written by `envelope render`; edits here are replaced) -->"
@@ -95,8 +98,6 @@ def _skip_old_results(lines: list[str], i: int) -> int:
 
 
 def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None) -> None:
-    from calculator.engine.pipeline import loads, model_from_document
-
     try:
         if _is_scenario(block.lines):
             model = loads("\n".join(block.lines) + "\n", file, base_dir, block.first_line)
@@ -154,8 +155,6 @@ def _scenario_output(result: Result, model: object, derivation: bool) -> list[st
 
 def _derivations(result: Result, model: object) -> list[str]:
     """formula → numbers → result, one line a derived value."""
-    from calculator.analysis.explain import substituted
-    from calculator.engine.model import Model
 
     assert isinstance(model, Model)
     lines = [""]

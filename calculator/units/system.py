@@ -12,6 +12,8 @@ registries) but are visible only to the scenarios that declare them.
 from __future__ import annotations
 
 import functools
+import hashlib
+import importlib.util
 import json
 import math
 from dataclasses import dataclass, field
@@ -124,7 +126,7 @@ def registry() -> pint.UnitRegistry[Any]:
     Evaluating a scenario does not need it: unit names are looked up in
     `UnitTable`, which asks pint only for names it has not seen before.
     """
-    import pint
+    import pint  # pint: only for a unit name the unit table has not seen
 
     try:
         return pint.UnitRegistry(str(DEFINITIONS), cache_folder=":auto:", autoconvert_offset_to_baseunit=False)
@@ -206,8 +208,6 @@ class UnitTable:
 
 
 def _cache_path() -> Path:
-    import hashlib
-    import importlib.util
 
     # Which pint is installed, told by its files (importlib.metadata costs ~40 ms to import).
     spec = importlib.util.find_spec("pint")

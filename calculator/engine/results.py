@@ -1,0 +1,212 @@
+"""The engine's answer: values in display units, budgets and latency paths with a status.
+
+Plain data with its plain renderings (JSON data and Markdown tables); the
+terminal's tables are drawn in calculator.outputs.terminal.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from calculator.common.errors import Location
+from calculator.common.numbers import format_number
+from calculator.units.system import Unit
+
+Status = Literal["ok", "warn", "fail"]
+STATUS_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "fail": 2}
+
+
+@dataclass
+class ValueResult:
+    name: str
+    kind: str
+    value: float  # in `unit`
+    unit: Unit
+    display: str
+    formula: str | None
+    note: str | None
+    base: float  # in base units
+    p05: float | None = None
+    p50: float | None = None
+    p95: float | None = None
+
+    def range_display(self, sig_figs: int = 3) -> str:
+        """`17.4k (9.0k – 33k) request/s` when uncertain, else the plain display."""
+        if self.p05 is None or self.p95 is None or math.isclose(self.p05, self.p95, rel_tol=1e-9, abs_tol=0.0):
+            return self.display  # nothing uncertain reaches this value
+        spread = f"{format_number(self.value, sig_figs)} ({format_number(self.p05, 2)} – {format_number(self.p95, 2)})"
+        return with_unit(spread, self.unit)
+
+
+@dataclass
+class BudgetResult:
+    name: str
+    op: str
+    value: float
+    limit: float
+    unit: Unit
+    utilization: float
+    status: Status
+    warn: float
+    p_violation: float | None = None
+    note: str | None = None
+    location: Location | None = None
+    limit_unit: Unit | None = None  # the unit the limit was written in, when it is a plain quantity (`1 TB`)
+
+
+@dataclass
+class StageResult:
+    name: str
+    value: float  # in the path's unit
+    parallel: list[StageResult] | None = None
+    sequence: list[StageResult] | None = None
+
+
+@dataclass
+class PathResult:
+    path: str
+    budget: float
+    total: float
+    unit: Unit
+    utilization: float
+    status: Status
+    stages: list[StageResult] = field(default_factory=list)
+    p_violation: float | None = None
+    location: Location | None = None
+
+
+@dataclass
+class Result:
+    scenario: str
+    file: str
+    status: Status
+    values: dict[str, ValueResult]
+    budgets: list[BudgetResult]
+    latency: list[PathResult]
+    sig_figs: int = 3
+
+    def budget(self, name: str) -> BudgetResult:
+        """The budget on the value `name` (a file has at most one per value)."""
+        for budget in self.budgets:
+            if budget.name == name:
+                return budget
+        raise KeyError(f"no budget on '{name}'; budgets: {', '.join(b.name for b in self.budgets) or 'none'}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as JSON data (the keys of `envelope eval --format json`)."""
+        return {
+            "scenario": self.scenario,
+            "file": self.file,
+            "status": self.status,
+            "values": {name: _value_dict(v) for name, v in self.values.items()},
+            "budgets": [_budget_dict(b) for b in self.budgets],
+            "latency": [_path_dict(p) for p in self.latency],
+        }
+
+    def to_markdown(self) -> str:
+        """The result as Markdown tables (what `envelope render` writes under a notes block)."""
+        return result_to_markdown(self)
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def worst(statuses: list[Status]) -> Status:
+    return max(statuses, key=STATUS_ORDER.__getitem__, default="ok")
+
+
+
+def with_unit(number: str, unit: Unit) -> str:
+    """`17.4k request/s`, `92.2%`, or the bare number when dimensionless."""
+    if unit.text in ("", "%"):
+        return number + unit.text
+    return f"{number} {unit.text}"
+
+
+
+def _rounded(x: float) -> float:
+    """JSON numbers to 6 significant figures: exact enough, readable in a diff."""
+    return float(f"{x:.6g}") if x == x and abs(x) != float("inf") else x
+
+
+def _value_dict(v: ValueResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"value": _rounded(v.value), "unit": v.unit.long_text(), "display": v.display,
+                            "kind": v.kind, "formula": v.formula}
+    if v.p05 is not None:
+        data.update(p05=_rounded(v.p05), p50=_rounded(v.p50 or 0.0), p95=_rounded(v.p95 or 0.0))
+    return data
+
+
+def _budget_dict(b: BudgetResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": b.name, "op": b.op, "value": _rounded(b.value), "limit": _rounded(b.limit),
+                            "unit": b.unit.long_text(), "utilization": _rounded(b.utilization), "status": b.status}
+    if b.p_violation is not None:
+        data["p_violation"] = _rounded(b.p_violation)
+    return data
+
+
+def _stage_dict(s: StageResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"name": s.name, "value": _rounded(s.value)}
+    if s.parallel is not None:
+        data["parallel"] = [_stage_dict(c) for c in s.parallel]
+    if s.sequence is not None:
+        data["sequence"] = [_stage_dict(c) for c in s.sequence]
+    return data
+
+
+def _path_dict(p: PathResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"path": p.path, "budget": _rounded(p.budget), "total": _rounded(p.total),
+                            "unit": p.unit.long_text(), "utilization": _rounded(p.utilization), "status": p.status,
+                            "stages": [_stage_dict(s) for s in p.stages]}
+    if p.p_violation is not None:
+        data["p_violation"] = _rounded(p.p_violation)
+    return data
+
+
+def limit_text(b: BudgetResult, sig_figs: int) -> str:
+    """`<= 1 TB` in the unit the limit was written in, else in the value's unit."""
+    unit = b.limit_unit or b.unit
+    return f"{b.op} {with_unit(format_number(b.limit * b.unit.factor / unit.factor, sig_figs), unit)}"
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def result_to_markdown(result: Result) -> str:
+    sf = result.sig_figs
+    lines = [f"### {result.scenario} — {result.status}", "", "| name | value | formula |", "|---|---:|---|"]
+    for v in result.values.values():
+        formula = f"`{_md_escape(v.formula)}`" if v.formula else "input"
+        lines.append(f"| {v.name} | {_md_escape(v.range_display(sf))} | {formula} |")
+    if result.budgets:
+        lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
+        for b in result.budgets:
+            value = with_unit(format_number(b.value, sf), b.unit)
+            lines.append(f"| {b.name} | {value} | {_md_escape(limit_text(b, sf))} | {b.utilization:.0%}{risk_text(b.p_violation)}"
+                         f" | {b.status} |")
+    for p in result.latency:
+        lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
+                  f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}", "", "| stage | time |", "|---|---:|"]
+        lines += [f"| {name} | {format_number(value, sf)} {p.unit.text} |" for name, value in flat_stages(p.stages)]
+    return "\n".join(lines) + "\n"
+
+
+def risk_text(p_violation: float | None) -> str:
+    """`, P(break) 2.7%` after a utilization, when uncertain."""
+    return "" if p_violation is None else f", P(break) {p_violation:.1%}"
+
+
+def flat_stages(stages: list[StageResult], prefix: str = "") -> list[tuple[str, float]]:
+    rows: list[tuple[str, float]] = []
+    for s in stages:
+        children = s.parallel if s.parallel is not None else s.sequence
+        label = f"{prefix}{s.name}" + (" (parallel: slowest)" if s.parallel is not None else "")
+        rows.append((label, s.value))
+        if children:
+            rows += flat_stages(children, prefix + s.name + " › ")
+    return rows
+
+
