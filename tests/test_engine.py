@@ -340,3 +340,22 @@ def test_tour_uses_every_section():
     for section in ("extends:", "hardware:", "units:", "inputs:", "derived:", "budgets:", "latency:", "settings:",
                     "parallel:", "sequence:", " to ", "note:", "unit:", "warn:", "min:"):
         assert section in text + (ROOT / "scenarios" / "tour_base.yaml").read_text(encoding="utf-8")
+
+
+def test_stages_of_the_same_name_in_different_branches_are_different_slots():
+    result = evaluate("""
+        name: same names
+        inputs:
+          a: 1 ms
+        latency:
+          p:
+            budget: 100 ms
+            stages:
+              left: { sequence: { io: 2 * a, cpu: 3 ms } }
+              right: { parallel: { io: 7 ms, cpu: a } }
+              io: 11 ms
+    """)
+    path = result.latency[0]
+    # left: 2 + 3; right: the slower of 7 and 1; io: 11 -> 5 + 7 + 11
+    assert path.total == pytest.approx(23.0)
+    assert [s.value for s in path.stages] == pytest.approx([5.0, 7.0, 11.0])

@@ -18,6 +18,7 @@ from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, display_unit, path_total
 from calculator.engine.model import Evaluation, Model
 from calculator.engine.results import with_unit
+from calculator.engine.slots import LimitSlot, PathBudgetSlot
 from calculator.formula.expr import Name, has_rounding
 from calculator.units.system import Unit
 
@@ -67,9 +68,9 @@ def broken_budgets(evaluation: Evaluation, only: str | None = None) -> list[str]
     """Names of the budgets and latency paths that the point values break (cheap: no results built)."""
     scenario = evaluation.model.scenario
     broken = [b.name for i, b in enumerate(scenario.budgets)
-              if only in (None, b.name) and breaks_limit(b.op, evaluation.base(b.name), evaluation.slot(f"budget:{i}"))]
+              if only in (None, b.name) and breaks_limit(b.op, evaluation.base(b.name), evaluation.slot(LimitSlot(i)))]
     broken += [f"latency {p.name}" for p in scenario.latency
-               if only in (None, p.name) and path_total(p, evaluation.slot) > evaluation.slot(f"latency:{p.name}")]
+               if only in (None, p.name) and path_total(p, evaluation.slot) > evaluation.slot(PathBudgetSlot(p.name))]
     return list(dict.fromkeys(broken))
 
 

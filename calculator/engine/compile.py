@@ -19,6 +19,7 @@ from typing import Any
 from calculator.common.errors import Location
 from calculator.engine.check import Checker
 from calculator.engine.scenario import Scenario
+from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.formula.expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
 from calculator.formula.numeric import SCALAR_FUNCTIONS, array_functions
 
@@ -31,16 +32,16 @@ _AT: dict[str, Any] = {"lineno": 1, "col_offset": 0, "end_lineno": 1, "end_col_o
 class Slot:
     """One formula the function computes: what it is and where it was written."""
 
-    label: str  # "derived:peak_qps", "budget:2", "latency:search:budget", "stage:search:encode"
+    key: SlotKey
     formula: Formula
     location: Location
 
 
-@dataclass
+@dataclass(frozen=True)
 class Compiled:
     inputs: list[str]
     slots: list[Slot]
-    index: dict[str, int]  # slot label -> position
+    index: dict[SlotKey, int]  # slot -> its position in the function's result
     code: types.CodeType
 
     def scalar(self) -> Callable[..., tuple[float, ...]]:
@@ -51,12 +52,12 @@ class Compiled:
 
 
 def slots_of(scenario: Scenario) -> list[Slot]:
-    slots = [Slot(f"derived:{name}", _formula(scenario, name), scenario.values[name].text_location)
+    slots = [Slot(DerivedSlot(name), _formula(scenario, name), scenario.values[name].text_location)
              for name in scenario.order]
-    slots += [Slot(f"budget:{i}", b.limit, b.text_location) for i, b in enumerate(scenario.budgets)]
+    slots += [Slot(LimitSlot(i), b.limit, b.text_location) for i, b in enumerate(scenario.budgets)]
     for path in scenario.latency:
-        slots.append(Slot(f"latency:{path.name}", path.budget, path.text_location))
-        slots += [Slot(f"stage:{path.name}:{id(stage)}", f, stage.text_location) for stage, f in path.formulas()]
+        slots.append(Slot(PathBudgetSlot(path.name), path.budget, path.text_location))
+        slots += [Slot(StageSlot(path.name, names), f, where) for names, f, where in path.leaves()]
     return slots
 
 
@@ -76,7 +77,7 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     body: list[ast.stmt] = []
     results: list[ast.expr] = []
     for n, slot in enumerate(slots):
-        target = variables[slot.label[8:]] if slot.label.startswith("derived:") else f"s{n}"
+        target = variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}"
         body.append(ast.Assign([ast.Name(target, ast.Store(), **_AT)], builder.build(slot.formula.expr, slot.location),
                                **_AT))
         results.append(ast.Name(target, ast.Load(), **_AT))
@@ -90,7 +91,7 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     module = ast.Module([function], type_ignores=[])
     module_code = compile(module, f"<scenario {scenario.file}>", "exec")
     code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-    return Compiled(inputs, slots, {s.label: n for n, s in enumerate(slots)}, code)
+    return Compiled(inputs, slots, {s.key: n for n, s in enumerate(slots)}, code)
 
 
 class _Builder:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from calculator.common.numbers import format_number
 from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
 from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
+from calculator.engine.slots import LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import percentiles
 from calculator.formula.expr import Quantity
 from calculator.units.system import Dimension, Unit, readable_unit
@@ -52,18 +53,18 @@ def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dic
         values[name].p05, values[name].p50, values[name].p95 = p05 / factor, p50 / factor, p95 / factor
     for index, (budget, result) in enumerate(zip(scenario.budgets, budgets, strict=True)):
         samples = simulation.input_or_slot(evaluation, budget.name)
-        limits = simulation.slots[evaluation.model.compiled.index[f"budget:{index}"]]
+        limits = simulation.slots[evaluation.model.compiled.index[LimitSlot(index)]]
         result.p_violation = float(np.mean(breaks_limit(budget.op, samples, limits)))
         if result.status == "ok" and result.p_violation >= scenario.risk:
             result.status = "warn"
     positions = evaluation.model.compiled.index
 
-    def samples_of(label: str) -> Any:
-        return simulation.slots[positions[label]]
+    def samples_of(key: SlotKey) -> Any:
+        return simulation.slots[positions[key]]
 
     for path, path_result in zip(scenario.latency, paths, strict=True):
         totals = path_total(path, samples_of, np.maximum)
-        limits = samples_of(f"latency:{path.name}")
+        limits = samples_of(PathBudgetSlot(path.name))
         path_result.p_violation = float(np.mean(totals > limits))
         if path_result.status == "ok" and path_result.p_violation >= scenario.risk:
             path_result.status = "warn"
@@ -107,7 +108,7 @@ def utilization(op: str, value: float, limit: float) -> float:
 
 
 def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: ValueResult) -> BudgetResult:
-    limit = evaluation.slot(f"budget:{index}")
+    limit = evaluation.slot(LimitSlot(index))
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
     written = evaluation.model.checker.units.unit(budget.limit.expr.unit, budget.text_location) if isinstance(
@@ -118,33 +119,34 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
     unit = path.display or _MS
-    stages = [_stage_result(s, path, evaluation, unit) for s in path.stages]
+    stages = [_stage_result(s, (s.name,), path, evaluation, unit) for s in path.stages]
     total = sum(s.value for s in stages)
-    budget = evaluation.slot(f"latency:{path.name}") / unit.factor
+    budget = evaluation.slot(PathBudgetSlot(path.name)) / unit.factor
     used = utilization("<=", total, budget)
     return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages,
                       location=path.location)
 
 
-def path_total(path: LatencyPath, slot: Callable[[str], Any], larger: Callable[[Any, Any], Any] = max) -> Any:
+def path_total(path: LatencyPath, slot: Callable[[SlotKey], Any], larger: Callable[[Any, Any], Any] = max) -> Any:
     """A latency path's total in base units: stages add up, a parallel group counts its slowest branch.
 
     `slot` gives a stage's value (a float, or an array of samples with `larger=np.maximum`).
     """
-    return sum(_stage_total(stage, path, slot, larger) for stage in path.stages)
+    return sum(_stage_total(stage, (stage.name,), path, slot, larger) for stage in path.stages)
 
 
-def _stage_total(stage: Stage, path: LatencyPath, slot: Callable[[str], Any], larger: Callable[[Any, Any], Any]) -> Any:
+def _stage_total(stage: Stage, names: tuple[str, ...], path: LatencyPath, slot: Callable[[SlotKey], Any],
+                 larger: Callable[[Any, Any], Any]) -> Any:
     if stage.formula is not None:
-        return slot(f"stage:{path.name}:{id(stage)}")
-    children = [_stage_total(c, path, slot, larger) for c in (stage.parallel or stage.sequence or [])]
+        return slot(StageSlot(path.name, names))
+    children = [_stage_total(c, (*names, c.name), path, slot, larger) for c in (stage.parallel or stage.sequence or [])]
     return functools.reduce(larger, children) if stage.parallel is not None else sum(children)
 
 
-def _stage_result(stage: Stage, path: LatencyPath, evaluation: Evaluation, unit: Unit) -> StageResult:
+def _stage_result(stage: Stage, names: tuple[str, ...], path: LatencyPath, evaluation: Evaluation, unit: Unit) -> StageResult:
     if stage.formula is not None:
-        return StageResult(stage.name, evaluation.slot(f"stage:{path.name}:{id(stage)}") / unit.factor)
-    children = [_stage_result(c, path, evaluation, unit) for c in (stage.parallel or stage.sequence or [])]
+        return StageResult(stage.name, evaluation.slot(StageSlot(path.name, names)) / unit.factor)
+    children = [_stage_result(c, (*names, c.name), path, evaluation, unit) for c in (stage.parallel or stage.sequence or [])]
     if stage.parallel is not None:
         return StageResult(stage.name, max(c.value for c in children), parallel=children)
     return StageResult(stage.name, sum(c.value for c in children), sequence=children)

@@ -19,6 +19,7 @@ from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
 from calculator.engine.results import Result
 from calculator.engine.scenario import Scenario, Value
+from calculator.engine.slots import DerivedSlot, SlotKey
 from calculator.engine.uncertainty import InputValue, Simulation, Spread, simulate
 from calculator.formula.expr import Binary, Call, Expr, Unary, to_text
 from calculator.formula.numeric import interpret
@@ -99,8 +100,8 @@ class Model:
             failure = _first_failure(slot.formula.expr, values, self.leaf(slot.location), slot.location)
             if failure:
                 return failure
-            values[slot.label[8:] if slot.label.startswith("derived:") else slot.label] = interpret(
-                slot.formula.expr, values, self.leaf(slot.location))
+            if isinstance(slot.key, DerivedSlot):  # later formulas read only derived values
+                values[slot.key.name] = interpret(slot.formula.expr, values, self.leaf(slot.location))
         return EnvelopeError("evaluation failed", Location(self.scenario.file))
 
     def vectorized(self, *arguments: Any) -> tuple[Any, ...]:
@@ -112,8 +113,8 @@ class Model:
     def leaf(self, where: Location) -> Callable[[Expr], float]:
         return lambda node: self.checker.leaf(node, where.shifted(node.offset))[0]
 
-    def slot(self, label: str) -> Slot:
-        return self.compiled.slots[self.compiled.index[label]]
+    def slot(self, key: SlotKey) -> Slot:
+        return self.compiled.slots[self.compiled.index[key]]
 
 
 def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
@@ -171,10 +172,10 @@ class Evaluation:
         position = self.model.positions.get(name)
         if position is not None:
             return self.arguments[position]
-        return self.slots[self.model.compiled.index[f"derived:{name}"]]
+        return self.slots[self.model.compiled.index[DerivedSlot(name)]]
 
-    def slot(self, label: str) -> float:
-        return self.slots[self.model.compiled.index[label]]
+    def slot(self, key: SlotKey) -> float:
+        return self.slots[self.model.compiled.index[key]]
 
     def simulate(self, samples: int | None = None, seed: int | None = None) -> Simulation | None:
         """Monte Carlo over the uncertain inputs, or None when every input is certain."""

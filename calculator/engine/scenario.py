@@ -81,6 +81,17 @@ class LatencyPath:
     def formulas(self) -> list[tuple[Stage, Formula]]:
         return [pair for stage in self.stages for pair in stage.formulas()]
 
+    def leaves(self) -> list[tuple[tuple[str, ...], Formula, Location]]:
+        """Every stage that has a formula, named by the stages from the path down to it."""
+        found: list[tuple[tuple[str, ...], Formula, Location]] = []
+        pending: list[tuple[tuple[str, ...], Stage]] = [((stage.name,), stage) for stage in reversed(self.stages)]
+        while pending:  # a stack, not recursion: a file can nest stages deeply
+            names, stage = pending.pop()
+            if stage.formula is not None:
+                found.append((names, stage.formula, stage.text_location))
+            pending += [((*names, child.name), child) for child in reversed(stage.parallel or stage.sequence or [])]
+        return found
+
 
 @dataclass
 class Scenario:

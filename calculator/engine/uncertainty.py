@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from calculator.common.errors import EnvelopeError, Location
+from calculator.engine.slots import DerivedSlot
 
 if TYPE_CHECKING:
     import numpy as np
@@ -93,7 +94,7 @@ class Simulation:
         position = evaluation.model.positions.get(name)
         if position is not None:
             return np.full(self.count, evaluation.arguments[position])
-        return self.slots[evaluation.model.compiled.index[f"derived:{name}"]]
+        return self.slots[evaluation.model.compiled.index[DerivedSlot(name)]]
 
 
 def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, seed: int,

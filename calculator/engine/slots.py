@@ -1,0 +1,41 @@
+"""The typed index of a compiled scenario: what each value the compiled function returns stands for.
+
+A slot is addressed by what it is (a derived value's name, a budget's position, a latency path or a
+stage within one), never by a label built and taken apart as text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class DerivedSlot:
+    """A derived value, by name."""
+
+    name: str
+
+
+@dataclass(frozen=True)
+class LimitSlot:
+    """A budget's limit, by the budget's position in the scenario (a value may have a max and a min)."""
+
+    budget: int
+
+
+@dataclass(frozen=True)
+class PathBudgetSlot:
+    """A latency path's budget, by the path's name."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class StageSlot:
+    """A latency stage's duration: the path, and the stage names from the path down to it."""
+
+    path: str
+    stage: tuple[str, ...]
+
+
+SlotKey = DerivedSlot | LimitSlot | PathBudgetSlot | StageSlot
