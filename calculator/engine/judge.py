@@ -1,6 +1,6 @@
 """Stage 8, judge: an evaluation turned into a Result: values in display units, budgets and paths with a status.
 
-Status per budget (DESIGN §1.4): `fail` when the value breaks the limit;
+Status per budget (docs/format.md, budgets): `fail` when the value breaks the limit;
 `warn` when utilization reaches the budget's warn share (or, with uncertainty,
 when the probability of violation reaches the scenario's risk); else `ok`.
 """
