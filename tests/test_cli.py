@@ -63,7 +63,7 @@ def test_markdown_and_table(folder, capsys):
     assert "| gpus | 8 gpu | <= 10 gpu | 80% | warn |" in markdown
     assert main(["eval", str(folder / "fine.yaml")]) == 0
     table = capsys.readouterr().out
-    assert "gpus" in table and "! warn" in table
+    assert "gpus" in table and "▲ warn" in table
 
 
 def test_check_summary_lines_and_exit_codes(folder, capsys):

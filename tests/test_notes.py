@@ -55,3 +55,11 @@ def test_render_replaces_old_results_after_an_edit(tmp_path):
 def test_render_needs_a_readable_file(tmp_path, capsys):
     assert main(["render", str(tmp_path / "missing.md")]) == 2
     assert "no such file" in capsys.readouterr().err
+
+
+def test_markdown_cells_keep_user_text_inside_the_cell():
+    from calculator.common.text import markdown_cell
+
+    assert markdown_cell("a | b") == "a \\| b"
+    assert markdown_cell("line one\nline two") == "line one line two"
+    assert markdown_cell("back\\slash|") == "back\\\\slash\\|"

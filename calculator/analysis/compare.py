@@ -13,11 +13,12 @@ from pathlib import Path
 
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import format_number
+from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
-from calculator.engine.results import Result, with_unit
+from calculator.engine.results import STATUS_EMOJI, Result, with_unit
 from calculator.file.load import MissingFile
 
-STATUS_MARK = {"ok": "✅ ok", "warn": "⚠️ warn", "fail": "❌ fail", "—": "—"}
+STATUS_MARK = {**{status: f"{emoji} {status}" for status, emoji in STATUS_EMOJI.items()}, "—": "—"}
 
 
 @dataclass
@@ -52,19 +53,16 @@ class Diff:
             return "\n".join([*lines, "No change in inputs, values or budgets.", ""])
         if self.inputs:
             lines += ["| input | before | after |", "|---|---|---|"]
-            lines += [f"| {c.name} | {_cell(c.old)} | {_cell(c.new)} |" for c in self.inputs] + [""]
+            lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} |" for c in self.inputs] + [""]
         if self.values:
             lines += ["| value | before | after | change | % |", "|---|---:|---:|---:|---:|"]
-            lines += [f"| {c.name} | {_cell(c.old)} | {_cell(c.new)} | {_cell(c.delta)} | {c.relative} |" for c in self.values]
+            lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} | {markdown_cell(c.delta)} | {c.relative} |"
+                      for c in self.values]
             lines.append("")
         if self.budgets:
             lines += ["| budget | before | after |", "|---|---|---|"]
             lines += [f"| {c.name} | {c.old} | {c.new} |" for c in self.budgets] + [""]
         return "\n".join(lines)
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")
 
 
 def diff_models(old: Model, new: Model) -> Diff:
@@ -112,13 +110,13 @@ def _budget_changes(old: Result, new: Result) -> tuple[list[Change], list[str]]:
     for label in dict.fromkeys([*before, *after]):
         was, now = before.get(label, ("—", math.nan)), after.get(label, ("—", math.nan))
         if was != now:
-            changes.append(Change(label, _budget_cell(was), _budget_cell(now)))
+            changes.append(Change(label, _budgetmarkdown_cell(was), _budgetmarkdown_cell(now)))
         if now[0] == "fail" and was[0] != "fail":
             regressions.append(label)
     return changes, regressions
 
 
-def _budget_cell(entry: tuple[str, float]) -> str:
+def _budgetmarkdown_cell(entry: tuple[str, float]) -> str:
     status, used = entry
     return "—" if status == "—" else f"{STATUS_MARK[status]} {used:.0%}"
 

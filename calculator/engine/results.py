@@ -12,10 +12,14 @@ from typing import Any, Literal
 
 from calculator.common.errors import Location
 from calculator.common.numbers import format_number
+from calculator.common.text import markdown_cell
 from calculator.units.system import Unit
 
 Status = Literal["ok", "warn", "fail"]
 STATUS_ORDER: dict[str, int] = {"ok": 0, "warn": 1, "fail": 2}
+# How a status is marked: a glyph beside the word in terminals, an emoji in pull-request comments.
+STATUS_GLYPH: dict[str, str] = {"ok": "✓", "warn": "▲", "fail": "✗"}
+STATUS_EMOJI: dict[str, str] = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
 
 
 @dataclass
@@ -171,22 +175,18 @@ def limit_text(b: BudgetResult, sig_figs: int) -> str:
     return f"{b.op} {with_unit(format_number(b.limit * b.unit.factor / unit.factor, sig_figs), unit)}"
 
 
-def _md_escape(text: str) -> str:
-    return text.replace("|", "\\|")
-
-
 def result_to_markdown(result: Result) -> str:
     sf = result.sig_figs
     lines = [f"### {result.scenario} — {result.status}", "", "| name | value | formula |", "|---|---:|---|"]
     for v in result.values.values():
-        formula = f"`{_md_escape(v.formula)}`" if v.formula else "input"
-        lines.append(f"| {v.name} | {_md_escape(v.range_display(sf))} | {formula} |")
+        formula = f"`{markdown_cell(v.formula)}`" if v.formula else "input"
+        lines.append(f"| {v.name} | {markdown_cell(v.range_display(sf))} | {formula} |")
     if result.budgets:
         lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
         for b in result.budgets:
             value = with_unit(format_number(b.value, sf), b.unit)
-            lines.append(f"| {b.name} | {value} | {_md_escape(limit_text(b, sf))} | {b.utilization:.0%}{risk_text(b.p_violation)}"
-                         f" | {b.status} |")
+            used = f"{b.utilization:.0%}{risk_text(b.p_violation)}"
+            lines.append(f"| {b.name} | {value} | {markdown_cell(limit_text(b, sf))} | {used} | {b.status} |")
     for p in result.latency:
         lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
                   f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}", "", "| stage | time |", "|---|---:|"]

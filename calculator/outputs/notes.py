@@ -16,6 +16,7 @@ from pathlib import Path
 
 from calculator.analysis.explain import substituted
 from calculator.common.errors import EnvelopeError, Location
+from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
 from calculator.engine.pipeline import loads, model_from_document
 from calculator.engine.results import Result
@@ -144,7 +145,7 @@ def _estimate_output(result: Result, model: object, derivation: bool) -> list[st
     rows = ["| estimate | value |", "|---|---:|"]
     for value in result.values.values():
         label = value.formula if value.name.startswith("line_") and value.formula else value.name
-        rows.append(f"| {_cell(label)} | {_cell(value.range_display(result.sig_figs))} |")
+        rows.append(f"| {markdown_cell(label)} | {markdown_cell(value.range_display(result.sig_figs))} |")
     return rows + (_derivations(result, model) if derivation else [])
 
 
@@ -167,7 +168,3 @@ def _derivations(result: Result, model: object) -> list[str]:
         written = value.formula.text if value.name.startswith("line_") else f"{value.name} = {value.formula.text}"
         lines.append(f"- `{written}` = {numbers} = **{shown}**")
     return lines
-
-
-def _cell(text: str) -> str:
-    return text.replace("|", "\\|")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.numbers import format_number
-from calculator.engine.results import flat_stages, limit_text, risk_text, with_unit
+from calculator.engine.results import STATUS_GLYPH, flat_stages, limit_text, risk_text, with_unit
 
 if TYPE_CHECKING:
     from calculator.analysis.sweep import Sweep
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from calculator.engine.results import PathResult, Result
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
-STATUS_MARK = {"ok": "✓ ok", "warn": "! warn", "fail": "✗ fail"}
+STATUS_MARK = {status: f"{glyph} {status}" for status, glyph in STATUS_GLYPH.items()}
 
 
 def print_table(result: Result, color: bool | None = None) -> None:
