@@ -8,6 +8,7 @@ that a command loads only when it runs, with the reason in a comment on the same
 from __future__ import annotations
 
 import ast
+import re
 import tomllib
 from pathlib import Path
 
@@ -47,3 +48,25 @@ def test_layers_contract_names_every_subpackage():
     packages = {p.parent.name for p in (ROOT / "calculator").glob("*/__init__.py")}
     assert named == packages
 
+
+
+TOP = ("calculator", "tui", "tests", "benchmarks", "docs", "scenarios")
+
+
+def test_docs_cite_only_what_is_in_the_repository():
+    """Every file a document names (a Markdown link or a `calculator/...` path) exists; no private notes are cited."""
+    documents = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), *sorted((ROOT / "scenarios").glob("*.yaml"))]
+    missing = []
+    for document in documents:
+        text = document.read_text(encoding="utf-8")
+        for private in ("DESIGN.md", "STYLE.md", "CASE_STUDIES.md"):
+            if private in text:
+                missing.append(f"{document.name} cites {private}")
+        targets = re.findall(r"\]\(([^)#\s]+)[^)]*\)", text) + re.findall(rf"`((?:{'|'.join(TOP)})/[\w/.-]+)`", text)
+        for target in targets:
+            if "://" in target:
+                continue
+            base = ROOT if target.split("/")[0] in TOP else document.parent
+            if not (base / target).exists():
+                missing.append(f"{document.name} names {target}")
+    assert missing == []
