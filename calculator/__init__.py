@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused
 from calculator.units.system import registry, to_pint
 
@@ -45,6 +46,7 @@ __all__ = [
     "quantity",
     "solve",
     "sweep",
+    "write_text_atomically",
 ]
 
 if TYPE_CHECKING:

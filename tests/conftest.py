@@ -5,9 +5,14 @@ from pathlib import Path
 
 import pytest
 
-import calculator
 
-ROOT = Path(__file__).resolve().parents[1]
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets a cache (and cache secret) of its own, never the machine's: no test sees another's entries."""
+    home = tmp_path_factory.mktemp("cache")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / "state"))
+    return home / "cache" / "envelope"
 
 
 @pytest.fixture
@@ -23,23 +28,6 @@ def scenario(tmp_path: Path):
 
 
 @pytest.fixture
-def user_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def user_cache(private_cache: Path) -> Path:
     """envelope's cache folder, empty and this test's own."""
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    return tmp_path / "envelope"
-
-
-def cache_entries(folder: Path) -> list[Path]:
-    return sorted(folder.glob("*.pickle"))
-
-
-def evaluate(text: str, **overrides: str) -> calculator.Result:
-    model = calculator.loads(textwrap.dedent(text), "<test>")
-    parsed = {name: model.parse_override(name, value) for name, value in overrides.items()}
-    return model.evaluate(parsed).result
-
-
-def error_of(text: str) -> calculator.EnvelopeError:
-    with pytest.raises(calculator.EnvelopeError) as caught:
-        evaluate(text)
-    return caught.value
+    return private_cache

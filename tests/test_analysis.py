@@ -12,7 +12,7 @@ import pytest
 import calculator
 from calculator.cli.main import main
 from calculator.formula.expr import Binary, Call, Name, Number, has_rounding
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SERVING = """
 name: serving

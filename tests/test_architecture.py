@@ -14,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 HEAVY = {"sympy", "numpy", "pydantic", "annotated_types", "rich", "textual", "yaml", "plotext", "pint", "concurrent",
-         "importlib", "xml", "subprocess", "csv"}
+         "importlib", "xml", "subprocess", "csv", "platformdirs"}
 
 
 def function_level_imports(path: Path) -> list[tuple[int, str, str]]:
@@ -70,3 +70,15 @@ def test_docs_cite_only_what_is_in_the_repository():
             if not (base / target).exists():
                 missing.append(f"{document.name} names {target}")
     assert missing == []
+
+def test_no_pickle_anywhere():
+    """Reading a pickle runs code: nothing envelope reads (its cache included) is one."""
+    offenders = []
+    for path in sorted([*(ROOT / "calculator").rglob("*.py"), *(ROOT / "tui").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            if any(name.split(".")[0] in ("pickle", "cPickle", "_pickle", "shelve", "dill") for name in names):
+                offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert offenders == []

@@ -11,7 +11,7 @@ from xml.etree import ElementTree
 import pytest
 
 from calculator.cli.main import main
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 OK = "name: fine\ninputs:\n  gpus: 8 gpu\nbudgets:\n  gpus: <= 10 gpu\n"  # 80%: warn
 FAIL = "name: broken\ninputs:\n  gpus: 12 gpu\nbudgets:\n  gpus: <= 10 gpu\n"

@@ -11,7 +11,7 @@ import pytest
 
 from calculator.cli import main as cli
 from calculator.common.collector import paused
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 
 @pytest.mark.parametrize("enabled", [True, False])

@@ -9,7 +9,7 @@ import calculator
 from calculator.common.errors import Location
 from calculator.file import yaml_nodes as yaml_text
 from calculator.file.load import parse_yaml
-from tests.conftest import cache_entries
+from tests.helpers import cache_entries
 
 TEXT = """\
 name: cached   # a comment

@@ -7,7 +7,7 @@ import math
 import pytest
 
 import calculator
-from tests.conftest import ROOT, error_of, evaluate
+from tests.helpers import ROOT, error_of, evaluate
 
 SEARCH = """
     name: search

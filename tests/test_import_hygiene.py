@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 EVAL = (
     "from calculator.cli.main import main\nimport contextlib, io\n"
@@ -32,8 +32,8 @@ def test_eval_path_keeps_heavy_imports_off(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
     first = loaded_after(EVAL, env)  # cold caches: pint is asked once, pydantic validates once, PyYAML parses once
     assert {"pint", "pydantic", "yaml"} <= first
-    assert list((tmp_path / "envelope").glob("units-*.json"))
-    assert list((tmp_path / "envelope" / "validated").glob("*.pickle"))
-    assert list((tmp_path / "envelope" / "documents").glob("*.pickle"))
+    assert list((tmp_path / "envelope" / "units").glob("*.json"))
+    assert list((tmp_path / "envelope" / "validated").glob("*.json"))
+    assert list((tmp_path / "envelope" / "documents").glob("*.json"))
     warm = loaded_after(EVAL, env)
     assert not {"pint", "pydantic", "yaml", "sympy", "numpy", "textual", "rich", "ruamel"} & warm

@@ -8,7 +8,7 @@ from pathlib import Path
 import yaml
 
 from calculator.cli.main import main
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 GOLDEN = Path(__file__).parent / "golden"
 

@@ -13,7 +13,7 @@ import yaml
 
 import calculator
 from calculator.cli.main import main
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
 

@@ -9,7 +9,7 @@ import pytest
 
 from calculator.engine import uncertainty
 from calculator.engine.uncertainty import Spread, percentiles
-from tests.conftest import error_of, evaluate
+from tests.helpers import error_of, evaluate
 
 Z90 = 1.6448536269514722
 

@@ -9,7 +9,7 @@ import calculator
 from calculator.file import validate as validate_stage
 from calculator.file.load import load_text
 from calculator.file.shapes import InputEntry, ScenarioFile, Settings
-from tests.conftest import cache_entries
+from tests.helpers import cache_entries
 
 TEXT = """\
 name: cached

@@ -16,12 +16,10 @@ changed on disk since it was loaded is not overwritten (:class:`Conflict`).
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -119,38 +117,12 @@ def write_plan(plan: SavePlan, check_conflict: bool = True) -> Fingerprint:
 
 
 def write_atomically(path: Path, text: str) -> Fingerprint:
-    """Replace `path` with `text` all at once: a temporary file beside it, flushed to disk, then renamed over it."""
-    data = text.encode("utf-8")
-    mode = path.stat().st_mode & 0o7777 if path.exists() else None
-    descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".envelope-tmp", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if mode is not None:
-            os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
-    _sync_folder(path.parent)
-    return Fingerprint.of_bytes(data, path.stat())
+    """Replace `path` with `text` all at once (calculator.write_text_atomically: temporary file, fsync, rename).
 
-
-def _sync_folder(folder: Path) -> None:
-    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
-    try:
-        descriptor = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(descriptor)
-    except OSError:
-        pass
-    finally:
-        os.close(descriptor)
+    A file that cannot be written raises calculator.EnvelopeError (also an OSError) saying why.
+    """
+    calculator.write_text_atomically(path, text)
+    return Fingerprint.of_bytes(text.encode("utf-8"), path.stat())
 
 
 # --- the text surgery -------------------------------------------------------------------------------------------

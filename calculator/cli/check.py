@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from calculator.common.cache import write_text_atomically
 from calculator.common.errors import EnvelopeError, Location
 from calculator.engine.pipeline import load
 from calculator.engine.results import Result
@@ -128,6 +129,6 @@ def write_junit(outcomes: list[Outcome], target: Path) -> None:
             ElementTree.SubElement(case, "system-out").text = "status: warn"
     root = ElementTree.Element("testsuites")
     root.append(suite)
-    tree = ElementTree.ElementTree(root)
-    ElementTree.indent(tree)
-    tree.write(target, encoding="utf-8", xml_declaration=True)
+    ElementTree.indent(root)
+    text = ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
+    write_text_atomically(target, text + "\n")

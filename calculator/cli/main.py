@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused, resume_after_startup
 from calculator.common.errors import EnvelopeError, Location
 
@@ -197,7 +198,7 @@ def command_render(arguments: argparse.Namespace) -> int:
     source = Path(arguments.notes)
     target = Path(arguments.output) if arguments.output else source
     rendering = render(read_text(source), str(target), arguments.derivation, source.parent)
-    _write_atomically(target, rendering.text)
+    write_text_atomically(target, rendering.text)
     for block in rendering.blocks:
         if block.status == "error":
             print("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`") for line in block.output),
@@ -206,12 +207,6 @@ def command_render(arguments: argparse.Namespace) -> int:
     print(f"{target}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
           f" {counts['error']} invalid")
     return rendering.exit_code
-
-
-def _write_atomically(target: Path, text: str) -> None:
-    temporary = target.with_name(f".{target.name}.envelope-tmp")
-    temporary.write_text(text, encoding="utf-8")
-    os.replace(temporary, target)
 
 
 def command_diff(arguments: argparse.Namespace) -> int:

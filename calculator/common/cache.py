@@ -1,64 +1,282 @@
-"""envelope's folder in the user's cache, and atomic writes into it.
+"""envelope's folder in the user's cache: versioned, checked JSON entries, and atomic writes.
 
-What lives there can always be rebuilt: a missing, corrupt or unwritable cache
-only costs time, never a wrong answer, so every failure here is swallowed.
+What lives there can always be rebuilt: a missing, corrupt, foreign or
+unwritable entry only costs time, never a wrong answer, so every failure to
+read or write an entry is a miss.
+
+Entries. One file a key: `<kind>/<key[:32]>.json`, a header line
+`{"format", "kind", "key", "sha256", "seal"}` and then the payload (JSON).
+The key is a hash of everything the payload was computed from: the input
+(text or data), the source of the code that computes it, the versions of the
+libraries it uses, and `FORMAT`. Payloads are plain data decoded by the
+caller's own codec (never pickle: reading an entry never runs code).
+
+Threat model. The cache folder can be written by other programs, and CI
+restores caches saved by other branches, so an entry is untrusted input:
+- a torn, truncated or bit-flipped entry fails its sha256: a miss;
+- an entry of another format, kind or key (one planted at this key's file
+  name, or a genuine entry renamed) is a miss: the header's key must be the
+  key of the current input, and a hash of the input cannot be chosen;
+- a well-formed entry for this very key with a changed payload, its sha256
+  recomputed, is a miss: the header's seal is an HMAC of key and sha256 under
+  a secret that lives outside the cache folder (the user's state folder, mode
+  600), so a cache restored from elsewhere, or written by a program that can
+  write the cache but not read that secret, cannot forge it;
+- a payload that passes all this is still decoded by a strict codec (shapes
+  and types checked) before it is used.
+Limits: a program running as the user that can read the secret can forge
+entries (it could as well edit the scenario files or envelope itself); a
+missing or unreadable secret, or an unwritable state folder, turns the cache
+off (every run is cold), it does not weaken it. An attacker who can write the
+cache can always make envelope slower (delete or spoil entries), never wrong.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import hashlib
+import hmac
+import importlib.util
+import json
 import os
-import pickle
+import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TypeVar
+from typing import Any
 
-T = TypeVar("T")
+from calculator.common.errors import EnvelopeError, Location
+
+FORMAT = 1
+"""The entry format; bumping it makes every existing entry a miss."""
+
+_SECRET_BYTES = 32
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "envelope"
+    """envelope's cache folder, as platformdirs places it (Linux: $XDG_CACHE_HOME/envelope, else ~/.cache/envelope)."""
+    if sys.platform.startswith("linux"):
+        # platformdirs' rule on Linux, applied here: importing platformdirs costs ~13 ms of start-up.
+        return _xdg_dir("XDG_CACHE_HOME", ".cache")
+    import platformdirs  # only where its rule is not the XDG one (start-up, see above)
+
+    return Path(platformdirs.user_cache_dir("envelope", appauthor=False))
 
 
-def read_bytes(path: Path) -> bytes | None:
+def state_dir() -> Path:
+    """Where the cache's secret lives: outside the cache, so restoring a cache does not bring one."""
+    if sys.platform.startswith("linux"):
+        return _xdg_dir("XDG_STATE_HOME", ".local/state")
+    import platformdirs  # only where its rule is not the XDG one (start-up, see cache_dir)
+
+    return Path(platformdirs.user_state_dir("envelope", appauthor=False))
+
+
+def _xdg_dir(variable: str, fallback: str) -> Path:
+    value = os.environ.get(variable, "").strip()
+    base = Path(value) if value and os.path.isabs(value) else Path.home() / fallback
+    return base / "envelope"
+
+
+# --- keys -------------------------------------------------------------------------------------------------------
+
+
+def cache_key(kind: str, *parts: bytes) -> str:
+    """A key for `kind` from what an entry is computed from (each part length-prefixed: no two splits collide)."""
+    digest = hashlib.sha256(f"envelope cache {FORMAT} {kind}\0".encode())
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "big"))
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def source_stamp(folder: Path, names: Iterable[str]) -> bytes:
+    """The bytes of the source files an entry's computation depends on."""
+    return b"".join(name.encode() + b"\0" + (folder / name).read_bytes() for name in names)
+
+
+def package_stamp(package: str) -> bytes:
+    """Which version of `package` is installed, told by its files without importing it.
+
+    (importlib.metadata costs ~40 ms to import; the location, size and mtime of
+    the package's __init__ change with every install of another version.)
+    """
+    spec = importlib.util.find_spec(package)
+    origin = spec.origin if spec else None
+    if origin is None:
+        return f"{package}: none".encode()
+    stat = os.stat(origin)
+    return f"{package}: {origin} {stat.st_size} {stat.st_mtime_ns}".encode()
+
+
+# --- entries ----------------------------------------------------------------------------------------------------
+
+
+def entry_path(kind: str, key: str) -> Path:
+    return cache_dir() / kind / f"{key[:32]}.json"
+
+
+def read_entry(kind: str, key: str) -> Any | None:
+    """The payload kept for `key`, or None: missing, unreadable, torn, foreign, forged or not JSON."""
+    secret = _secret(create=False)
+    if secret is None:
+        return None
     try:
-        return path.read_bytes()
-    except OSError:
+        raw = entry_path(kind, key).read_bytes()
+        head, _, payload = raw.partition(b"\n")
+        header = json.loads(head)
+        if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("kind") != kind:
+            return None
+        if header.get("key") != key:
+            return None
+        checksum = hashlib.sha256(payload).hexdigest()
+        if header.get("sha256") != checksum or not hmac.compare_digest(str(header.get("seal")), _seal(secret, key, checksum)):
+            return None
+        return json.loads(payload)
+    except (OSError, ValueError, RecursionError):
         return None
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and a rename, so a reader never sees half a file."""
+def write_entry(kind: str, key: str, payload: Any, keep: int) -> None:
+    """Keep `payload` (JSON data) for `key`, and no more than `keep` entries of `kind`; failures only cost time."""
+    secret = _secret(create=True)
+    if secret is None:
+        return
     try:
+        body = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+        checksum = hashlib.sha256(body).hexdigest()
+        header = {"format": FORMAT, "kind": kind, "key": key, "sha256": checksum, "seal": _seal(secret, key, checksum)}
+        path = entry_path(kind, key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
-    except OSError:
-        pass
+        write_bytes_atomically(path, json.dumps(header).encode() + b"\n" + body)
+    except (OSError, ValueError, TypeError, RecursionError, EnvelopeError):
+        return
+    prune(path.parent, keep)
 
 
 def prune(folder: Path, keep: int) -> None:
-    """Delete the oldest files of `folder` beyond `keep` (a cache must not grow forever)."""
+    """Delete the oldest entries of `folder` beyond `keep` (a cache must not grow forever)."""
     try:
-        entries = sorted(folder.iterdir(), key=lambda p: p.stat().st_mtime)
+        entries = sorted(folder.glob("*.json"), key=lambda p: p.stat().st_mtime)
         for path in entries[: max(0, len(entries) - keep)]:
             path.unlink(missing_ok=True)
     except OSError:
         pass
 
 
-def read_pickled(path: Path, kind: type[T]) -> T | None:
-    """An entry written by `write_pickled`, or None when it is missing, corrupt or not a `kind`."""
-    data = read_bytes(path)
-    if data is None:
-        return None
+def _seal(secret: bytes, key: str, checksum: str) -> str:
+    return hmac.new(secret, f"{key}\0{checksum}".encode(), hashlib.sha256).hexdigest()
+
+
+@functools.lru_cache(maxsize=4)
+def _secret_at(path: Path, create: bool) -> bytes | None:
+    secret: bytes | None
     try:
-        value = pickle.loads(data)  # our own cache folder; anything odd is rebuilt by the caller
-    except Exception:
+        secret = path.read_bytes()
+    except FileNotFoundError:
+        secret = _create_secret(path) if create else None
+    except OSError:
         return None
-    return value if isinstance(value, kind) else None
+    return secret if secret is not None and len(secret) == _SECRET_BYTES else None
 
 
-def write_pickled(path: Path, value: object, keep: int) -> None:
-    """Keep `value` at `path`, and no more than `keep` entries in its folder."""
-    write_atomic(path, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
-    prune(path.parent, keep)
+def _secret(create: bool) -> bytes | None:
+    """This user's cache secret (made on the first write), or None: then nothing is read or written."""
+    path = state_dir() / "cache-secret"
+    secret = _secret_at(path, False)
+    if secret is None and create:
+        _secret_at.cache_clear()
+        secret = _secret_at(path, True)
+    return secret
+
+
+def _create_secret(path: Path) -> bytes | None:
+    """A new secret, linked into place only if none is there yet (parallel first runs agree on one)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.{os.urandom(4).hex()}.tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                handle.write(os.urandom(_SECRET_BYTES))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, path)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+# --- atomic writes ----------------------------------------------------------------------------------------------
+
+
+class WriteError(EnvelopeError, OSError):
+    """A file could not be written; also an OSError, for callers that handle file errors as such."""
+
+    def __init__(self, message: str, path: Path, hint: str | None = None):
+        EnvelopeError.__init__(self, message, Location(str(path)), hint)
+
+
+def write_text_atomically(path: str | Path, text: str) -> None:
+    """Write `text` (UTF-8) to `path` all at once; see :func:`write_bytes_atomically`."""
+    write_bytes_atomically(Path(path), text.encode("utf-8"))
+
+
+def write_bytes_atomically(path: Path, data: bytes) -> None:
+    """Replace `path` with `data` all at once: a temporary file in the same folder, fsync, rename.
+
+    A reader sees the old file or the new one, never half of one. A symlink is
+    written through (the link stays a link); an existing file keeps its mode; a
+    read-only file, a folder, or a missing folder is refused with a WriteError,
+    and the temporary file is removed on any failure.
+    """
+    target = Path(os.path.realpath(path))
+    try:
+        mode = target.stat().st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise WriteError(f"cannot write the file: {error.strerror}", Path(path)) from None
+    if mode is not None:
+        if target.is_dir():
+            raise WriteError("is a directory, not a file", Path(path))
+        if not mode & 0o200:
+            raise WriteError("file is read-only", Path(path), hint="make it writable (chmod u+w) or write another file")
+    if not target.parent.is_dir():
+        raise WriteError(f"no such folder: {target.parent}", Path(path))
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.envelope-tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any new file
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(temporary, mode & 0o7777)
+        os.replace(temporary, target)
+    except OSError as error:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise WriteError(f"cannot write the file: {error.strerror or error}", Path(path)) from None
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _sync_folder(target.parent)
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable (POSIX; a no-op where folders cannot be opened)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)

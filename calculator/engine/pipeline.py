@@ -15,11 +15,15 @@ from calculator.engine.resolve import resolve
 from calculator.file.document import Document
 from calculator.file.load import Reader, load_file, load_text, read_text
 from calculator.file.validate import validate
+from calculator.units.system import save_unit_table
 
 
 def model_from_document(document: Document) -> Model:
-    scenario = resolve(validate(document), document)
-    return Model(scenario, check(scenario))
+    try:
+        scenario = resolve(validate(document), document)
+        return Model(scenario, check(scenario))
+    finally:
+        save_unit_table()  # the unit names learnt, written once a load rather than once a name
 
 
 def load(path: str | Path) -> Model:

@@ -9,12 +9,12 @@ merged scenario.
 from __future__ import annotations
 
 import functools
-import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from calculator.common.cache import cache_dir, read_pickled, write_pickled
+from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
 from calculator.common.errors import EnvelopeError, Location
+from calculator.file.codec import Malformed, document_from_json, document_to_json
 from calculator.file.document import Document
 
 MAX_FILE_BYTES = 1_000_000
@@ -55,36 +55,34 @@ def read_text(path: Path) -> str:
 def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     """YAML text into a Document, with positions, no duplicates and no aliases (`yaml_text`).
 
-    A text parsed before comes from the user's cache (`~/.cache/envelope/documents/`, keyed by the
-    text, where it is shown from and the parsing code), without importing PyYAML.
+    A text parsed before comes from the user's cache (`documents/` in calculator.common.cache's
+    folder, keyed by the text, where it is shown from, the parsing code and PyYAML's version),
+    without importing PyYAML.
     """
     if len(text) > MAX_FILE_BYTES:
         raise EnvelopeError(f"text is {len(text):,} characters; a scenario may be at most {MAX_FILE_BYTES:,}", Location(file))
     if not text.strip():
         raise EnvelopeError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
-    path = _cache_path(text, file, first_line)
-    cached = read_pickled(path, Document)
+    key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode(), text.encode())
+    cached = read_entry("documents", key)
     if cached is not None:
-        return cached
+        try:
+            return document_from_json(cached)
+        except Malformed:
+            pass  # not what this code writes: parse again, and replace it
     from calculator.file.yaml_nodes import parse  # PyYAML: only for a text the cache has not seen
 
     document = parse(text, file, first_line)
-    write_pickled(path, document, CACHE_ENTRIES)
+    write_entry("documents", key, document_to_json(document), CACHE_ENTRIES)
     return document
 
 
-def _cache_path(text: str, file: str, first_line: int) -> Path:
-    digest = hashlib.sha256(_parser_source())
-    digest.update(f"{file}\0{first_line}\0".encode())
-    digest.update(text.encode())
-    return cache_dir() / "documents" / f"{digest.hexdigest()[:32]}.pickle"
-
-
 @functools.lru_cache(maxsize=1)
-def _parser_source() -> bytes:
-    """The key includes the code that makes and holds a Document: a change to it never reads an old entry."""
+def _parser_stamp() -> bytes:
+    """The key includes the code that makes and holds a Document, and PyYAML: a change to either never reads an old entry."""
     here = Path(__file__).parent
-    return b"".join((here / name).read_bytes() for name in ("document.py", "load.py", "yaml_nodes.py", "../common/errors.py"))
+    return (source_stamp(here, ("document.py", "load.py", "yaml_nodes.py", "codec.py", "../common/errors.py"))
+            + package_stamp("yaml"))
 
 
 def load_file(path: str | Path) -> Document:

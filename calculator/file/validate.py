@@ -12,14 +12,14 @@ has a .pyc for).
 from __future__ import annotations
 
 import functools
-import hashlib
 import typing
 from pathlib import Path
 from typing import Any
 
-from calculator.common.cache import cache_dir, read_pickled, write_pickled
+from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
 from calculator.common.errors import EnvelopeError, did_you_mean
 from calculator.file import shapes as model
+from calculator.file.codec import Malformed, matches, scenario_from_json, scenario_to_json
 from calculator.file.document import Document
 from calculator.file.shapes import ScenarioFile
 
@@ -33,13 +33,26 @@ def validate(document: Document) -> ScenarioFile:
     data = dict(document.data)
     if isinstance(data.get("correlations"), dict):
         data["correlations"] = {"|".join(k) if isinstance(k, tuple) else k: v for k, v in data["correlations"].items()}
-    path = _cache_path(data)
-    cached = read_pickled(path, ScenarioFile)
+    # Documents hold only str, None, lists, dicts and tuple keys: repr is exact.
+    key = cache_key("validated", _shapes_stamp(), repr(data).encode())
+    cached = _from_cache(key, data)
     if cached is not None:
         return cached
     validated = _validated(data, document)
-    write_pickled(path, validated, CACHE_ENTRIES)
+    write_entry("validated", key, scenario_to_json(validated), CACHE_ENTRIES)
     return validated
+
+
+def _from_cache(key: str, data: dict[Any, Any]) -> ScenarioFile | None:
+    """The entry for `key`, if it decodes to shapes that say exactly what `data` says."""
+    payload = read_entry("validated", key)
+    if payload is None:
+        return None
+    try:
+        scenario = scenario_from_json(payload)
+    except Malformed:
+        return None
+    return scenario if matches(scenario, data) else None
 
 
 def json_schema() -> dict[str, Any]:
@@ -50,17 +63,11 @@ def json_schema() -> dict[str, Any]:
     return schema
 
 
-def _cache_path(data: dict[Any, Any]) -> Path:
-    # Documents hold only str, None, lists, dicts and tuple keys: repr is exact.
-    digest = hashlib.sha256(_shapes_source())
-    digest.update(repr(data).encode())
-    return cache_dir() / "validated" / f"{digest.hexdigest()[:32]}.pickle"
-
-
 @functools.lru_cache(maxsize=1)
-def _shapes_source() -> bytes:
-    """The cache key includes model.py itself: a changed shape never reads an old entry."""
-    return Path(model.__file__).read_bytes()
+def _shapes_stamp() -> bytes:
+    """The key includes the shapes, this code, the codec and pydantic: a change to any never reads an old entry."""
+    return (source_stamp(Path(__file__).parent, ("shapes.py", "validate.py", "codec.py"))
+            + package_stamp("pydantic") + package_stamp("pydantic_core"))
 
 
 @functools.lru_cache(maxsize=1)

@@ -11,16 +11,15 @@ registries) but are visible only to the scenarios that declare them.
 
 from __future__ import annotations
 
+import atexit
 import functools
-import hashlib
-import importlib.util
-import json
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from calculator.common.cache import cache_dir, write_atomic
+from calculator.common.cache import cache_key, package_stamp, read_entry, write_entry
 from calculator.common.errors import EnvelopeError, Location
 from calculator.formula.expr import UnitExpr, unit_text
 from calculator.formula.parse import MULTIPLIERS
@@ -121,17 +120,16 @@ def _int_if_whole(x: float) -> float | int:
 
 @functools.lru_cache(maxsize=1)
 def registry() -> pint.UnitRegistry[Any]:
-    """The process's one pint registry, from envelope's definitions, via pint's disk cache.
+    """The process's one pint registry, from envelope's definitions.
 
     Evaluating a scenario does not need it: unit names are looked up in
-    `UnitTable`, which asks pint only for names it has not seen before.
+    `UnitTable`, which asks pint only for names it has not seen before. pint's
+    own disk cache is not used: parallel first runs race on it (EOFError), and
+    reading it means unpickling a file from the cache folder.
     """
     import pint  # pint: only for a unit name the unit table has not seen
 
-    try:
-        return pint.UnitRegistry(str(DEFINITIONS), cache_folder=":auto:", autoconvert_offset_to_baseunit=False)
-    except OSError:  # no writable cache folder: build without one
-        return pint.UnitRegistry(str(DEFINITIONS))
+    return pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False)
 
 
 @dataclass(frozen=True)
@@ -151,77 +149,120 @@ def _ask_pint(name: str) -> NameInfo | None:
         canonical = reg.get_name(name)
         factor, _ = reg.get_base_units(canonical)
         dims = reg.get_dimensionality(canonical)
+        scale = _is_a_scale(reg, canonical)
+        parses = reg.parse_unit_name(name)
     except Exception:  # pint raises several types for an unknown name
         return None
-    if not isinstance(factor, (int, float)) or reg._units[canonical].is_multiplicative is False:
+    if not isinstance(factor, (int, float)) or not scale:
         return None
-    prefixed = name not in reg._units and all(p for p, _, _ in reg.parse_unit_name(name))
+    prefixed = all(prefix for prefix, _, _ in parses)
     if not dims and prefixed:
         return None  # `usr` is micro-steradian to pint: a typo, not a unit
     exponents = {str(k): float(v) for k, v in dims.items()}  # type: ignore[arg-type]
     return NameInfo(float(factor), Dimension.of(exponents), canonical, prefixed)
 
 
-class UnitTable:
-    """Unit names pint has been asked about, kept on disk between runs.
+def _is_a_scale(reg: pint.UnitRegistry[Any], canonical: str) -> bool:
+    """Whether zero of the unit is zero of its base: degC (offset) and dB (logarithmic) are not scales."""
+    return bool(reg.Quantity(0.0, canonical).to_base_units().magnitude == 0.0)
 
-    The file is keyed by a hash of the definitions and pint's version, so it is
-    rebuilt whenever either changes; a missing or unwritable cache only costs time.
+
+# `second = [time]`: a unit that defines a base dimension, in pint's definitions syntax.
+_BASE_DEFINITION = re.compile(r"^(\w+)\s*=\s*\[(\w+)\]", re.MULTILINE)
+
+
+def _ask_pint_root(base_dimension: str) -> str | None:
+    """The unit pint defines `base_dimension` by (`second` for `[time]`), read from the definition files."""
+    reg = registry()
+    for path in sorted(DEFINITIONS.parent.glob("*.txt")):
+        for name, dimension in _BASE_DEFINITION.findall(path.read_text(encoding="utf-8")):
+            if f"[{dimension}]" == base_dimension and str(reg.get_root_units(name)[1]) == name:
+                return str(name)
+    return None
+
+
+class UnitTable:
+    """Unit names pint has been asked about, kept in the cache between runs.
+
+    The entry's key covers the definitions and pint's version, so it is rebuilt
+    whenever either changes; a missing, unwritable or malformed entry only costs
+    time. New names are written once, at the end of a load (`save`) or at exit,
+    never once a name.
     """
 
     def __init__(self) -> None:
-        self.path = _cache_path()
+        self.key = _table_key()
         self.names: dict[str, list[Any] | None] = {}
-        self.roots: dict[str, str] | None = None
+        self.roots: dict[str, str | None] = {}
+        self.changed = False
+        self.writes = 0
         self._read()
 
     def _read(self) -> None:
-        try:
-            data = json.loads(self.path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+        payload = read_entry("units", self.key)
+        if not isinstance(payload, dict) or set(payload) != {"names", "roots"}:
             return
-        if isinstance(data, dict):
-            self.names = data.get("names", {})
-            self.roots = data.get("roots")
+        names, roots = payload["names"], payload["roots"]
+        if not isinstance(names, dict) or not isinstance(roots, dict):
+            return
+        if all(_is_table_entry(entry) for entry in names.values()) and all(
+                root is None or isinstance(root, str) for root in roots.values()):
+            self.names, self.roots = names, roots
 
-    def _write(self) -> None:
-        write_atomic(self.path, json.dumps({"names": self.names, "roots": self.roots}).encode())
+    def save(self) -> None:
+        """Write the table if it learnt a name since it was read or last saved."""
+        if self.changed:
+            self.changed = False
+            self.writes += 1
+            write_entry("units", self.key, {"names": self.names, "roots": self.roots}, keep=8)
+
+    def _learnt(self) -> None:
+        if not self.changed:
+            self.changed = True
+            atexit.register(self.save)  # a name learnt outside a load (estimate, `envelope units`) is kept too
 
     def lookup(self, name: str) -> NameInfo | None:
         if name not in self.names:
             info = _ask_pint(name)
             self.names[name] = None if info is None else [info.factor, dict(info.dimension.exponents), info.canonical,
                                                           info.prefixed]
-            self._write()
+            self._learnt()
         entry = self.names[name]
         if entry is None:
             return None
         return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]), bool(entry[3]))
 
-    def root_units(self) -> dict[str, str]:
-        """Base dimension -> the unit pint defines it by (`second = [time]`)."""
-        if self.roots is None:
-            units = registry()._units.values()
-            self.roots = {str(next(iter(d.reference))): d.name for d in units if d.is_base and d.reference}
-            self._write()
-        return self.roots
+    def root_unit(self, base_dimension: str) -> str | None:
+        """The unit pint defines a base dimension by (`second = [time]`), or None."""
+        if base_dimension not in self.roots:
+            self.roots[base_dimension] = _ask_pint_root(base_dimension)
+            self._learnt()
+        return self.roots[base_dimension]
 
 
-def _cache_path() -> Path:
+def _is_table_entry(entry: Any) -> bool:
+    """[factor, {dimension: power}, canonical, prefixed], as `lookup` writes it, or None."""
+    if entry is None:
+        return True
+    return (isinstance(entry, list) and len(entry) == 4 and type(entry[0]) in (int, float)
+            and isinstance(entry[1], dict) and all(type(p) in (int, float) for p in entry[1].values())
+            and isinstance(entry[2], str) and isinstance(entry[3], bool))
 
-    # Which pint is installed, told by its files (importlib.metadata costs ~40 ms to import).
-    spec = importlib.util.find_spec("pint")
-    origin = Path(spec.origin) if spec and spec.origin else None
-    stamp = origin.stat() if origin else None
-    digest = hashlib.sha256(f"table v2, pint {origin} {stamp and (stamp.st_mtime_ns, stamp.st_size)}".encode())
-    for path in sorted(DEFINITIONS.parent.glob("*.txt")):
-        digest.update(path.read_bytes())
-    return cache_dir() / f"units-{digest.hexdigest()[:16]}.json"
+
+def _table_key() -> str:
+    definitions = b"".join(path.read_bytes() for path in sorted(DEFINITIONS.parent.glob("*.txt")))
+    return cache_key("units", package_stamp("pint"), definitions, Path(__file__).read_bytes())
 
 
 @functools.lru_cache(maxsize=1)
 def unit_table() -> UnitTable:
     return UnitTable()
+
+
+def save_unit_table() -> None:
+    """Keep the names learnt so far for the next run (called once a load is done)."""
+    if unit_table.cache_info().currsize:
+        unit_table().save()
 
 
 @functools.lru_cache(maxsize=4096)
@@ -313,7 +354,7 @@ def _root_unit(base_dimension: str) -> tuple[str, float]:
     """The unit a single base dimension is shown in, and its factor to base."""
     if base_dimension in PREFERRED_UNIT:
         return PREFERRED_UNIT[base_dimension]
-    return unit_table().root_units().get(base_dimension, base_dimension.strip("[]")), 1.0
+    return unit_table().root_unit(base_dimension) or base_dimension.strip("[]"), 1.0
 
 
 SIMPLE_SYMBOLS = {"second": "s", "meter": "m", "kilogram": "kg"}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tui.app import EnvelopeApp
 from tui.widgets.inputs import InputsPanel
 

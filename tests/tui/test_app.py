@@ -10,7 +10,7 @@ from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.tui.conftest import drive, edit, settle, start_edit, write
 from tui.app import KEYS, EnvelopeApp, ScenarioBar
 from tui.screens.compare import CompareScreen

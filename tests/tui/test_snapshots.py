@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.pilot import Pilot
 
-from tests.conftest import ROOT
+from tests.helpers import ROOT
 from tests.tui.conftest import settle, start_edit, write
 from tui.app import EnvelopeApp
 
