@@ -103,3 +103,13 @@ def test_windows_line_endings_are_kept(tmp_path: Path):
     plan = plan_save(path, {"a": "6 user"}, None)
     assert plan.new_text == "name: c\r\ninputs:\r\n  a: 6 user\r\n"
     assert "-  a: 5 user" in plan.diff() and "+  a: 6 user" in plan.diff()
+
+
+def test_a_read_only_file_is_refused_with_a_message(small: Path):
+    before = small.read_bytes()
+    os.chmod(small, 0o444)
+    with pytest.raises(calculator.EnvelopeError, match="file is read-only") as caught:
+        write_atomically(small, "name: x\n")
+    assert isinstance(caught.value, OSError)  # the app's save shows any OSError as "not saved: <why>"
+    assert small.read_bytes() == before
+    assert [p.name for p in small.parent.iterdir()] == ["small.yaml"]
