@@ -71,6 +71,7 @@ def test_docs_cite_only_what_is_in_the_repository():
                 missing.append(f"{document.name} names {target}")
     assert missing == []
 
+
 def test_no_pickle_anywhere():
     """Reading a pickle runs code: nothing envelope reads (its cache included) is one."""
     offenders = []
