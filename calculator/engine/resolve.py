@@ -9,7 +9,14 @@ import re
 from typing import Any
 
 from calculator.catalog.entries import catalog
-from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.errors import (
+    FormulaSyntaxError,
+    Location,
+    ShapeError,
+    UnknownNameError,
+    UnknownUnitError,
+    did_you_mean,
+)
 from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
 from calculator.engine.uncertainty import correlation_pairs
 from calculator.file.document import Document
@@ -22,7 +29,7 @@ from calculator.file.shapes import (
     SequenceStage,
     StageEntry,
 )
-from calculator.formula.expr import Field, Formula, Name, Number, Quantity, names_in
+from calculator.formula.expr import Field, Formula, Name, Number, Quantity, end_of, names_in
 from calculator.formula.parse import Distribution, Interval, parse_formula, parse_input, parse_unit
 from calculator.units.system import UnitSystem
 
@@ -70,14 +77,14 @@ def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
     for name, definition in sorted(file.units.items(), key=lambda item: item[1] is not None):
         where = document.where("units", name)
         if not IDENTIFIER.match(name):
-            raise EnvelopeError(f"'{name}' is not a unit name (letters, digits and _)", where)
+            raise ShapeError(f"'{name}' is not a unit name (letters, digits and _)", where)
         if definition is None:
             units.declare(name, None, where)
             continue
         text_at = document.text_at("units", name)
         formula = parse_formula(definition, text_at)
         if not isinstance(formula.expr, Quantity):
-            raise EnvelopeError(f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'", text_at)
+            raise ShapeError(f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'", text_at)
         base = units.unit(formula.expr.unit, text_at)
         scaled = type(base)(base.factor * formula.expr.value, base.dimension, base.text, base.factors)
         units.declare(name, scaled, where)
@@ -90,20 +97,20 @@ def _bind_hardware(file: ScenarioFile, document: Document) -> dict[str, str]:
     entries = catalog().entries
     for name, entry_id in file.hardware.items():
         if entry_id not in entries:
-            raise EnvelopeError(f"no catalog entry '{entry_id}'", document.text_at("hardware", name),
+            raise UnknownNameError(f"no catalog entry '{entry_id}'", document.text_at("hardware", name),
                                 did_you_mean(entry_id, entries) or "see 'envelope catalog'")
         if not IDENTIFIER.match(name) or name in RESERVED:
-            raise EnvelopeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
+            raise ShapeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
     return dict(file.hardware)
 
 
 def _check_name(name: str, values: dict[str, Value], hardware: dict[str, str], where: Location) -> None:
     if not IDENTIFIER.match(name):
-        raise EnvelopeError(f"'{name}' is not a name: use letters, digits and _, not starting with a digit", where)
+        raise ShapeError(f"'{name}' is not a name: use letters, digits and _, not starting with a digit", where)
     if name in RESERVED or name in hardware:
-        raise EnvelopeError(f"'{name}' is reserved; pick another name", where)
+        raise ShapeError(f"'{name}' is reserved; pick another name", where)
     if name in values:
-        raise EnvelopeError(f"'{name}' is both an input and a derived value; names must be unique", where)
+        raise ShapeError(f"'{name}' is both an input and a derived value; names must be unique", where)
 
 
 def _inputs(file: ScenarioFile, document: Document) -> dict[str, Value]:
@@ -132,7 +139,7 @@ def _derived(file: ScenarioFile, document: Document, values: dict[str, Value]) -
         display = formula.display
         if entry.unit is not None:
             if display is not None:
-                raise EnvelopeError("two display units: use '-> unit' or 'unit:', not both",
+                raise ShapeError("two display units: use '-> unit' or 'unit:', not both",
                                     document.where("derived", name, "unit"))
             display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
         derived[name] = Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
@@ -145,12 +152,12 @@ def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value]) -
     for name, raw in file.budgets.items():
         where = document.where("budgets", name)
         if name not in values:
-            raise EnvelopeError(f"budget on unknown value '{name}'", where, did_you_mean(name, values))
+            raise UnknownNameError(f"budget on unknown value '{name}'", where, did_you_mean(name, values))
         if isinstance(raw, str):
             text_at = document.text_at("budgets", name)
             op, limit, offset = _comparison(raw, text_at)
-            formula = parse_formula(limit, text_at.shifted(offset), values.__contains__)
-            budgets.append(Budget(name, op, formula, DEFAULT_WARN, where, text_at.shifted(offset)))
+            formula = parse_formula(limit, text_at.after(offset), values.__contains__)
+            budgets.append(Budget(name, op, formula, DEFAULT_WARN, where, text_at.after(offset)))
             continue
         budgets += _budget_entry(name, raw, document, values)
     return budgets
@@ -165,14 +172,14 @@ def _budget_entry(name: str, entry: BudgetEntry, document: Document, values: dic
             text_at = document.text_at("budgets", name, key)
             budgets.append(Budget(name, op, parse_formula(text, text_at, values.__contains__), warn, where, text_at, entry.note))
     if not budgets:
-        raise EnvelopeError(f"budget on '{name}' has neither max nor min", where)
+        raise ShapeError(f"budget on '{name}' has neither max nor min", where)
     return budgets
 
 
 def _comparison(text: str, where: Location) -> tuple[str, str, int]:
     match = _BUDGET.match(text)
     if not match:
-        raise EnvelopeError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT', not '{text}'", where,
+        raise FormulaSyntaxError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT', not '{text}'", where,
                             hint="or a mapping: {max: LIMIT, min: LIMIT, warn: 80%}")
     return match.group(1), match.group(2), match.start(2)
 
@@ -181,7 +188,7 @@ def _fraction(text: str, where: Location) -> float:
     """A share like '80%' or '0.8'."""
     formula = parse_formula(text, where)
     if not isinstance(formula.expr, Number) or not 0 < formula.expr.value <= 1:
-        raise EnvelopeError(f"expected a share between 0% and 100%, not '{text}'", where)
+        raise ShapeError(f"expected a share between 0% and 100%, not '{text}'", where)
     return formula.expr.value
 
 
@@ -193,7 +200,7 @@ def _latency(file: ScenarioFile, document: Document, values: dict[str, Value]) -
         warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at(*path, "warn"))
         stages = _stages(entry.stages, (*path, "stages"), document, values)
         if not stages:
-            raise EnvelopeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
+            raise ShapeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
         paths.append(LatencyPath(name, parse_formula(entry.budget, budget_at, values.__contains__), stages, warn,
                                  document.where(*path), budget_at, entry.note))
     return paths
@@ -230,9 +237,9 @@ def _resolve_names(scenario: Scenario) -> None:
     """Every name is a value or a unit, and every field is in the catalog."""
     for formula, where in _all_formulas(scenario):
         for node in names_in(formula.expr):
-            at = where.shifted(node.offset)
+            at = where.shifted(node.offset, end_of(node))
             if isinstance(node, Field):
-                _resolve_field(node, scenario, at)
+                _resolve_field(node, scenario, at, where.shifted(node.offset + len(node.base) + 1, end_of(node)))
             elif node.name not in scenario.values:
                 _resolve_unit_name(node, scenario, at)
 
@@ -240,28 +247,26 @@ def _resolve_names(scenario: Scenario) -> None:
 def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
     try:
         scenario.units.lookup(node.name, at)
-    except EnvelopeError as error:
-        if error.message.startswith("unknown"):
-            hint = did_you_mean(node.name, scenario.values)
-            raise EnvelopeError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at,
-                                hint) from None
-        raise
+    except UnknownUnitError:
+        hint = did_you_mean(node.name, scenario.values)
+        raise UnknownNameError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at,
+                               hint) from None
 
 
-def _resolve_field(node: Field, scenario: Scenario, at: Location) -> None:
+def _resolve_field(node: Field, scenario: Scenario, at: Location, field_at: Location) -> None:
     cat = catalog()
     if node.base == "ref":
         if node.field not in cat.reference:
-            raise EnvelopeError(f"no reference number 'ref.{node.field}'", at.shifted(len(node.base) + 1),
+            raise UnknownNameError(f"no reference number 'ref.{node.field}'", field_at,
                                 did_you_mean(node.field, cat.reference) or "see 'envelope catalog ref'")
         return
     if node.base not in scenario.hardware:
         hint = "bind it under 'hardware:', e.g. hardware: {gpu: H100-SXM}"
-        raise EnvelopeError(f"'{node.base}' is not a hardware binding or 'ref'", at,
+        raise UnknownNameError(f"'{node.base}' is not a hardware binding or 'ref'", at,
                             did_you_mean(node.base, scenario.hardware) or hint)
     entry = cat.entries[scenario.hardware[node.base]]
     if node.field not in entry.figures:
-        raise EnvelopeError(f"catalog entry {entry.id} has no field '{node.field}'", at.shifted(len(node.base) + 1),
+        raise UnknownNameError(f"catalog entry {entry.id} has no field '{node.field}'", field_at,
                             did_you_mean(node.field, entry.figures) or "fields: " + ", ".join(entry.figures))
 
 
@@ -297,7 +302,7 @@ def _visit(root: str, derived: dict[str, Value], state: dict[str, int], order: l
                 continue
             if state.get(name) == 1:
                 cycle = [*trail[trail.index(name):], name]
-                raise EnvelopeError(f"cycle: {' -> '.join(cycle)}", derived[name].location,
+                raise ShapeError(f"cycle: {' -> '.join(cycle)}", derived[name].location,
                                     hint="a derived value cannot depend on itself; make one of them an input")
             state[name] = 1
             trail.append(name)
