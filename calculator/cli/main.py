@@ -14,6 +14,7 @@ from pathlib import Path
 
 from calculator.common.collector import paused, resume_after_startup
 from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
+from calculator.file.sources import source_line
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 
@@ -96,7 +97,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arguments = build_parser().parse_args(["tui"])
             return int(COMMANDS[arguments.command](arguments))
         except EnvelopeError as error:
-            print(error.render(), file=sys.stderr)
+            print(error.render(source_line), file=sys.stderr)
             return EXIT_INVALID
         except KeyboardInterrupt:
             return 130

@@ -8,9 +8,10 @@ independent mistakes travel together as one :class:`ErrorGroup`.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 MAX_SHOWN_ERRORS = 20
@@ -192,13 +193,33 @@ class ErrorGroup(EnvelopeError):
         return {**self._errors[0].to_dict(), "kind": self.kind, "errors": [e.to_dict() for e in self._errors]}
 
 
-def raise_all(errors: Sequence[EnvelopeError]) -> None:
-    """Raise the errors collected, if any: one as itself, several as a group in file order."""
-    if not errors:
-        return
-    if len(errors) == 1:
-        raise errors[0]
-    raise ErrorGroup(sorted(errors, key=_file_order))
+class Problems:
+    """Errors collected entry by entry, and the names whose entry is broken: whatever uses a
+    broken name is skipped, so one mistake is reported once, not again by all that follows it."""
+
+    def __init__(self) -> None:
+        self.errors: list[EnvelopeError] = []
+        self.broken: set[str] = set()
+
+    @contextlib.contextmanager
+    def entry(self, *names: str) -> Iterator[None]:
+        """One independent entry: an error in the block is kept, and `names` are broken."""
+        try:
+            yield
+        except EnvelopeError as error:
+            self.errors += error.errors
+            self.broken.update(names)
+
+    def blocks(self, names: Iterable[str]) -> bool:
+        """Whether any of `names` is broken (then what uses them is not checked)."""
+        return not self.broken.isdisjoint(names)
+
+    def raise_all(self) -> None:
+        """Raise what was collected, if anything: one error as itself, several as a group in file order."""
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise ErrorGroup(sorted(self.errors, key=_file_order))
 
 
 def _file_order(error: EnvelopeError) -> tuple[str, int, int]:

@@ -15,11 +15,12 @@ from calculator.common.errors import (
     EvaluationError,
     GrammarError,
     Location,
+    Problems,
     ShapeError,
     UnknownUnitError,
 )
 from calculator.engine.resolve import field_figure_text
-from calculator.engine.scenario import Scenario, Value
+from calculator.engine.scenario import Budget, LatencyPath, Scenario, Value
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import (
     ROUNDING,
@@ -190,34 +191,63 @@ def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) ->
     return f"multiply by something in '{units.dimension_text(missing)}'"
 
 
-def check(scenario: Scenario) -> Checker:
-    """Dimensions, display units and input values for the whole scenario."""
+def check(scenario: Scenario, problems: Problems) -> Checker:
+    """Dimensions, display units and input values for the whole scenario. Each entry is checked
+    on its own: its error goes to `problems`, and what uses a broken value is not checked."""
     checker = Checker(scenario)
     for value in scenario.inputs:
-        check_input(checker, value)
+        with problems.entry(value.name):
+            check_input(checker, value)
     for name in scenario.order:
-        _check_derived(checker, scenario.values[name])
+        value = scenario.values[name]
+        if problems.blocks(value.depends):
+            problems.broken.add(name)
+            continue
+        with problems.entry(name):
+            _check_derived(checker, value)
     for budget in scenario.budgets:
-        value = scenario.values[budget.name]
-        limit = checker.dimension(budget.limit.expr, budget.text_location)
-        if limit != value.dimension:
-            raise DimensionError(
-                f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
-                f" '{checker.units.dimension_text(limit)}'", budget.text_location,
-                _conversion_hint(limit, value.dimension, checker.units))
+        if not problems.blocks((budget.name, *_names(budget.limit))):
+            with problems.entry():
+                _check_budget(checker, budget)
     for path in scenario.latency:
-        _check_latency(checker, path.budget, path.text_location, f"latency budget of '{path.name}'")
-        for stage, formula in path.formulas():
-            _check_latency(checker, formula, stage.text_location, f"stage '{stage.name}'")
-        first = path.budget.expr
-        path.display = checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
+        if not problems.blocks(n for formula in (path.budget, *(f for _, f in path.formulas())) for n in _names(formula)):
+            with problems.entry():
+                _check_path(checker, path)
     return checker
+
+
+def _whole(formula: Formula, where: Location) -> Location:
+    """The span of a formula's whole text."""
+    return where.shifted(0, len(formula.text.rstrip()))
+
+
+def _names(formula: Formula) -> list[str]:
+    return [n.name for n in names_in(formula.expr) if isinstance(n, Name)]
+
+
+def _check_budget(checker: Checker, budget: Budget) -> None:
+    value = checker.scenario.values[budget.name]
+    limit = checker.dimension(budget.limit.expr, budget.text_location)
+    if limit != value.dimension:
+        raise DimensionError(
+            f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
+            f" '{checker.units.dimension_text(limit)}'", _whole(budget.limit, budget.text_location),
+            _conversion_hint(limit, value.dimension, checker.units))
+
+
+def _check_path(checker: Checker, path: LatencyPath) -> None:
+    _check_latency(checker, path.budget, path.text_location, f"latency budget of '{path.name}'")
+    for stage, formula in path.formulas():
+        _check_latency(checker, formula, stage.text_location, f"stage '{stage.name}'")
+    first = path.budget.expr
+    path.display = checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
 
 
 def _check_latency(checker: Checker, formula: Formula, where: Location, what: str) -> None:
     dimension = checker.dimension(formula.expr, where)
     if dimension != _TIME:
-        raise DimensionError(f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'", where,
+        raise DimensionError(f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'",
+                             _whole(formula, where),
                             _conversion_hint(dimension, _TIME, checker.units))
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from calculator.common.collector import paused
+from calculator.common.errors import Problems
 from calculator.engine.check import check
 from calculator.engine.model import Model
 from calculator.engine.resolve import resolve
@@ -18,8 +19,12 @@ from calculator.file.validate import validate
 
 
 def model_from_document(document: Document) -> Model:
-    scenario = resolve(validate(document), document)
-    return Model(scenario, check(scenario))
+    """A Model, or every independent mistake of the document at once (an ErrorGroup when several)."""
+    problems = Problems()
+    scenario = resolve(validate(document), document, problems)
+    checker = check(scenario, problems)
+    problems.raise_all()
+    return Model(scenario, checker)
 
 
 def load(path: str | Path) -> Model:

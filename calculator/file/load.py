@@ -15,6 +15,7 @@ from pathlib import Path
 
 from calculator.common.cache import cache_dir, read_pickled, write_pickled
 from calculator.common.errors import EnvelopeError, FileError, Location, ShapeError
+from calculator.file import sources
 from calculator.file.document import Document
 
 MAX_FILE_BYTES = 1_000_000
@@ -62,6 +63,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
         raise FileError(f"text is {len(text):,} characters; a scenario may be at most {MAX_FILE_BYTES:,}", Location(file))
     if not text.strip():
         raise FileError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
+    sources.remember(text, file, first_line)
     path = _cache_path(text, file, first_line)
     cached = read_pickled(path, Document)
     if cached is not None:
