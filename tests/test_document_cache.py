@@ -35,7 +35,7 @@ def test_a_parsed_text_is_kept_and_read_back_with_its_places(cache):
     assert second is not first and second == first
     assert second.data["inputs"]["dau"] == {"value": "100M user", "note": "[Book]"}
     assert second.where("inputs", "sessions") == Location("a.yaml", 4, 3, 4, 11)  # the key 'sessions'
-    assert second.text_at("inputs", "dau", "note") == Location("a.yaml", 3, 34, 3, 40)  # inside the quotes: col 33 is the quote, 40 the closing one
+    assert second.text_at("inputs", "dau", "note") == Location("a.yaml", 3, 34, 3, 40)  # inside the quotes (33 and 40)
 
 
 def test_a_cache_hit_does_not_parse(cache, monkeypatch):
