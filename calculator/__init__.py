@@ -19,7 +19,20 @@ from calculator.common.collector import paused
 from calculator.units.system import registry, to_pint
 
 with paused():  # importing allocates and frees nothing: collections here are pure cost
-    from calculator.common.errors import EnvelopeError, Location
+    from calculator.common.errors import (
+        DimensionError,
+        EnvelopeError,
+        ErrorGroup,
+        EvaluationError,
+        FileError,
+        FormulaSyntaxError,
+        GrammarError,
+        Location,
+        ShapeError,
+        UnknownNameError,
+        UnknownUnitError,
+        UsageError,
+    )
     from calculator.common.numbers import format_number
     from calculator.engine.model import Evaluation, Model
     from calculator.engine.pipeline import load, loads
@@ -27,15 +40,25 @@ with paused():  # importing allocates and frees nothing: collections here are pu
 
 __all__ = [
     "BudgetResult",
+    "DimensionError",
     "EnvelopeError",
+    "ErrorGroup",
     "Evaluation",
+    "EvaluationError",
     "Explanation",
+    "FileError",
+    "FormulaSyntaxError",
+    "GrammarError",
     "Location",
     "Model",
     "PathResult",
     "Result",
+    "ShapeError",
     "Solution",
     "Sweep",
+    "UnknownNameError",
+    "UnknownUnitError",
+    "UsageError",
     "ValueResult",
     "estimate",
     "evaluate",

@@ -34,8 +34,8 @@ def test_a_parsed_text_is_kept_and_read_back_with_its_places(cache):
     second = parse_yaml(TEXT, "a.yaml")
     assert second is not first and second == first
     assert second.data["inputs"]["dau"] == {"value": "100M user", "note": "[Book]"}
-    assert second.where("inputs", "sessions") == Location("a.yaml", 4, 3)
-    assert second.text_at("inputs", "dau", "note") == Location("a.yaml", 3, 34)  # inside the quotes: col 33 is the quote
+    assert second.where("inputs", "sessions") == Location("a.yaml", 4, 3, 4, 11)  # the key 'sessions'
+    assert second.text_at("inputs", "dau", "note") == Location("a.yaml", 3, 34, 3, 40)  # inside the quotes (33 and 40)
 
 
 def test_a_cache_hit_does_not_parse(cache, monkeypatch):
@@ -54,7 +54,7 @@ def test_a_corrupt_entry_is_parsed_again(cache):
     parse_yaml(TEXT, "a.yaml")
     [entry] = cache_entries(cache)
     entry.write_bytes(b"not a pickle")
-    assert parse_yaml(TEXT, "a.yaml").where("inputs", "dau") == Location("a.yaml", 3, 3)
+    assert parse_yaml(TEXT, "a.yaml").where("inputs", "dau") == Location("a.yaml", 3, 3, 3, 6)
 
 
 def test_a_text_that_does_not_parse_is_not_kept_and_fails_every_time(cache):

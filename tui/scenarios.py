@@ -87,7 +87,7 @@ class ScenarioEntry:
         except calculator.EnvelopeError as error:
             return self._failed(error)
         except OSError as error:
-            return self._failed(calculator.EnvelopeError(f"cannot read the file: {error.strerror}",
+            return self._failed(calculator.FileError(f"cannot read the file: {error.strerror}",
                                                          calculator.Location(str(self.path))))
         previous = self.workbench or self.kept
         try:

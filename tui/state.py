@@ -151,7 +151,7 @@ class Workbench:
         for name, edit in self.edits.items():
             try:
                 if name not in names:
-                    raise calculator.EnvelopeError(f"'{name}' is no longer an input")
+                    raise calculator.UsageError(f"'{name}' is no longer an input")
                 if edit.text != self.original_text(name):
                     kept[name] = Edit(name, edit.text, self.parse(name, edit.text))
             except calculator.EnvelopeError:

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, FileError, Location
 from calculator.common.numbers import format_number
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
@@ -127,7 +127,7 @@ def text_at_revision(path: Path, revision: str) -> str:
         done = subprocess.run(["git", "show", f"{revision}:./{path.name}"], cwd=path.parent or Path("."),
                               capture_output=True, text=True, check=False)
     except OSError:
-        raise EnvelopeError("git is not available", Location(str(path))) from None
+        raise FileError("git is not available", Location(str(path))) from None
     if done.returncode != 0:
         reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git show failed"
         missing = "does not exist in" in reason or "exists on disk, but not in" in reason

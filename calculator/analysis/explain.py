@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
 from calculator.engine.model import Model
@@ -116,7 +116,7 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
 
     value = model.scenario.values.get(name)
     if value is None:
-        raise EnvelopeError(f"no value '{name}' in this scenario", Location(model.scenario.file),
+        raise UsageError(f"no value '{name}' in this scenario", Location(model.scenario.file),
                             did_you_mean(name, model.scenario.values))
 
     evaluation = model.evaluate(overrides)

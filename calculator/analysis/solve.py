@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, display_unit, path_total
 from calculator.engine.model import Evaluation, Model
@@ -82,12 +82,12 @@ def solve(model: Model, input_name: str, budget: str | None = None,
     value = model.input(input_name, where)
     if budget is not None and budget not in {b.name for b in scenario.budgets} | {p.name for p in scenario.latency}:
         names = [b.name for b in scenario.budgets] + [p.name for p in scenario.latency]
-        raise EnvelopeError(f"no budget '{budget}' in this scenario", where, did_you_mean(budget, names))
+        raise UsageError(f"no budget '{budget}' in this scenario", where, did_you_mean(budget, names))
     base_overrides = dict(overrides or {})
     today = model.evaluate(base_overrides).base(input_name)
     unit = display_unit(value, today)
     if not today > 0:
-        raise EnvelopeError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
+        raise UsageError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
 
     def holds(x: float) -> bool:
         try:
@@ -116,14 +116,14 @@ def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[s
                 if not holds(x * factor):
                     return direction, x, x * factor
                 x *= factor
-        raise EnvelopeError(f"{what} holds for every value of '{name}' from 1e-12 to 1e12 times today's: nothing binds")
+        raise UsageError(f"{what} holds for every value of '{name}' from 1e-12 to 1e12 times today's: nothing binds")
     for factor in (0.5, 2.0):
         x = today
         while SEARCH_RANGE ** -1 <= x / today <= SEARCH_RANGE:
             x *= factor
             if holds(x):
                 return ("max" if factor < 1 else "min"), x, x / factor
-    raise EnvelopeError(f"no value of '{name}' from 1e-12 to 1e12 times today's makes {what} hold")
+    raise UsageError(f"no value of '{name}' from 1e-12 to 1e12 times today's makes {what} hold")
 
 
 def _bisect(holds: Any, inside: float, outside: float) -> tuple[float, float]:

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
 from calculator.engine.model import Model
@@ -111,15 +111,15 @@ def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11,
     where = Location(f"sweep {input_name}")
     model.input(input_name, where)
     if not 2 <= steps <= MAX_STEPS:
-        raise EnvelopeError(f"--steps takes 2 to {MAX_STEPS:,}, not {steps:,}", where)
+        raise UsageError(f"--steps takes 2 to {MAX_STEPS:,}, not {steps:,}", where)
     low, high = (float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}")))
                  for text in (start, stop))
     if log and not (low > 0 and high > 0):
-        raise EnvelopeError("--log needs both ends of the range above zero", where)
+        raise UsageError("--log needs both ends of the range above zero", where)
     names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
     for name in names:
         if name not in scenario.values:
-            raise EnvelopeError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
+            raise UsageError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
     base_overrides = dict(overrides or {})
     xs = _steps(low, high, steps, log)
     first = _point_result(model, {**base_overrides, input_name: xs[0]})

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import Location, ShapeError
 from calculator.file.load import parse_yaml, read_text
 
 CATALOG_DIR = Path(__file__).parent
@@ -76,9 +76,9 @@ def _figure(raw: Any, defaults: dict[str, Any], where: Location) -> Figure:
     fields = dict(defaults)
     fields.update(raw if isinstance(raw, dict) else {"value": raw})
     if not fields.get("value") or not fields.get("source") or not fields.get("as_of"):
-        raise EnvelopeError("a catalog figure needs a value, a source and an as_of date", where)
+        raise ShapeError("a catalog figure needs a value, a source and an as_of date", where)
     try:
         as_of = dt.date.fromisoformat(str(fields["as_of"]))
     except ValueError:
-        raise EnvelopeError(f"as_of '{fields['as_of']}' is not a date (YYYY-MM-DD)", where) from None
+        raise ShapeError(f"as_of '{fields['as_of']}' is not a date (YYYY-MM-DD)", where) from None
     return Figure(str(fields["value"]), str(fields["source"]), as_of, fields.get("note"), where)

@@ -8,7 +8,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from calculator.common.cache import write_text_atomically
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, FileError, Location
 from calculator.engine.pipeline import load
 from calculator.engine.results import Result
 
@@ -88,7 +88,7 @@ def scenario_files(paths: list[Path]) -> list[Path]:
         elif path.exists():
             files.append(path)
         else:
-            raise EnvelopeError("no such file or folder", Location(str(path)))
+            raise FileError("no such file or folder", Location(str(path)))
     return files
 
 

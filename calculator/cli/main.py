@@ -14,7 +14,8 @@ from pathlib import Path
 
 from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused, resume_after_startup
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
+from calculator.file.sources import source_line
 
 EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
 
@@ -23,7 +24,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse, but bad usage is an envelope error (exit 2, one clear line)."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        raise EnvelopeError(f"{message} (see '{self.prog} --help')")
+        raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arguments = build_parser().parse_args(["tui"])
             return int(COMMANDS[arguments.command](arguments))
         except EnvelopeError as error:
-            print(error.render(), file=sys.stderr)
+            print(error.render(source_line), file=sys.stderr)
             return EXIT_INVALID
         except KeyboardInterrupt:
             return 130
@@ -114,7 +115,7 @@ def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
         if not sep or not name.strip():
-            raise EnvelopeError(f"--set takes NAME=VALUE, not '{assignment}'", Location("--set"))
+            raise UsageError(f"--set takes NAME=VALUE, not '{assignment}'", Location("--set"))
         name = name.strip()
         overrides[name] = model.parse_override(name, text, Location(f"--set {assignment}"))
     return overrides
@@ -125,7 +126,7 @@ def command_eval(arguments: argparse.Namespace) -> int:
 
     model = load(arguments.file)
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
-        raise EnvelopeError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
+        raise UsageError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
     if arguments.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
@@ -215,7 +216,7 @@ def command_diff(arguments: argparse.Namespace) -> int:
 
     if arguments.rev:
         if arguments.new:
-            raise EnvelopeError("give either OLD NEW, or FILE --rev REV")
+            raise UsageError("give either OLD NEW, or FILE --rev REV")
         path = Path(arguments.old)
         revision = arguments.rev
         # the files it extends are read at the same revision: a changed base is part of the change
@@ -224,7 +225,7 @@ def command_diff(arguments: argparse.Namespace) -> int:
         new = load(path)
     else:
         if not arguments.new:
-            raise EnvelopeError("diff needs OLD and NEW, or FILE --rev REV")
+            raise UsageError("diff needs OLD and NEW, or FILE --rev REV")
         old, new = load(arguments.old), load(arguments.new)
     changes = diff_models(old, new)
     print(changes.to_markdown(), end="")
@@ -255,7 +256,7 @@ def command_catalog(arguments: argparse.Namespace) -> int:
     if arguments.kind and arguments.kind not in cat.kinds():
         from calculator.common.errors import did_you_mean  # loaded when its command runs (start-up)
 
-        raise EnvelopeError(f"no catalog kind '{arguments.kind}' (kinds: {', '.join(cat.kinds())})",
+        raise UsageError(f"no catalog kind '{arguments.kind}' (kinds: {', '.join(cat.kinds())})",
                             hint=did_you_mean(arguments.kind, cat.kinds()))
     print_catalog(cat, arguments.kind)
     return EXIT_OK
@@ -293,7 +294,7 @@ def command_tui(arguments: argparse.Namespace) -> int:
     paths = [Path(p) for p in arguments.paths] or [shipped_scenarios()]
     for path in paths:
         if not path.exists():
-            raise EnvelopeError("no such file or folder", Location(str(path)))
+            raise FileError("no such file or folder", Location(str(path)))
     import importlib  # textual: only for `envelope tui`
 
     app = importlib.import_module("tui.app").EnvelopeApp(  # textual only here: the engine never imports it

@@ -10,9 +10,17 @@ from __future__ import annotations
 
 import math
 
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import (
+    DimensionError,
+    EvaluationError,
+    GrammarError,
+    Location,
+    Problems,
+    ShapeError,
+    UnknownUnitError,
+)
 from calculator.engine.resolve import field_figure_text
-from calculator.engine.scenario import Scenario, Value
+from calculator.engine.scenario import Budget, LatencyPath, Scenario, Value
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import (
     ROUNDING,
@@ -27,6 +35,7 @@ from calculator.formula.expr import (
     Unary,
     UnitExpr,
     UnitFactor,
+    end_of,
     names_in,
     to_text,
 )
@@ -48,14 +57,15 @@ class Checker:
 
     # -- leaves --------------------------------------------------------------------
     def leaf(self, node: Expr, where: Location) -> tuple[float, Dimension]:
-        """A literal, a unit standing alone or a catalog field, in base units."""
+        """A literal, a unit standing alone or a catalog field, in base units (`where`: the start
+        of the formula's text, which node offsets count from)."""
         if node in self.leaves:
             return self.leaves[node]
         if isinstance(node, Quantity):
             unit = self.unit_of_literal(node, where)
             result = (node.value * unit.factor, unit.dimension)
         elif isinstance(node, Name):
-            info = self.units.lookup(node.name, where)
+            info = self.units.lookup(node.name, where.shifted(node.offset, end_of(node)))
             result = (info.factor, info.dimension)
         else:
             assert isinstance(node, Field)
@@ -68,10 +78,10 @@ class Checker:
         if first in MULTIPLIERS and len(node.unit) > 0:
             try:
                 return self.units.unit(node.unit, where)
-            except EnvelopeError as error:
+            except (UnknownUnitError, GrammarError) as error:
                 rest = " ".join(f.name for f in node.unit[1:])
-                error.hint = f"did you mean {node.value:g}{first}{' ' + rest if rest else ''}?"
-                raise
+                raise type(error)(error.message, error.location,
+                                       f"did you mean {node.value:g}{first}{' ' + rest if rest else ''}?") from None
         return self.units.unit(node.unit, where)
 
     def field(self, node: Field) -> tuple[float, Dimension]:
@@ -84,18 +94,17 @@ class Checker:
 
     def constant(self, expr: Expr, where: Location) -> float:
         """The value of an expression with no scenario names in it, in base units."""
-        return interpret(expr, {}, lambda node: self.leaf(node, where.shifted(_offset(node)))[0])
+        return interpret(expr, {}, lambda node: self.leaf(node, where)[0])
 
     # -- dimensions ----------------------------------------------------------------
     def dimension(self, expr: Expr, where: Location) -> Dimension:
         """The dimension of `expr`, or an error at the node that breaks the rules."""
-        at = where.shifted(_offset(expr))
         if isinstance(expr, Number):
             return DIMENSIONLESS
         if isinstance(expr, Name) and expr.name in self.scenario.values:
             return self.scenario.values[expr.name].dimension
         if isinstance(expr, (Quantity, Name, Field)):
-            return self.leaf(expr, at)[1]
+            return self.leaf(expr, where)[1]
         if isinstance(expr, Unary):
             return self.dimension(expr.operand, where)
         if isinstance(expr, Binary):
@@ -111,49 +120,49 @@ class Checker:
         if expr.op in "+-":
             if left != right:
                 verb = "add" if expr.op == "+" else "subtract"
-                raise EnvelopeError(
+                raise DimensionError(
                     f"cannot {verb} '{self.units.dimension_text(left)}' and '{self.units.dimension_text(right)}'"
-                    f" in '{to_text(expr)}'", where.shifted(expr.offset), _conversion_hint(right, left, self.units))
+                    f" in '{to_text(expr)}'", where.shifted(expr.offset, end_of(expr)), _conversion_hint(right, left, self.units))
             return left
         return left * right if expr.op == "*" else left / right
 
     def power(self, expr: Binary, base: Dimension, where: Location) -> Dimension:
         exponent_dimension = self.dimension(expr.right, where)
-        at = where.shifted(expr.offset)
+        at = where.shifted(expr.offset, end_of(expr))
         if not exponent_dimension.dimensionless:
-            raise EnvelopeError(f"an exponent must be dimensionless, not '{self.units.dimension_text(exponent_dimension)}'", at)
+            raise DimensionError(f"an exponent must be dimensionless, not '{self.units.dimension_text(exponent_dimension)}'", at)
         if base.dimensionless:
             return DIMENSIONLESS
         if any(isinstance(n, Name) and n.name in self.scenario.values for n in names_in(expr.right)):
-            raise EnvelopeError(f"'{self.units.dimension_text(base)}' can only be raised to a fixed number, not a value", at)
+            raise DimensionError(f"'{self.units.dimension_text(base)}' can only be raised to a fixed number, not a value", at)
         exponent = self.constant(expr.right, where)
         largest = max(abs(p) for _, p in base.exponents) * abs(exponent)
         if not math.isfinite(largest) or largest > MAX_DIMENSION_POWER:
-            raise EnvelopeError(f"power too large: '{self.units.dimension_text(base)}' to the {exponent:g}", at)
+            raise DimensionError(f"power too large: '{self.units.dimension_text(base)}' to the {exponent:g}", at)
         return base**exponent
 
     def call(self, expr: Call, where: Location) -> Dimension:
-        at = where.shifted(expr.offset)
+        at = where.shifted(expr.offset, end_of(expr))
         args = [self.dimension(a, where) for a in expr.args]
         arity = {"min": None, "max": None}.get(expr.function, 1)
         if arity is not None and len(args) != arity:
-            raise EnvelopeError(f"{expr.function}() takes one argument, not {len(args)}", at)
+            raise GrammarError(f"{expr.function}() takes one argument, not {len(args)}", at)
         if expr.function in ("min", "max"):
             for other in args[1:]:
                 if other != args[0]:
-                    raise EnvelopeError(f"cannot compare '{self.units.dimension_text(args[0])}' and"
+                    raise DimensionError(f"cannot compare '{self.units.dimension_text(args[0])}' and"
                                         f" '{self.units.dimension_text(other)}' in {expr.function}()", at)
             return args[0]
         (arg,) = args
         if expr.function in ROUNDING and not arg.counting:
-            raise EnvelopeError(
+            raise DimensionError(
                 f"{expr.function}() takes a dimensionless or counting quantity (gpu, request, ...),"
                 f" not '{self.units.dimension_text(arg)}': rounding 1.5 km depends on the unit", at,
                 hint=f"divide by a unit first, e.g. {expr.function}(x / (1 {self.units.dimension_text(arg)}))")
         if expr.function == "sqrt":
             return arg**0.5
         if expr.function in ("log", "log2", "log10", "exp") and not arg.dimensionless:
-            raise EnvelopeError(f"{expr.function}() takes a dimensionless number, not '{self.units.dimension_text(arg)}'", at)
+            raise DimensionError(f"{expr.function}() takes a dimensionless number, not '{self.units.dimension_text(arg)}'", at)
         return arg
 
     # -- display units -------------------------------------------------------------
@@ -161,14 +170,11 @@ class Checker:
         """A `-> unit` or `unit:`, which must have the value's dimension."""
         shown = self.units.unit(unit, where)
         if shown.dimension != dimension:
-            raise EnvelopeError(
+            raise DimensionError(
                 f"{what} is in '{self.units.dimension_text(dimension)}'; it cannot be shown in '{shown.text}'",
-                where.shifted(unit[0].offset), _conversion_hint(dimension, shown.dimension, self.units))
+                where.shifted(unit[0].offset, unit[-1].offset + len(unit[-1].name)),
+                _conversion_hint(dimension, shown.dimension, self.units))
         return shown
-
-
-def _offset(node: Expr) -> int:
-    return node.offset
 
 
 def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) -> str | None:
@@ -185,34 +191,63 @@ def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) ->
     return f"multiply by something in '{units.dimension_text(missing)}'"
 
 
-def check(scenario: Scenario) -> Checker:
-    """Dimensions, display units and input values for the whole scenario."""
+def check(scenario: Scenario, problems: Problems) -> Checker:
+    """Dimensions, display units and input values for the whole scenario. Each entry is checked
+    on its own: its error goes to `problems`, and what uses a broken value is not checked."""
     checker = Checker(scenario)
     for value in scenario.inputs:
-        check_input(checker, value)
+        with problems.entry(value.name):
+            check_input(checker, value)
     for name in scenario.order:
-        _check_derived(checker, scenario.values[name])
+        value = scenario.values[name]
+        if problems.blocks(value.depends):
+            problems.broken.add(name)
+            continue
+        with problems.entry(name):
+            _check_derived(checker, value)
     for budget in scenario.budgets:
-        value = scenario.values[budget.name]
-        limit = checker.dimension(budget.limit.expr, budget.text_location)
-        if limit != value.dimension:
-            raise EnvelopeError(
-                f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
-                f" '{checker.units.dimension_text(limit)}'", budget.text_location,
-                _conversion_hint(limit, value.dimension, checker.units))
+        if not problems.blocks((budget.name, *_names(budget.limit))):
+            with problems.entry():
+                _check_budget(checker, budget)
     for path in scenario.latency:
-        _check_latency(checker, path.budget, path.text_location, f"latency budget of '{path.name}'")
-        for stage, formula in path.formulas():
-            _check_latency(checker, formula, stage.text_location, f"stage '{stage.name}'")
-        first = path.budget.expr
-        path.display = checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
+        if not problems.blocks(n for formula in (path.budget, *(f for _, f in path.formulas())) for n in _names(formula)):
+            with problems.entry():
+                _check_path(checker, path)
     return checker
+
+
+def _whole(formula: Formula, where: Location) -> Location:
+    """The span of a formula's whole text."""
+    return where.shifted(0, len(formula.text.rstrip()))
+
+
+def _names(formula: Formula) -> list[str]:
+    return [n.name for n in names_in(formula.expr) if isinstance(n, Name)]
+
+
+def _check_budget(checker: Checker, budget: Budget) -> None:
+    value = checker.scenario.values[budget.name]
+    limit = checker.dimension(budget.limit.expr, budget.text_location)
+    if limit != value.dimension:
+        raise DimensionError(
+            f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
+            f" '{checker.units.dimension_text(limit)}'", _whole(budget.limit, budget.text_location),
+            _conversion_hint(limit, value.dimension, checker.units))
+
+
+def _check_path(checker: Checker, path: LatencyPath) -> None:
+    _check_latency(checker, path.budget, path.text_location, f"latency budget of '{path.name}'")
+    for stage, formula in path.formulas():
+        _check_latency(checker, formula, stage.text_location, f"stage '{stage.name}'")
+    first = path.budget.expr
+    path.display = checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
 
 
 def _check_latency(checker: Checker, formula: Formula, where: Location, what: str) -> None:
     dimension = checker.dimension(formula.expr, where)
     if dimension != _TIME:
-        raise EnvelopeError(f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'", where,
+        raise DimensionError(f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'",
+                             _whole(formula, where),
                             _conversion_hint(dimension, _TIME, checker.units))
 
 
@@ -240,7 +275,7 @@ def check_input(checker: Checker, value: Value) -> None:
         value.point = checker.constant(spec, where)
         written = checker.units.unit(spec.unit, where) if isinstance(spec, Quantity) else _percent_if_written(spec, checker)
     if not math.isfinite(value.point):
-        raise EnvelopeError(f"'{value.name}' is too large to represent", where)
+        raise EvaluationError(f"'{value.name}' is too large to represent", where)
     value.display = written
     if value.display_expr:
         value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", where)
@@ -256,8 +291,8 @@ def _percent_if_written(spec: Expr, checker: Checker) -> Unit | None:
 def _no_names(expr: Expr, checker: Checker, where: Location) -> None:
     for node in names_in(expr):
         if isinstance(node, Field) or node.name in checker.scenario.values:
-            raise EnvelopeError(f"an input is a fixed quantity; '{to_text(node)}' belongs in 'derived:'",
-                                where.shifted(node.offset))
+            raise GrammarError(f"an input is a fixed quantity; '{to_text(node)}' belongs in 'derived:'",
+                                where.shifted(node.offset, end_of(node)))
 
 
 def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Dimension, float, float, Unit | None]:
@@ -271,17 +306,17 @@ def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Di
     if isinstance(low, Number) and written is not None:
         low_dim, low_value = high_dim, low_value * written.factor
     if low_dim != high_dim:
-        raise EnvelopeError(f"the bounds are in different units: '{checker.units.dimension_text(low_dim)}' and"
-                            f" '{checker.units.dimension_text(high_dim)}'", where.shifted(high.offset))
+        raise DimensionError(f"the bounds are in different units: '{checker.units.dimension_text(low_dim)}' and"
+                            f" '{checker.units.dimension_text(high_dim)}'", where.shifted(high.offset, end_of(high)))
     return high_dim, low_value, high_value, written
 
 
 def _interval(checker: Checker, spec: Interval, where: Location) -> tuple[Dimension, Spread, Unit | None]:
     dimension, low, high, written = bounds(checker, spec.low, spec.high, where)
     if not low < high:
-        raise EnvelopeError(f"'A to B' needs A below B; here A = {to_text(spec.low)} and B = {to_text(spec.high)}", where)
+        raise ShapeError(f"'A to B' needs A below B; here A = {to_text(spec.low)} and B = {to_text(spec.high)}", where)
     if low == 0:
-        raise EnvelopeError("a 90% interval from 0 cannot be lognormal", where,
+        raise ShapeError("a 90% interval from 0 cannot be lognormal", where,
                             hint="start from a small positive number, or write normal(MEAN, SD)")
     return dimension, Spread.interval(low, high), written
 
@@ -293,8 +328,8 @@ def _distribution(checker: Checker, spec: Distribution, where: Location) -> tupl
         written = checker.units.unit(first.unit, where)
     if spec.kind == "normal":
         if b < 0:
-            raise EnvelopeError("normal(MEAN, SD) needs SD of at least 0", where.shifted(second.offset))
+            raise ShapeError("normal(MEAN, SD) needs SD of at least 0", where.shifted(second.offset, end_of(second)))
         return dimension, Spread("normal", a, b), written
     if not a < b:
-        raise EnvelopeError("uniform(LOW, HIGH) needs LOW below HIGH", where)
+        raise ShapeError("uniform(LOW, HIGH) needs LOW below HIGH", where)
     return dimension, Spread("uniform", a, b), written

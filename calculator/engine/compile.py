@@ -107,7 +107,7 @@ class _Builder:
         if isinstance(expr, Name) and expr.name in self.variables:
             return ast.Name(self.variables[expr.name], ast.Load(), **_AT)
         if isinstance(expr, (Quantity, Name, Field)):
-            return ast.Constant(self.checker.leaf(expr, where.shifted(expr.offset))[0], **_AT)
+            return ast.Constant(self.checker.leaf(expr, where)[0], **_AT)
         if isinstance(expr, Unary):
             return ast.UnaryOp(ast.USub(), self.build(expr.operand, where), **_AT)
         if isinstance(expr, Binary):

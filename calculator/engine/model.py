@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.errors import DimensionError, EnvelopeError, EvaluationError, Location, UsageError, did_you_mean
 from calculator.engine.check import Checker, check_input
 from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
@@ -21,8 +21,8 @@ from calculator.engine.results import Result
 from calculator.engine.scenario import Scenario, Value
 from calculator.engine.slots import DerivedSlot, SlotKey
 from calculator.engine.uncertainty import InputValue, Simulation, Spread, simulate
-from calculator.formula.expr import Binary, Call, Expr, Unary, to_text
-from calculator.formula.numeric import interpret
+from calculator.formula.expr import Binary, Call, Expr, Unary, end_of, to_text
+from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
 
 
@@ -58,7 +58,7 @@ class Model:
         check_input(self.checker, probe)
         if probe.dimension != value.dimension:
             units = self.scenario.units
-            raise EnvelopeError(f"'{name}' is in '{units.dimension_text(value.dimension)}', not"
+            raise DimensionError(f"'{name}' is in '{units.dimension_text(value.dimension)}', not"
                                 f" '{units.dimension_text(probe.dimension)}'", where)
         return InputValue(probe.point, probe.spread)
 
@@ -66,7 +66,7 @@ class Model:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
             kind = "a derived value, not an input" if value else "not an input of this scenario"
-            raise EnvelopeError(f"'{name}' is {kind}", where,
+            raise UsageError(f"'{name}' is {kind}", where,
                                 did_you_mean(name, [v.name for v in self.scenario.inputs]))
         return value
 
@@ -102,7 +102,7 @@ class Model:
                 return failure
             if isinstance(slot.key, DerivedSlot):  # later formulas read only derived values
                 values[slot.key.name] = interpret(slot.formula.expr, values, self.leaf(slot.location))
-        return EnvelopeError("evaluation failed", Location(self.scenario.file))
+        return EvaluationError("evaluation failed", Location(self.scenario.file))
 
     def vectorized(self, *arguments: Any) -> tuple[Any, ...]:
         """The compiled scenario over numpy arrays (built on first use: it imports numpy)."""
@@ -111,7 +111,7 @@ class Model:
         return self._vectorized(*arguments)
 
     def leaf(self, where: Location) -> Callable[[Expr], float]:
-        return lambda node: self.checker.leaf(node, where.shifted(node.offset))[0]
+        return lambda node: self.checker.leaf(node, where)[0]
 
     def slot(self, key: SlotKey) -> Slot:
         return self.compiled.slots[self.compiled.index[key]]
@@ -130,20 +130,20 @@ def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], 
         inner = _first_failure(child, values, leaf, where)
         if inner:
             return inner
-    at = where.shifted(expr.offset)
+    at = where.shifted(expr.offset, end_of(expr))
     try:
         result = interpret(expr, values, leaf)
     except ZeroDivisionError:
-        return EnvelopeError(f"division by zero in '{to_text(expr)}'", at)
+        return EvaluationError(f"division by zero in '{to_text(expr)}'", at)
     except OverflowError:
-        return EnvelopeError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
+        return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
     except ValueError as error:
-        reason = str(error) if "negative" in str(error) else "an argument outside the function's domain"
-        return EnvelopeError(f"{reason} in '{to_text(expr)}'", at)
+        reason = str(error) if isinstance(error, NegativeBaseError) else "an argument outside the function's domain"
+        return EvaluationError(f"{reason} in '{to_text(expr)}'", at)
     if math.isinf(result):
-        return EnvelopeError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
+        return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
     if math.isnan(result):
-        return EnvelopeError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
+        return EvaluationError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
     return None
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from calculator.common.collector import paused
+from calculator.common.errors import Problems
 from calculator.engine.check import check
 from calculator.engine.model import Model
 from calculator.engine.resolve import resolve
@@ -19,11 +20,15 @@ from calculator.units.system import save_unit_table
 
 
 def model_from_document(document: Document) -> Model:
+    """A Model, or every independent mistake of the document at once (an ErrorGroup when several)."""
+    problems = Problems()
     try:
-        scenario = resolve(validate(document), document)
-        return Model(scenario, check(scenario))
+        scenario = resolve(validate(document), document, problems)
+        checker = check(scenario, problems)
     finally:
         save_unit_table()  # the unit names learnt, written once a load rather than once a name
+    problems.raise_all()
+    return Model(scenario, checker)
 
 
 def load(path: str | Path) -> Model:

@@ -9,7 +9,15 @@ import re
 from typing import Any
 
 from calculator.catalog.entries import catalog
-from calculator.common.errors import EnvelopeError, Location, did_you_mean
+from calculator.common.errors import (
+    FormulaSyntaxError,
+    Location,
+    Problems,
+    ShapeError,
+    UnknownNameError,
+    UnknownUnitError,
+    did_you_mean,
+)
 from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
 from calculator.engine.uncertainty import correlation_pairs
 from calculator.file.document import Document
@@ -22,7 +30,7 @@ from calculator.file.shapes import (
     SequenceStage,
     StageEntry,
 )
-from calculator.formula.expr import Field, Formula, Name, Number, Quantity, names_in
+from calculator.formula.expr import Field, Formula, Name, Number, Quantity, end_of, names_in
 from calculator.formula.parse import Distribution, Interval, parse_formula, parse_input, parse_unit
 from calculator.units.system import UnitSystem
 
@@ -32,14 +40,16 @@ DEFAULT_WARN = 0.8
 _BUDGET = re.compile(r"\s*(<=|>=|<|>)\s*(.*)", re.S)
 
 
-def resolve(file: ScenarioFile, document: Document) -> Scenario:
-    """The scenario's texts parsed and its names resolved."""
+def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scenario:
+    """The scenario's texts parsed and its names resolved. A broken entry's error goes to
+    `problems` and the entry is left out, with whatever uses it."""
     units = _declare_units(file, document)
     hardware = _bind_hardware(file, document)
-    values = _inputs(file, document)
-    for name in file.derived:
-        _check_name(name, values, hardware, document.where("derived", name))
-    values.update(_derived(file, document, values))
+    values = _inputs(file, document, problems)
+    values.update(_derived(file, document, values, problems))
+    risk = 0.0  # stands in for a broken risk: that is reported, and nothing runs
+    with problems.entry():
+        risk = _fraction(file.settings.risk, document.text_at("settings", "risk"))
     scenario = Scenario(
         name=file.name,
         file=document.file,
@@ -48,20 +58,21 @@ def resolve(file: ScenarioFile, document: Document) -> Scenario:
         tags=list(file.tags),
         values=values,
         order=[],
-        budgets=_budgets(file, document, values),
-        latency=_latency(file, document, values),
+        budgets=_budgets(file, document, values, problems),
+        latency=_latency(file, document, values, problems),
         units=units,
         hardware=hardware,
         samples=file.settings.samples,
         seed=file.settings.seed,
-        risk=_fraction(file.settings.risk, document.text_at("settings", "risk")),
+        risk=risk,
         sig_figs=file.settings.sig_figs,
     )
-    _resolve_names(scenario)
-    scenario.order = _dependency_order(scenario)
+    _resolve_names(scenario, problems)
+    scenario.order = _dependency_order(scenario, problems)
     if file.correlations:
         uncertain = {v.name for v in values.values() if v.uncertain}
-        scenario.correlations = correlation_pairs(file.correlations, document.where("correlations"), uncertain)
+        with problems.entry():
+            scenario.correlations = correlation_pairs(file.correlations, document.where("correlations"), uncertain)
     return scenario
 
 
@@ -70,14 +81,14 @@ def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
     for name, definition in sorted(file.units.items(), key=lambda item: item[1] is not None):
         where = document.where("units", name)
         if not IDENTIFIER.match(name):
-            raise EnvelopeError(f"'{name}' is not a unit name (letters, digits and _)", where)
+            raise ShapeError(f"'{name}' is not a unit name (letters, digits and _)", where)
         if definition is None:
             units.declare(name, None, where)
             continue
         text_at = document.text_at("units", name)
         formula = parse_formula(definition, text_at)
         if not isinstance(formula.expr, Quantity):
-            raise EnvelopeError(f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'", text_at)
+            raise ShapeError(f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'", text_at)
         base = units.unit(formula.expr.unit, text_at)
         scaled = type(base)(base.factor * formula.expr.value, base.dimension, base.text, base.factors)
         units.declare(name, scaled, where)
@@ -90,89 +101,107 @@ def _bind_hardware(file: ScenarioFile, document: Document) -> dict[str, str]:
     entries = catalog().entries
     for name, entry_id in file.hardware.items():
         if entry_id not in entries:
-            raise EnvelopeError(f"no catalog entry '{entry_id}'", document.text_at("hardware", name),
+            raise UnknownNameError(f"no catalog entry '{entry_id}'", document.text_at("hardware", name),
                                 did_you_mean(entry_id, entries) or "see 'envelope catalog'")
         if not IDENTIFIER.match(name) or name in RESERVED:
-            raise EnvelopeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
+            raise ShapeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
     return dict(file.hardware)
 
 
 def _check_name(name: str, values: dict[str, Value], hardware: dict[str, str], where: Location) -> None:
     if not IDENTIFIER.match(name):
-        raise EnvelopeError(f"'{name}' is not a name: use letters, digits and _, not starting with a digit", where)
+        raise ShapeError(f"'{name}' is not a name: use letters, digits and _, not starting with a digit", where)
     if name in RESERVED or name in hardware:
-        raise EnvelopeError(f"'{name}' is reserved; pick another name", where)
+        raise ShapeError(f"'{name}' is reserved; pick another name", where)
     if name in values:
-        raise EnvelopeError(f"'{name}' is both an input and a derived value; names must be unique", where)
+        raise ShapeError(f"'{name}' is both an input and a derived value; names must be unique", where)
 
 
-def _inputs(file: ScenarioFile, document: Document) -> dict[str, Value]:
+def _inputs(file: ScenarioFile, document: Document, problems: Problems) -> dict[str, Value]:
     values: dict[str, Value] = {}
     for name, raw in file.inputs.items():
-        _check_name(name, values, file.hardware, document.where("inputs", name))
-        entry = raw if isinstance(raw, InputEntry) else InputEntry(value=raw)
-        path = ("inputs", name, "value") if isinstance(raw, InputEntry) else ("inputs", name)
-        text_at = document.text_at(*path)
-        spec, display = parse_input(entry.value, text_at)
-        if entry.unit is not None:
-            display = parse_unit(entry.unit, document.text_at("inputs", name, "unit"))
-        values[name] = Value(name, "input", entry.value, document.where("inputs", name), text_at, entry.note,
-                             spec=spec, display_expr=display, uncertain=isinstance(spec, (Interval, Distribution)))
+        with problems.entry(name):
+            values[name] = _input(name, raw, file, document, values)
     return values
 
 
-def _derived(file: ScenarioFile, document: Document, values: dict[str, Value]) -> dict[str, Value]:
-    known = set(values) | set(file.derived)
+def _input(name: str, raw: Any, file: ScenarioFile, document: Document, values: dict[str, Value]) -> Value:
+    entry = raw if isinstance(raw, InputEntry) else InputEntry(value=raw)
+    path = ("inputs", name, "value") if isinstance(raw, InputEntry) else ("inputs", name)
+    text_at = document.text_at(*path)
+    spec, display = parse_input(entry.value, text_at)
+    if entry.unit is not None:
+        display = parse_unit(entry.unit, document.text_at("inputs", name, "unit"))
+    return Value(name, "input", entry.value, document.where("inputs", name), text_at, entry.note,
+                 spec=spec, display_expr=display, uncertain=isinstance(spec, (Interval, Distribution)))
+
+
+def _derived(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> dict[str, Value]:
+    known = set(file.inputs) | set(file.derived)  # a broken input is still a name, not a unit
     derived: dict[str, Value] = {}
     for name, raw in file.derived.items():
-        entry = raw if isinstance(raw, DerivedEntry) else DerivedEntry(formula=raw)
-        path = ("derived", name, "formula") if isinstance(raw, DerivedEntry) else ("derived", name)
-        text_at = document.text_at(*path)
-        formula = parse_formula(entry.formula, text_at, known.__contains__)
-        display = formula.display
-        if entry.unit is not None:
-            if display is not None:
-                raise EnvelopeError("two display units: use '-> unit' or 'unit:', not both",
-                                    document.where("derived", name, "unit"))
-            display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
-        derived[name] = Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
-                              formula=formula, display_expr=display)
+        with problems.entry(name):
+            _check_name(name, values, file.hardware, document.where("derived", name))
+            derived[name] = _derived_value(name, raw, document, known)
     return derived
 
 
-def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value]) -> list[Budget]:
+def _derived_value(name: str, raw: Any, document: Document, known: set[str]) -> Value:
+    entry = raw if isinstance(raw, DerivedEntry) else DerivedEntry(formula=raw)
+    path = ("derived", name, "formula") if isinstance(raw, DerivedEntry) else ("derived", name)
+    text_at = document.text_at(*path)
+    formula = parse_formula(entry.formula, text_at, known.__contains__)
+    display = formula.display
+    if entry.unit is not None:
+        if display is not None:
+            raise ShapeError("two display units: use '-> unit' or 'unit:', not both",
+                             document.where("derived", name, "unit"))
+        display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
+    return Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
+                 formula=formula, display_expr=display)
+
+
+def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> list[Budget]:
     budgets: list[Budget] = []
+    known = set(values) | problems.broken
     for name, raw in file.budgets.items():
-        where = document.where("budgets", name)
-        if name not in values:
-            raise EnvelopeError(f"budget on unknown value '{name}'", where, did_you_mean(name, values))
-        if isinstance(raw, str):
-            text_at = document.text_at("budgets", name)
-            op, limit, offset = _comparison(raw, text_at)
-            formula = parse_formula(limit, text_at.shifted(offset), values.__contains__)
-            budgets.append(Budget(name, op, formula, DEFAULT_WARN, where, text_at.shifted(offset)))
-            continue
-        budgets += _budget_entry(name, raw, document, values)
+        if name in problems.broken:
+            continue  # its value is broken, and said so
+        with problems.entry():
+            budgets += _budget(name, raw, document, values, known)
     return budgets
 
 
-def _budget_entry(name: str, entry: BudgetEntry, document: Document, values: dict[str, Value]) -> list[Budget]:
+def _budget(name: str, raw: str | BudgetEntry, document: Document, values: dict[str, Value],
+            known: set[str]) -> list[Budget]:
+    where = document.where("budgets", name)
+    if name not in values:
+        raise UnknownNameError(f"budget on unknown value '{name}'", where, did_you_mean(name, values))
+    if isinstance(raw, str):
+        text_at = document.text_at("budgets", name)
+        op, limit, offset = _comparison(raw, text_at)
+        formula = parse_formula(limit, text_at.after(offset), known.__contains__)
+        return [Budget(name, op, formula, DEFAULT_WARN, where, text_at.after(offset))]
+    return _budget_entry(name, raw, document, known)
+
+
+def _budget_entry(name: str, entry: BudgetEntry, document: Document, known: set[str]) -> list[Budget]:
     where = document.where("budgets", name)
     warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at("budgets", name, "warn"))
     budgets = []
     for op, key, text in (("<=", "max", entry.max), (">=", "min", entry.min)):
         if text is not None:
             text_at = document.text_at("budgets", name, key)
-            budgets.append(Budget(name, op, parse_formula(text, text_at, values.__contains__), warn, where, text_at, entry.note))
+            budgets.append(Budget(name, op, parse_formula(text, text_at, known.__contains__), warn, where, text_at, entry.note))
     if not budgets:
-        raise EnvelopeError(f"budget on '{name}' has neither max nor min", where)
+        raise ShapeError(f"budget on '{name}' has neither max nor min", where)
     return budgets
 
 
 def _comparison(text: str, where: Location) -> tuple[str, str, int]:
     match = _BUDGET.match(text)
     if not match:
-        raise EnvelopeError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT', not '{text}'", where,
+        raise FormulaSyntaxError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT', not '{text}'", where,
                             hint="or a mapping: {max: LIMIT, min: LIMIT, warn: 80%}")
     return match.group(1), match.group(2), match.start(2)
 
@@ -181,25 +210,31 @@ def _fraction(text: str, where: Location) -> float:
     """A share like '80%' or '0.8'."""
     formula = parse_formula(text, where)
     if not isinstance(formula.expr, Number) or not 0 < formula.expr.value <= 1:
-        raise EnvelopeError(f"expected a share between 0% and 100%, not '{text}'", where)
+        raise ShapeError(f"expected a share between 0% and 100%, not '{text}'", where)
     return formula.expr.value
 
 
-def _latency(file: ScenarioFile, document: Document, values: dict[str, Value]) -> list[LatencyPath]:
+def _latency(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> list[LatencyPath]:
     paths = []
+    known = set(values) | problems.broken
     for name, entry in file.latency.items():
-        path = ("latency", name)
-        budget_at = document.text_at(*path, "budget")
-        warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at(*path, "warn"))
-        stages = _stages(entry.stages, (*path, "stages"), document, values)
-        if not stages:
-            raise EnvelopeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
-        paths.append(LatencyPath(name, parse_formula(entry.budget, budget_at, values.__contains__), stages, warn,
-                                 document.where(*path), budget_at, entry.note))
+        with problems.entry():
+            paths.append(_latency_path(name, entry, document, known))
     return paths
 
 
-def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, values: dict[str, Value]) -> list[Stage]:
+def _latency_path(name: str, entry: Any, document: Document, known: set[str]) -> LatencyPath:
+    path = ("latency", name)
+    budget_at = document.text_at(*path, "budget")
+    warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at(*path, "warn"))
+    stages = _stages(entry.stages, (*path, "stages"), document, known)
+    if not stages:
+        raise ShapeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
+    return LatencyPath(name, parse_formula(entry.budget, budget_at, known.__contains__), stages, warn,
+                       document.where(*path), budget_at, entry.note)
+
+
+def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, known: set[str]) -> list[Stage]:
     stages = []
     for name, entry in raw.items():
         where = document.where(*path, name)
@@ -207,61 +242,88 @@ def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, valu
             text = entry if isinstance(entry, str) else entry.value
             text_at = document.text_at(*path, name) if isinstance(entry, str) else document.text_at(*path, name, "value")
             note = None if isinstance(entry, str) else entry.note
-            stages.append(Stage(name, where, text_at, parse_formula(text, text_at, values.__contains__), note=note))
+            stages.append(Stage(name, where, text_at, parse_formula(text, text_at, known.__contains__), note=note))
         elif isinstance(entry, ParallelStage):
-            children = _stages(entry.parallel, (*path, name, "parallel"), document, values)
+            children = _stages(entry.parallel, (*path, name, "parallel"), document, known)
             stages.append(Stage(name, where, where, parallel=children, note=entry.note))
         elif isinstance(entry, SequenceStage):
-            children = _stages(entry.sequence, (*path, name, "sequence"), document, values)
+            children = _stages(entry.sequence, (*path, name, "sequence"), document, known)
             stages.append(Stage(name, where, where, sequence=children, note=entry.note))
     return stages
 
 
-def _all_formulas(scenario: Scenario) -> list[tuple[Formula, Location]]:
-    formulas = [(v.formula, v.text_location) for v in scenario.values.values() if v.formula]
-    formulas += [(b.limit, b.text_location) for b in scenario.budgets]
+def _resolve_names(scenario: Scenario, problems: Problems) -> None:
+    """Every name is a value or a unit, and every field is in the catalog; an entry with a name
+    that is neither is left out, and so is all that uses a broken entry."""
+    for value in list(scenario.values.values()):
+        if value.formula:
+            with problems.entry(value.name):
+                _resolve_formula(value.formula, value.text_location, scenario, problems)
+    budgets, paths = [], []
+    for budget in scenario.budgets:
+        with problems.entry():
+            _resolve_formula(budget.limit, budget.text_location, scenario, problems)
+            budgets.append(budget)
     for path in scenario.latency:
-        formulas.append((path.budget, path.text_location))
-        formulas += [(f, s.text_location) for s, f in path.formulas()]
-    return formulas
+        with problems.entry():
+            for formula, where in [(path.budget, path.text_location), *((f, s.text_location) for s, f in path.formulas())]:
+                _resolve_formula(formula, where, scenario, problems)
+            paths.append(path)
+    scenario.budgets, scenario.latency = budgets, paths
+    _leave_out_broken(scenario, problems)
 
 
-def _resolve_names(scenario: Scenario) -> None:
-    """Every name is a value or a unit, and every field is in the catalog."""
-    for formula, where in _all_formulas(scenario):
-        for node in names_in(formula.expr):
-            at = where.shifted(node.offset)
-            if isinstance(node, Field):
-                _resolve_field(node, scenario, at)
-            elif node.name not in scenario.values:
-                _resolve_unit_name(node, scenario, at)
+def _resolve_formula(formula: Formula, where: Location, scenario: Scenario, problems: Problems) -> None:
+    for node in names_in(formula.expr):
+        at = where.shifted(node.offset, end_of(node))
+        if isinstance(node, Field):
+            _resolve_field(node, scenario, at, where.shifted(node.offset + len(node.base) + 1, end_of(node)))
+        elif node.name not in scenario.values and node.name not in problems.broken:
+            _resolve_unit_name(node, scenario, at)
+
+
+def _leave_out_broken(scenario: Scenario, problems: Problems) -> None:
+    """Broken values out of the scenario, and (silently: their cause is reported) every value,
+    budget and latency path that uses one, until nothing left uses a broken name."""
+    def uses_broken(formula: Formula) -> bool:
+        return problems.blocks(n.name for n in names_in(formula.expr) if isinstance(n, Name))
+
+    changed = True
+    while changed:
+        changed = False
+        for value in list(scenario.values.values()):
+            if value.name in problems.broken or (value.formula and uses_broken(value.formula)):
+                problems.broken.add(value.name)
+                del scenario.values[value.name]
+                changed = True
+    scenario.budgets = [b for b in scenario.budgets if b.name in scenario.values and not uses_broken(b.limit)]
+    scenario.latency = [p for p in scenario.latency
+                        if not uses_broken(p.budget) and not any(uses_broken(f) for _, f in p.formulas())]
 
 
 def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
     try:
         scenario.units.lookup(node.name, at)
-    except EnvelopeError as error:
-        if error.message.startswith("unknown"):
-            hint = did_you_mean(node.name, scenario.values)
-            raise EnvelopeError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at,
-                                hint) from None
-        raise
+    except UnknownUnitError:
+        hint = did_you_mean(node.name, scenario.values)
+        raise UnknownNameError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at,
+                               hint) from None
 
 
-def _resolve_field(node: Field, scenario: Scenario, at: Location) -> None:
+def _resolve_field(node: Field, scenario: Scenario, at: Location, field_at: Location) -> None:
     cat = catalog()
     if node.base == "ref":
         if node.field not in cat.reference:
-            raise EnvelopeError(f"no reference number 'ref.{node.field}'", at.shifted(len(node.base) + 1),
+            raise UnknownNameError(f"no reference number 'ref.{node.field}'", field_at,
                                 did_you_mean(node.field, cat.reference) or "see 'envelope catalog ref'")
         return
     if node.base not in scenario.hardware:
         hint = "bind it under 'hardware:', e.g. hardware: {gpu: H100-SXM}"
-        raise EnvelopeError(f"'{node.base}' is not a hardware binding or 'ref'", at,
+        raise UnknownNameError(f"'{node.base}' is not a hardware binding or 'ref'", at,
                             did_you_mean(node.base, scenario.hardware) or hint)
     entry = cat.entries[scenario.hardware[node.base]]
     if node.field not in entry.figures:
-        raise EnvelopeError(f"catalog entry {entry.id} has no field '{node.field}'", at.shifted(len(node.base) + 1),
+        raise UnknownNameError(f"catalog entry {entry.id} has no field '{node.field}'", field_at,
                             did_you_mean(node.field, entry.figures) or "fields: " + ", ".join(entry.figures))
 
 
@@ -272,8 +334,19 @@ def field_figure_text(node: Field, scenario: Scenario) -> tuple[str, Location]:
     return figure.text, figure.location
 
 
-def _dependency_order(scenario: Scenario) -> list[str]:
-    """Derived names, each after the values it uses; a cycle is an error naming it."""
+def _dependency_order(scenario: Scenario, problems: Problems) -> list[str]:
+    """Derived names, each after the values it uses; a cycle is an error naming it, and its
+    values are left out (with what uses them)."""
+    while True:
+        try:
+            return _ordered(scenario)
+        except CycleError as cycle:
+            problems.errors.append(cycle)
+            problems.broken.update(cycle.names)
+            _leave_out_broken(scenario, problems)
+
+
+def _ordered(scenario: Scenario) -> list[str]:
     derived = {v.name: v for v in scenario.values.values() if v.kind == "derived"}
     for value in derived.values():
         assert value.formula is not None
@@ -284,6 +357,15 @@ def _dependency_order(scenario: Scenario) -> list[str]:
     for root in derived:
         _visit(root, derived, state, order)
     return order
+
+
+class CycleError(ShapeError):
+    """Derived values that depend on each other, in a ring."""
+
+    def __init__(self, names: list[str], location: Location):
+        super().__init__(f"cycle: {' -> '.join(names)}", location,
+                         hint="a derived value cannot depend on itself; make one of them an input")
+        self.names = names
 
 
 def _visit(root: str, derived: dict[str, Value], state: dict[str, int], order: list[str]) -> None:
@@ -297,8 +379,7 @@ def _visit(root: str, derived: dict[str, Value], state: dict[str, int], order: l
                 continue
             if state.get(name) == 1:
                 cycle = [*trail[trail.index(name):], name]
-                raise EnvelopeError(f"cycle: {' -> '.join(cycle)}", derived[name].location,
-                                    hint="a derived value cannot depend on itself; make one of them an input")
+                raise CycleError(cycle, derived[name].location)
             state[name] = 1
             trail.append(name)
         children = [d for d in derived[name].depends if d in derived]

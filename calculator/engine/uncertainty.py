@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import Location, ShapeError, UnknownNameError
 from calculator.engine.slots import DerivedSlot
 
 if TYPE_CHECKING:
@@ -171,7 +171,7 @@ def rank_correlated(draws: dict[str, np.ndarray], correlations: Mapping[tuple[st
     try:
         wanted = np.linalg.cholesky(target)
     except np.linalg.LinAlgError:
-        raise EnvelopeError("the correlations contradict each other (their matrix is not positive definite)") from None
+        raise ShapeError("the correlations contradict each other (their matrix is not positive definite)") from None
     have = np.linalg.cholesky(np.corrcoef(scores, rowvar=False))
     shaped = scores @ np.linalg.inv(have).T @ wanted.T
     result = {}
@@ -241,16 +241,16 @@ def correlation_pairs(raw: Mapping[str, str], where: Location, uncertain: set[st
     for key, text in raw.items():
         names = tuple(key.split("|"))
         if len(names) != 2 or names[0] == names[1]:
-            raise EnvelopeError(f"a correlation names two different inputs, as [a, b], not '{key}'", where)
+            raise ShapeError(f"a correlation names two different inputs, as [a, b], not '{key}'", where)
         for name in names:
             if name not in uncertain:
-                raise EnvelopeError(f"correlation names '{name}', which is not an uncertain input", where,
+                raise UnknownNameError(f"correlation names '{name}', which is not an uncertain input", where,
                                     hint="only inputs written as 'A to B', normal() or uniform() can be correlated")
         try:
             rho = float(str(text).strip())
         except ValueError:
-            raise EnvelopeError(f"a correlation is a number from -1 to 1, not '{text}'", where) from None
+            raise ShapeError(f"a correlation is a number from -1 to 1, not '{text}'", where) from None
         if not -1 < rho < 1:
-            raise EnvelopeError(f"a correlation must be between -1 and 1 (exclusive), not {rho:g}", where)
+            raise ShapeError(f"a correlation must be between -1 and 1 (exclusive), not {rho:g}", where)
         pairs[(names[0], names[1])] = rho
     return pairs

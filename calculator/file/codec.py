@@ -28,7 +28,7 @@ class Malformed(ValueError):
 
 # --- Document ---------------------------------------------------------------------------------------------------
 # A value is a str, None, a list ({"list": [...]}) or a dict ({"dict": [[key, value], ...]}; a key is a str,
-# or a list of str for a tuple key). A place is [path, file, line, column].
+# or a list of str for a tuple key). A place is [path, file, line, column, end_line, end_column, folds].
 
 
 def document_to_json(document: Document) -> dict[str, Any]:
@@ -83,17 +83,19 @@ def _key_from_json(key: Any) -> Key:
 
 
 def _place_to_json(path: Path_, location: Location) -> list[Any]:
-    return [[_key_to_json(k) for k in path], location.file, location.line, location.column]
+    return [[_key_to_json(k) for k in path], location.file, location.line, location.column, location.end_line,
+            location.end_column, list(location.folds)]
 
 
 def _places_from_json(places: Any) -> dict[Path_, Location]:
     _require(type(places) is list)
     result: dict[Path_, Location] = {}
     for place in places:
-        _require(type(place) is list and len(place) == 4 and type(place[0]) is list)
-        path, file, line, column = place
-        _require(type(file) is str and type(line) is int and type(column) is int)
-        result[tuple(_key_from_json(k) for k in path)] = Location(file, line, column)
+        _require(type(place) is list and len(place) == 7 and type(place[0]) is list)
+        path, file, line, column, end_line, end_column, folds = place
+        _require(type(file) is str and all(type(n) is int for n in (line, column, end_line, end_column)))
+        _require(type(folds) is list and len(folds) % 3 == 0 and all(type(n) is int for n in folds))
+        result[tuple(_key_from_json(k) for k in path)] = Location(file, line, column, end_line, end_column, tuple(folds))
     return result
 
 

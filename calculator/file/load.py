@@ -13,7 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, FileError, Location, ShapeError
+from calculator.file import sources
 from calculator.file.codec import Malformed, document_from_json, document_to_json
 from calculator.file.document import Document
 
@@ -26,7 +27,7 @@ Reader = Callable[[Path], str]
 """Where a file's text comes from: the disk (`read_text`), or a git revision (`envelope diff --rev`)."""
 
 
-class MissingFile(EnvelopeError):
+class MissingFile(FileError):
     """A reader's way to say the file is not there (an `extends:` names it with its own message)."""
 
 
@@ -34,22 +35,22 @@ def read_text(path: Path) -> str:
     """A scenario file's text, refusing what is not one with a clear reason."""
     name = str(path)
     if path.is_dir():
-        raise EnvelopeError("is a directory, not a scenario file", Location(name), hint="use 'envelope check DIR' for a folder")
+        raise FileError("is a directory, not a scenario file", Location(name), hint="use 'envelope check DIR' for a folder")
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            raise EnvelopeError(f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}", Location(name))
+            raise FileError(f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}", Location(name))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise MissingFile("no such file", Location(name)) from None
     except OSError as error:
-        raise EnvelopeError(f"cannot read the file: {error.strerror}", Location(name)) from None
+        raise FileError(f"cannot read the file: {error.strerror}", Location(name)) from None
     if b"\0" in raw:
-        raise EnvelopeError("binary file, not a YAML scenario", Location(name))
+        raise FileError("binary file, not a YAML scenario", Location(name))
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise EnvelopeError(f"not UTF-8 text (byte {error.start})", Location(name)) from None
+        raise FileError(f"not UTF-8 text (byte {error.start})", Location(name)) from None
 
 
 def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
@@ -60,9 +61,10 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     without importing PyYAML.
     """
     if len(text) > MAX_FILE_BYTES:
-        raise EnvelopeError(f"text is {len(text):,} characters; a scenario may be at most {MAX_FILE_BYTES:,}", Location(file))
+        raise FileError(f"text is {len(text):,} characters; a scenario may be at most {MAX_FILE_BYTES:,}", Location(file))
     if not text.strip():
-        raise EnvelopeError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
+        raise FileError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
+    sources.remember(text, file, first_line)
     key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode(), text.encode())
     cached = read_entry("documents", key)
     if cached is not None:
@@ -119,22 +121,22 @@ def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...], 
         return document
     where = document.where("extends")
     if not isinstance(target, str):
-        raise EnvelopeError("'extends' takes one file path", where)
+        raise ShapeError("'extends' takes one file path", where)
     base_path = (base_dir / target).resolve()
     if base_path in chain:
         loop = " -> ".join(p.name for p in (*chain, base_path))
-        raise EnvelopeError(f"extends loop: {loop}", where)
+        raise FileError(f"extends loop: {loop}", where)
     if len(chain) > MAX_EXTENDS_DEPTH:
-        raise EnvelopeError(f"extends chain is deeper than {MAX_EXTENDS_DEPTH} files", where)
+        raise FileError(f"extends chain is deeper than {MAX_EXTENDS_DEPTH} files", where)
     try:
         base = _load(base_path, chain, read)
     except MissingFile as error:
         if error.location and error.location.file == str(base_path):
-            raise EnvelopeError(f"extends a file that does not exist: '{target}'", where) from None
+            raise FileError(f"extends a file that does not exist: '{target}'", where) from None
         raise
     except EnvelopeError as error:
         if error.location and error.location.file == str(base_path) and error.location.line <= 0:
-            error.location = where  # say where the bad file was named
+            raise type(error)(error.message, where, error.hint) from None  # say where the bad file was named
         raise
     return _merged(base, document)
 

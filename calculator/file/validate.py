@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
-from calculator.common.errors import EnvelopeError, did_you_mean
+from calculator.common.errors import EnvelopeError, ShapeError, did_you_mean
 from calculator.file import shapes as model
 from calculator.file.codec import Malformed, matches, scenario_from_json, scenario_to_json
 from calculator.file.document import Document
@@ -118,13 +118,13 @@ def _to_envelope_error(error: Any, path: tuple[str, ...], document: Document) ->
     kind = error["type"]
     if kind in _UNKNOWN_KEY:
         allowed = _allowed_keys(path[:-1])
-        return EnvelopeError(f"unknown key '{path[-1]}' in {dotted}", where, did_you_mean(path[-1], allowed)
+        return ShapeError(f"unknown key '{path[-1]}' in {dotted}", where, did_you_mean(path[-1], allowed)
                              or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
     if kind == "missing":
-        return EnvelopeError(f"missing key '{path[-1]}' in {dotted}", where)
+        return ShapeError(f"missing key '{path[-1]}' in {dotted}", where)
     if kind in _WRONG_TYPE:
-        return EnvelopeError(f"'{'.'.join(path)}' should be {_WRONG_TYPE[kind]}", where)
-    return EnvelopeError(f"'{'.'.join(path)}': {error['msg']}", where)
+        return ShapeError(f"'{'.'.join(path)}' should be {_WRONG_TYPE[kind]}", where)
+    return ShapeError(f"'{'.'.join(path)}': {error['msg']}", where)
 
 
 def _allowed_keys(path: tuple[str, ...]) -> list[str]:

@@ -10,11 +10,13 @@ the text: a run on unchanged files never imports PyYAML.
 
 from __future__ import annotations
 
+import re
+from bisect import bisect_right
 from typing import Any
 
 import yaml
 
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import FileError, Location, ShapeError
 from calculator.file.document import Document, Key, Path_
 
 try:
@@ -30,33 +32,97 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         where = Location(file, mark.line + first_line, mark.column + 1) if mark else Location(file)
-        raise EnvelopeError(f"YAML syntax: {error.problem or error.context}", where) from None
+        raise FileError(f"YAML syntax: {error.problem or error.context}", where) from None
     except yaml.YAMLError as error:
-        raise EnvelopeError(f"YAML syntax: {error}", Location(file)) from None
+        raise FileError(f"YAML syntax: {error}", Location(file)) from None
     if not isinstance(root, yaml.MappingNode):
-        raise EnvelopeError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file, first_line))
+        raise FileError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file, first_line))
     document = Document({}, file)
-    document.data = _Walker(document, first_line).mapping(root, ())
+    document.data = _Walker(document, first_line, text).mapping(root, ())
     return document
 
 
 def _place(node: yaml.Node | None, file: str, first_line: int = 1) -> Location:
     if node is None:
         return Location(file, first_line, 1)
-    return Location(file, node.start_mark.line + first_line, node.start_mark.column + 1)
+    start, end = node.start_mark, node.end_mark
+    return Location(file, start.line + first_line, start.column + 1, end.line + first_line, end.column + 1)
+
+
+_ESCAPE_LENGTH = {"x": 4, "u": 6, "U": 10}
+
+
+def value_positions(text: str, node: yaml.ScalarNode) -> list[int] | None:
+    """The index in `text` of each character of the scalar's value, found by walking its source
+    again with YAML's rules (folded line breaks, indentation, quotes and escapes); None when
+    the walk loses its way (then the caller falls back to a plain shift)."""
+    value, style = str(node.value), node.style
+    source_end = node.end_mark.index
+    at = node.start_mark.index
+    if style in ("|", ">"):
+        at = text.index("\n", at) + 1  # past the header line: '|', '>-', '|2', a comment
+    elif style in ("'", '"'):
+        at += 1
+    positions: list[int] = []
+    for char in value:
+        while True:
+            if at >= source_end:
+                return None
+            here = text[at]
+            if style == '"' and here == "\\":
+                following = text[at + 1] if at + 1 < source_end else ""
+                if following in "\r\n":  # an escaped line break stands for nothing
+                    at += 2
+                    continue
+                positions.append(at)
+                at += _ESCAPE_LENGTH.get(following, 2)
+                break
+            if style == "'" and char == "'" and text.startswith("''", at):
+                positions.append(at)
+                at += 2
+                break
+            if here == char:
+                positions.append(at)
+                at += 1
+                break
+            if here in "\r\n" and char == " ":  # a folded line break
+                positions.append(at)
+                at += 1
+                break
+            if here not in " \t\r\n":
+                return None
+            at += 1  # indentation, or white space the folding dropped
+    return positions
+
+
+def folds(text: str, node: yaml.ScalarNode, line_starts: list[int], first_line: int) -> tuple[int, ...]:
+    """The scalar's map from value offsets to file positions, as Location.folds: a triple
+    wherever the value stops being its source shifted; () when it is (or cannot be told)."""
+    positions = value_positions(text, node)
+    written_at = node.start_mark.index + (1 if node.style in ("'", '"') else 0)
+    if not positions or positions == list(range(written_at, written_at + len(positions))):
+        return ()
+    triples: list[int] = []
+    for offset, index in enumerate(positions):
+        if offset == 0 or index != positions[offset - 1] + 1:
+            line = bisect_right(line_starts, index) - 1
+            triples += (offset, line + first_line, index - line_starts[line] + 1)
+    return tuple(triples)
 
 
 class _Walker:
     """Turns composed YAML nodes into plain data, recording places on the way."""
 
-    def __init__(self, document: Document, first_line: int = 1):
+    def __init__(self, document: Document, first_line: int = 1, text: str = ""):
         self.document = document
         self.first_line = first_line  # where the text starts in its file (a block inside Markdown notes)
+        self.text = text
+        self.line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
         self.seen: set[int] = set()
 
     def value(self, node: yaml.Node, path: Path_) -> Any:
         if id(node) in self.seen:
-            raise EnvelopeError("YAML anchors and aliases are not supported in scenario files", self.where(node))
+            raise ShapeError("YAML anchors and aliases are not supported in scenario files", self.where(node))
         self.seen.add(id(node))
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
@@ -67,8 +133,13 @@ class _Walker:
     def scalar(self, node: yaml.Node, path: Path_) -> str | None:
         if node.tag == "tag:yaml.org,2002:null":
             return None
-        quoted = getattr(node, "style", None) in ("'", '"')
-        self.document.text_places[path] = self.where(node).shifted(1 if quoted else 0)
+        assert isinstance(node, yaml.ScalarNode)
+        quoted = node.style in ("'", '"')
+        start = self.where(node).shifted(1 if quoted else 0)
+        mapped = Location(start.file, start.line, start.column, folds=folds(self.text, node, self.line_starts, self.first_line))
+        whole = mapped.shifted(0, len(node.value))  # the value's span, for an error about all of it
+        self.document.text_places[path] = Location(mapped.file, whole.line, whole.column, whole.end_line, whole.end_column,
+                                                   mapped.folds)
         return str(node.value)
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Key, Any]:
@@ -76,7 +147,7 @@ class _Walker:
         for key_node, value_node in node.value:
             key = self.key(key_node)
             if key in result:
-                raise EnvelopeError(f"duplicate key '{_key_text(key)}': each key may appear once", self.where(key_node))
+                raise ShapeError(f"duplicate key '{_key_text(key)}': each key may appear once", self.where(key_node))
             self.document.places[(*path, key)] = self.where(key_node)
             result[key] = self.value(value_node, (*path, key))
         return result
@@ -84,11 +155,11 @@ class _Walker:
     def key(self, node: yaml.Node) -> Key:
         if isinstance(node, yaml.ScalarNode):
             if node.tag == "tag:yaml.org,2002:merge":
-                raise EnvelopeError("YAML merge keys ('<<') are not supported in scenario files", self.where(node))
+                raise ShapeError("YAML merge keys ('<<') are not supported in scenario files", self.where(node))
             return str(node.value)
         if isinstance(node, yaml.SequenceNode) and all(isinstance(n, yaml.ScalarNode) for n in node.value):
             return tuple(str(n.value) for n in node.value)
-        raise EnvelopeError("a key must be a name (or a list of names under correlations:)", self.where(node))
+        raise ShapeError("a key must be a name (or a list of names under correlations:)", self.where(node))
 
     def where(self, node: yaml.Node) -> Location:
         return _place(node, self.document.file, self.first_line)

@@ -93,6 +93,25 @@ class Formula:
     display: UnitExpr | None = None
 
 
+def end_of(expr: Expr) -> int:
+    """The offset just past `expr` in its formula text, as written without spaces inside a
+    name, field or unit (the end of an error's span; `offset` is its start)."""
+    if isinstance(expr, Number):
+        return expr.offset + len(expr.text or "0")
+    if isinstance(expr, Quantity):
+        last = expr.unit[-1]
+        return max(expr.offset + len(expr.text or "0"), last.offset + len(last.name if last.name != "percent" else "%"))
+    if isinstance(expr, Name):
+        return expr.offset + len(expr.name)
+    if isinstance(expr, Field):
+        return expr.offset + len(expr.base) + 1 + len(expr.field)
+    if isinstance(expr, Unary):
+        return end_of(expr.operand)
+    if isinstance(expr, Binary):
+        return end_of(expr.right)
+    return (end_of(expr.args[-1]) if expr.args else expr.offset + len(expr.function) + 1) + 1  # the ')'
+
+
 def names_in(expr: Expr) -> list[Name | Field]:
     """Every name and catalog field in `expr`, left to right."""
     if isinstance(expr, (Name, Field)):

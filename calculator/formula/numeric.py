@@ -17,12 +17,16 @@ from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Qua
 MAX_POWER = 1e6  # larger exponents only overflow or underflow; refuse them plainly
 
 
+class NegativeBaseError(ValueError):
+    """A negative number to a fractional power: a complex result, which no quantity is."""
+
+
 def _power(base: float, exponent: float) -> float:
     if abs(exponent) > MAX_POWER:
         raise OverflowError("power too large")
     result = base**exponent
     if isinstance(result, complex):
-        raise ValueError("a negative number to a fractional power")
+        raise NegativeBaseError("a negative number to a fractional power")
     return float(result)
 
 

@@ -32,7 +32,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import FormulaSyntaxError, GrammarError, Location
 from calculator.formula.expr import (
     FUNCTIONS,
     Binary,
@@ -86,14 +86,15 @@ _TOKEN = re.compile(
 def tokenize(text: str, location: Location) -> list[Token]:
     """Split `text` into tokens; refuse any character the grammar has no use for."""
     if len(text) > MAX_FORMULA_LENGTH:
-        raise EnvelopeError(f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}", location)
+        raise FormulaSyntaxError(f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}", location)
     tokens: list[Token] = []
     i = 0
     while i < len(text):
         match = _TOKEN.match(text, i)
         if match is None:
             char = text[i]
-            raise EnvelopeError(_REFUSED.get(char, f"unexpected character {char!r}"), location.shifted(i))
+            refused = GrammarError if char in _REFUSED else FormulaSyntaxError
+            raise refused(_REFUSED.get(char, f"unexpected character {char!r}"), location.shifted(i))
         kind = match.lastgroup
         if kind == "number":
             i = _number_tokens(text, match, tokens)
@@ -152,8 +153,10 @@ class Parser:
             raise self.error(f"expected '{op}' here, found {self.describe(self.token)}")
         return self.advance()
 
-    def error(self, message: str, token: Token | None = None, hint: str | None = None) -> EnvelopeError:
-        return EnvelopeError(message, self.location.shifted((token or self.token).offset), hint)
+    def error(self, message: str, token: Token | None = None, hint: str | None = None,
+              kind: type[FormulaSyntaxError] = FormulaSyntaxError) -> FormulaSyntaxError:
+        at = token or self.token
+        return kind(message, self.location.shifted(at.offset, at.offset + max(1, len(at.text))), hint)
 
     @staticmethod
     def describe(token: Token) -> str:
@@ -235,7 +238,8 @@ class Parser:
                 raise self.error(f"expected a field name after '{token.text}.', found {self.describe(field)}")
             self.advance()
             if self.at_op(".", "("):
-                raise self.error("only catalog fields like 'gpu.memory' may follow a '.'; no attribute chains or method calls")
+                raise self.error("only catalog fields like 'gpu.memory' may follow a '.'; no attribute chains or method calls",
+                                 kind=GrammarError)
             return Field(token.text, field.text, token.offset)
         return Name(token.text, token.offset)
 
@@ -245,6 +249,7 @@ class Parser:
                 f"'{name.text}' is not a function envelope knows",
                 name,
                 hint="the functions are " + ", ".join(FUNCTIONS),
+                kind=GrammarError,
             )
         self.expect_op("(")
         args = [self.expr()]
@@ -275,14 +280,14 @@ class Parser:
             factors += self.unit_factor(sign)
         return tuple(factors)
 
-    def detached_multiplier(self) -> EnvelopeError:
+    def detached_multiplier(self) -> FormulaSyntaxError:
         """`100 M user`: pint would read M as molar; the user meant 100M."""
         letter = self.token
         number = self.tokens[self.position - 1]
         rest = self.text[letter.offset + 1 :].strip()
         return self.error(
             f"'{letter.text}' alone is not a unit here (pint reads it as {DETACHED_MULTIPLIERS[letter.text]})",
-            letter, hint=f"did you mean {number.text}{letter.text}{' ' + rest if rest else ''}?")
+            letter, hint=f"did you mean {number.text}{letter.text}{' ' + rest if rest else ''}?", kind=GrammarError)
 
     def _unit_continues(self) -> bool:
         nxt = self.peek()

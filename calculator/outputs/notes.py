@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from calculator.analysis.explain import substituted
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import EnvelopeError, Location, ShapeError
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
 from calculator.engine.pipeline import loads, model_from_document
@@ -132,12 +132,12 @@ def _estimates_document(block: Block, file: str) -> Document:
             raise_at = Location(file, number, 1)
             derived.clear()
             document.data["derived"] = {}
-            raise EnvelopeError(f"'{name}' is estimated twice", raise_at)
+            raise ShapeError(f"'{name}' is estimated twice", raise_at)
         derived[name] = formula
         document.places[("derived", name)] = Location(file, number, 1)
         document.text_places[("derived", name)] = Location(file, number, column)
     if not derived:
-        raise EnvelopeError("an empty envelope block", Location(file, block.first_line, 1))
+        raise ShapeError("an empty envelope block", Location(file, block.first_line, 1))
     return document
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, write_entry
-from calculator.common.errors import EnvelopeError, Location
+from calculator.common.errors import GrammarError, Location, ShapeError, UnknownUnitError
 from calculator.formula.expr import UnitExpr, unit_text
 from calculator.formula.parse import MULTIPLIERS
 
@@ -281,9 +281,9 @@ class UnitSystem:
         """Add a scenario unit: a new counting dimension (None) or an alias of a unit."""
         known = known_unit(name)
         if name in REFUSED or (known is not None and not known.prefixed):
-            raise EnvelopeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
+            raise ShapeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
         if name in self.own:
-            raise EnvelopeError(f"unit '{name}' is declared twice", location)
+            raise ShapeError(f"unit '{name}' is declared twice", location)
         if definition is None:
             self.own[name] = NameInfo(1.0, Dimension.of({f"[{name}]": 1}), name)
         else:
@@ -313,14 +313,14 @@ class UnitSystem:
     def lookup(self, name: str, location: Location) -> NameInfo:
         """One unit name, or an error saying what is wrong with it."""
         if name in REFUSED:
-            raise EnvelopeError(
+            raise GrammarError(
                 f"'{name}' alone is not a unit here (pint reads it as {REFUSED[name]})",
                 location,
                 hint=f"attach it to the number for a multiplier, as in 100{name}" if name in MULTIPLIERS else None,
             )
         info = self.own.get(name) or self._own_plural(name) or known_unit(name)
         if info is None:
-            raise EnvelopeError(f"unknown unit or name '{name}'", location)
+            raise UnknownUnitError(f"unknown unit or name '{name}'", location)
         return info
 
     def _own_plural(self, name: str) -> NameInfo | None:
@@ -331,7 +331,7 @@ class UnitSystem:
         factor, dimension = 1.0, DIMENSIONLESS
         names: list[tuple[str, float]] = []
         for part in expr:
-            info = self.lookup(part.name, location.shifted(part.offset))
+            info = self.lookup(part.name, location.shifted(part.offset, part.offset + len(part.name)))
             factor *= info.factor**part.power
             dimension = dimension * info.dimension**part.power
             names.append((info.canonical, part.power))
@@ -414,7 +414,7 @@ def to_pint(unit: Unit, units: UnitSystem | None = None) -> Any:
     for line in units.definitions() if units else []:
         name = line.split(" = ")[0]
         if _DEFINED_IN_PINT.get(name, line) != line:
-            raise EnvelopeError(f"unit '{name}' means something else in another scenario loaded in this process")
+            raise UnknownUnitError(f"unit '{name}' means something else in another scenario loaded in this process")
         if name not in _DEFINED_IN_PINT:
             reg.define(line)
             _DEFINED_IN_PINT[name] = line
