@@ -122,6 +122,11 @@ def worst(statuses: list[Status]) -> Status:
 
 
 
+def format_quantity(value: float, unit: Unit, sig_figs: int = 3) -> str:
+    """A number in `unit` as every output writes it: `17.4k request/s`, `40%`, `64 gpu`."""
+    return with_unit(format_number(value, sig_figs), unit)
+
+
 def with_unit(number: str, unit: Unit) -> str:
     """`17.4k request/s`, `92.2%`, or the bare number when dimensionless."""
     if unit.text in ("", "%"):

@@ -36,6 +36,7 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     if not isinstance(root, yaml.MappingNode):
         raise EnvelopeError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file, first_line))
     document = Document({}, file)
+    document.spans[()] = (root.start_mark.index, root.end_mark.index)
     document.data = _Walker(document, first_line).mapping(root, ())
     return document
 
@@ -58,6 +59,7 @@ class _Walker:
         if id(node) in self.seen:
             raise EnvelopeError("YAML anchors and aliases are not supported in scenario files", self.where(node))
         self.seen.add(id(node))
+        self.document.spans[path] = (node.start_mark.index, node.end_mark.index)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
