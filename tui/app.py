@@ -41,6 +41,9 @@ from .widgets.palette import status_style
 from .widgets.rows import RowList
 from .widgets.scenario_list import ScenarioList
 
+AnalysisKey = tuple[str | None, int, str, tuple[tuple[str, str], ...]]
+"""What an analysis is of: the scenario, its model, the value, the edits."""
+
 KEYS: list[tuple[str, str, str]] = [
     ("↑ ↓  home end", "move in a list or table", "lists"),
     ("tab  shift+tab", "next / previous area", "anywhere"),
@@ -131,7 +134,7 @@ class EnvelopeApp(App[None]):
         self.after_first_paint = after_first_paint  # e.g. the CLI turns the garbage collector back on
         self.entries: dict[str, ScenarioEntry] = {}
         self.selection: Selection | None = None
-        self.analyses: dict[tuple[Any, ...], Analysis] = {}
+        self.analyses: dict[AnalysisKey, Analysis] = {}
         # For the benchmarks (perf_counter): the first values painted; the last edit's new values painted.
         self.first_values_at: float | None = None
         self.rendered_at: float | None = None
@@ -217,8 +220,8 @@ class EnvelopeApp(App[None]):
         self.query_one(LatencyPanel).update_values(workbench.result if workbench else None)
         self.update_list()
         self.query_one(ScenarioBar).show(entry)
-        if workbench is not None and self.selection is None and workbench.scenario.inputs:
-            self.selection = Selection("input", workbench.scenario.inputs[0].name)
+        if workbench is not None and self.selection is None and workbench.view.inputs:
+            self.selection = Selection("input", workbench.view.inputs[0].name)
         self.update_details()
         if self.first_values_at is None and workbench is not None:
             self.call_after_refresh(self._mark_first_values)
@@ -242,7 +245,8 @@ class EnvelopeApp(App[None]):
                 entry.load()
                 self.call_from_thread(self.entry_loaded, entry.key)
 
-    def baseline_simulated(self, key: str, workbench: Workbench, simulated: tuple[Any, calculator.Result]) -> None:
+    def baseline_simulated(self, key: str, workbench: Workbench,
+                           simulated: tuple[calculator.Evaluation, calculator.Result]) -> None:
         workbench.simulated_baseline(*simulated)
         if key == self.current and workbench is self.workbench:
             self.refresh_values()
@@ -289,19 +293,19 @@ class EnvelopeApp(App[None]):
         if key is not None and analysis is None:
             self.analyse_in_background(key, copy.copy(workbench), selection.value_name or "")
 
-    def analysis_key(self, workbench: Workbench, selection: Selection) -> tuple[Any, ...] | None:
-        if selection.value_name is None or selection.value_name not in workbench.scenario.values:
+    def analysis_key(self, workbench: Workbench, selection: Selection) -> AnalysisKey | None:
+        if selection.value_name is None or workbench.view.kind_of(selection.value_name) is None:
             return None
         edits = tuple(sorted((n, e.text) for n, e in workbench.edits.items()))
         return (self.current, id(workbench.model), selection.value_name, edits)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def analyse_in_background(self, key: tuple[Any, ...], workbench: Workbench, name: str) -> None:
+    def analyse_in_background(self, key: AnalysisKey, workbench: Workbench, name: str) -> None:
         """explain (sympy) and the histogram (Monte Carlo) of one value, off the UI thread."""
         analysis = analyse(workbench, name)
         self.call_from_thread(self.analysis_ready, key, analysis)
 
-    def analysis_ready(self, key: tuple[Any, ...], analysis: Analysis) -> None:
+    def analysis_ready(self, key: AnalysisKey, analysis: Analysis) -> None:
         self.analyses[key] = analysis
         if len(self.analyses) > 256:
             self.analyses.pop(next(iter(self.analyses)))

@@ -98,6 +98,13 @@ class Result:
                 return budget
         raise KeyError(f"no budget on '{name}'; budgets: {', '.join(b.name for b in self.budgets) or 'none'}")
 
+    def worst_status_of(self, name: str) -> Status | None:
+        """The worst status of the budgets on the value `name`, None when no budget limits it."""
+        statuses: list[Status] = [b.status for b in self.budgets if b.name == name]
+        if not statuses:
+            return None
+        return max(statuses, key=STATUS_ORDER.__getitem__)
+
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON data (the keys of `envelope eval --format json`)."""
         return {

@@ -107,6 +107,12 @@ class ScenarioView:
     bindings: tuple[BindingView, ...]
     files: tuple[str, ...]  # every file read: the scenario first, then its `extends:` chain
 
+    def kind_of(self, name: str) -> str | None:
+        """"input" or "derived" for a value of the scenario, None for any other name."""
+        if self.input(name) is not None:
+            return "input"
+        return "derived" if self.derived_value(name) is not None else None
+
     def input(self, name: str) -> InputView | None:
         return next((v for v in self.inputs if v.name == name), None)
 
