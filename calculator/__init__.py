@@ -36,10 +36,26 @@ with paused():  # importing allocates and frees nothing: collections here are pu
     from calculator.common.numbers import format_number
     from calculator.engine.model import Evaluation, Model
     from calculator.engine.pipeline import load, loads
-    from calculator.engine.results import BudgetResult, PathResult, Result, ValueResult
+    from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, ValueResult, format_quantity
+    from calculator.engine.uncertainty import HistogramBin
+    from calculator.engine.views import (
+        BindingView,
+        BudgetView,
+        DerivedView,
+        InputView,
+        PathView,
+        ScenarioView,
+        StageView,
+    )
+    from calculator.file.edit import InputChange, rewrite_inputs
 
 __all__ = [
+    "BindingView",
+    "BreakingPoint",
     "BudgetResult",
+    "BudgetView",
+    "Comparison",
+    "DerivedView",
     "DimensionError",
     "EnvelopeError",
     "ErrorGroup",
@@ -49,32 +65,46 @@ __all__ = [
     "FileError",
     "FormulaSyntaxError",
     "GrammarError",
+    "HistogramBin",
+    "InputChange",
+    "InputView",
+    "LimitComparison",
     "Location",
     "Model",
     "PathResult",
+    "PathView",
     "Result",
+    "ScenarioView",
     "ShapeError",
     "Solution",
+    "StageResult",
+    "StageView",
     "Sweep",
     "UnknownNameError",
     "UnknownUnitError",
     "UsageError",
+    "ValueComparison",
     "ValueResult",
+    "breaking_points",
+    "compare_results",
     "estimate",
     "evaluate",
     "explain",
     "format_number",
+    "format_quantity",
     "load",
     "loads",
     "quantity",
+    "rewrite_inputs",
     "solve",
     "sweep",
     "write_text_atomically",
 ]
 
 if TYPE_CHECKING:
+    from calculator.analysis.compare import Comparison, LimitComparison, ValueComparison
     from calculator.analysis.explain import Explanation
-    from calculator.analysis.solve import Solution
+    from calculator.analysis.solve import BreakingPoint, Solution
     from calculator.analysis.sweep import Sweep
 
 
@@ -90,6 +120,20 @@ def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
     from calculator.analysis.solve import solve as solve_input  # loaded when its command runs (start-up)
 
     return solve_input(model, input_name, budget)
+
+
+def breaking_points(model: Model, input_name: str, overrides: dict[str, float] | None = None) -> list[BreakingPoint]:
+    """Where each budget and latency path breaks as one input moves (the rest as they are), nearest first."""
+    from calculator.analysis.solve import breaking_points as find  # loaded when first asked (start-up)
+
+    return find(model, input_name, overrides)
+
+
+def compare_results(old: Result, new: Result) -> Comparison:
+    """Two results side by side: every value, budget and latency path of either, paired by name."""
+    from calculator.analysis.compare import compare_results as compare  # loaded when first asked (start-up)
+
+    return compare(old, new)
 
 
 def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,

@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import time
 from collections.abc import Callable, Iterable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -41,28 +42,21 @@ from .widgets.palette import status_style
 from .widgets.rows import RowList
 from .widgets.scenario_list import ScenarioList
 
-KEYS: list[tuple[str, str, str]] = [
+AnalysisKey = tuple[str | None, int, str, tuple[tuple[str, str], ...]]
+"""What an analysis is of: the scenario, its model, the value, the edits."""
+
+PANEL_KEYS: list[tuple[str, str, str]] = [
     ("↑ ↓  home end", "move in a list or table", "lists"),
     ("tab  shift+tab", "next / previous area", "anywhere"),
-    ("1 2 3 4 5", "go to: scenarios, inputs, derived, budgets, latency", "anywhere"),
-    ("/", "filter scenarios by name or #tag", "anywhere"),
     ("esc", "clear the filter · cancel an edit · close a dialog", "filter, field, dialogs"),
     ("enter  e", "edit the input in place (enter applies, esc cancels)", "inputs"),
     ("r", "reset the input to the file's value", "inputs"),
-    ("R", "reset every input", "anywhere"),
-    ("u  ctrl+z", "undo the last change", "anywhere"),
-    ("ctrl+y", "redo", "anywhere"),
-    ("enter  d", "details: formula, numbers, closed form, sensitivity, histogram", "derived, budgets, latency"),
-    ("p", "pin the current state (to compare with)", "anywhere"),
-    ("c", "compare: pinned state, the file, or another scenario", "anywhere"),
-    ("ctrl+s", "save the edits to the file (shows the change first)", "anywhere"),
-    ("S", "save as a new file", "anywhere"),
-    ("ctrl+r  f5", "reload from disk (edits are kept)", "anywhere"),
-    ("b", "show / hide the scenario list", "anywhere"),
+    ("enter", "details of the row: formula, numbers, closed form, sensitivity", "derived, budgets, latency"),
     ("ctrl+p", "command palette", "anywhere"),
-    ("?  f1", "this help", "anywhere"),
-    ("q  ctrl+q", "quit (asks when edits are unsaved)", "anywhere"),
 ]
+"""Keys of the panels and of Textual itself; the app's own keys come from its BINDINGS (see `keys`)."""
+
+KEY_NAMES = {"slash": "/", "question_mark": "?", "shift+s": "S"}
 
 
 class ScenarioBar(Static):
@@ -98,25 +92,30 @@ class EnvelopeApp(App[None]):
     TITLE = "envelope"
     AUTO_FOCUS = "#inputs-table"
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (140, "-wide"), (190, "-very-wide")]  # noqa: RUF012 (as App declares it)
+    # One source for the footer, the help screen (`keys`) and the command palette: each binding's tooltip
+    # says what it does; `id` is the palette's title (a binding without one is not in the palette).
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("u,ctrl+z", "undo", "Undo"),
-        Binding("ctrl+y", "redo", "Redo", show=False),
-        Binding("R", "reset_all", "Reset all", show=False),
-        Binding("d", "toggle_details", "Details"),
-        Binding("p", "pin", "Pin"),
-        Binding("c", "compare", "Compare"),
-        Binding("S,shift+s", "save_as", "Save as", show=False),
-        Binding("ctrl+r,f5", "reload", "Reload", show=False),
-        Binding("slash", "filter", "Filter", show=False),
-        Binding("b", "toggle_sidebar", "List", show=False),
-        Binding("1", "go('#scenario-options')", "Scenarios", show=False),
-        Binding("2", "go('#inputs-table')", "Inputs", show=False),
-        Binding("3", "go('#derived-rows')", "Derived", show=False),
-        Binding("4", "go('#budgets')", "Budgets", show=False),
-        Binding("5", "go('#latency')", "Latency", show=False),
-        Binding("question_mark,f1", "help", "Help"),
-        Binding("q,ctrl+q", "quit", "Quit"),
+        Binding("ctrl+s", "save", "Save", tooltip="save the edits to the file (shows the change first)", id="Save"),
+        Binding("u,ctrl+z", "undo", "Undo", tooltip="undo the last change", id="Undo"),
+        Binding("ctrl+y", "redo", "Redo", show=False, tooltip="redo what undo took back", id="Redo"),
+        Binding("R", "reset_all", "Reset all", show=False, tooltip="reset every input to the file's value",
+                id="Reset every input"),
+        Binding("d", "toggle_details", "Details", tooltip="details: formula, numbers, closed form, sensitivity, histogram",
+                id="Toggle details"),
+        Binding("p", "pin", "Pin", tooltip="pin the current state (to compare with)", id="Pin this state"),
+        Binding("c", "compare", "Compare", tooltip="compare: pinned state, the file, or another scenario", id="Compare"),
+        Binding("S,shift+s", "save_as", "Save as", show=False, tooltip="save as a new file", id="Save as…"),
+        Binding("ctrl+r,f5", "reload", "Reload", show=False, tooltip="reload from disk (edits are kept)", id="Reload"),
+        Binding("slash", "filter", "Filter", show=False, tooltip="filter scenarios by name or #tag"),
+        Binding("b", "toggle_sidebar", "List", show=False, tooltip="show / hide the scenario list",
+                id="Toggle scenario list"),
+        Binding("1", "go('#scenario-options')", "Scenarios", show=False, tooltip="go to the scenario list"),
+        Binding("2", "go('#inputs-table')", "Inputs", show=False, tooltip="go to the inputs"),
+        Binding("3", "go('#derived-rows')", "Derived", show=False, tooltip="go to the derived values"),
+        Binding("4", "go('#budgets')", "Budgets", show=False, tooltip="go to the budgets"),
+        Binding("5", "go('#latency')", "Latency", show=False, tooltip="go to the latency paths"),
+        Binding("question_mark,f1", "help", "Help", tooltip="every key (this help)", id="Keys"),
+        Binding("q,ctrl+q", "quit", "Quit", tooltip="quit (asks when edits are unsaved)", id="Quit"),
     ]
 
     current: reactive[str | None] = reactive(None, init=False)
@@ -131,7 +130,7 @@ class EnvelopeApp(App[None]):
         self.after_first_paint = after_first_paint  # e.g. the CLI turns the garbage collector back on
         self.entries: dict[str, ScenarioEntry] = {}
         self.selection: Selection | None = None
-        self.analyses: dict[tuple[Any, ...], Analysis] = {}
+        self.analyses: dict[AnalysisKey, Analysis] = {}
         # For the benchmarks (perf_counter): the first values painted; the last edit's new values painted.
         self.first_values_at: float | None = None
         self.rendered_at: float | None = None
@@ -217,8 +216,8 @@ class EnvelopeApp(App[None]):
         self.query_one(LatencyPanel).update_values(workbench.result if workbench else None)
         self.update_list()
         self.query_one(ScenarioBar).show(entry)
-        if workbench is not None and self.selection is None and workbench.scenario.inputs:
-            self.selection = Selection("input", workbench.scenario.inputs[0].name)
+        if workbench is not None and self.selection is None and workbench.view.inputs:
+            self.selection = Selection("input", workbench.view.inputs[0].name)
         self.update_details()
         if self.first_values_at is None and workbench is not None:
             self.call_after_refresh(self._mark_first_values)
@@ -242,7 +241,8 @@ class EnvelopeApp(App[None]):
                 entry.load()
                 self.call_from_thread(self.entry_loaded, entry.key)
 
-    def baseline_simulated(self, key: str, workbench: Workbench, simulated: tuple[Any, calculator.Result]) -> None:
+    def baseline_simulated(self, key: str, workbench: Workbench,
+                           simulated: tuple[calculator.Evaluation, calculator.Result]) -> None:
         workbench.simulated_baseline(*simulated)
         if key == self.current and workbench is self.workbench:
             self.refresh_values()
@@ -289,19 +289,19 @@ class EnvelopeApp(App[None]):
         if key is not None and analysis is None:
             self.analyse_in_background(key, copy.copy(workbench), selection.value_name or "")
 
-    def analysis_key(self, workbench: Workbench, selection: Selection) -> tuple[Any, ...] | None:
-        if selection.value_name is None or selection.value_name not in workbench.scenario.values:
+    def analysis_key(self, workbench: Workbench, selection: Selection) -> AnalysisKey | None:
+        if selection.value_name is None or workbench.view.kind_of(selection.value_name) is None:
             return None
         edits = tuple(sorted((n, e.text) for n, e in workbench.edits.items()))
         return (self.current, id(workbench.model), selection.value_name, edits)
 
     @work(thread=True, exclusive=True, group="analysis", exit_on_error=False)
-    def analyse_in_background(self, key: tuple[Any, ...], workbench: Workbench, name: str) -> None:
+    def analyse_in_background(self, key: AnalysisKey, workbench: Workbench, name: str) -> None:
         """explain (sympy) and the histogram (Monte Carlo) of one value, off the UI thread."""
         analysis = analyse(workbench, name)
         self.call_from_thread(self.analysis_ready, key, analysis)
 
-    def analysis_ready(self, key: tuple[Any, ...], analysis: Analysis) -> None:
+    def analysis_ready(self, key: AnalysisKey, analysis: Analysis) -> None:
         self.analyses[key] = analysis
         if len(self.analyses) > 256:
             self.analyses.pop(next(iter(self.analyses)))
@@ -423,7 +423,7 @@ class EnvelopeApp(App[None]):
         """Every key."""
         from .screens.dialogs import HelpScreen
 
-        self.push_screen(HelpScreen(KEYS))
+        self.push_screen(HelpScreen(keys()))
 
     def action_pin(self) -> None:
         """Keep the current state to compare with later."""
@@ -571,27 +571,35 @@ class EnvelopeApp(App[None]):
         self.push_screen(QuitScreen(unsaved), lambda quit_anyway: self.exit() if quit_anyway else None)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        commands = [
-            ("Save", "Save the edits to the file (shows the change first)", self.action_save),
-            ("Save as…", "Write the scenario with the edits to a new file", self.action_save_as),
-            ("Undo", "Undo the last edit or reset", self.action_undo),
-            ("Redo", "Redo what undo took back", self.action_redo),
-            ("Reset every input", "Every input back to the file's value", self.action_reset_all),
-            ("Reload", "Read the file again from disk (edits kept)", self.action_reload),
-            ("Pin this state", "Keep the current values to compare with", self.action_pin),
-            ("Compare", "Pinned state, the file, or another scenario side by side", self.action_compare),
-            ("Toggle details", "Formula, closed form, numbers, sensitivity, histogram", self.action_toggle_details),
-            ("Toggle scenario list", "Show or hide the list of files", self.action_toggle_sidebar),
-            ("Keys", "Every key binding", self.action_help),
-        ]
-        for title, help_text, callback in commands:
-            yield SystemCommand(title, help_text, callback)
+        """The app's bindings that have a palette title (`id`), Textual's own commands that these do not
+        repeat (its "Keys" and "Quit"), then each scenario to open."""
+        ours = [binding for binding in app_bindings() if binding.id]
+        titles = {binding.id for binding in ours}
+        yield from (command for command in super().get_system_commands(screen) if command.title not in titles)
+        for binding in ours:
+            yield SystemCommand(binding.id or "", binding.tooltip[:1].upper() + binding.tooltip[1:],
+                                partial(self.run_action, binding.action))
         for entry in self.entries.values():
             yield SystemCommand(f"Open {entry.title}", str(entry.path), lambda key=entry.key: self._open(key))
 
     def _open(self, key: str) -> None:
         self.current = key
+
+
+def app_bindings() -> list[Binding]:
+    return [binding for binding in EnvelopeApp.BINDINGS if isinstance(binding, Binding)]
+
+
+def keys() -> list[tuple[str, str, str]]:
+    """The help screen's rows: key, what it does, where it works (the panels' keys, then the app's bindings)."""
+    rows = list(PANEL_KEYS)
+    for binding in app_bindings():
+        shown = "  ".join(dict.fromkeys(KEY_NAMES.get(key, key) for key in binding.key.split(",")))
+        rows.append((shown, binding.tooltip, "anywhere"))
+    return rows
+
+
+KEYS = keys()
 
 
 def edit_texts(workbench: Workbench) -> dict[str, str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from rich.console import Group, RenderableType
 from rich.table import Table
@@ -20,7 +19,7 @@ from rich.text import Text
 
 import calculator
 
-from .format import STATUS_MARK, bar, change, number, percent, quantity
+from .format import STATUS_MARK, bar, change, number, percent
 from .state import Workbench
 
 OP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
@@ -45,7 +44,7 @@ class Selection:
 class Analysis:
     """The slow part, computed in a worker: the engine's explanation and a histogram of the samples."""
 
-    explanation: Any = None
+    explanation: calculator.Explanation | None = None
     histogram: list[tuple[float, float, float]] = field(default_factory=list)  # (low, high, share)
     error: str | None = None
 
@@ -54,11 +53,10 @@ def analyse(workbench: Workbench, name: str) -> Analysis:
     """`calculator.explain` (when the engine has it) and the histogram of an uncertain value. Slow: run off the UI."""
     analysis = Analysis()
     overrides = workbench.overrides()
-    if hasattr(calculator, "explain"):
-        try:
-            analysis.explanation = calculator.explain(workbench.model, name, overrides)
-        except calculator.EnvelopeError as error:
-            analysis.error = error.render()
+    try:
+        analysis.explanation = calculator.explain(workbench.model, name, overrides)
+    except calculator.EnvelopeError as error:
+        analysis.error = error.render()
     value = workbench.result.values.get(name)
     if value is not None and value.p05 is not None and value.p05 != value.p95:
         analysis.histogram = histogram(workbench, name)
@@ -67,21 +65,9 @@ def analyse(workbench: Workbench, name: str) -> Analysis:
 
 def histogram(workbench: Workbench, name: str) -> list[tuple[float, float, float]]:
     """The Monte Carlo samples of a value, in its display unit, in bins from its 1st to 99th percentile."""
-    import numpy as np
-
-    evaluation = workbench.evaluation
-    simulation = evaluation.simulate()
-    if simulation is None:
-        return []
     value = workbench.result.values[name]
     factor = value.base / value.value if value.value else 1.0
-    samples = np.asarray(simulation.input_or_slot(evaluation, name), dtype=float) / factor
-    low, high = (float(x) for x in np.percentile(samples, [1, 99]))
-    if not math.isfinite(low) or not math.isfinite(high) or low == high:
-        return []
-    counts, edges = np.histogram(np.clip(samples, low, high), bins=HISTOGRAM_BINS, range=(low, high))
-    total = counts.sum() or 1
-    return [(float(edges[i]), float(edges[i + 1]), float(counts[i] / total)) for i in range(len(counts))]
+    return [(b.low / factor, b.high / factor, b.share) for b in workbench.evaluation.histogram(name, HISTOGRAM_BINS)]
 
 
 # --- rendering -----------------------------------------------------------------------------------------------------
@@ -116,25 +102,26 @@ def _facts(rows: Sequence[tuple[str, RenderableType | str]]) -> Table:
 
 
 def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
-    scenario_value = workbench.scenario.values[name]
+    view = workbench.view.input(name)
+    assert view is not None, name
     result = workbench.result.values[name]
     rows: list[tuple[str, RenderableType | str]] = [("as written", workbench.text(name))]
     if name in workbench.edits:
         rows.append(("in the file", Text(workbench.original_text(name), style="dim")))
     rows.append(("value", result.display))
     if result.p05 is not None and result.p95 is not None and result.p05 != result.p95:
-        rows.append(("p5 – p95", f"{quantity(result.p05, result.unit.text)} – {quantity(result.p95, result.unit.text)}"))
-    if scenario_value.note:
-        rows.append(("note", scenario_value.note))
-    users = [v.name for v in workbench.scenario.derived if name in v.depends]
-    if users:
-        rows.append(("used by", ", ".join(users)))
+        low, high = (calculator.format_quantity(x, result.unit) for x in (result.p05, result.p95))
+        rows.append(("p5 – p95", f"{low} – {high}"))
+    if view.note:
+        rows.append(("note", view.note))
+    if view.used_by:
+        rows.append(("used by", ", ".join(view.used_by)))
     parts: list[RenderableType] = [_heading(name, "input", None, styles), _facts(rows)]
     limits = breaking_points(workbench, name)
     if limits:
         table = Table.grid(padding=(0, 1))
         for label, factor in limits:
-            shown = quantity(result.value * factor, result.unit.text) if math.isfinite(factor) else "–"
+            shown = calculator.format_quantity(result.value * factor, result.unit) if math.isfinite(factor) else "–"
             table.add_row(label, f"×{number(factor)}" if math.isfinite(factor) else "never", shown)
         parts += [Text("\nbreaks a budget at (the rest as they are)", style="bold"), table]
     parts += _histogram_part(analysis, result.unit.text)
@@ -142,57 +129,15 @@ def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: d
 
 
 def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, float]]:
-    """For each budget that input `name` moves: the factor on the input at which that budget breaks.
-
-    The compiled model answers in microseconds, so this scans factors from ×1 up to ×1000 (and down to
-    ×1/1000) and bisects where the budget's value first crosses its limit (the limit taken as it is now).
-    """
-    model, overrides = workbench.model, workbench.overrides()
-    base_value = workbench.evaluation.base(name)
-    if not base_value:
-        return []
-    found = []
-    for budget in workbench.result.budgets:
-        value = workbench.result.values.get(budget.name)
-        if value is None or not value.value:
-            continue
-        limit = budget.limit * value.base / value.value
-
-        def breaks(factor: float, budget: Any = budget, limit: float = limit) -> bool | None:
-            try:
-                shown = model.evaluate({**overrides, name: base_value * factor}).base(budget.name)
-            except calculator.EnvelopeError:
-                return None
-            return {"<=": shown > limit, "<": shown >= limit, ">=": shown < limit, ">": shown <= limit}[budget.op]
-
-        if breaks(1.0):
-            found.append((f"{budget.name} {OP_TEXT[budget.op]} (broken now)", 1.0))
-            continue
-        factor = _first_break(breaks)
-        if factor is not None:
-            found.append((f"{budget.name} {OP_TEXT[budget.op]}", factor))
-    return sorted(found, key=lambda item: abs(math.log(item[1])) if item[1] > 0 else math.inf)
-
-
-def _first_break(breaks: Any) -> float | None:
-    """The factor nearest ×1 (up or down, on a ×1.25 grid, then bisected) at which `breaks` turns true."""
-    for direction in (1.25, 0.8):
-        held, factor = 1.0, direction
-        for _ in range(31):  # 1.25**31 ≈ 1000
-            if breaks(factor):
-                low, high = held, factor
-                for _ in range(30):
-                    middle = math.sqrt(low * high)
-                    low, high = (low, middle) if breaks(middle) else (middle, high)
-                return high
-            held, factor = factor, factor * direction
-    return None
+    """For each budget that input `name` can break: the factor on the input at which it breaks (the engine's)."""
+    points = calculator.breaking_points(workbench.model, name, workbench.overrides())
+    return [(f"{p.budget} {OP_TEXT[p.op]}" + (" (broken now)" if p.broken_now else ""), p.factor) for p in points]
 
 
 def _derived(workbench: Workbench, name: str, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
     result = workbench.result.values[name]
     before = workbench.baseline.values[name]
-    status = _worst_budget_status(workbench, name)
+    status = workbench.result.worst_status_of(name)
     parts: list[RenderableType] = [_heading(name, "derived", status, styles)]
     shown = result.range_display() if result.p05 is not None else result.display
     rows: list[tuple[str, RenderableType | str]] = [("value", Text(shown, style="bold"))]
@@ -212,23 +157,22 @@ def _derivation(workbench: Workbench, name: str, analysis: Analysis | None, styl
     explanation = analysis.explanation if analysis else None
     if explanation is None:
         lines: list[RenderableType] = [Text(f"\n{name} = {formula}", style="bold")]
-        scenario = workbench.scenario
-        uses = scenario.values[name].depends if name in scenario.values else ()
+        derived = workbench.view.derived_value(name)
+        uses = derived.depends if derived else ()
         lines += [Text(f"  {dep} = {workbench.result.values[dep].display}") for dep in uses if dep in workbench.result.values]
         note = analysis.error if analysis and analysis.error else ("closed form and sensitivity: computing…" if analysis is None
                                                                   else "")
         if note:
             lines.append(Text(note, style="dim italic"))
         return lines
-    steps = list(getattr(explanation, "steps", []))
+    steps = explanation.steps
     parts: list[RenderableType] = [Text(f"\n{name} = {explanation.formula}", style="bold")]
     parts += [Text(f"{' ' * len(name)} = {step}") for step in steps]
     parts.append(Text(f"\nclosed form\n  {name} = {explanation.closed_form}"))
-    sensitivity = getattr(explanation, "sensitivity", {}) or {}
-    if sensitivity:
-        ranked = sorted(sensitivity.items(), key=lambda item: -abs(item[1]) if math.isfinite(item[1]) else 0)
+    ranked = explanation.ranked_sensitivity()
+    if ranked:
         parts += [Text("\nsensitivity (% change per 1% of the input)", style="bold"), _ranking(ranked, styles)]
-    drivers = getattr(explanation, "drivers", []) or []
+    drivers = explanation.drivers
     if drivers:
         parts.append(Text("\nwhat drives the spread", style="bold"))
         parts.append(_ranking([(d.input, d.share) for d in drivers], styles, as_share=True))
@@ -261,19 +205,12 @@ def _histogram_part(analysis: Analysis | None, unit: str) -> list[RenderableType
     return [Text(f"\ndistribution (Monte Carlo, {unit or 'no unit'})", style="bold"), table]
 
 
-def _worst_budget_status(workbench: Workbench, name: str) -> str | None:
-    statuses = [b.status for b in workbench.result.budgets if b.name == name]
-    order = ["ok", "warn", "fail"]
-    return max(statuses, key=order.index) if statuses else None
-
-
 def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
     budget = workbench.result.budgets[index]
-    unit = budget.unit.text
     parts: list[RenderableType] = [_heading(f"budget {budget.name}", "", budget.status, styles)]
     rows: list[tuple[str, RenderableType | str]] = [
-        ("limit", f"{budget.name} {OP_TEXT[budget.op]} {quantity(budget.limit, unit)}"),
-        ("value", quantity(budget.value, unit)),
+        ("limit", f"{budget.name} {OP_TEXT[budget.op]} {calculator.format_quantity(budget.limit, budget.unit)}"),
+        ("value", calculator.format_quantity(budget.value, budget.unit)),
         ("used", Text.assemble(bar(budget.utilization, 16, style=styles.get(budget.status, "")),
                                f" {percent(budget.utilization)} (warn at {percent(budget.warn)})")),
     ]
@@ -285,12 +222,12 @@ def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles:
         if before.utilization != budget.utilization:
             rows.append(("in the file", f"{percent(before.utilization)} {STATUS_MARK[before.status]} {before.status}"))
     parts.append(_facts(rows))
-    if budget.name in workbench.scenario.values and workbench.scenario.values[budget.name].kind == "derived":
+    if workbench.view.kind_of(budget.name) == "derived":
         parts += _derivation(workbench, budget.name, analysis, styles)
     return Group(*parts)
 
 
-def _to_hold(budget: Any) -> str:
+def _to_hold(budget: calculator.BudgetResult) -> str:
     """How far the value may move before it breaks, or how far it must move to hold."""
     used = budget.utilization
     if not math.isfinite(used) or used == 0:
@@ -344,7 +281,7 @@ def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> Renderable
     return Group(*parts)
 
 
-def _find_stage(stages: Sequence[Any], names: Sequence[str]) -> Any:
+def _find_stage(stages: Sequence[calculator.StageResult], names: Sequence[str]) -> calculator.StageResult | None:
     found = None
     for name in names:
         found = next((s for s in stages if s.name == name), None)
@@ -355,7 +292,6 @@ def _find_stage(stages: Sequence[Any], names: Sequence[str]) -> Any:
 
 
 def _stage_formula(workbench: Workbench, path_name: str, names: Sequence[str]) -> str | None:
-    path = next((p for p in workbench.scenario.latency if p.name == path_name), None)
-    stage = _find_stage(path.stages, names) if path else None
-    formula = getattr(stage, "formula", None)
-    return getattr(formula, "text", None)
+    path = workbench.view.path(path_name)
+    stage = path.stage(list(names)) if path else None
+    return stage.formula if stage else None

@@ -58,11 +58,11 @@ class ScenarioEntry:
 
     @property
     def title(self) -> str:
-        return self.workbench.scenario.name if self.workbench else self.path.stem
+        return self.workbench.view.name if self.workbench else self.path.stem
 
     @property
     def tags(self) -> list[str]:
-        return list(self.workbench.scenario.tags) if self.workbench else []
+        return list(self.workbench.view.tags) if self.workbench else []
 
     @property
     def edited(self) -> bool:
@@ -122,11 +122,7 @@ class ScenarioEntry:
 
     def _watch(self, model: calculator.Model) -> None:
         """The file and every file it extends (from where its values come)."""
-        scenario = model.scenario
-        files = {self.path}
-        files |= {Path(v.location.file) for v in scenario.values.values()}
-        files |= {Path(b.location.file) for b in scenario.budgets}
-        files |= {Path(p.location.file) for p in scenario.latency}
+        files = {self.path} | {Path(file) for file in model.view().files}
         self.watched = {f: _stat(f) for f in files}
         if self.fingerprint is not None:  # as read, not as now: a change during the load is caught next time
             self.watched[self.path] = (self.fingerprint.mtime_ns, self.fingerprint.size)

@@ -11,7 +11,6 @@ user did (an edit, a reset, a reset of everything).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 import calculator
 
@@ -51,24 +50,24 @@ class Workbench:
     quick: bool = False  # skip the Monte Carlo run at first (see `simulated`)
 
     def __post_init__(self) -> None:
-        self.simulated = not (self.quick and any(v.uncertain for v in self.model.scenario.inputs))
+        self.simulated = not (self.quick and any(v.uncertain for v in self.view.inputs))
         if self.simulated:
-            self.evaluation: Any = self.model.evaluate()
+            self.evaluation: calculator.Evaluation = self.model.evaluate()
         else:  # medians only: the app's first screen comes before numpy is even imported
             self.evaluation = self.model.evaluate({v.name: float(self.model.defaults[v.name])
-                                                   for v in self.model.scenario.inputs if v.uncertain})
+                                                   for v in self.view.inputs if v.uncertain})
         self.quick = False
         self.baseline: calculator.Result = self.evaluation.result
         self.result: calculator.Result = self.baseline
         if self.edits:
             self._recompute(self.edits)
 
-    def simulate_baseline(self) -> tuple[Any, calculator.Result]:
+    def simulate_baseline(self) -> tuple[calculator.Evaluation, calculator.Result]:
         """The Monte Carlo run a quick start skipped (slow, and safe off the UI thread: it changes nothing)."""
         evaluation = self.model.evaluate()
         return evaluation, evaluation.result
 
-    def simulated_baseline(self, evaluation: Any, result: calculator.Result) -> None:
+    def simulated_baseline(self, evaluation: calculator.Evaluation, result: calculator.Result) -> None:
         """Take the result of `simulate_baseline` (on the UI thread)."""
         if self.simulated:
             return
@@ -77,12 +76,13 @@ class Workbench:
             self.evaluation, self.result = evaluation, result
 
     @property
-    def scenario(self) -> Any:
-        return self.model.scenario
+    def view(self) -> calculator.ScenarioView:
+        """The scenario as the engine read it (typed, read-only)."""
+        return self.model.view()
 
     def original_text(self, name: str) -> str:
         """An input's text as the file has it."""
-        return str(next(v.text for v in self.scenario.inputs if v.name == name))
+        return next(v.text for v in self.view.inputs if v.name == name)
 
     def text(self, name: str) -> str:
         """An input's current text: the edit's, else the file's."""
@@ -147,7 +147,7 @@ class Workbench:
         self.model = model
         kept: Edits = {}
         dropped = []
-        names = {v.name for v in model.scenario.inputs}
+        names = {v.name for v in model.view().inputs}
         for name, edit in self.edits.items():
             try:
                 if name not in names:

@@ -15,7 +15,7 @@ from calculator.common.errors import EnvelopeError, FileError, Location
 from calculator.common.numbers import format_number
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
-from calculator.engine.results import STATUS_EMOJI, Result, with_unit
+from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult, with_unit
 from calculator.file.load import MissingFile
 
 STATUS_MARK = {**{status: f"{emoji} {status}" for status, emoji in STATUS_EMOJI.items()}, "—": "—"}
@@ -65,12 +65,82 @@ class Diff:
         return "\n".join(lines)
 
 
+@dataclass(frozen=True)
+class ValueComparison:
+    """One value on each side (None: not in that result), the new side's order first."""
+
+    name: str
+    old: ValueResult | None
+    new: ValueResult | None
+
+    @property
+    def comparable(self) -> bool:
+        """Both sides have it, in the same dimension."""
+        return self.old is not None and self.new is not None and self.old.unit.dimension == self.new.unit.dimension
+
+    @property
+    def changed(self) -> bool:
+        if self.old is None or self.new is None:
+            return True
+        return not self.comparable or not math.isclose(self.old.base, self.new.base, rel_tol=1e-9, abs_tol=0.0)
+
+    @property
+    def relative(self) -> float | None:
+        """(new - old) / old in base units; None when not comparable or old is zero."""
+        if not self.comparable or self.old is None or self.new is None or not self.old.base:
+            return None
+        return (self.new.base - self.old.base) / self.old.base
+
+
+@dataclass(frozen=True)
+class LimitComparison:
+    """A budget (`name op`) or a latency path (`latency NAME`) on each side: (status, share of the limit used)."""
+
+    name: str
+    label: str  # with the limit: `gpus <= 64 gpu` (the new side's, else the old's)
+    old: tuple[Status, float] | None
+    new: tuple[Status, float] | None
+
+    @property
+    def regressed(self) -> bool:
+        """It fails now and did not before (or was not there)."""
+        return self.new is not None and self.new[0] == "fail" and (self.old is None or self.old[0] != "fail")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two results side by side: every value and every budget and latency path of either."""
+
+    values: tuple[ValueComparison, ...]
+    limits: tuple[LimitComparison, ...]
+
+
+def compare_results(old: Result, new: Result) -> Comparison:
+    """Every value, budget and latency path of either result, paired by name (the new result's order first)."""
+    values = tuple(ValueComparison(name, old.values.get(name), new.values.get(name))
+                   for name in dict.fromkeys([*new.values, *old.values]))
+    before, after = _limits(old), _limits(new)
+    limits = tuple(LimitComparison(key, (after.get(key) or before[key])[0],
+                                   before[key][1] if key in before else None, after[key][1] if key in after else None)
+                   for key in dict.fromkeys([*after, *before]))
+    return Comparison(values, limits)
+
+
+def _limits(result: Result) -> dict[str, tuple[str, tuple[Status, float]]]:
+    rows: dict[str, tuple[str, tuple[Status, float]]] = {
+        f"{b.name} {b.op}": (f"{b.name} {b.op} {with_unit(format_number(b.limit), b.unit)}", (b.status, b.utilization))
+        for b in result.budgets}
+    rows.update({f"latency {p.path}": (f"latency {p.path}", (p.status, p.utilization)) for p in result.latency})
+    return rows
+
+
 def diff_models(old: Model, new: Model) -> Diff:
     old_result, new_result = old.evaluate().result, new.evaluate().result
     result = Diff(old.scenario.name, new.scenario.name, old_result.status, new_result.status)
     result.inputs = _input_changes(old, new)
-    result.values = _value_changes(old_result, new_result)
-    result.budgets, result.regressions = _budget_changes(old_result, new_result)
+    comparison = _old_order_first(compare_results(old_result, new_result), old_result)
+    result.values = _value_changes(comparison, new_result.sig_figs)
+    result.budgets, result.regressions = _budget_changes(comparison)
     return result
 
 
@@ -81,38 +151,38 @@ def _input_changes(old: Model, new: Model) -> list[Change]:
             if before.get(name) != after.get(name)]
 
 
-def _value_changes(old: Result, new: Result) -> list[Change]:
+def _old_order_first(comparison: Comparison, old: Result) -> Comparison:
+    """A diff reads from the old file: its values and limits first, in its order, then what the new one adds."""
+    values = {name: n for n, name in enumerate(old.values)}
+    limits = {key: n for n, key in enumerate(_limits(old))}
+    return Comparison(tuple(sorted(comparison.values, key=lambda row: values.get(row.name, len(values)))),
+                      tuple(sorted(comparison.limits, key=lambda row: limits.get(row.name, len(limits)))))
+
+
+def _value_changes(comparison: Comparison, sf: int) -> list[Change]:
     changes = []
-    sf = new.sig_figs
-    for name in dict.fromkeys([*old.values, *new.values]):
-        was, now = old.values.get(name), new.values.get(name)
+    for row in comparison.values:
+        was, now = row.old, row.new
         if was is None or now is None:
-            changes.append(Change(name, was.display if was else "—", now.display if now else "—"))
+            changes.append(Change(row.name, was.display if was else "—", now.display if now else "—"))
             continue
-        if math.isclose(was.base, now.base, rel_tol=1e-9, abs_tol=0.0) or was.unit.dimension != now.unit.dimension:
+        if not row.comparable or not row.changed:
             continue
         delta = (now.base - was.base) / now.unit.factor
         sign = "+" if delta > 0 else ""
-        relative = f"{(now.base - was.base) / was.base:+.1%}" if was.base else "new"
-        changes.append(Change(name, was.display, now.display, sign + with_unit(format_number(delta, sf), now.unit), relative))
+        relative = f"{row.relative:+.1%}" if row.relative is not None else "new"
+        changes.append(Change(row.name, was.display, now.display, sign + with_unit(format_number(delta, sf), now.unit), relative))
     return changes
 
 
-def _budget_changes(old: Result, new: Result) -> tuple[list[Change], list[str]]:
-    def table(result: Result) -> dict[str, tuple[str, float]]:
-        rows: dict[str, tuple[str, float]] = {
-            f"{b.name} {b.op} {with_unit(format_number(b.limit), b.unit)}": (b.status, b.utilization) for b in result.budgets}
-        rows.update({f"latency {p.path}": (p.status, p.utilization) for p in result.latency})
-        return rows
-
-    before, after = table(old), table(new)
+def _budget_changes(comparison: Comparison) -> tuple[list[Change], list[str]]:
     changes, regressions = [], []
-    for label in dict.fromkeys([*before, *after]):
-        was, now = before.get(label, ("—", math.nan)), after.get(label, ("—", math.nan))
+    for row in comparison.limits:
+        was, now = row.old or ("—", math.nan), row.new or ("—", math.nan)
         if was != now:
-            changes.append(Change(label, _budgetmarkdown_cell(was), _budgetmarkdown_cell(now)))
-        if now[0] == "fail" and was[0] != "fail":
-            regressions.append(label)
+            changes.append(Change(row.label, _budgetmarkdown_cell(was), _budgetmarkdown_cell(now)))
+        if row.regressed:
+            regressions.append(row.label)
     return changes, regressions
 
 

@@ -54,6 +54,10 @@ class Explanation:
             data["drivers"] = {d.input: {"rank_correlation": d.rank_correlation, "share": d.share} for d in self.drivers}
         return data
 
+    def ranked_sensitivity(self) -> list[tuple[str, float]]:
+        """The elasticities, largest in size first (an undefined one last)."""
+        return _ranked(self.sensitivity)
+
     def to_text(self) -> str:
         lines = [f"{self.name} = {self.formula}"]
         lines += [f"{' ' * len(self.name)} = {step}" for step in self.steps]

@@ -106,6 +106,52 @@ def solve(model: Model, input_name: str, budget: str | None = None,
                     method, scenario.sig_figs)
 
 
+@dataclass(frozen=True)
+class BreakingPoint:
+    """Where one budget (or latency path) breaks as one input moves, the rest as they are."""
+
+    budget: str  # a budget's name, or "latency NAME"
+    op: str  # the budget's comparison ("<=" for a latency path)
+    factor: float  # times today's value of the input at which it breaks (1.0 when it is broken now)
+    value: float  # the input there, in base units
+    broken_now: bool
+
+    @property
+    def distance(self) -> float:
+        """How far from today, either way (|ln factor|): the nearest edge first."""
+        return abs(math.log(self.factor)) if self.factor > 0 else math.inf
+
+
+def breaking_points(model: Model, input_name: str, overrides: Mapping[str, float] | None = None) -> list[BreakingPoint]:
+    """For each budget and latency path that `input_name` can break: the first value (up or down) at which
+    it breaks, found as `solve` finds its edge; nearest first. A budget the input never breaks is left out."""
+    model.input(input_name, Location(model.scenario.file))
+    base_overrides = dict(overrides or {})
+    today = model.evaluate(base_overrides).base(input_name)
+    if not today > 0:
+        return []
+    limits = [(b.name, b.name, b.op) for b in model.scenario.budgets]
+    limits += [(p.name, f"latency {p.name}", "<=") for p in model.scenario.latency]
+    found = []
+    for only, label, op in limits:
+        def holds(x: float, only: str = only, label: str = label) -> bool:
+            try:
+                return label not in broken_budgets(model.evaluate({**base_overrides, input_name: x}), only)
+            except EnvelopeError:
+                return False
+
+        if not holds(today):
+            found.append(BreakingPoint(label, op, 1.0, today, True))
+            continue
+        try:
+            _, inside, outside = _bracket(holds, today, input_name, only)
+        except EnvelopeError:
+            continue  # it holds whatever this input is
+        beyond = _bisect(holds, inside, outside)[1]
+        found.append(BreakingPoint(label, op, beyond / today, beyond, False))
+    return sorted(found, key=lambda point: point.distance)
+
+
 def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[str, float, float]:
     """A holding and a breaking value of the input, either side of the edge."""
     what = f"budget '{budget}'" if budget else "every budget"

@@ -20,7 +20,8 @@ from calculator.engine.judge import judge
 from calculator.engine.results import Result
 from calculator.engine.scenario import Scenario, Value
 from calculator.engine.slots import DerivedSlot, SlotKey
-from calculator.engine.uncertainty import InputValue, Simulation, Spread, simulate
+from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
+from calculator.engine.views import ScenarioView, scenario_view
 from calculator.formula.expr import Binary, Call, Expr, Unary, end_of, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
@@ -40,10 +41,17 @@ class Model:
         # An uncertain input's default carries its spread; a plain float override makes it certain.
         self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point
                                                for v in scenario.inputs]
+        self._view: ScenarioView | None = None
 
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    def view(self) -> ScenarioView:
+        """The scenario as read-only data: inputs, derived values, budgets, latency paths, files (built once)."""
+        if self._view is None:
+            self._view = scenario_view(self.scenario)
+        return self._view
 
     def parse_override(self, name: str, text: str, where: Location | None = None) -> InputValue:
         """`--set NAME=VALUE`: a new value for an input, in base units, checked against its dimension.
@@ -185,6 +193,11 @@ class Evaluation:
         scenario = self.model.scenario
         correlations = {pair: rho for pair, rho in scenario.correlations.items() if set(pair) <= set(spreads)}
         return simulate(self, spreads, samples or scenario.samples, scenario.seed if seed is None else seed, correlations)
+
+    def histogram(self, name: str, bins: int = 12) -> list[HistogramBin]:
+        """The Monte Carlo distribution of a value (base units), or [] when nothing uncertain reaches it."""
+        simulation = self.simulate()
+        return simulation.histogram(self, name, bins) if simulation is not None else []
 
     def judge(self, samples: int | None = None, seed: int | None = None, simulate: bool = True) -> Result:
         """Values, budgets and latency paths with statuses (and percentiles when uncertain,

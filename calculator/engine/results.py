@@ -98,6 +98,13 @@ class Result:
                 return budget
         raise KeyError(f"no budget on '{name}'; budgets: {', '.join(b.name for b in self.budgets) or 'none'}")
 
+    def worst_status_of(self, name: str) -> Status | None:
+        """The worst status of the budgets on the value `name`, None when no budget limits it."""
+        statuses: list[Status] = [b.status for b in self.budgets if b.name == name]
+        if not statuses:
+            return None
+        return max(statuses, key=STATUS_ORDER.__getitem__)
+
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON data (the keys of `envelope eval --format json`)."""
         return {
@@ -120,6 +127,11 @@ class Result:
 def worst(statuses: list[Status]) -> Status:
     return max(statuses, key=STATUS_ORDER.__getitem__, default="ok")
 
+
+
+def format_quantity(value: float, unit: Unit, sig_figs: int = 3) -> str:
+    """A number in `unit` as every output writes it: `17.4k request/s`, `40%`, `64 gpu`."""
+    return with_unit(format_number(value, sig_figs), unit)
 
 
 def with_unit(number: str, unit: Unit) -> str:

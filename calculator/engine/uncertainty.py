@@ -96,6 +96,28 @@ class Simulation:
             return np.full(self.count, evaluation.arguments[position])
         return self.slots[evaluation.model.compiled.index[DerivedSlot(name)]]
 
+    def histogram(self, evaluation: Evaluation, name: str, bins: int = 12) -> list[HistogramBin]:
+        """The samples of a value (base units) in `bins` equal bins from its 1st to its 99th percentile
+        (the tails clipped into the end bins); empty when the value does not spread."""
+        import numpy as np  # numpy: only for uncertain inputs
+
+        samples = np.asarray(self.input_or_slot(evaluation, name), dtype=float)
+        low, high = (float(x) for x in np.percentile(samples, [1, 99]))
+        if not math.isfinite(low) or not math.isfinite(high) or low == high:
+            return []
+        counts, edges = np.histogram(np.clip(samples, low, high), bins=bins, range=(low, high))
+        total = int(counts.sum()) or 1
+        return [HistogramBin(float(edges[i]), float(edges[i + 1]), float(counts[i]) / total) for i in range(len(counts))]
+
+
+@dataclass(frozen=True)
+class HistogramBin:
+    """One bin of a Monte Carlo value: its edges (base units) and the share of the samples in it."""
+
+    low: float
+    high: float
+    share: float
+
 
 def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, seed: int,
              correlations: Mapping[tuple[str, str], float]) -> Simulation:

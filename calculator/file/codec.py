@@ -34,14 +34,27 @@ class Malformed(ValueError):
 def document_to_json(document: Document) -> dict[str, Any]:
     return {"file": document.file, "data": _value_to_json(document.data),
             "places": [_place_to_json(p, loc) for p, loc in document.places.items()],
-            "text_places": [_place_to_json(p, loc) for p, loc in document.text_places.items()]}
+            "text_places": [_place_to_json(p, loc) for p, loc in document.text_places.items()],
+            "spans": [[[_key_to_json(k) for k in path], start, end] for path, (start, end) in document.spans.items()]}
 
 
 def document_from_json(payload: Any) -> Document:
-    _require(isinstance(payload, dict) and set(payload) == {"file", "data", "places", "text_places"})
+    _require(isinstance(payload, dict) and set(payload) == {"file", "data", "places", "text_places", "spans"})
     file, data = payload["file"], _value_from_json(payload["data"])
     _require(isinstance(file, str) and isinstance(data, dict))
-    return Document(data, file, _places_from_json(payload["places"]), _places_from_json(payload["text_places"]))
+    return Document(data, file, _places_from_json(payload["places"]), _places_from_json(payload["text_places"]),
+                    _spans_from_json(payload["spans"]))
+
+
+def _spans_from_json(spans: Any) -> dict[Path_, tuple[int, int]]:
+    _require(type(spans) is list)
+    result: dict[Path_, tuple[int, int]] = {}
+    for span in spans:
+        _require(type(span) is list and len(span) == 3 and type(span[0]) is list)
+        path, start, end = span
+        _require(type(start) is int and type(end) is int and 0 <= start <= end)
+        result[tuple(_key_from_json(k) for k in path)] = (start, end)
+    return result
 
 
 def _value_to_json(value: Any) -> Any:

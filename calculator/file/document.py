@@ -18,6 +18,9 @@ class Document:
     file: str
     places: dict[Path_, Location] = field(default_factory=dict)
     text_places: dict[Path_, Location] = field(default_factory=dict)
+    # Each value's start and end offsets in the text parsed (quotes included), for edits in place;
+    # a merged document (`extends:`) has none: its offsets would be in several texts.
+    spans: dict[Path_, tuple[int, int]] = field(default_factory=dict)
 
     def where(self, *path: Key) -> Location:
         """The place of the key at `path`, or of the closest enclosing key."""

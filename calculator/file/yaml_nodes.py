@@ -38,6 +38,7 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
     if not isinstance(root, yaml.MappingNode):
         raise FileError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file, first_line))
     document = Document({}, file)
+    document.spans[()] = (root.start_mark.index, root.end_mark.index)
     document.data = _Walker(document, first_line, text).mapping(root, ())
     return document
 
@@ -124,6 +125,7 @@ class _Walker:
         if id(node) in self.seen:
             raise ShapeError("YAML anchors and aliases are not supported in scenario files", self.where(node))
         self.seen.add(id(node))
+        self.document.spans[path] = (node.start_mark.index, node.end_mark.index)
         if isinstance(node, yaml.MappingNode):
             return self.mapping(node, path)
         if isinstance(node, yaml.SequenceNode):

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from textual import events
+from textual.binding import Binding
 from textual.command import CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Static
@@ -538,3 +539,18 @@ def test_after_first_paint_is_called_once_even_without_values(tmp_path: Path, sm
             assert calls == [1]
 
         drive(app, steps)
+
+
+def test_help_and_palette_come_from_the_bindings_and_keys_is_listed_once(small: Path):
+    app = EnvelopeApp([small], watch_interval=None)
+    titles: list[str] = []
+
+    async def steps(pilot: Pilot[None]) -> None:
+        titles.extend(command.title for command in app.get_system_commands(app.screen))
+
+    drive(app, steps)
+    assert titles.count("Keys") == 1 and titles.count("Quit") == 1
+    bindings = [b for b in EnvelopeApp.BINDINGS if isinstance(b, Binding)]
+    assert {b.id for b in bindings if b.id} <= set(titles)
+    help_rows = {does for _, does, _ in KEYS}
+    assert all(b.tooltip in help_rows for b in bindings)  # each binding's help text is its tooltip, once

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 import calculator
-from tui.save import Conflict, Fingerprint, SaveRefused, plan_save, rewrite, write_atomically, write_plan
+from tui.save import Conflict, Fingerprint, SavePlan, SaveRefused, plan_save, rewrite, write_atomically, write_plan
+from tui.state import Workbench
 
 
 def test_only_the_edited_values_change(small: Path):
@@ -113,3 +114,50 @@ def test_a_read_only_file_is_refused_with_a_message(small: Path):
     assert isinstance(caught.value, OSError)  # the app's save shows any OSError as "not saved: <why>"
     assert small.read_bytes() == before
     assert [p.name for p in small.parent.iterdir()] == ["small.yaml"]
+
+
+def _replaced_once(text: str, old: str, new: str) -> str:
+    assert text.count(old) == 1, old
+    return text.replace(old, new)
+
+
+def _edited(path: Path, edits: dict[str, str]) -> SavePlan:
+    """Edits made on a Workbench (as the app makes them), then planned and written as the app saves."""
+    workbench = Workbench(calculator.load(path))
+    for name, text in edits.items():
+        assert workbench.set(name, text)
+    plan = plan_save(path, {name: edit.text for name, edit in workbench.edits.items()}, Fingerprint.of(path))
+    write_plan(plan)
+    return plan
+
+
+def test_a_save_of_the_tour_changes_only_the_edited_spans(tour: Path):
+    old = tour.read_text(encoding="utf-8")
+    base_before = tour.with_name("tour_base.yaml").read_bytes()
+    _edited(tour, {"utilization": "35%", "model_params": "100M to 900M param", "retention": "30 day"})
+    expected = _replaced_once(old, "    value: 40%\n", "    value: 35%\n")
+    expected = _replaced_once(expected, "value: 200M to 800M param\n", "value: 100M to 900M param\n")
+    expected = _replaced_once(expected, "value: 90 day\n", "value: 30 day\n")
+    assert tour.read_bytes() == expected.encode("utf-8")  # comments, flow budgets, quoted notes: every other byte
+    assert tour.with_name("tour_base.yaml").read_bytes() == base_before
+    view = calculator.load(tour).view()
+    assert {v.name: v.text for v in view.inputs if v.name in ("utilization", "model_params", "retention")} == {
+        "utilization": "35%", "model_params": "100M to 900M param", "retention": "30 day"}
+
+
+def test_a_save_into_a_flow_mapping_changes_only_its_value(tmp_path: Path):
+    path = tmp_path / "flow.yaml"
+    old = "name: f   # flow\ninputs:\n  latency: { value: 2 ms, note: x }\n  calls: 3\nderived:\n  total: latency * calls\n"
+    path.write_text(old, encoding="utf-8")
+    _edited(path, {"latency": "2.5 ms"})
+    assert path.read_text(encoding="utf-8") == old.replace("{ value: 2 ms, note: x }", "{ value: 2.5 ms, note: x }")
+    assert calculator.evaluate(str(path)).values["total"].base == pytest.approx(2.5e-3 * 3)
+
+
+def test_a_save_that_needs_quoting_quotes(tmp_path: Path):
+    path = tmp_path / "minus.yaml"
+    old = "name: m\ninputs:\n  change: { value: 5 user, note: x }\n"
+    path.write_text(old, encoding="utf-8")
+    _edited(path, {"change": "-5 user"})  # a leading '-' is a YAML indicator: written quoted
+    assert path.read_text(encoding="utf-8") == old.replace("value: 5 user,", 'value: "-5 user",')
+    assert calculator.evaluate(str(path)).values["change"].base == -5

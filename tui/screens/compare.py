@@ -30,47 +30,32 @@ class Side:
 
 
 def value_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, str, str, str]]:
-    """name, A, B, Δ for every value in either (B's order first)."""
-    names = list(b.values) + [n for n in a.values if n not in b.values]
+    """name, A, B, Δ for every value in either (B's order first), from the engine's comparison."""
     rows = []
-    for name in names:
-        left, right = a.values.get(name), b.values.get(name)
+    for row in calculator.compare_results(a, b).values:
+        left, right = row.old, row.new
         delta = ""
-        if left is not None and right is not None and left.unit.text == right.unit.text:
-            delta = change(right.value, left.value)
-        elif left is not None and right is not None:
-            delta = "unit differs"
-        rows.append((name, left.display if left else "—", right.display if right else "—", delta))
+        if left is not None and right is not None:
+            delta = change(right.value, left.value) if left.unit.text == right.unit.text else "unit differs"
+        rows.append((row.name, left.display if left else "—", right.display if right else "—", delta))
     return rows
 
 
 def budget_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, Text, Text, str]]:
     """Budgets (and latency paths) by name: used share and status on each side, Δ in points."""
-
-    def used(result: calculator.Result) -> dict[str, tuple[float, str]]:
-        shares: dict[str, tuple[float, str]] = {}
-        for budget in result.budgets:
-            key = f"{budget.name} {budget.op}"
-            shares[key] = (budget.utilization, budget.status)
-        for path in result.latency:
-            shares[f"latency {path.path}"] = (path.utilization, path.status)
-        return shares
-
-    left, right = used(a), used(b)
     rows = []
-    for key in list(right) + [k for k in left if k not in right]:
-        l_side, r_side = left.get(key), right.get(key)
+    for row in calculator.compare_results(a, b).limits:
         delta = ""
-        if l_side and r_side and math.isfinite(l_side[0]) and math.isfinite(r_side[0]) and l_side[0] != r_side[0]:
-            delta = f"{(r_side[0] - l_side[0]) * 100:+.0f} pts"
-        rows.append((key, _status_text(l_side), _status_text(r_side), delta))
+        if row.old and row.new and math.isfinite(row.old[1]) and math.isfinite(row.new[1]) and row.old[1] != row.new[1]:
+            delta = f"{(row.new[1] - row.old[1]) * 100:+.0f} pts"
+        rows.append((row.name, _status_text(row.old), _status_text(row.new), delta))
     return rows
 
 
-def _status_text(side: tuple[float, str] | None) -> Text:
+def _status_text(side: tuple[str, float] | None) -> Text:
     if side is None:
         return Text("—")
-    share, status = side
+    status, share = side
     return Text(f"{percent(share)} {STATUS_MARK[status]} {status}",
                 style={"ok": "green", "warn": "yellow", "fail": "bold red"}[status])
 

@@ -71,7 +71,7 @@ class DerivedPanel(Vertical):
 
     def update_values(self, workbench: Workbench | None) -> None:
         """The rows for the workbench's result: its values, their change from the file's, their formulas."""
-        rows = [] if workbench is None else [self._cells(workbench, value.name) for value in workbench.scenario.derived]
+        rows = [] if workbench is None else [self._cells(workbench, value.name) for value in workbench.view.derived]
         columns = Columns.fit(rows, HEADINGS, ALIGNS, narrowing=0)  # a narrow screen cuts names, not values
         accent = theme_color(self, "accent")
         self.query_one(Headings).show(columns, HEADINGS)
@@ -82,5 +82,5 @@ class DerivedPanel(Vertical):
         value, before = workbench.result.values[name], workbench.baseline.values[name]
         shown = value.range_display() if value.p05 is not None else value.display
         delta = change(value.value, before.value) if value.display != before.display else ""
-        formula = workbench.scenario.values[name].formula
-        return name, shown, delta, formula.text if formula else ""
+        derived = workbench.view.derived_value(name)
+        return name, shown, delta, derived.formula if derived else ""

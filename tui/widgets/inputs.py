@@ -149,7 +149,7 @@ class InputsPanel(Vertical):
         workbench = self.workbench
         rows = [] if workbench is None else [
             (v.name, workbench.text(v.name), v.name in workbench.edits, v.uncertain, v.note or "")
-            for v in workbench.scenario.inputs]
+            for v in workbench.view.inputs]
         self.columns = Columns.fit([("✎", name, text) for name, text, *_ in rows], HEADINGS, ALIGNS)
         self.query_one(Headings).show(self.columns, HEADINGS)
         self.table.show_rows([InputLine(*row, columns=self.columns) for row in rows])

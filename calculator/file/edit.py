@@ -1,0 +1,175 @@
+"""Edits in place: new values for a scenario's inputs, written into its text by span replacement.
+
+The text is parsed by `yaml_nodes` (the loader's own reading, with each value's
+start and end offsets) and only the edited values' spans are replaced, so
+every other byte — comments, quoting, flow mappings, line endings — stays as
+it was. A new value keeps the old one's quoting; a plain value is quoted
+(double) when YAML would read it differently. An input the text does not
+have (one it inherits through `extends:`) is added at the end of its
+`inputs:` block, where it overrides the base's: a shared base file is never
+written through a file that extends it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from calculator.common.errors import EnvelopeError
+from calculator.file.document import Document, Key, Path_
+
+SPECIAL_FIRST = "!&*[]{}|>'\"%@`#,?-:"  # a plain scalar cannot start with these (or they change its meaning)
+FLOW_INDICATORS = ",[]{}"
+
+
+@dataclass(frozen=True)
+class InputChange:
+    """One input as an edit writes it."""
+
+    name: str
+    old: str | None  # its text in this file; None when the edit adds it here
+    new: str
+
+
+def rewrite_inputs(text: str, edits: Mapping[str, str], file: str = "<text>") -> tuple[str, list[InputChange]]:
+    """`text` with each edited input's value (name → new text) replaced in place, or added to `inputs:`.
+
+    Raises EnvelopeError when the text is not a scenario's YAML, or when an input must be
+    added to an `inputs:` that is not a block mapping.
+    """
+    document = _parse(text, file)
+    spans: list[tuple[int, int, str]] = []
+    changes: list[InputChange] = []
+    added: list[tuple[str, str]] = []
+    for name, new in edits.items():
+        path = value_path(document, name)
+        if path is None:
+            added.append((name, new))
+            changes.append(InputChange(name, None, new))
+            continue
+        start, end = document.spans[path]
+        spans.append((start, end, _scalar_text(text, document, path, new)))
+        changes.append(InputChange(name, _data_at(document, path), new))
+    for start, end, replacement in sorted(spans, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    if added:
+        text = _add_inputs(text, _parse(text, file), added)
+    return text, changes
+
+
+def input_texts(text: str, file: str = "<text>") -> dict[str, str]:
+    """Each input's value text as this text writes it (its own inputs, not a base's)."""
+    document = _parse(text, file)
+    found = {}
+    for name in _inputs(document) or {}:
+        path = value_path(document, str(name))
+        if path is not None:
+            found[str(name)] = str(_data_at(document, path))
+    return found
+
+
+def value_path(document: Document, name: str) -> Path_ | None:
+    """Where an input's value text is: `name: TEXT` or `name: {value: TEXT, note: ...}`; None if not here."""
+    inputs = _inputs(document)
+    if inputs is None or name not in inputs:
+        return None
+    entry = inputs[name]
+    if isinstance(entry, str):
+        return ("inputs", name)
+    if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+        return ("inputs", name, "value")
+    return None
+
+
+def _parse(text: str, file: str) -> Document:
+    from calculator.file.yaml_nodes import parse  # PyYAML: only when a file is edited, never at start-up
+
+    document = parse(text, file)
+    return document
+
+
+def _inputs(document: Document) -> dict[Key, object] | None:
+    inputs = document.data.get("inputs")
+    return inputs if isinstance(inputs, dict) else None
+
+
+def _data_at(document: Document, path: Path_) -> str | None:
+    node: object = document.data
+    for key in path:
+        node = node[key] if isinstance(node, dict) else None
+    return node if isinstance(node, str) else None
+
+
+def _scalar_text(text: str, document: Document, path: Path_, new: str) -> str:
+    """`new` as a YAML scalar in the old one's style where that reads back as `new`, else double-quoted."""
+    start, end = document.spans[path]
+    style = text[start]
+    if style == "'" and "\n" not in new:
+        return "'" + new.replace("'", "''") + "'"
+    if style == '"':
+        return json.dumps(new, ensure_ascii=False)
+    if style not in "|>" and plain_reads_back(new, _in_flow(text, document, path)):
+        return new
+    quoted = json.dumps(new, ensure_ascii=False)
+    return quoted + "\n" if style in "|>" and text[start:end].endswith("\n") else quoted
+
+
+def _in_flow(text: str, document: Document, path: Path_) -> bool:
+    """Whether the value sits inside a flow collection (`{ value: 2 ms, note: x }`), where `,[]{}` end it."""
+    return any(text[document.spans[path[:n]][0]] in "{[" for n in range(len(path)) if path[:n] in document.spans)
+
+
+def plain_reads_back(new: str, flow: bool = False) -> bool:
+    """Whether `new` can be written unquoted and read back by the loader as the same text."""
+    if not new or new != new.strip() or "\n" in new or ": " in new or " #" in new or new.endswith(":"):
+        return False
+    if new[0] in SPECIAL_FIRST or (flow and any(c in new for c in FLOW_INDICATORS)):
+        return False
+    try:
+        read = _parse(f"k: {new}\n", "<check>").data.get("k")
+    except EnvelopeError:
+        return False
+    return read == new
+
+
+def _add_inputs(text: str, document: Document, added: list[tuple[str, str]]) -> str:
+    """Add `name: value` lines at the end of the text's `inputs:` block (creating the block if needed)."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    inputs = _inputs(document)
+    where = document.where("inputs")
+    if "inputs" in document.data and (not inputs or text[document.spans[("inputs",)][0]] in "{["):
+        raise EnvelopeError("this file's `inputs:` is not a block mapping with entries;"
+                            " add the inherited input to it by hand", where)
+    lines = [f"{name}: {_fresh_scalar(new)}" for name, new in added]
+    if inputs:
+        first, last = next(iter(inputs)), list(inputs)[-1]
+        indent = " " * (document.places[("inputs", first)].column - 1)
+        at = _end_of_line(text, _last_leaf_end(text, document, ("inputs", last)))
+        return text[:at] + "".join(f"{newline}{indent}{line}" for line in lines) + text[at:]
+    if text and not text.endswith(("\n", "\r")):
+        text += newline
+    return f"{text}inputs:{newline}" + "".join(f"  {line}{newline}" for line in lines)
+
+
+def _last_leaf_end(text: str, document: Document, path: Path_) -> int:
+    """Where the last scalar under `path` ends (a block mapping's own end is at the next key, past any
+    comments; a block scalar's takes in its line breaks)."""
+    inside = [p for p in document.spans if p[:len(path)] == path]
+    leaves = [p for p in inside if not any(len(q) > len(p) and q[:len(p)] == p for q in inside)]
+    start, end = max((document.spans[p] for p in leaves), key=lambda span: span[1])
+    while end > start + 1 and text[end - 1] in " \t\r\n":
+        end -= 1
+    return end
+
+
+def _end_of_line(text: str, index: int) -> int:
+    end = text.find("\n", index)
+    if end < 0:
+        return len(text)
+    return end - 1 if end > 0 and text[end - 1] == "\r" else end
+
+
+def _fresh_scalar(new: str) -> str:
+    return new if plain_reads_back(new) else json.dumps(new, ensure_ascii=False)
+
