@@ -206,8 +206,9 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_a_user_catalog_adds_and_overrides_entries(tmp_path, capsys):
     write(tmp_path, "team/figures.yaml", MINE)
-    scenario = write(tmp_path, "s.yaml", "name: t\ncatalog: [team/figures.yaml]\nhardware: {gpu: H100-SXM, mine: our-accelerator}\n"
-                     "inputs:\n  one: 1\nderived:\n" + COST + "  flops: mine.bf16_flops -> TFLOPS/gpu\n"
+    scenario = write(tmp_path, "s.yaml", "name: t\ncatalog: [team/figures.yaml]\n"
+                     "hardware: {gpu: H100-SXM, mine: our-accelerator}\ninputs:\n  one: 1\nderived:\n" + COST
+                     + "  flops: mine.bf16_flops -> TFLOPS/gpu\n"
                      "  memory: gpu.memory -> GB/gpu\n")
     result = calculator.load(scenario).evaluate().result
     assert result.values["cost"].value == pytest.approx(2 * 8 * 730)  # shipped: 6.88 * 8 * 730
