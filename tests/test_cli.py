@@ -94,6 +94,8 @@ def test_junit_report_parses_back(folder, tmp_path, capsys):
 
 def test_catalog_units_schema(capsys):
     assert main(["catalog", "gpu"]) == 0
+    assert "H100-SXM" in capsys.readouterr().out
+    assert main(["catalog", "H100-SXM"]) == 0
     out = capsys.readouterr().out
     assert "H100-SXM" in out and "bf16_flops" in out and "989 TFLOPS/gpu" in out
     assert main(["catalog", "gpus"]) == 2
@@ -111,9 +113,11 @@ def test_catalog_marks_stale_entries():
 
     from calculator.catalog.entries import catalog
 
-    figure = catalog().entries["H100-SXM"].figures["memory"]
-    assert figure.stale(figure.as_of + dt.timedelta(days=600))
-    assert not figure.stale(figure.as_of + dt.timedelta(days=30))
+    price = catalog().entries["H100-SXM"].figures["hourly_price"]
+    assert price.stale(price.as_of + dt.timedelta(days=600))
+    assert not price.stale(price.as_of + dt.timedelta(days=30))
+    spec = catalog().entries["H100-SXM"].figures["memory"]  # a spec sheet does not go stale
+    assert not spec.stale(spec.as_of + dt.timedelta(days=6000))
 
 
 def test_installed_command_runs(folder):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
@@ -92,12 +93,13 @@ def scenario_files(paths: list[Path]) -> list[Path]:
     return files
 
 
-def check_paths(paths: list[Path]) -> list[Outcome]:
+def check_paths(paths: list[Path], catalogs: Sequence[str] = ()) -> list[Outcome]:
+    """Each scenario under the paths evaluated (`catalogs`: `--catalog` files for every one)."""
     outcomes = []
     for file in scenario_files(paths):
         started = time.perf_counter()
         try:
-            result = load(file).evaluate().result
+            result = load(file, catalogs).evaluate().result
         except EnvelopeError as error:
             outcomes.append(Outcome(str(file), "error", error=error, seconds=time.perf_counter() - started))
             continue

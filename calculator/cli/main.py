@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused, resume_after_startup
@@ -37,12 +38,14 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     run.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
+    _catalog_option(run)
 
     explain = commands.add_parser("explain", help="how a value is derived: closed form, numbers, sensitivity")
     explain.add_argument("file", metavar="FILE")
     explain.add_argument("name", metavar="NAME")
     explain.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     explain.add_argument("--format", choices=("text", "json", "markdown", "latex"), default="text")
+    _catalog_option(explain)
 
     solve = commands.add_parser("solve", help="the largest (or smallest) INPUT at which every budget still holds")
     solve.add_argument("file", metavar="FILE")
@@ -50,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--budget", metavar="NAME", help="only this budget (or latency path)")
     solve.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    _catalog_option(solve)
 
     sweep = commands.add_parser("sweep", help="values and budget status as INPUT varies from FROM to TO")
     sweep.add_argument("file", metavar="FILE")
@@ -62,30 +66,41 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     sweep.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
     sweep.add_argument("--no-plot", action="store_true", help="the table only")
+    _catalog_option(sweep)
 
     render = commands.add_parser("render", help="evaluate the ```envelope blocks of Markdown notes and write results in")
     render.add_argument("notes", metavar="NOTES.md")
     render.add_argument("-o", "--output", metavar="OUT", help="write here instead of rewriting NOTES.md")
     render.add_argument("--derivation", action="store_true", help="also write formula → numbers → result")
+    _catalog_option(render)
 
     diff = commands.add_parser("diff", help="what changed between two versions of a scenario, as Markdown")
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW", nargs="?")
     diff.add_argument("--rev", metavar="REV", help="compare FILE with itself at a git revision (e.g. HEAD~1)")
+    _catalog_option(diff)
 
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="github: workflow annotations on the offending file and line")
+    _catalog_option(check)
 
-    catalog = commands.add_parser("catalog", help="what the catalog holds (GPUs, reference numbers)")
-    catalog.add_argument("kind", nargs="?", metavar="KIND")
+    catalog = commands.add_parser("catalog", help="what the catalog holds: kinds, one kind's entries, or one entry")
+    catalog.add_argument("kind", nargs="?", metavar="KIND|ID", help="a kind (gpu, llm, ...) or an entry (H100-SXM)")
+    catalog.add_argument("--format", choices=("table", "json"), default="table")
+    _catalog_option(catalog)
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
     tui.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
     return parser
+
+
+def _catalog_option(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--catalog", action="append", default=[], metavar="FILE",
+                         help="your own catalog file (the shipped format): adds entries or overrides shipped ones")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -124,7 +139,7 @@ def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
 def command_eval(arguments: argparse.Namespace) -> int:
     from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file)
+    model = load(arguments.file, arguments.catalog)
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
         raise UsageError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
@@ -143,7 +158,7 @@ def command_explain(arguments: argparse.Namespace) -> int:
     from calculator.analysis.explain import explain  # loaded when its command runs (start-up)
     from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file)
+    model = load(arguments.file, arguments.catalog)
     explanation = explain(model, arguments.name, _overrides(model, arguments.set))
     if arguments.format == "json":
         print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
@@ -160,7 +175,7 @@ def command_solve(arguments: argparse.Namespace) -> int:
     from calculator.analysis.solve import solve  # loaded when its command runs (start-up)
     from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file)
+    model = load(arguments.file, arguments.catalog)
     solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
     if arguments.format == "json":
         print(json.dumps(solution.to_dict(), indent=2))
@@ -173,7 +188,7 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
     from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file)
+    model = load(arguments.file, arguments.catalog)
     table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
                   arguments.show, _overrides(model, arguments.set))
     if arguments.format == "json":
@@ -198,7 +213,7 @@ def command_render(arguments: argparse.Namespace) -> int:
 
     source = Path(arguments.notes)
     target = Path(arguments.output) if arguments.output else source
-    rendering = render(read_text(source), str(target), arguments.derivation, source.parent)
+    rendering = render(read_text(source), str(target), arguments.derivation, source.parent, arguments.catalog)
     write_text_atomically(target, rendering.text)
     for block in rendering.blocks:
         if block.status == "error":
@@ -221,12 +236,12 @@ def command_diff(arguments: argparse.Namespace) -> int:
         revision = arguments.rev
         # the files it extends are read at the same revision: a changed base is part of the change
         old = loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
-                    read=lambda base: text_at_revision(base, revision))
-        new = load(path)
+                    read=lambda base: text_at_revision(base, revision), catalogs=arguments.catalog)
+        new = load(path, arguments.catalog)
     else:
         if not arguments.new:
             raise UsageError("diff needs OLD and NEW, or FILE --rev REV")
-        old, new = load(arguments.old), load(arguments.new)
+        old, new = load(arguments.old, arguments.catalog), load(arguments.new, arguments.catalog)
     changes = diff_models(old, new)
     print(changes.to_markdown(), end="")
     return changes.exit_code
@@ -235,7 +250,7 @@ def command_diff(arguments: argparse.Namespace) -> int:
 def command_check(arguments: argparse.Namespace) -> int:
     from calculator.cli.check import check_paths, write_junit  # loaded when its command runs (start-up)
 
-    outcomes = check_paths([Path(p) for p in arguments.paths])
+    outcomes = check_paths([Path(p) for p in arguments.paths], arguments.catalog)
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
@@ -249,17 +264,33 @@ def command_check(arguments: argparse.Namespace) -> int:
 
 
 def command_catalog(arguments: argparse.Namespace) -> int:
-    from calculator.catalog.entries import catalog  # loaded when its command runs (start-up)
-    from calculator.outputs.terminal import print_catalog  # loaded when its command runs (start-up)
+    from calculator.catalog.entries import with_user_files  # loaded when its command runs (start-up)
+    from calculator.outputs.terminal import catalog_json, print_catalog  # loaded when its command runs (start-up)
 
-    cat = catalog()
-    if arguments.kind and arguments.kind not in cat.kinds():
-        from calculator.common.errors import did_you_mean  # loaded when its command runs (start-up)
-
-        raise UsageError(f"no catalog kind '{arguments.kind}' (kinds: {', '.join(cat.kinds())})",
-                            hint=did_you_mean(arguments.kind, cat.kinds()))
-    print_catalog(cat, arguments.kind)
+    cat = with_user_files((path, Location(f"--catalog {path}")) for path in arguments.catalog)
+    kind, entry = None, None
+    if arguments.kind in cat.kinds():
+        kind = arguments.kind
+    elif arguments.kind:
+        entry = _catalog_entry(cat, arguments.kind)
+    if arguments.format == "json":
+        print(json.dumps(catalog_json(cat, kind, entry), indent=2, ensure_ascii=False))
+    else:
+        print_catalog(cat, kind, entry)
     return EXIT_OK
+
+
+def _catalog_entry(cat: Any, name: str) -> Any:
+    """The entry `envelope catalog NAME` means, or an error naming the kinds and the closest names."""
+    from calculator.common.errors import did_you_mean  # loaded when its command runs (start-up)
+
+    try:
+        return cat.find(name)
+    except EnvelopeError as error:
+        if not error.message.startswith("no catalog entry"):
+            raise  # ambiguous: the candidates are the answer
+        raise EnvelopeError(f"no catalog kind or entry '{name}' (kinds: {', '.join(cat.kinds())})",
+                            hint=did_you_mean(name, cat.kinds()) or error.hint) from None
 
 
 def command_units(arguments: argparse.Namespace) -> int:

@@ -32,7 +32,8 @@ def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Resul
     if simulation is not None:
         _add_uncertainty(evaluation, simulation, values, budgets, paths)
     status = worst([b.status for b in budgets] + [p.status for p in paths])
-    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs)
+    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs,
+                  scenario.hardware.overrides())
 
 
 def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dict[str, ValueResult],

@@ -6,6 +6,7 @@ them in order, so reading it tells the whole story.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from calculator.common.collector import paused
@@ -14,7 +15,7 @@ from calculator.engine.check import check
 from calculator.engine.model import Model
 from calculator.engine.resolve import resolve
 from calculator.file.document import Document
-from calculator.file.load import Reader, load_file, load_text, read_text
+from calculator.file.load import Reader, load_file, load_text, read_text, with_catalog_files
 from calculator.file.validate import validate
 from calculator.units.system import save_unit_table
 
@@ -31,15 +32,15 @@ def model_from_document(document: Document) -> Model:
     return Model(scenario, checker)
 
 
-def load(path: str | Path) -> Model:
-    """A scenario file, checked and compiled, ready to evaluate."""
+def load(path: str | Path, catalogs: Sequence[str] = ()) -> Model:
+    """A scenario file, checked and compiled, ready to evaluate (`catalogs`: more catalog files, `--catalog`)."""
     with paused():  # building allocates many small objects and frees none
-        return model_from_document(load_file(path))
+        return model_from_document(with_catalog_files(load_file(path), list(catalogs)))
 
 
 def loads(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1,
-          read: Reader = read_text) -> Model:
+          read: Reader = read_text, catalogs: Sequence[str] = ()) -> Model:
     """A scenario given as YAML text (`first_line`: where it starts in `file`, for error positions;
     `read`: where the files it extends come from)."""
     with paused():  # building allocates many small objects and frees none
-        return model_from_document(load_text(text, file, base_dir, first_line, read))
+        return model_from_document(with_catalog_files(load_text(text, file, base_dir, first_line, read), list(catalogs)))

@@ -6,11 +6,13 @@ dependency order, with cycles named.
 from __future__ import annotations
 
 import re
+from collections.abc import Container
 from typing import Any
 
-from calculator.catalog.entries import catalog
+from calculator.catalog.entries import Bindings, Entry, with_user_files
 from calculator.common.errors import (
     FormulaSyntaxError,
+    GrammarError,
     Location,
     Problems,
     ShapeError,
@@ -95,20 +97,18 @@ def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
     return units
 
 
-def _bind_hardware(file: ScenarioFile, document: Document) -> dict[str, str]:
-    if not file.hardware:
-        return {}
-    entries = catalog().entries
+def _bind_hardware(file: ScenarioFile, document: Document) -> Bindings:
+    """Each `hardware:` name bound to a catalog entry (of any kind), found as people type it."""
+    cat = with_user_files((path, document.text_at("catalog", path)) for path in file.catalog)
+    bound: dict[str, Entry] = {}
     for name, entry_id in file.hardware.items():
-        if entry_id not in entries:
-            raise UnknownNameError(f"no catalog entry '{entry_id}'", document.text_at("hardware", name),
-                                did_you_mean(entry_id, entries) or "see 'envelope catalog'")
         if not IDENTIFIER.match(name) or name in RESERVED:
             raise ShapeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
-    return dict(file.hardware)
+        bound[name] = cat.find(str(entry_id), document.text_at("hardware", name))
+    return Bindings(bound, cat)
 
 
-def _check_name(name: str, values: dict[str, Value], hardware: dict[str, str], where: Location) -> None:
+def _check_name(name: str, values: dict[str, Value], hardware: Container[str], where: Location) -> None:
     if not IDENTIFIER.match(name):
         raise ShapeError(f"'{name}' is not a name: use letters, digits and _, not starting with a digit", where)
     if name in RESERVED or name in hardware:
@@ -311,7 +311,7 @@ def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
 
 
 def _resolve_field(node: Field, scenario: Scenario, at: Location, field_at: Location) -> None:
-    cat = catalog()
+    cat = scenario.hardware.catalog
     if node.base == "ref":
         if node.field not in cat.reference:
             raise UnknownNameError(f"no reference number 'ref.{node.field}'", field_at,
@@ -321,16 +321,19 @@ def _resolve_field(node: Field, scenario: Scenario, at: Location, field_at: Loca
         hint = "bind it under 'hardware:', e.g. hardware: {gpu: H100-SXM}"
         raise UnknownNameError(f"'{node.base}' is not a hardware binding or 'ref'", at,
                             did_you_mean(node.base, scenario.hardware) or hint)
-    entry = cat.entries[scenario.hardware[node.base]]
+    entry = scenario.hardware[node.base]
+    if node.field in entry.labels:
+        raise GrammarError(f"{node.base}.{node.field} is text ('{entry.labels[node.field].text}'), not a number",
+                           field_at, "formulas read numeric fields: " + ", ".join(entry.figures))
     if node.field not in entry.figures:
         raise UnknownNameError(f"catalog entry {entry.id} has no field '{node.field}'", field_at,
                             did_you_mean(node.field, entry.figures) or "fields: " + ", ".join(entry.figures))
 
 
 def field_figure_text(node: Field, scenario: Scenario) -> tuple[str, Location]:
-    """The text and place of the catalog figure a field names."""
-    cat = catalog()
-    figure = cat.reference[node.field] if node.base == "ref" else cat.entries[scenario.hardware[node.base]].figures[node.field]
+    """The text and place of the catalog figure a field names (a user catalog's figure is placed in its file)."""
+    bindings = scenario.hardware
+    figure = bindings.catalog.reference[node.field] if node.base == "ref" else bindings[node.base].figures[node.field]
     return figure.text, figure.location
 
 

@@ -90,6 +90,8 @@ class Result:
     budgets: list[BudgetResult]
     latency: list[PathResult]
     sig_figs: int = 3
+    catalog_overrides: list[str] = field(default_factory=list)
+    "bound catalog entries whose figures the scenario's own catalog files changed"
 
     def budget(self, name: str) -> BudgetResult:
         """The budget on the value `name` (a file has at most one per value)."""
@@ -114,7 +116,7 @@ class Result:
             "values": {name: _value_dict(v) for name, v in self.values.items()},
             "budgets": [_budget_dict(b) for b in self.budgets],
             "latency": [_path_dict(p) for p in self.latency],
-        }
+        } | ({"catalog_overrides": self.catalog_overrides} if self.catalog_overrides else {})
 
     def to_markdown(self) -> str:
         """The result as Markdown tables (what `envelope render` writes under a notes block)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from calculator.catalog.entries import Bindings
 from calculator.common.errors import Location
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import Formula, UnitExpr
@@ -107,7 +108,8 @@ class Scenario:
     budgets: list[Budget]
     latency: list[LatencyPath]
     units: UnitSystem
-    hardware: dict[str, str]
+    hardware: Bindings
+    "each `hardware:` name's catalog entry, and the catalog (shipped and the scenario's own files)"
     samples: int = 20_000
     seed: int = 0
     risk: float = 0.05

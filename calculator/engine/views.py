@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from calculator.catalog.entries import catalog
+from calculator.catalog.entries import Bindings
 from calculator.common.errors import Location
 from calculator.engine.scenario import Scenario, Stage, Value
 
@@ -150,12 +150,9 @@ def _stage(stage: Stage) -> StageView:
                      tuple(map(_stage, stage.parallel or ())), tuple(map(_stage, stage.sequence or ())))
 
 
-def _bindings(hardware: dict[str, str]) -> tuple[BindingView, ...]:
-    if not hardware:
-        return ()
-    entries = catalog().entries
-    return tuple(BindingView(name, entry_id, tuple((key, figure.text) for key, figure in entries[entry_id].figures.items()))
-                 for name, entry_id in hardware.items())
+def _bindings(hardware: Bindings) -> tuple[BindingView, ...]:
+    return tuple(BindingView(name, entry.id, tuple((key, figure.text) for key, figure in entry.figures.items()))
+                 for name, entry in hardware.items())
 
 
 def _files(scenario: Scenario) -> tuple[str, ...]:

@@ -16,12 +16,12 @@ from calculator.common.cache import cache_key, package_stamp, read_entry, source
 from calculator.common.errors import EnvelopeError, FileError, Location, ShapeError
 from calculator.file import sources
 from calculator.file.codec import Malformed, document_from_json, document_to_json
-from calculator.file.document import Document
+from calculator.file.document import Document, Path_
 
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS_DEPTH = 16
 CACHE_ENTRIES = 512
-SECTIONS = ("hardware", "units", "inputs", "derived", "budgets", "latency", "settings", "correlations")
+SECTIONS = ("catalog", "hardware", "units", "inputs", "derived", "budgets", "latency", "settings", "correlations")
 
 Reader = Callable[[Path], str]
 """Where a file's text comes from: the disk (`read_text`), or a git revision (`envelope diff --rev`)."""
@@ -116,6 +116,7 @@ def _shown(path: Path) -> str:
 def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...], read: Reader) -> Document:
     """Follow `extends:`; this document's entries override the base's."""
     _normalise_units(document)
+    _anchor_catalogs(document, base_dir)
     target = document.data.pop("extends", None)
     if target is None:
         return document
@@ -146,6 +147,8 @@ def _merged(base: Document, child: Document) -> Document:
     for key, value in child.data.items():
         if key in SECTIONS and isinstance(value, dict) and isinstance(data.get(key), dict):
             data[key] = {**data[key], **value}
+        elif key == "catalog" and isinstance(value, list) and isinstance(data.get(key), list):
+            data[key] = list(dict.fromkeys([*data[key], *value]))  # the base's files first: the child's override them
         else:
             data[key] = value
     places = {**base.places, **child.places}
@@ -162,3 +165,37 @@ def _normalise_units(document: Document) -> None:
             for table in (document.places, document.text_places):
                 if ("units", str(i)) in document.text_places:
                     table[("units", str(name))] = document.text_places[("units", str(i))]
+
+
+def _anchor_catalogs(document: Document, base_dir: Path) -> None:
+    """`catalog:` paths are relative to the file that names them: made so here, before files merge.
+
+    Each path's place is kept under its anchored name, so a missing file is reported where it was written.
+    """
+    files = document.data.get("catalog")
+    if isinstance(files, str):
+        files = [files]
+    if not isinstance(files, list):
+        return  # validation says what a catalog list is
+    anchored = []
+    for i, name in enumerate(files):
+        if not isinstance(name, str):
+            anchored.append(name)
+            continue
+        path = _shown(base_dir / name) if not Path(name).is_absolute() else name
+        for table in (document.places, document.text_places):
+            place = document.text_places.get(("catalog", str(i))) or document.where("catalog")
+            table[("catalog", path)] = place
+        anchored.append(path)
+    document.data["catalog"] = anchored
+
+
+def with_catalog_files(document: Document, files: list[str]) -> Document:
+    """The document with `--catalog FILE` options added after its own `catalog:` files (so they win)."""
+    if not files:
+        return document
+    data = dict(document.data)
+    own = data.get("catalog")
+    data["catalog"] = list(dict.fromkeys([*(own if isinstance(own, list) else []), *files]))
+    named: dict[Path_, Location] = {("catalog", f): Location(f"--catalog {f}") for f in files}
+    return Document(data, document.file, {**document.places, **named}, {**document.text_places, **named})

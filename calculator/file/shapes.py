@@ -102,8 +102,10 @@ class ScenarioFile:
     description: str | None = None
     source: str | list[str] | None = None
     tags: list[str] = field(default_factory=list)
+    catalog: list[str] = field(default_factory=list)
+    "your own catalog files (relative to this file): entries added, or overriding shipped ones"
     hardware: dict[str, str] = field(default_factory=dict)
-    "name -> catalog id, e.g. gpu: H100-SXM"
+    "name -> catalog entry of any kind, e.g. gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge"
     units: dict[str, str | None] = field(default_factory=dict)
     "new counting units, or aliases: kframe: 1000 frame"
     inputs: dict[str, str | InputEntry] = field(default_factory=dict)

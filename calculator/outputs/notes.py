@@ -11,6 +11,7 @@ other blocks still render.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +52,8 @@ class Rendering:
         return 2 if "error" in statuses else 1 if "fail" in statuses else 0
 
 
-def render(text: str, file: str = "<notes>", derivation: bool = False, base_dir: Path | None = None) -> Rendering:
+def render(text: str, file: str = "<notes>", derivation: bool = False, base_dir: Path | None = None,
+           catalogs: Sequence[str] = ()) -> Rendering:
     """The notes with every envelope block's results written (or rewritten) under it."""
     lines = text.splitlines()
     out: list[str] = []
@@ -66,7 +68,7 @@ def render(text: str, file: str = "<notes>", derivation: bool = False, base_dir:
         # Positions in errors refer to the written file, where earlier results have shifted the lines.
         block.first_line = len(out) + 2
         out += lines[i : block.end + 1]
-        _evaluate(block, file, derivation, base_dir)
+        _evaluate(block, file, derivation, base_dir, catalogs)
         blocks.append(block)
         i = _skip_old_results(lines, block.end + 1)
         out += ["", BEGIN, *block.output, END]
@@ -98,10 +100,11 @@ def _skip_old_results(lines: list[str], i: int) -> int:
     return i
 
 
-def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None) -> None:
+def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None,
+              catalogs: Sequence[str] = ()) -> None:
     try:
         if _is_scenario(block.lines):
-            model = loads("\n".join(block.lines) + "\n", file, base_dir, block.first_line)
+            model = loads("\n".join(block.lines) + "\n", file, base_dir, block.first_line, catalogs=catalogs)
         else:
             model = model_from_document(_estimates_document(block, file))
         result = model.evaluate().result

@@ -7,12 +7,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from calculator.catalog.entries import SHIPPED
 from calculator.common.numbers import format_number
 from calculator.engine.results import STATUS_GLYPH, flat_stages, limit_text, risk_text, with_unit
 
 if TYPE_CHECKING:
     from calculator.analysis.sweep import Sweep
-    from calculator.catalog.entries import Catalog, Figure
+    from calculator.catalog.entries import Catalog, Entry, Figure
     from calculator.engine.results import PathResult, Result
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
@@ -34,6 +35,8 @@ def print_table(result: Result, color: bool | None = None) -> None:
     for v in result.values.values():
         values.add_row(v.name, v.range_display(sf), v.formula or f"[dim]{v.note or 'input'}[/]")
     console.print(values)
+    for line in result.catalog_overrides:
+        console.print(f"[yellow]overridden[/] catalog entry {line}")
     if result.budgets:
         budgets = Table(title="budgets", title_justify="left")
         budgets.add_column("budget", style="bold")
@@ -67,32 +70,132 @@ def _latency_table(p: PathResult, sf: int) -> Any:
     return table
 
 
-def print_catalog(cat: Catalog, kind: str | None) -> None:
-    """Catalog entries with their figures, as-of dates and stale marks."""
+def print_catalog(cat: Catalog, kind: str | None = None, entry: Entry | None = None) -> None:
+    """The catalog's kinds with counts; one kind's entries; or one entry with every figure and its source."""
     from rich.console import Console  # rich: only for a terminal table
-    from rich.table import Table  # rich: only for a terminal table
 
     console = Console(highlight=False)
-    if kind in (None, "ref"):
-        table = Table(title="reference numbers (ref.NAME)", title_justify="left")
-        for column in ("name", "value", "as of", "source"):
-            table.add_column(column, overflow="fold")
-        for name, figure in cat.reference.items():
-            table.add_row(name, figure.text, _as_of(figure), figure.source)
-        console.print(table)
+    if entry is not None:
+        _print_entry(console, entry)
+    elif kind == "ref":
+        _print_reference(console, cat)
+    elif kind is not None:
+        _print_kind(console, cat, kind)
+    else:
+        _print_kinds(console, cat)
+
+
+def _print_kinds(console: Any, cat: Catalog) -> None:
+    from rich.table import Table  # rich: only for a terminal table
+
+    table = Table(title="catalog kinds", title_justify="left",
+                  caption="envelope catalog KIND lists one kind; envelope catalog ID shows one entry",
+                  caption_justify="left")
+    for column in ("kind", "entries", "for example"):
+        table.add_column(column, overflow="fold")
+    for kind, count in cat.counts().items():
+        examples = list(cat.reference) if kind == "ref" else [e.id for e in cat.entries.values() if e.kind == kind]
+        table.add_row(kind, str(count), ", ".join(examples[:3]) + (", …" if len(examples) > 3 else ""))
+    console.print(table)
+
+
+def _print_kind(console: Any, cat: Catalog, kind: str) -> None:
+    from rich.table import Table  # rich: only for a terminal table
+
+    table = Table(title=f"{kind} entries (hardware: {{NAME: ID}}, then NAME.FIELD)", title_justify="left")
+    table.add_column("id", style="bold", overflow="fold")
+    table.add_column("description", overflow="fold")
     for entry in cat.entries.values():
-        if kind not in (None, entry.kind):
-            continue
-        sources = [f.source for f in entry.figures.values()]
-        common = max(set(sources), key=sources.count)
-        table = Table(title=f"{entry.kind} {entry.id} — {entry.description}", title_justify="left",
-                      caption=f"source: {common}", caption_justify="left")
-        for column in ("field", "value", "as of", "note or other source"):
-            table.add_column(column, overflow="fold")
-        for name, figure in entry.figures.items():
-            other = figure.source if figure.source != common else ""
-            table.add_row(name, figure.text, _as_of(figure), " ".join(filter(None, [figure.note, other])))
-        console.print(table)
+        if entry.kind == kind:
+            mark = f" [yellow](overridden by {entry.origin})[/]" if entry.overridden else (
+                f" [cyan](from {entry.origin})[/]" if entry.origin != SHIPPED else "")
+            table.add_row(entry.id, entry.description + mark)
+    console.print(table)
+
+
+def _print_reference(console: Any, cat: Catalog) -> None:
+    from rich.table import Table  # rich: only for a terminal table
+
+    table = Table(title="reference numbers (ref.NAME)", title_justify="left")
+    for column in ("name", "value", "as of"):
+        table.add_column(column, overflow="fold")
+    notes = _Footnotes()
+    for name, figure in cat.reference.items():
+        table.add_row(name + notes.mark(figure, ""), figure.text, _as_of(figure))
+    console.print(table)
+    notes.print(console)
+
+
+def _print_entry(console: Any, entry: Entry) -> None:
+    from rich.table import Table  # rich: only for a terminal table
+
+    sources = [f.source for f in entry.figures.values()]
+    common = max(set(sources), key=sources.count) if sources else ""
+    console.print(f"[bold]{entry.kind} {entry.id}[/] — {entry.description}")
+    if entry.aliases:
+        console.print("also: " + ", ".join(entry.aliases))
+    if entry.overridden:
+        console.print(f"[yellow]overridden[/] by {entry.origin}: " + ", ".join(entry.overridden))
+    elif entry.origin != SHIPPED:
+        console.print(f"from {entry.origin}")
+    for name, label in entry.labels.items():
+        console.print(f"{name}: {label.text}")
+    if common:
+        console.print(f"source: {common}")
+    table = Table()
+    for column in ("field", "value", "as of"):
+        table.add_column(column, overflow="fold")
+    notes = _Footnotes()
+    for name, figure in entry.figures.items():
+        mine = " [yellow]*[/]" if figure.origin != SHIPPED and name in entry.overridden else ""
+        table.add_row(name + mine + notes.mark(figure, common), figure.text, _as_of(figure))
+    console.print(table)
+    notes.print(console)
+
+
+class _Footnotes:
+    """A figure's note and its source when it differs from the entry's, numbered under the table."""
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+
+    def mark(self, figure: Figure, common: str) -> str:
+        parts = [figure.note or "", f"source: {figure.source}" if figure.source != common else "",
+                 f"verified {figure.verified}" if figure.verified else "",
+                 f"from {figure.origin}" if figure.origin != SHIPPED else ""]
+        text = ". ".join(p.rstrip(".") for p in parts if p)
+        if not text:
+            return ""
+        self.lines.append(text)
+        return f" [{len(self.lines)}]"
+
+    def print(self, console: Any) -> None:
+        for number, line in enumerate(self.lines, 1):
+            console.print(f"[{number}] {line}", markup=False)
+
+
+def catalog_json(cat: Catalog, kind: str | None = None, entry: Entry | None = None) -> dict[str, Any]:
+    """The same views as data (`envelope catalog --format json`)."""
+    if entry is not None:
+        return _entry_dict(entry)
+    if kind == "ref":
+        return {"kind": "ref", "entries": {name: _figure_dict(f) for name, f in cat.reference.items()}}
+    if kind is not None:
+        return {"kind": kind, "entries": {e.id: _entry_dict(e) for e in cat.entries.values() if e.kind == kind}}
+    return {"kinds": cat.counts()}
+
+
+def _entry_dict(entry: Entry) -> dict[str, Any]:
+    return {"id": entry.id, "kind": entry.kind, "description": entry.description, "aliases": list(entry.aliases),
+            "origin": entry.origin, "overridden": list(entry.overridden),
+            "labels": {name: label.text for name, label in entry.labels.items()},
+            "fields": {name: _figure_dict(f) for name, f in entry.figures.items()}}
+
+
+def _figure_dict(figure: Figure) -> dict[str, Any]:
+    return {"value": figure.text, "source": figure.source, "as_of": str(figure.as_of), "note": figure.note,
+            "verified": str(figure.verified) if figure.verified else None, "perishable": figure.perishable,
+            "stale": figure.stale(), "origin": figure.origin}
 
 
 def _as_of(figure: Figure) -> str:
