@@ -12,6 +12,7 @@ import math
 
 from calculator.common.errors import (
     DimensionError,
+    EnvelopeError,
     EvaluationError,
     GrammarError,
     Location,
@@ -50,10 +51,12 @@ _TIME = Dimension.of({"[time]": 1})
 class Checker:
     """Dimensions and base-unit constants for one scenario's formulas."""
 
-    def __init__(self, scenario: Scenario):
+    def __init__(self, scenario: Scenario, units: UnitSystem | None = None):
         self.scenario = scenario
-        self.units: UnitSystem = scenario.units
+        self.units: UnitSystem = scenario.units if units is None else units
         self.leaves: dict[Expr, tuple[float, Dimension]] = {}
+        # The unit each budget's limit was written in (`1 TB`), by budget position: found once, here.
+        self.limit_units: list[Unit | None] = []
 
     # -- leaves --------------------------------------------------------------------
     def leaf(self, node: Expr, where: Location) -> tuple[float, Dimension]:
@@ -87,8 +90,7 @@ class Checker:
     def field(self, node: Field) -> tuple[float, Dimension]:
         text, where = field_figure_text(node, self.scenario)
         figure = parse_formula(text, where)
-        catalog_checker = Checker.__new__(Checker)
-        catalog_checker.scenario, catalog_checker.units, catalog_checker.leaves = self.scenario, UnitSystem(), {}
+        catalog_checker = Checker(self.scenario, UnitSystem())  # a catalog figure is read in envelope's units only
         dimension = catalog_checker.dimension(figure.expr, where)
         return catalog_checker.constant(figure.expr, where), dimension
 
@@ -209,11 +211,23 @@ def check(scenario: Scenario, problems: Problems) -> Checker:
         if not problems.blocks((budget.name, *_names(budget.limit))):
             with problems.entry():
                 _check_budget(checker, budget)
+        checker.limit_units.append(_written_unit(checker, budget))
     for path in scenario.latency:
         if not problems.blocks(n for formula in (path.budget, *(f for _, f in path.formulas())) for n in _names(formula)):
             with problems.entry():
                 _check_path(checker, path)
     return checker
+
+
+def _written_unit(checker: Checker, budget: Budget) -> Unit | None:
+    """`<= 1 TB` shows its limit in TB; a limit that is a formula shows in the value's unit."""
+    limit = budget.limit.expr
+    if not isinstance(limit, Quantity):
+        return None
+    try:
+        return checker.units.unit(limit.unit, budget.text_location)
+    except EnvelopeError:  # reported by the budget's own check
+        return None
 
 
 def _whole(formula: Formula, where: Location) -> Location:

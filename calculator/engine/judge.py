@@ -16,7 +16,6 @@ from calculator.engine.results import BudgetResult, PathResult, Result, StageRes
 from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
 from calculator.engine.slots import LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import percentiles
-from calculator.formula.expr import Quantity
 from calculator.units.system import Dimension, Unit, readable_unit
 
 if TYPE_CHECKING:
@@ -112,8 +111,7 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     limit = evaluation.slot(LimitSlot(index))
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
-    written = evaluation.model.checker.units.unit(budget.limit.expr.unit, budget.text_location) if isinstance(
-        budget.limit.expr, Quantity) else None
+    written = evaluation.model.checker.limit_units[index]
     return BudgetResult(budget.name, budget.op, value.value, limit / value.unit.factor, value.unit, used, status,
                         budget.warn, note=budget.note, location=budget.text_location, limit_unit=written)
 
