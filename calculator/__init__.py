@@ -36,7 +36,16 @@ with paused():  # importing allocates and frees nothing: collections here are pu
     from calculator.common.numbers import format_number
     from calculator.engine.model import Evaluation, Model
     from calculator.engine.pipeline import load, loads
-    from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, ValueResult, format_quantity
+    from calculator.engine.results import (
+        STATUS_EMOJI,
+        STATUS_GLYPH,
+        BudgetResult,
+        PathResult,
+        Result,
+        StageResult,
+        ValueResult,
+        format_quantity,
+    )
     from calculator.engine.uncertainty import HistogramBin
     from calculator.engine.views import (
         BindingView,
@@ -50,6 +59,8 @@ with paused():  # importing allocates and frees nothing: collections here are pu
     from calculator.file.edit import InputChange, rewrite_inputs
 
 __all__ = [
+    "STATUS_EMOJI",
+    "STATUS_GLYPH",
     "BindingView",
     "BreakingPoint",
     "BudgetResult",

@@ -6,10 +6,10 @@ import math
 
 from rich.text import Text
 
-from calculator import format_number
+from calculator import STATUS_GLYPH, format_number
 
-STATUS_MARK = {"ok": "✓", "warn": "▲", "fail": "✗", "error": "!", "loading": "…"}
-"""A mark for each status, so that a status reads without colour too (NO_COLOR)."""
+STATUS_MARK = {**STATUS_GLYPH, "error": "!", "loading": "…"}
+"""A mark for each status (the engine's, and two of the TUI's own), so that a status reads without colour too (NO_COLOR)."""
 
 number = format_number
 """One way to write a number: the CLI's, with k/M/B/T."""
