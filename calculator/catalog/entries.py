@@ -126,9 +126,16 @@ class Catalog:
 class Bindings(Mapping[str, Entry]):
     """A scenario's `hardware:` bindings (name -> catalog entry) and the catalog they were found in."""
 
-    def __init__(self, entries: dict[str, Entry], cat: Catalog):
+    def __init__(self, entries: dict[str, Entry], cat: Catalog | None = None):
         self._entries = entries
-        self.catalog = cat
+        self._catalog = cat
+
+    @property
+    def catalog(self) -> Catalog:
+        """The catalog the entries come from; the shipped one, read only when first asked for (`ref.` fields)."""
+        if self._catalog is None:
+            self._catalog = catalog()
+        return self._catalog
 
     def __getitem__(self, name: str) -> Entry:
         return self._entries[name]

@@ -99,6 +99,8 @@ def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
 
 def _bind_hardware(file: ScenarioFile, document: Document) -> Bindings:
     """Each `hardware:` name bound to a catalog entry (of any kind), found as people type it."""
+    if not file.hardware and not file.catalog:
+        return Bindings({})  # most scenarios: the catalog is read only if a formula asks for `ref.`
     cat = with_user_files((path, document.text_at("catalog", path)) for path in file.catalog)
     bound: dict[str, Entry] = {}
     for name, entry_id in file.hardware.items():

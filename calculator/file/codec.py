@@ -28,33 +28,68 @@ class Malformed(ValueError):
 
 # --- Document ---------------------------------------------------------------------------------------------------
 # A value is a str, None, a list ({"list": [...]}) or a dict ({"dict": [[key, value], ...]}; a key is a str,
-# or a list of str for a tuple key). A place is [path, file, line, column, end_line, end_column, folds].
+# or a list of str for a tuple key). Places and spans are columns, not one object each (a catalog file has
+# thousands of places, and decoding them is the warm path): {"paths": [path, ...], "files": [file, ...],
+# "numbers": [file index, line, column, end line, end column, ...] (5 a place), "folds": [[index, [...]], ...]};
+# spans are {"paths": [...], "numbers": [start, end, ...]}.
 
 
 def document_to_json(document: Document) -> dict[str, Any]:
     return {"file": document.file, "data": _value_to_json(document.data),
-            "places": [_place_to_json(p, loc) for p, loc in document.places.items()],
-            "text_places": [_place_to_json(p, loc) for p, loc in document.text_places.items()],
-            "spans": [[[_key_to_json(k) for k in path], start, end] for path, (start, end) in document.spans.items()]}
+            "places": _places_to_json(document.places), "text_places": _places_to_json(document.text_places),
+            "spans": {"paths": [_path_to_json(p) for p in document.spans],
+                      "numbers": [n for span in document.spans.values() for n in span]}}
 
 
 def document_from_json(payload: Any) -> Document:
-    _require(isinstance(payload, dict) and set(payload) == {"file", "data", "places", "text_places", "spans"})
+    _require(isinstance(payload, dict) and payload.keys() == {"file", "data", "places", "text_places", "spans"})
     file, data = payload["file"], _value_from_json(payload["data"])
     _require(isinstance(file, str) and isinstance(data, dict))
     return Document(data, file, _places_from_json(payload["places"]), _places_from_json(payload["text_places"]),
                     _spans_from_json(payload["spans"]))
 
 
+def _path_to_json(path: Path_) -> list[str | list[str]]:
+    return [_key_to_json(k) for k in path]
+
+
+def _paths_from_json(paths: Any) -> list[Path_]:
+    _require(type(paths) is list and all(type(p) is list for p in paths))
+    return [tuple(k if type(k) is str else _key_from_json(k) for k in path) for path in paths]
+
+
+def _places_to_json(places: dict[Path_, Location]) -> dict[str, Any]:
+    files = list(dict.fromkeys(loc.file for loc in places.values()))
+    index = {file: i for i, file in enumerate(files)}
+    return {"paths": [_path_to_json(p) for p in places], "files": files,
+            "numbers": [n for loc in places.values() for n in (index[loc.file], loc.line, loc.column, loc.end_line,
+                                                                 loc.end_column)],
+            "folds": [[i, list(loc.folds)] for i, loc in enumerate(places.values()) if loc.folds]}
+
+
+def _places_from_json(places: Any) -> dict[Path_, Location]:
+    _require(type(places) is dict and places.keys() == {"paths", "files", "numbers", "folds"})
+    paths, files, numbers, folds = _paths_from_json(places["paths"]), places["files"], places["numbers"], places["folds"]
+    _require(type(files) is list and all(type(f) is str for f in files))
+    _require(type(numbers) is list and len(numbers) == 5 * len(paths) and all(type(n) is int for n in numbers))
+    _require(all(0 <= n < len(files) for n in numbers[0::5]))
+    _require(type(folds) is list)
+    folded: dict[int, tuple[int, ...]] = {}
+    for entry in folds:
+        _require(type(entry) is list and len(entry) == 2 and type(entry[0]) is int and type(entry[1]) is list)
+        _require(len(entry[1]) % 3 == 0 and all(type(n) is int for n in entry[1]))
+        folded[entry[0]] = tuple(entry[1])
+    return {path: Location(files[numbers[j]], numbers[j + 1], numbers[j + 2], numbers[j + 3], numbers[j + 4],
+                           folded.get(i, ()))
+            for i, (path, j) in enumerate(zip(paths, range(0, len(numbers), 5), strict=True))}
+
+
 def _spans_from_json(spans: Any) -> dict[Path_, tuple[int, int]]:
-    _require(type(spans) is list)
-    result: dict[Path_, tuple[int, int]] = {}
-    for span in spans:
-        _require(type(span) is list and len(span) == 3 and type(span[0]) is list)
-        path, start, end = span
-        _require(type(start) is int and type(end) is int and 0 <= start <= end)
-        result[tuple(_key_from_json(k) for k in path)] = (start, end)
-    return result
+    _require(type(spans) is dict and spans.keys() == {"paths", "numbers"})
+    paths, numbers = _paths_from_json(spans["paths"]), spans["numbers"]
+    _require(type(numbers) is list and len(numbers) == 2 * len(paths) and all(type(n) is int for n in numbers))
+    _require(all(0 <= start <= end for start, end in zip(numbers[0::2], numbers[1::2], strict=True)))
+    return {path: (numbers[2 * i], numbers[2 * i + 1]) for i, path in enumerate(paths)}
 
 
 def _value_to_json(value: Any) -> Any:
@@ -93,23 +128,6 @@ def _key_from_json(key: Any) -> Key:
         return key
     _require(type(key) is list and all(type(k) is str for k in key))
     return tuple(key)
-
-
-def _place_to_json(path: Path_, location: Location) -> list[Any]:
-    return [[_key_to_json(k) for k in path], location.file, location.line, location.column, location.end_line,
-            location.end_column, list(location.folds)]
-
-
-def _places_from_json(places: Any) -> dict[Path_, Location]:
-    _require(type(places) is list)
-    result: dict[Path_, Location] = {}
-    for place in places:
-        _require(type(place) is list and len(place) == 7 and type(place[0]) is list)
-        path, file, line, column, end_line, end_column, folds = place
-        _require(type(file) is str and all(type(n) is int for n in (line, column, end_line, end_column)))
-        _require(type(folds) is list and len(folds) % 3 == 0 and all(type(n) is int for n in folds))
-        result[tuple(_key_from_json(k) for k in path)] = Location(file, line, column, end_line, end_column, tuple(folds))
-    return result
 
 
 # --- ScenarioFile -----------------------------------------------------------------------------------------------
@@ -157,37 +175,79 @@ def _fields(shape: type) -> dict[str, Any]:
 
 
 def _decode(value: Any, annotation: Any) -> Any:
+    return _decoder(annotation)(value)
+
+
+@functools.cache
+def _decoder(annotation: Any) -> typing.Callable[[Any], Any]:
+    """A function that decodes a value of `annotation`, built once: reading annotations is the slow part."""
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
-        decoded = _decode(value, args[0])
-        for bound in args[1:]:
+        return _bounded(_decoder(args[0]), args[1:])
+    if origin in (types.UnionType, typing.Union):
+        return _union([_decoder(member) for member in args])
+    if origin is list:
+        item = _decoder(args[0])
+
+        def decode_list(value: Any) -> Any:
+            _require(type(value) is list)
+            return [item(v) for v in value]
+        return decode_list
+    if origin is dict:
+        entry = _decoder(args[1])
+
+        def decode_dict(value: Any) -> Any:
+            _require(type(value) is dict and value.keys() == {"dict"} and type(value["dict"]) is dict)
+            return {k: entry(v) for k, v in value["dict"].items()}
+        return decode_dict
+    if annotation is type(None):
+        def decode_none(value: Any) -> Any:
+            _require(value is None)
+        return decode_none
+    if annotation in (str, int):
+        def decode_scalar(value: Any) -> Any:
+            _require(type(value) is annotation)
+            return value
+        return decode_scalar
+    _require(annotation in shapes.SHAPES)
+    return _shape_decoder(annotation)
+
+
+def _bounded(inner: typing.Callable[[Any], Any], bounds: tuple[Any, ...]) -> typing.Callable[[Any], Any]:
+    def decode_bounded(value: Any) -> Any:
+        decoded = inner(value)
+        for bound in bounds:
             _require(isinstance(bound, _Bound) and (bound.low is None or decoded >= bound.low)
                      and (bound.high is None or decoded <= bound.high))
         return decoded
-    if origin in (types.UnionType, typing.Union):
-        for member in args:
+    return decode_bounded
+
+
+def _union(members: list[typing.Callable[[Any], Any]]) -> typing.Callable[[Any], Any]:
+    def decode_union(value: Any) -> Any:
+        for member in members:
             try:
-                return _decode(value, member)
+                return member(value)
             except Malformed:
                 continue
         raise Malformed("no member of the union")
-    if origin is list:
-        _require(type(value) is list)
-        return [_decode(v, args[0]) for v in value]
-    if origin is dict:
-        _require(type(value) is dict and set(value) == {"dict"} and type(value["dict"]) is dict)
-        return {k: _decode(v, args[1]) for k, v in value["dict"].items()}
-    if annotation is type(None):
-        _require(value is None)
-        return None
-    if annotation in (str, int):
-        _require(type(value) is annotation)
-        return value
-    _require(annotation in shapes.SHAPES and type(value) is dict and set(value) == {"shape", "fields"}
-             and value["shape"] == annotation.__name__ and type(value["fields"]) is dict)
-    hints = _fields(annotation)
-    _require(set(value["fields"]) == set(hints))
-    return annotation(**{name: _decode(v, hints[name]) for name, v in value["fields"].items()})
+    return decode_union
+
+
+def _shape_decoder(shape: type) -> typing.Callable[[Any], Any]:
+    name = shape.__name__
+
+    def decode_shape(value: Any) -> Any:
+        decoders = _field_decoders(shape)  # looked up at call time: shapes nest (a stage holds stages)
+        _require(type(value) is dict and value.keys() == {"shape", "fields"} and value["shape"] == name
+                 and type(value["fields"]) is dict and value["fields"].keys() == decoders.keys())
+        return shape(**{key: decoders[key](v) for key, v in value["fields"].items()})
+    return decode_shape
+
+
+@functools.cache
+def _field_decoders(shape: type) -> dict[str, typing.Callable[[Any], Any]]:
+    return {name: _decoder(hint) for name, hint in _fields(shape).items()}
 
 
 def matches(scenario: Any, data: Any) -> bool:
@@ -200,7 +260,7 @@ def matches(scenario: Any, data: Any) -> bool:
     if dataclasses.is_dataclass(scenario) and not isinstance(scenario, type):
         if not isinstance(data, dict):
             return False
-        by_name = {f.name: f for f in dataclasses.fields(scenario)}
+        by_name = _fields_by_name(type(scenario))
         if not set(data) <= set(by_name):
             return False
         return all(matches(getattr(scenario, name), data[name]) if name in data else _is_default(scenario, field)
@@ -212,6 +272,11 @@ def matches(scenario: Any, data: Any) -> bool:
     if type(scenario) is int:
         return (type(data) is int and data == scenario) or (isinstance(data, str) and _as_int(data) == scenario)
     return type(scenario) is type(data) and scenario == data
+
+
+@functools.cache
+def _fields_by_name(shape: type) -> dict[str, dataclasses.Field[Any]]:
+    return {f.name: f for f in dataclasses.fields(shape)}
 
 
 def _is_default(shape: Any, field: dataclasses.Field[Any]) -> bool:
