@@ -224,16 +224,16 @@ def test_scenario_units_and_aliases():
 def test_scenario_units_stay_in_their_scenario():
     evaluate("""
         name: one
-        units: [impression]
+        units: [advert]
         inputs:
-          n: 5 impression
+          n: 5 advert
     """)
     error = error_of("""
         name: two
         inputs:
-          n: 5 impression
+          n: 5 advert
     """)
-    assert error.message == "unknown unit or name 'impression'"
+    assert error.message == "unknown unit or name 'advert'"
 
 
 def test_a_known_unit_cannot_be_redeclared():

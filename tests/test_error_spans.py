@@ -105,7 +105,8 @@ def test_kinds_replace_message_text():
     assert isinstance(error_of("name: x\ninputs:\n  a: (1\n"), calculator.FormulaSyntaxError)
     assert isinstance(error_of("a: [\n"), calculator.FileError)
     assert unknown.to_dict() == {"kind": "unknown-unit", "message": "unknown unit or name 'usr'", "file": "s.yaml",
-                                 "line": 3, "column": 8, "end_line": 3, "end_column": 11, "hint": None}
+                                 "line": 3, "column": 8, "end_line": 3, "end_column": 11,
+                                 "hint": "did you mean 'user'? Or declare it as a new counted thing: units: [usr]"}
 
 
 def test_a_point_location_renders_one_caret_and_a_span_all_of_it():

@@ -97,7 +97,8 @@ def test_github_annotations(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["check", ".", "--format", "github"]) == 2
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == "::error file=bad.yaml,line=3,col=8,title=invalid scenario::unknown unit or name 'usr'"
+    assert lines[0] == ("::error file=bad.yaml,line=3,col=8,title=invalid scenario::unknown unit or name 'usr'"
+                        "%0Ahint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
     assert lines[1].startswith("fail   over.yaml  serving (1 budget, 0 latency paths)")
     # the limit "100 gpu" is written at line 12, column 12 of over.yaml
     assert lines[2] == ("::error file=over.yaml,line=12,col=12,title=budget gpus fail::gpus is 116 gpu: 116%25 of <= 100 gpu")

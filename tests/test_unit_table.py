@@ -12,10 +12,10 @@ from calculator.units import system
 def fresh_table():
     """A unit table of this test's own (the process keeps one, made by whichever test came first)."""
     system.unit_table.cache_clear()
-    system.known_unit.cache_clear()
+    system.known_name.cache_clear()
     yield
     system.unit_table.cache_clear()
-    system.known_unit.cache_clear()
+    system.known_name.cache_clear()
 
 
 def test_5000_declared_units_are_written_once(fresh_table, monkeypatch):
@@ -33,7 +33,7 @@ def test_a_table_read_back_is_not_asked_again(fresh_table, monkeypatch):
     assert system.known_unit("kilobyte").factor == 8_000  # bits: 1000 byte of 8 bit
     system.unit_table().save()
     system.unit_table.cache_clear()
-    system.known_unit.cache_clear()
+    system.known_name.cache_clear()
     monkeypatch.setattr(system, "_ask_pint", lambda name: pytest.fail(f"asked pint for {name}"))
     assert system.known_unit("kilobyte").factor == 8_000
 

@@ -136,10 +136,20 @@ def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
     return overrides
 
 
-def command_eval(arguments: argparse.Namespace) -> int:
+def load_noting(path: str, catalogs: Sequence[str]) -> Any:
+    """A scenario loaded, its notes (a declaration no longer needed, an exchange rate used) on stderr:
+    they never change the exit code or the output."""
     from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file, arguments.catalog)
+    model = load(path, catalogs)
+    for note in model.scenario.units.notes:
+        print(f"{note.location}: note: {note.message}", file=sys.stderr)
+    return model
+
+
+def command_eval(arguments: argparse.Namespace) -> int:
+
+    model = load_noting(arguments.file, arguments.catalog)
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
         raise UsageError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
@@ -156,9 +166,8 @@ def command_eval(arguments: argparse.Namespace) -> int:
 
 def command_explain(arguments: argparse.Namespace) -> int:
     from calculator.analysis.explain import explain  # loaded when its command runs (start-up)
-    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file, arguments.catalog)
+    model = load_noting(arguments.file, arguments.catalog)
     explanation = explain(model, arguments.name, _overrides(model, arguments.set))
     if arguments.format == "json":
         print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
@@ -173,9 +182,8 @@ def command_explain(arguments: argparse.Namespace) -> int:
 
 def command_solve(arguments: argparse.Namespace) -> int:
     from calculator.analysis.solve import solve  # loaded when its command runs (start-up)
-    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file, arguments.catalog)
+    model = load_noting(arguments.file, arguments.catalog)
     solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
     if arguments.format == "json":
         print(json.dumps(solution.to_dict(), indent=2))
@@ -186,9 +194,8 @@ def command_solve(arguments: argparse.Namespace) -> int:
 
 def command_sweep(arguments: argparse.Namespace) -> int:
     from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
-    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
-    model = load(arguments.file, arguments.catalog)
+    model = load_noting(arguments.file, arguments.catalog)
     table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
                   arguments.show, _overrides(model, arguments.set))
     if arguments.format == "json":
@@ -294,14 +301,24 @@ def _catalog_entry(cat: Any, name: str) -> Any:
 
 
 def command_units(arguments: argparse.Namespace) -> int:
-    from calculator.units.system import DEFINITIONS, REFUSED  # loaded when its command runs (start-up)
+    from calculator.units.system import DEFINITIONS, abbreviations, currencies  # loaded when its command runs
 
     print(f"envelope's units ({DEFINITIONS.name}), on top of pint's default registry:\n")
     for line in DEFINITIONS.read_text(encoding="utf-8").splitlines():
         if line and not line.startswith(("#", "@")):
             print(f"  {line}")
-    print("\nRefused alone (pint reads them as physics): " + ", ".join(f"{k} ({v})" for k, v in REFUSED.items()))
-    print("Attached to a number, k/K M B T are multipliers: 100M user = 1e8 user, 175B param, 2T token.")
+    rows = abbreviations().values()
+    width = max(len(row.text) for row in rows)
+    print("\nAbbreviations (abbreviations.yaml), looked up before pint:\n")
+    for row in rows:
+        meaning = row.means if row.means else f"refused: {row.refuse}"
+        print(f"  {row.text:<{width}}  {meaning}  ({row.note})")
+    money = currencies()
+    print(f"\nCurrencies, converted to USD at rates as of {money.as_of} ({money.source}):\n")
+    for code in money.per_euro:
+        if code != "USD":
+            print(f"  1 {code} = {money.in_usd(code):.6g} USD")
+    print("\nAttached to a number, k/K M B T are multipliers: 100M user = 1e8 user, 175B param, 2T token.")
     return EXIT_OK
 
 

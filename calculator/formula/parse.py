@@ -23,6 +23,10 @@ Grammar (EBNF)::
 A unit after a number stops before a name that is a scenario value, so
 `2 user / dau` divides by the value `dau`. A word attached to a number is a
 unit (`80GB`, `5ms`); a single attached k, K, M, B or T is a multiplier.
+
+Unit names may hold µ (U+00B5) and μ (U+03BC): `5 µs`. Inside a unit, words joined by
+hyphens with no spaces are one unit name (`PF-day`, `GPU-hour`), unless a word after a
+hyphen is a scenario value: `2 hour-setup` subtracts the value `setup`.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 DETACHED_MULTIPLIERS = {"k": "Boltzmann's constant", "M": "molar", "T": "tesla"}
 
 _NUMBER = re.compile(r"(?:\d[\d_]*(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME = re.compile(r"[A-Za-z_µμ][A-Za-z0-9_µμ]*")
 _REFUSED = {
     "'": "strings are not part of a formula",
     '"': "strings are not part of a formula",
@@ -78,7 +82,7 @@ class Token:
 
 
 _TOKEN = re.compile(
-    r"(?P<space>\s+)|(?P<number>" + _NUMBER.pattern + r")|(?P<name>[A-Za-z_][A-Za-z0-9_]*)"
+    r"(?P<space>\s+)|(?P<number>" + _NUMBER.pattern + r")|(?P<name>" + _NAME.pattern + ")"
     r"|(?P<op>->|\*\*|[-+*/^(),.%])"
 )
 
@@ -322,7 +326,18 @@ class Parser:
         if token.kind != "name":
             raise self.error(f"expected a unit name here, found {self.describe(token)}")
         self.advance()
-        return [UnitFactor(token.text, self.unit_power() * sign, token.offset)]
+        name = token.text
+        while self._hyphen_joins(token.offset + len(name)):
+            self.advance()
+            name += "-" + self.advance().text
+        return [UnitFactor(name, self.unit_power() * sign, token.offset)]
+
+    def _hyphen_joins(self, end: int) -> bool:
+        """Whether a `-` right at `end` and a word right after it continue one unit name (`PF-day`)."""
+        hyphen, word = self.token, self.peek()
+        return (hyphen.kind == "op" and hyphen.text == "-" and hyphen.offset == end and word.kind == "name"
+                and word.offset == end + 1 and not self.is_value(word.text)
+                and not (self.peek(2).kind == "op" and self.peek(2).text in ("(", ".")))
 
     def unit_power(self) -> float:
         if not self.at_op("**", "^"):

@@ -5,6 +5,10 @@ this module asks it once per unit name for the factor to base units and the
 dimension, so that checking a formula is arithmetic on small tuples and
 evaluating one is arithmetic on floats in base units.
 
+A name is looked up in `abbreviations.yaml` first (`Gb` is a gigabit, `qps` a
+request/second, `b` refused with a hint), then in pint. Currencies other than USD are
+defined from `currencies.yaml` (dated exchange rates) when the registry is built.
+
 A scenario's own `units:` are defined in the same registry (pint cannot mix
 registries) but are visible only to the scenarios that declare them.
 """
@@ -20,24 +24,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, write_entry
-from calculator.common.errors import GrammarError, Location, ShapeError, UnknownUnitError
+from calculator.common.errors import GrammarError, Location, ShapeError, UnknownUnitError, did_you_mean
 from calculator.formula.expr import UnitExpr, unit_text
-from calculator.formula.parse import MULTIPLIERS
+from calculator.formula.parse import parse_unit
 
 if TYPE_CHECKING:
     import pint
 
 DEFINITIONS = Path(__file__).parent / "envelope_en.txt"
-
-# Single letters pint reads as physical constants or units nobody means here.
-REFUSED = {
-    "k": "Boltzmann's constant",
-    "M": "molar (mole/liter)",
-    "T": "tesla",
-    "G": "gauss",
-    "c": "the speed of light",
-    "e": "the elementary charge",
-}
+ABBREVIATIONS = Path(__file__).parent / "abbreviations.yaml"
+CURRENCIES = Path(__file__).parent / "currencies.yaml"
 # Base dimensions that measure something; every other base dimension counts things.
 PHYSICAL = frozenset(["[length]", "[mass]", "[time]", "[current]", "[temperature]", "[substance]", "[luminosity]",
                       "[information]", "[currency]"])
@@ -129,7 +125,70 @@ def registry() -> pint.UnitRegistry[Any]:
     """
     import pint  # pint: only for a unit name the unit table has not seen
 
-    return pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False)
+    reg: pint.UnitRegistry[Any] = pint.UnitRegistry(str(DEFINITIONS), autoconvert_offset_to_baseunit=False)
+    for line in currencies().definitions():
+        reg.define(line)
+    return reg
+
+
+def _read_yaml(path: Path) -> Any:
+    import yaml  # PyYAML: only when the unit table is built (a cold cache), never on a warm run
+
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+@dataclass(frozen=True)
+class Abbreviation:
+    """One row of abbreviations.yaml: a text as engineers write it, what it means or why it is refused."""
+
+    text: str
+    means: str | None  # a unit expression of pint's and envelope's names
+    refuse: str | None  # the hint: what was probably meant
+    note: str
+
+
+@functools.lru_cache(maxsize=1)
+def abbreviations() -> dict[str, Abbreviation]:
+    """The abbreviation table, by text (read only when the unit table meets a name it has not seen)."""
+    rows = _read_yaml(ABBREVIATIONS)["abbreviations"]
+    table: dict[str, Abbreviation] = {}
+    for row in rows:
+        entry = Abbreviation(str(row["text"]), row.get("means"), row.get("refuse"), str(row["note"]))
+        if (entry.means is None) == (entry.refuse is None) or entry.text in table:
+            raise ValueError(f"abbreviations.yaml: '{entry.text}' needs one of means: or refuse:, once")
+        table[entry.text] = entry
+    return table
+
+
+@dataclass(frozen=True)
+class Currencies:
+    """currencies.yaml: reference rates (units of each currency a euro buys) on one date."""
+
+    per_euro: dict[str, float]
+    aliases: dict[str, list[str]]
+    as_of: str
+    source: str
+    perishable: bool
+
+    def in_usd(self, code: str) -> float:
+        return self.per_euro["USD"] / self.per_euro[code]
+
+    def definitions(self) -> list[str]:
+        """Each currency but USD as a pint definition: `EUR = 1.0411 * USD = _ = euro`."""
+        return [" = ".join([f"{code} = {self.in_usd(code)!r} * USD", "_", *self.aliases.get(code, [])])
+                for code in self.per_euro if code != "USD"]
+
+    def note(self, code: str) -> str:
+        stale = "; exchange rates go stale" if self.perishable else ""
+        return f"1 {code} = {self.in_usd(code):.4g} USD (as of {self.as_of}{stale}; {self.source.split(',')[0]})"
+
+
+@functools.lru_cache(maxsize=1)
+def currencies() -> Currencies:
+    data = _read_yaml(CURRENCIES)
+    return Currencies({str(k): float(v) for k, v in data["per_euro"].items()},
+                      {str(k): [str(a) for a in v] for k, v in data.get("aliases", {}).items()},
+                      str(data["as_of"]), str(data["source"]), bool(data.get("perishable", True)))
 
 
 @dataclass(frozen=True)
@@ -140,6 +199,47 @@ class NameInfo:
     dimension: Dimension
     canonical: str
     prefixed: bool = False  # known only as prefix + unit (`ad` is atto-day): a scenario may take the name
+    expansion: tuple[tuple[str, float], ...] = ()  # an abbreviation's pint names and powers (`qps`: request, second^-1)
+    note: str | None = None  # said once when a scenario uses it (an exchange rate and its date)
+
+    def pieces(self) -> tuple[tuple[str, float], ...]:
+        """The pint names and powers this name stands for."""
+        return self.expansion or ((self.canonical, 1.0),)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A name envelope refuses although pint knows it (`b` is a barn to pint), and what was probably meant."""
+
+    text: str
+    hint: str
+    note: str
+
+
+def _classify(name: str) -> NameInfo | Refusal | None:
+    """What a name means to envelope: the abbreviation table's row first, then pint."""
+    row = abbreviations().get(name)
+    if row is None:
+        return _ask_pint(name)
+    if row.refuse is not None:
+        return Refusal(name, row.refuse, row.note)
+    assert row.means is not None
+    return _meaning(row.means)
+
+
+def _meaning(means: str) -> NameInfo:
+    """An abbreviation's meaning (`request/second`) as one name's factor, dimension and pint names."""
+    factor, dimension, pieces = 1.0, DIMENSIONLESS, []
+    for part in parse_unit(means, Location(ABBREVIATIONS.name)):
+        info = _ask_pint(part.name)
+        if info is None:
+            raise ValueError(f"abbreviations.yaml: '{part.name}' in '{means}' is not a unit pint knows")
+        factor *= info.factor**part.power
+        dimension = dimension * info.dimension**part.power
+        pieces.append((info.canonical, part.power))
+    if len(pieces) == 1 and pieces[0][1] == 1:
+        return NameInfo(factor, dimension, pieces[0][0])  # one pint name: `Gb` is `gigabit`
+    return NameInfo(factor, dimension, means, False, tuple(pieces))
 
 
 def _ask_pint(name: str) -> NameInfo | None:
@@ -159,7 +259,9 @@ def _ask_pint(name: str) -> NameInfo | None:
     if not dims and prefixed:
         return None  # `usr` is micro-steradian to pint: a typo, not a unit
     exponents = {str(k): float(v) for k, v in dims.items()}  # type: ignore[arg-type]
-    return NameInfo(float(factor), Dimension.of(exponents), canonical, prefixed)
+    money = currencies()
+    note = money.note(canonical) if canonical in money.per_euro and canonical != "USD" else None
+    return NameInfo(float(factor), Dimension.of(exponents), canonical, prefixed, note=note)
 
 
 def _is_a_scale(reg: pint.UnitRegistry[Any], canonical: str) -> bool:
@@ -169,15 +271,18 @@ def _is_a_scale(reg: pint.UnitRegistry[Any], canonical: str) -> bool:
 
 # `second = [time]`: a unit that defines a base dimension, in pint's definitions syntax.
 _BASE_DEFINITION = re.compile(r"^(\w+)\s*=\s*\[(\w+)\]", re.MULTILINE)
+_WORD = re.compile(r"\w+")
 
 
 def _ask_pint_root(base_dimension: str) -> str | None:
-    """The unit pint defines `base_dimension` by (`second` for `[time]`), read from the definition files."""
+    """The unit values of `base_dimension` are held in: pint's base unit for it (`kilogram` for
+    `[mass]`, although `gram = [mass]` defines the dimension), read from the definition files."""
     reg = registry()
     for path in sorted(DEFINITIONS.parent.glob("*.txt")):
         for name, dimension in _BASE_DEFINITION.findall(path.read_text(encoding="utf-8")):
             if f"[{dimension}]" == base_dimension and str(reg.get_root_units(name)[1]) == name:
-                return str(name)
+                base = str(reg.get_base_units(name)[1])
+                return base if _WORD.fullmatch(base) else str(name)  # gram's base is kilogram: factors are per kg
     return None
 
 
@@ -192,7 +297,7 @@ class UnitTable:
 
     def __init__(self) -> None:
         self.key = _table_key()
-        self.names: dict[str, list[Any] | None] = {}
+        self.names: dict[str, list[Any] | dict[str, str] | None] = {}
         self.roots: dict[str, str | None] = {}
         self.changed = False
         self.writes = 0
@@ -221,16 +326,17 @@ class UnitTable:
             self.changed = True
             atexit.register(self.save)  # a name learnt outside a load (estimate, `envelope units`) is kept too
 
-    def lookup(self, name: str) -> NameInfo | None:
+    def lookup(self, name: str) -> NameInfo | Refusal | None:
         if name not in self.names:
-            info = _ask_pint(name)
-            self.names[name] = None if info is None else [info.factor, dict(info.dimension.exponents), info.canonical,
-                                                          info.prefixed]
+            self.names[name] = _as_entry(_classify(name))
             self._learnt()
         entry = self.names[name]
         if entry is None:
             return None
-        return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]), bool(entry[3]))
+        if isinstance(entry, dict):
+            return Refusal(name, entry["refuse"], entry["note"])
+        return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]), bool(entry[3]),
+                        tuple((str(n), float(p)) for n, p in entry[4]), entry[5])
 
     def root_unit(self, base_dimension: str) -> str | None:
         """The unit pint defines a base dimension by (`second = [time]`), or None."""
@@ -240,18 +346,34 @@ class UnitTable:
         return self.roots[base_dimension]
 
 
+def _as_entry(found: NameInfo | Refusal | None) -> list[Any] | dict[str, str] | None:
+    """What `lookup` keeps of a name: None, {refuse, note}, or [factor, dims, canonical, prefixed, expansion, note]."""
+    if found is None:
+        return None
+    if isinstance(found, Refusal):
+        return {"refuse": found.hint, "note": found.note}
+    return [found.factor, dict(found.dimension.exponents), found.canonical, found.prefixed,
+            [[n, p] for n, p in found.expansion], found.note]
+
+
 def _is_table_entry(entry: Any) -> bool:
-    """[factor, {dimension: power}, canonical, prefixed], as `lookup` writes it, or None."""
+    """An entry as `_as_entry` writes it."""
     if entry is None:
         return True
-    return (isinstance(entry, list) and len(entry) == 4 and type(entry[0]) in (int, float)
+    if isinstance(entry, dict):
+        return set(entry) == {"refuse", "note"} and all(isinstance(v, str) for v in entry.values())
+    return (isinstance(entry, list) and len(entry) == 6 and type(entry[0]) in (int, float)
             and isinstance(entry[1], dict) and all(type(p) in (int, float) for p in entry[1].values())
-            and isinstance(entry[2], str) and isinstance(entry[3], bool))
+            and isinstance(entry[2], str) and isinstance(entry[3], bool) and isinstance(entry[4], list)
+            and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and type(e[1]) in (int, float)
+                    for e in entry[4])
+            and (entry[5] is None or isinstance(entry[5], str)))
 
 
 def _table_key() -> str:
-    definitions = b"".join(path.read_bytes() for path in sorted(DEFINITIONS.parent.glob("*.txt")))
-    return cache_key("units", package_stamp("pint"), definitions, Path(__file__).read_bytes())
+    data = b"".join(path.read_bytes() for pattern in ("*.txt", "*.yaml")
+                    for path in sorted(DEFINITIONS.parent.glob(pattern)))
+    return cache_key("units", package_stamp("pint"), data, Path(__file__).read_bytes())
 
 
 @functools.lru_cache(maxsize=1)
@@ -266,9 +388,30 @@ def save_unit_table() -> None:
 
 
 @functools.lru_cache(maxsize=4096)
-def known_unit(name: str) -> NameInfo | None:
-    """A unit name pint knows (with envelope's definitions), or None."""
+def known_name(name: str) -> NameInfo | Refusal | None:
+    """What a name is: a unit (the abbreviation table's, pint's or envelope's), refused, or unknown (None)."""
     return unit_table().lookup(name)
+
+
+def known_unit(name: str) -> NameInfo | None:
+    """A unit name envelope knows, or None (unknown, or refused)."""
+    found = known_name(name)
+    return found if isinstance(found, NameInfo) else None
+
+
+def is_builtin_count(name: str) -> bool:
+    """Whether `name` is one of envelope's counting units (vcpu, session ...) or an alias of one (core)."""
+    info = known_unit(name)
+    return (info is not None and not info.prefixed and info.factor == 1.0 and not info.expansion
+            and info.dimension == Dimension.of({f"[{info.canonical}]": 1}))
+
+
+@dataclass(frozen=True)
+class Note:
+    """Something a run says without failing: a declaration that is no longer needed, an exchange rate used."""
+
+    message: str
+    location: Location
 
 
 @dataclass
@@ -276,11 +419,16 @@ class UnitSystem:
     """The units one scenario sees: pint's, envelope's, and its own `units:`."""
 
     own: dict[str, NameInfo] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
 
     def declare(self, name: str, definition: Unit | None, location: Location) -> None:
-        """Add a scenario unit: a new counting dimension (None) or an alias of a unit."""
-        known = known_unit(name)
-        if name in REFUSED or (known is not None and not known.prefixed):
+        """Add a scenario unit: a new counting dimension (None) or an alias of a unit. Declaring
+        one of envelope's counting units (files written before it was built in) is a note."""
+        if definition is None and is_builtin_count(name):
+            self.notes.append(Note(f"'{name}' is built in now (a counting unit); its declaration can go", location))
+            return
+        found = known_name(name)
+        if isinstance(found, Refusal) or (found is not None and not found.prefixed):
             raise ShapeError(f"'{name}' is already a unit: {self.describe(name)}; pick another name", location)
         if name in self.own:
             raise ShapeError(f"unit '{name}' is declared twice", location)
@@ -302,26 +450,33 @@ class UnitSystem:
         return lines
 
     def describe(self, name: str) -> str:
-        if name in REFUSED:
-            return REFUSED[name]
-        info = known_unit(name)
-        if info is None:
+        found = known_name(name)
+        if isinstance(found, Refusal):
+            return f"refused ({found.note})"
+        if found is None:
             return "unknown"
-        what = "dimensionless" if info.dimension.dimensionless else f"a unit of {dimension_words(info.dimension)}"
-        return f"{what}, = {info.canonical}" if info.canonical != name else what
+        what = "dimensionless" if found.dimension.dimensionless else f"a unit of {dimension_words(found.dimension)}"
+        return f"{what}, = {found.canonical}" if found.canonical != name else what
 
     def lookup(self, name: str, location: Location) -> NameInfo:
-        """One unit name, or an error saying what is wrong with it."""
-        if name in REFUSED:
-            raise GrammarError(
-                f"'{name}' alone is not a unit here (pint reads it as {REFUSED[name]})",
-                location,
-                hint=f"attach it to the number for a multiplier, as in 100{name}" if name in MULTIPLIERS else None,
-            )
-        info = self.own.get(name) or self._own_plural(name) or known_unit(name)
-        if info is None:
-            raise UnknownUnitError(f"unknown unit or name '{name}'", location)
-        return info
+        """One unit name, or an error saying what is wrong with it (and what was probably meant)."""
+        found = self.own.get(name) or self._own_plural(name) or known_name(name)
+        if isinstance(found, Refusal):
+            alone = " alone" if len(name) == 1 else ""
+            raise GrammarError(f"'{name}'{alone} is not a unit here ({found.note})", location, hint=found.hint)
+        if found is None:
+            raise UnknownUnitError(f"unknown unit or name '{name}'", location, hint=self.suggestion(name))
+        if found.note and all(note.message != found.note for note in self.notes):
+            self.notes.append(Note(found.note, location))
+        return found
+
+    def suggestion(self, name: str) -> str | None:
+        """A close unit (`usr`: did you mean 'user'?) and, for a new noun, how to declare it."""
+        close = did_you_mean(name, [*self.own, *vocabulary()])
+        if not _NOUN.fullmatch(name):
+            return close
+        declare = f"declare it as a new counted thing: units: [{name}]"
+        return f"{close} Or {declare}" if close else declare[0].upper() + declare[1:]
 
     def _own_plural(self, name: str) -> NameInfo | None:
         return self.own.get(name[:-1]) if name.endswith("s") else None
@@ -334,12 +489,31 @@ class UnitSystem:
             info = self.lookup(part.name, location.shifted(part.offset, part.offset + len(part.name)))
             factor *= info.factor**part.power
             dimension = dimension * info.dimension**part.power
-            names.append((info.canonical, part.power))
+            names += [(piece, power * part.power) for piece, power in info.pieces()]
         return Unit(factor, dimension, unit_text(expr), tuple(names))
 
     def dimension_text(self, dimension: Dimension) -> str:
         """A dimension spoken of as a unit: 'request / second', 'byte'."""
         return simplest_unit(dimension).text or "dimensionless"
+
+
+# A word that could name a new counted thing (`usr`, `transaction`), not `__import__`.
+_NOUN = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+# A name in envelope's definitions: the first word of a line, and its `= alias` words.
+_DEFINED = re.compile(r"^(\w+)\s*=(.*)$", re.MULTILINE)
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> list[str]:
+    """The unit names a close match is looked for among (an error's hint, never a warm run's path):
+    envelope's own names and aliases, the abbreviations that mean something and the names they use."""
+    names: list[str] = []
+    for name, rest in _DEFINED.findall(DEFINITIONS.read_text(encoding="utf-8")):
+        names += [name, *(word for word in (w.strip() for w in rest.split("=")[1:]) if _WORD.fullmatch(word))]
+    for row in abbreviations().values():
+        names += [row.text, *_WORD.findall(row.means)] if row.means else []
+    names += list(currencies().per_euro)
+    return [name for name in dict.fromkeys(names) if name != "_"]
 
 
 def dimension_words(dimension: Dimension) -> str:
@@ -388,8 +562,16 @@ _TIME = Dimension.of({"[time]": 1})
 _BANDWIDTH = Dimension.of({"[information]": 1, "[time]": -1})
 
 
+# Dimensions shown in their SI name rather than as base units: 700 W, not 700 m^2*kg/s^3.
+_NAMED = {Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -3}): ("W", "watt"),
+          Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -2}): ("J", "joule")}
+
+
 def readable_unit(dimension: Dimension, value_in_base: float) -> Unit:
-    """A unit that shows `value_in_base` readably: 205 TB, 3.5 hour, 1.2 GB/s."""
+    """A unit that shows `value_in_base` readably: 205 TB, 3.5 hour, 1.2 GB/s, 700 W."""
+    if dimension in _NAMED:
+        symbol, name = _NAMED[dimension]
+        return Unit(1.0, dimension, symbol, ((name, 1.0),))
     ladder = {_INFORMATION: _BYTE_LADDER, _TIME: _TIME_LADDER, _BANDWIDTH: _BYTE_LADDER}.get(dimension)
     if ladder is None:
         return simplest_unit(dimension)
