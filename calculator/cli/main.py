@@ -85,6 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="github: workflow annotations on the offending file and line")
+    check.add_argument("--only-scenarios", action="store_true",
+                       help="skip (and list) YAML files that are not scenarios: no top-level inputs/derived/budgets/"
+                            "latency/extends key")
+    check.add_argument("--no-dependents", action="store_true",
+                       help="do not also check the scenarios that extend a named file")
     _catalog_option(check)
 
     catalog = commands.add_parser("catalog", help="what the catalog holds: kinds, one kind's entries, or one entry")
@@ -250,14 +255,19 @@ def command_diff(arguments: argparse.Namespace) -> int:
 def command_check(arguments: argparse.Namespace) -> int:
     from calculator.cli.check import check_paths, write_junit  # loaded when its command runs (start-up)
 
-    outcomes = check_paths([Path(p) for p in arguments.paths], arguments.catalog)
+    outcomes, skipped = check_paths([Path(p) for p in arguments.paths], arguments.catalog,
+                                    arguments.only_scenarios, not arguments.no_dependents)
+    for file in skipped:
+        print(f"{'skip':5}  {file}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
         write_junit(outcomes, Path(arguments.junit))
     counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
-    print(f"{len(outcomes)} scenarios: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
-          f" {counts['error']} invalid")
+    extending = sum(o.extends is not None for o in outcomes)
+    also = f" ({extending} because they extend a named file)" if extending else ""
+    print(f"{len(outcomes)} scenarios{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+          f" {counts['error']} invalid" + (f"; {len(skipped)} other YAML files skipped" if skipped else ""))
     if counts["error"]:
         return EXIT_INVALID
     return EXIT_FAIL if counts["fail"] else EXIT_OK
@@ -328,8 +338,14 @@ def command_tui(arguments: argparse.Namespace) -> int:
             raise FileError("no such file or folder", Location(str(path)))
     import importlib  # textual: only for `envelope tui`
 
-    app = importlib.import_module("tui.app").EnvelopeApp(  # textual only here: the engine never imports it
-        paths, after_first_paint=resume_after_startup)
+    try:
+        app_module = importlib.import_module("tui.app")  # textual only here: the engine never imports it
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] != "textual":
+            raise
+        raise UsageError("the TUI needs textual, which this install does not have",
+                         hint='pip install "envelope[tui]" (every other command works without it)') from None
+    app = app_module.EnvelopeApp(paths, after_first_paint=resume_after_startup)
     app.run()
     return EXIT_OK
 

@@ -74,7 +74,8 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
     if file.correlations:
         uncertain = {v.name for v in values.values() if v.uncertain}
         with problems.entry():
-            scenario.correlations = correlation_pairs(file.correlations, document.where("correlations"), uncertain)
+            scenario.correlations = correlation_pairs(
+                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain)
     return scenario
 
 
