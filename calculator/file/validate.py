@@ -156,13 +156,36 @@ def _to_envelope_error(error: Any, path: tuple[str, ...], document: Document) ->
     kind = error["type"]
     if kind in _UNKNOWN_KEY:
         allowed = _allowed_keys(path[:-1])
-        return ShapeError(f"unknown key '{path[-1]}' in {dotted}", where, did_you_mean(path[-1], allowed)
-                             or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
+        return ShapeError(f"unknown key '{path[-1]}' in {dotted}", where, _comma_hint(document, path)
+                          or did_you_mean(path[-1], allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
     if kind == "missing":
         return ShapeError(f"missing key '{path[-1]}' in {dotted}", where)
     if kind in _WRONG_TYPE:
         return ShapeError(f"'{'.'.join(path)}' should be {_WRONG_TYPE[kind]}", where)
     return ShapeError(f"'{'.'.join(path)}': {error['msg']}", where)
+
+
+def _comma_hint(document: Document, path: tuple[str, ...]) -> str | None:
+    """`{ value: 90%, note: restarts, checkpoints }`: in a flow mapping a comma ends the text, so 'checkpoints'
+    became a key with no value. Say so, with the text quoted whole."""
+    parent: Any = document.data
+    for part in path[:-1]:
+        parent = parent.get(part) if isinstance(parent, dict) else None
+    if not isinstance(parent, dict) or parent.get(path[-1], "") is not None:
+        return None
+    keys = list(parent)
+    at = keys.index(path[-1])
+    start = at
+    while start > 0 and parent[keys[start - 1]] is None:
+        start -= 1
+    if start == 0 or not isinstance(parent[keys[start - 1]], str):
+        return None
+    owner = keys[start - 1]
+    end = at
+    while end + 1 < len(keys) and parent[keys[end + 1]] is None:
+        end += 1
+    whole = ", ".join([parent[owner], *keys[start:end + 1]])
+    return f"a comma inside {{ }} ends the text: quote it, {owner}: '{whole}'"
 
 
 def _allowed_keys(path: tuple[str, ...]) -> list[str]:
