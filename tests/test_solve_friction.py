@@ -100,3 +100,26 @@ def test_budget_option_wording_and_an_unknown_budget_lists_them(tmp_path, capsys
     err = capsys.readouterr().err
     assert "error: no budget 'gpu' in this scenario (budgets and latency paths: gpus, authorize)" in err
     assert "did you mean 'gpus'" in err
+
+
+def test_explain_of_a_latency_path(capsys):
+    from tests.helpers import ROOT
+
+    assert main(["explain", str(ROOT / "scenarios" / "tour.yaml"), "feed", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # 2 x 20 ms + max(15 ms, 5 + 3 ms) + 4 x 0.5 ms + 30 ms + 10 ms = 97 ms; the network is 40/97 of it
+    assert data["value"] == pytest.approx(97)
+    assert data["formula"] == "network + max(ann, (graph + filter)) + features + rank + rerank"
+    assert data["sensitivity"]["network"] == pytest.approx(40 / 97)
+    assert data["sensitivity"]["candidates › follows › graph"] == 0  # off the critical path
+    assert main(["explain", str(ROOT / "scenarios" / "tour.yaml"), "latency feed"]) == 0
+    assert "= 97 ms of 200 ms (48%, ok)" in capsys.readouterr().out
+
+
+def test_explain_of_an_unknown_name_lists_paths_and_values(capsys):
+    from tests.helpers import ROOT
+
+    assert main(["explain", str(ROOT / "scenarios" / "tour.yaml"), "fed"]) == 2
+    assert "did you mean 'feed'?" in capsys.readouterr().err
+    assert main(["explain", str(ROOT / "scenarios" / "tour.yaml"), "zzz"]) == 2
+    assert "hint: latency paths and values: feed, dau, " in capsys.readouterr().err

@@ -143,7 +143,8 @@ def _text_or_empty(path: Path) -> str:
 
 def split_scenarios(files: list[Path]) -> tuple[list[Path], list[Path]]:
     """(scenario files, other YAML files), by content (`--only-scenarios`)."""
-    scenarios, others = [], []
+    scenarios: list[Path] = []
+    others: list[Path] = []
     for file in files:
         (scenarios if is_scenario_text(_text_or_empty(file)) else others).append(file)
     return scenarios, others
