@@ -96,6 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("kind", nargs="?", metavar="KIND|ID", help="a kind (gpu, llm, ...) or an entry (H100-SXM)")
     catalog.add_argument("--format", choices=("table", "json"), default="table")
     _catalog_option(catalog)
+    init = commands.add_parser("init", help="write a commented starter scenario that evaluates")
+    init.add_argument("name", nargs="?", metavar="NAME", help="the file (NAME.yaml) and the scenario's name")
+    init.add_argument("--template", default="recommendation", metavar="KIND",
+                      help="recommendation, search, ads, llm-serving, training or batch-pipeline")
+    examples = commands.add_parser("examples", help="the worked scenarios shipped with envelope, and where they are")
+    examples.add_argument("--path", action="store_true", help="print only the folder they are in")
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
@@ -303,6 +309,29 @@ def _catalog_entry(cat: Any, name: str) -> Any:
                             hint=did_you_mean(name, cat.kinds()) or error.hint) from None
 
 
+def command_init(arguments: argparse.Namespace) -> int:
+    from calculator.cli.starter import write_starter  # loaded when its command runs (start-up)
+
+    target = write_starter(arguments.name, arguments.template)
+    print(f"wrote {target} (template {arguments.template}); next: envelope eval {target}")
+    return EXIT_OK
+
+
+def command_examples(arguments: argparse.Namespace) -> int:
+    from calculator.cli.starter import example_lines  # loaded when its command runs (start-up)
+
+    folder = shipped_scenarios()
+    if not folder.is_dir():
+        raise FileError("the worked scenarios are not installed here", Location(str(folder)))
+    if arguments.path:
+        print(folder.resolve())
+        return EXIT_OK
+    print(f"worked scenarios in {folder.resolve()} (e.g. envelope eval {folder.resolve() / 'tour.yaml'}):")
+    for line in example_lines(folder):
+        print(f"  {line}")
+    return EXIT_OK
+
+
 def command_units(arguments: argparse.Namespace) -> int:
     from calculator.units.system import DEFINITIONS, REFUSED  # loaded when its command runs (start-up)
 
@@ -352,7 +381,8 @@ def command_tui(arguments: argparse.Namespace) -> int:
 
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
-            "check": command_check, "catalog": command_catalog, "units": command_units,
+            "check": command_check, "catalog": command_catalog, "init": command_init, "examples": command_examples,
+            "units": command_units,
             "schema": command_schema, "tui": command_tui}
 
 

@@ -42,7 +42,10 @@ def read_text(path: Path) -> str:
             raise FileError(f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}", Location(name))
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise MissingFile("no such file", Location(name)) from None
+        shipped = path.parts[:1] == ("scenarios",)  # the README's `envelope eval scenarios/...` outside a checkout
+        raise MissingFile("no such file", Location(name),
+                          hint="'envelope examples' lists the worked scenarios and where they are installed"
+                          if shipped else None) from None
     except OSError as error:
         raise FileError(f"cannot read the file: {error.strerror}", Location(name)) from None
     if b"\0" in raw:
