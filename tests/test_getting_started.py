@@ -58,3 +58,31 @@ def test_a_missing_shipped_path_points_at_examples(tmp_path, monkeypatch, capsys
     monkeypatch.chdir(tmp_path)
     assert main(["eval", "scenarios/tour.yaml"]) == 2
     assert "hint: 'envelope examples' lists the worked scenarios" in capsys.readouterr().err
+
+
+def test_the_readme_python_example_returns_what_its_comments_say(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```python\n(import calculator\n.*?)```", readme, re.DOTALL)
+    assert block is not None
+    namespace: dict[str, object] = {}
+    checked = 0
+    for line in block.group(1).splitlines():
+        code, _, comment = line.partition("#")
+        comment = comment.strip()
+        if comment.startswith(("<", "'")) and "=" not in code.split("(")[0]:
+            assert repr(eval(code, namespace)) == comment, line
+            checked += 1
+        else:
+            exec(code, namespace)
+    assert checked == 5
+
+
+def test_results_show_themselves_readably():
+    model = calculator.load(ROOT / "scenarios" / "tour.yaml")
+    result = model.evaluate().result
+    # 50M users x 3 sessions x 4 requests / 86,400 s x 3 = 20,833 request/s; 20.8k of 50k is 42%
+    assert repr(result.values["peak_qps"]) == "<ValueResult peak_qps = 20.8k request/s (derived)>"
+    assert "Unit(factor" not in repr(result)
+    assert repr(result.values["peak_qps"].unit) == "Unit('request/s')"
+    assert model._repr_markdown_() == result.to_markdown()

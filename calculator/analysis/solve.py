@@ -54,6 +54,10 @@ class Solution:
         """How many times today's value the edge is."""
         return self.value / self.current if self.current else math.inf
 
+    def __repr__(self) -> str:
+        toward = "up to" if self.direction == "max" else "down to"
+        return f"<Solution {self.input} {toward} {self.display} ({self.binding_budget} binds)>"
+
     @property
     def display(self) -> str:
         """The edge as shown (`17.9M user`): setting the input to it still holds."""

@@ -47,6 +47,15 @@ class Model:
     def name(self) -> str:
         return self.scenario.name
 
+    def __repr__(self) -> str:
+        s = self.scenario
+        return (f"<Model {s.name!r} ({s.file}): {len(s.inputs)} inputs, {len(s.values) - len(s.inputs)} derived,"
+                f" {len(s.budgets)} budgets, {len(s.latency)} latency paths>")
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the scenario evaluated, as Markdown tables."""
+        return self.evaluate().result.to_markdown()
+
     def view(self) -> ScenarioView:
         """The scenario as read-only data: inputs, derived values, budgets, latency paths, files (built once)."""
         if self._view is None:
