@@ -160,3 +160,57 @@ def test_tui_without_textual_says_how_to_install_it(monkeypatch, capsys, tmp_pat
     err = capsys.readouterr().err
     assert "error: the TUI needs textual, which this install does not have" in err
     assert 'hint: pip install "envelope[tui]"' in err
+
+
+def test_diff_shows_a_loosened_limit_as_one_change_and_flags_it(tmp_path, capsys):
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(BASE.replace("4 request", "5 request"))  # 58k of 50k USD/month: fails
+    new.write_text(BASE.replace("4 request", "5 request").replace("<= 50k USD/month", "<= 100k USD/month"))
+    assert main(["diff", str(old), str(new)]) == 0  # it passes now: that is why it is flagged
+    out = capsys.readouterr().out
+    assert "- monthly_cost: limit loosened 50k → 100k USD/month" in out
+    assert "**⚠️ Limit loosened:** `monthly_cost <=`" in out
+    # one row for the budget, before and after: 58k of 50k = 116% fail, of 100k = 58% ok
+    assert "| monthly_cost <= 100k USD/month | ❌ fail 116% | ✅ ok 58% |" in out
+    new.write_text(BASE.replace("4 request", "5 request").replace("<= 50k USD/month", "<= 40k USD/month"))
+    main(["diff", str(old), str(new)])
+    out = capsys.readouterr().out
+    assert "- monthly_cost: limit tightened 50k → 40k USD/month" in out and "Limit loosened" not in out
+
+
+def test_diff_shows_a_change_of_hardware_binding(tmp_path, capsys):
+    text = "name: s\nhardware: {gpu: H100-SXM}\ninputs:\n  n: 8 gpu\nderived:\n  memory: n * gpu.memory -> GB\n"
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(text)
+    new.write_text(text.replace("H100-SXM", "L4"))
+    assert main(["diff", str(old), str(new)]) == 0
+    assert "| gpu | H100-SXM | L4 |" in capsys.readouterr().out
+
+
+def test_diff_of_a_folder_at_a_revision_covers_every_changed_scenario(tmp_path, capsys, monkeypatch):
+    import subprocess
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    (folder / "a.yaml").write_text(BASE)
+    (folder / "b.yaml").write_text(BASE.replace("name: fraud", "name: other"))
+    (folder / "c.yaml").write_text(BASE.replace("name: fraud", "name: still"))
+    git("init", "-q")
+    git("add", ".")
+    git("commit", "-q", "-m", "base")
+    (folder / "a.yaml").write_text(BASE.replace("10M user", "20M user"))  # 926 request/s -> 93 gpus, 93k USD: fails
+    (folder / "b.yaml").write_text(BASE.replace("name: fraud", "name: other").replace("10M user", "5M user"))
+    (folder / "d.yaml").write_text(BASE.replace("name: fraud", "name: brand new"))
+    monkeypatch.chdir(tmp_path)
+    assert main(["diff", "scenarios", "--rev", "HEAD"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("## envelope: 2 of 4 scenarios changed\n")
+    assert "`scenarios/a.yaml`" in out and "`scenarios/b.yaml`" in out and "`scenarios/c.yaml`" not in out
+    assert "**Now failing:** `monthly_cost <= 50k USD/month`" in out
+    assert "`scenarios/d.yaml`: new, nothing to compare with" in out
+    assert main(["diff", "scenarios/b.yaml", "scenarios/c.yaml", "--rev", "HEAD"]) == 0
+    assert capsys.readouterr().out.startswith("## envelope: 1 of 2 scenarios changed\n")

@@ -76,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser("diff", help="what changed between two versions of a scenario, as Markdown")
     diff.add_argument("old", metavar="OLD")
-    diff.add_argument("new", metavar="NEW", nargs="?")
-    diff.add_argument("--rev", metavar="REV", help="compare FILE with itself at a git revision (e.g. HEAD~1)")
+    diff.add_argument("new", metavar="NEW", nargs="*", help="with --rev: more files or folders")
+    diff.add_argument("--rev", metavar="REV",
+                      help="compare each FILE (every scenario under a folder) with itself at a git revision (e.g. HEAD~1)")
     _catalog_option(diff)
 
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
@@ -237,25 +238,55 @@ def command_render(arguments: argparse.Namespace) -> int:
 
 
 def command_diff(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.compare import diff_models, text_at_revision  # loaded when its command runs (start-up)
-    from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
+    from calculator.analysis.compare import diff_models  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     if arguments.rev:
-        if arguments.new:
-            raise UsageError("give either OLD NEW, or FILE --rev REV")
-        path = Path(arguments.old)
-        revision = arguments.rev
-        # the files it extends are read at the same revision: a changed base is part of the change
-        old = loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
-                    read=lambda base: text_at_revision(base, revision), catalogs=arguments.catalog)
-        new = load(path, arguments.catalog)
-    else:
-        if not arguments.new:
-            raise UsageError("diff needs OLD and NEW, or FILE --rev REV")
-        old, new = load(arguments.old, arguments.catalog), load(arguments.new, arguments.catalog)
-    changes = diff_models(old, new)
+        return _diff_at_revision([Path(arguments.old), *map(Path, arguments.new)], arguments.rev, arguments.catalog)
+    if len(arguments.new) != 1:
+        raise UsageError("diff needs OLD and NEW, or FILE… --rev REV")
+    changes = diff_models(load(arguments.old, arguments.catalog), load(arguments.new[0], arguments.catalog))
     print(changes.to_markdown(), end="")
     return changes.exit_code
+
+
+def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> int:
+    """Each scenario under `paths` against itself at `revision`; several make one comment of the changed ones."""
+    from calculator.analysis.compare import (  # loaded when its command runs (start-up)
+        diff_models,
+        several_to_markdown,
+        text_at_revision,
+    )
+    from calculator.cli.check import scenario_files  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
+    from calculator.file.load import MissingFile  # loaded when its command runs (start-up)
+
+    def old_of(path: Path) -> Any:
+        # the files it extends are read at the same revision: a changed base is part of the change
+        return loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
+                     read=lambda base: text_at_revision(base, revision), catalogs=catalogs)
+
+    files = scenario_files(paths)
+    if len(paths) == 1 and paths[0].is_file():
+        changes = diff_models(old_of(paths[0]), load(paths[0], catalogs))
+        print(changes.to_markdown(), end="")
+        return changes.exit_code
+    diffs, unchanged, new_files = [], 0, []
+    for path in files:
+        try:
+            old = old_of(path)
+        except MissingFile as missing:
+            if missing.location is None or missing.location.file != str(path):
+                raise
+            new_files.append(str(path))
+            continue
+        changes = diff_models(old, load(path, catalogs))
+        if changes.changed or changes.old_status != changes.new_status:
+            diffs.append((str(path), changes))
+        else:
+            unchanged += 1
+    print(several_to_markdown(diffs, unchanged, new_files), end="")
+    return max((d.exit_code for _, d in diffs), default=EXIT_OK)
 
 
 def command_check(arguments: argparse.Namespace) -> int:
