@@ -86,3 +86,22 @@ def test_results_show_themselves_readably():
     assert "Unit(factor" not in repr(result)
     assert repr(result.values["peak_qps"].unit) == "Unit('request/s')"
     assert model._repr_markdown_() == result.to_markdown()
+
+
+def test_eval_flags_inputs_nothing_checked_depends_on(capsys, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert main(["eval", str(ROOT / "scenarios" / "video_recommendation.yaml")]) == 0
+    out = capsys.readouterr().out
+    # users only feeds sessions_per_user, which nothing budgeted uses: the traffic comes from monthly_views
+    assert "no budget or latency path depends on: users, " in out
+    model = calculator.load(ROOT / "scenarios" / "video_recommendation.yaml")
+    assert "users" in model.unbudgeted_inputs() and "monthly_views" not in model.unbudgeted_inputs()
+    doubled = model.evaluate({"users": model.parse_override("users", "2.6B user")}).result
+    today = model.evaluate().result
+    assert [b.utilization for b in doubled.budgets] == [b.utilization for b in today.budgets]
+    assert "traffic comes from monthly_views" in model.view().inputs[0].note
+
+
+def test_eval_flags_nothing_when_every_input_counts(capsys):
+    assert main(["eval", str(ROOT / "scenarios" / "tour.yaml")]) == 0
+    assert "no budget or latency path depends on" not in capsys.readouterr().out

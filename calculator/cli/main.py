@@ -163,6 +163,9 @@ def command_eval(arguments: argparse.Namespace) -> int:
         from calculator.outputs.terminal import print_table  # loaded when its command runs (start-up)
 
         print_table(result, color=None if "NO_COLOR" not in os.environ else False)
+        unchecked = model.unbudgeted_inputs()
+        if unchecked and (result.budgets or result.latency):
+            print(f"no budget or latency path depends on: {', '.join(unchecked)} (changing them changes nothing checked)")
     return EXIT_FAIL if result.status == "fail" else EXIT_OK
 
 
