@@ -12,6 +12,7 @@ The engine never imports a UI; the TUI, the CLI and notebooks all use this API.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.cache import write_text_atomically
@@ -168,11 +169,35 @@ def quantity(value: ValueResult, model: Model | None = None) -> Any:
     return registry().Quantity(value.value, to_pint(value.unit, model.scenario.units if model else None))
 
 
+_ESTIMATE_SCENARIO = "name: estimate\nderived:\n  estimate: |-\n    "  # the formula starts at line 4, column 5
+_ASSIGNMENT = re.compile(r"\s*([A-Za-z_]\w*)\s*=(?!=)\s*(.*)")
+
+
 def estimate(text: str) -> Any:
-    """One formula of literals, e.g. "100M user * 5 request/user/day -> request/s", as a pint Quantity."""
-    model = loads(f"name: estimate\nderived:\n  estimate: {_yaml_quote(text)}\n", "<estimate>")
-    return quantity(model.evaluate().result.values["estimate"])
+    """One formula of literals, e.g. "100M user * 5 request/user/day -> request/s", as a pint Quantity.
+
+    Errors point into `text` itself (`<estimate>:1:COLUMN`)."""
+    formula = " ".join(text.splitlines())  # a formula is one line
+    assignment = _ASSIGNMENT.fullmatch(formula)
+    if assignment:
+        name, rest = assignment.groups()
+        raise UsageError(f"estimate() takes a formula, not an assignment to '{name}'",
+                         Location("<estimate>", 1, 1, 1, len(formula) + 1), hint=f'drop "{name} =": estimate("{rest}")')
+    try:
+        model = loads(f"{_ESTIMATE_SCENARIO}{formula}\n", "<estimate>")
+        return quantity(model.evaluate().result.values["estimate"])
+    except EnvelopeError as error:
+        raise _in_formula(error) from None
 
 
-def _yaml_quote(text: str) -> str:
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _in_formula(error: EnvelopeError) -> EnvelopeError:
+    """The error with its place in the user's formula rather than in the scenario wrapped around it."""
+    singles = [type(e)(e.message, _formula_place(e.location), e.hint) for e in error.errors]
+    return singles[0] if len(singles) == 1 else ErrorGroup(singles)
+
+
+def _formula_place(where: Location | None) -> Location:
+    if where is None or where.line != 4:
+        return Location("<estimate>")
+    end_line, end_column = (1, max(1, where.end_column - 4)) if where.end_line == 4 else (0, 0)
+    return Location("<estimate>", 1, max(1, where.column - 4), end_line, end_column)

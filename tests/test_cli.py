@@ -86,7 +86,9 @@ def test_junit_report_parses_back(folder, tmp_path, capsys):
     suite = ElementTree.parse(report).getroot().find("testsuite")
     assert suite is not None
     assert (suite.get("tests"), suite.get("failures"), suite.get("errors")) == ("3", "1", "1")
-    cases = {c.get("name"): c for c in suite.findall("testcase")}
+    # a testcase a budget (named 'budget NAME', classname the file); a bad file one testcase named by its stem
+    cases = {Path(c.get("classname")).stem: c for c in suite.findall("testcase")}
+    assert cases["broken"].get("name") == "budget gpus"
     assert cases["broken"].find("failure").get("message") == "budget gpus: 120% of <= 10 gpu"
     assert "unknown unit or name 'usr'" in cases["bad"].find("error").get("message")
     assert cases["fine"].find("failure") is None

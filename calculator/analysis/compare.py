@@ -15,7 +15,7 @@ from calculator.common.errors import EnvelopeError, FileError, Location
 from calculator.common.numbers import format_number
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
-from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult, with_unit
+from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult, limit_text, with_unit
 from calculator.file.load import MissingFile
 
 STATUS_MARK = {**{status: f"{emoji} {status}" for status, emoji in STATUS_EMOJI.items()}, "—": "—"}
@@ -40,17 +40,35 @@ class Diff:
     values: list[Change] = field(default_factory=list)
     budgets: list[Change] = field(default_factory=list)
     regressions: list[str] = field(default_factory=list)
+    hardware: list[Change] = field(default_factory=list)
+    "`hardware:` bindings that changed: name, old entry, new entry"
+    limits: list[str] = field(default_factory=list)
+    "limits that changed: `monthly_cost: limit loosened 50k → 100k USD/month`"
+    loosened: list[str] = field(default_factory=list)
+    "the budgets among them whose limit now allows more: how a failing check is made to pass"
 
     @property
     def exit_code(self) -> int:
         return 1 if self.regressions else 0
 
+    @property
+    def changed(self) -> bool:
+        return bool(self.inputs or self.values or self.budgets or self.hardware or self.limits)
+
     def to_markdown(self) -> str:
         lines = [f"### envelope: {self.new_name} — {STATUS_MARK[self.old_status]} → {STATUS_MARK[self.new_status]}", ""]
         if self.regressions:
             lines += ["**Now failing:** " + ", ".join(f"`{r}`" for r in self.regressions), ""]
-        if not (self.inputs or self.values or self.budgets):
+        if self.loosened:
+            lines += ["**⚠️ Limit loosened:** " + ", ".join(f"`{r}`" for r in self.loosened)
+                      + " — check that the change is meant, not a way to make CI pass", ""]
+        if not (self.inputs or self.values or self.budgets or self.hardware or self.limits):
             return "\n".join([*lines, "No change in inputs, values or budgets.", ""])
+        if self.hardware:
+            lines += ["| hardware | before | after |", "|---|---|---|"]
+            lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} |" for c in self.hardware] + [""]
+        if self.limits:
+            lines += [f"- {markdown_cell(change)}" for change in self.limits] + [""]
         if self.inputs:
             lines += ["| input | before | after |", "|---|---|---|"]
             lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} |" for c in self.inputs] + [""]
@@ -128,7 +146,7 @@ def compare_results(old: Result, new: Result) -> Comparison:
 
 def _limits(result: Result) -> dict[str, tuple[str, tuple[Status, float]]]:
     rows: dict[str, tuple[str, tuple[Status, float]]] = {
-        f"{b.name} {b.op}": (f"{b.name} {b.op} {with_unit(format_number(b.limit), b.unit)}", (b.status, b.utilization))
+        f"{b.name} {b.op}": (f"{b.name} {limit_text(b, result.sig_figs)}", (b.status, b.utilization))
         for b in result.budgets}
     rows.update({f"latency {p.path}": (f"latency {p.path}", (p.status, p.utilization)) for p in result.latency})
     return rows
@@ -141,7 +159,37 @@ def diff_models(old: Model, new: Model) -> Diff:
     comparison = _old_order_first(compare_results(old_result, new_result), old_result)
     result.values = _value_changes(comparison, new_result.sig_figs)
     result.budgets, result.regressions = _budget_changes(comparison)
+    result.hardware = _hardware_changes(old, new)
+    result.limits, result.loosened = _limit_changes(old_result, new_result)
     return result
+
+
+def _hardware_changes(old: Model, new: Model) -> list[Change]:
+    before = {name: entry.id for name, entry in old.scenario.hardware.items()}
+    after = {name: entry.id for name, entry in new.scenario.hardware.items()}
+    return [Change(name, before.get(name, "—"), after.get(name, "—")) for name in dict.fromkeys([*before, *after])
+            if before.get(name) != after.get(name)]
+
+
+def _limit_changes(old: Result, new: Result) -> tuple[list[str], list[str]]:
+    """Budgets on both sides (same value, same comparison) whose limit moved: `NAME: limit loosened 50k → 100k
+    USD/month` (or tightened), each in the unit its new limit is written in; and the loosened ones' names."""
+    before = {(b.name, b.op): b for b in old.budgets}
+    changes, loosened = [], []
+    for budget in new.budgets:
+        was = before.get((budget.name, budget.op))
+        if was is None or was.unit.dimension != budget.unit.dimension:
+            continue
+        old_base, new_base = was.limit * was.unit.factor, budget.limit * budget.unit.factor
+        if math.isclose(old_base, new_base, rel_tol=1e-9, abs_tol=0.0):
+            continue
+        allows_more = new_base > old_base if budget.op.startswith("<") else new_base < old_base
+        unit = budget.limit_unit or budget.unit
+        numbers = f"{format_number(old_base / unit.factor)} → {with_unit(format_number(new_base / unit.factor), unit)}"
+        changes.append(f"{budget.name}: limit {'loosened' if allows_more else 'tightened'} {numbers}")
+        if allows_more:
+            loosened.append(f"{budget.name} {budget.op}")
+    return changes, loosened
 
 
 def _input_changes(old: Model, new: Model) -> list[Change]:
@@ -204,3 +252,14 @@ def text_at_revision(path: Path, revision: str) -> str:
         raise (MissingFile if missing else EnvelopeError)(f"cannot read {path.name} at {revision}: {reason}",
                                                           Location(str(path)))
     return str(done.stdout)
+
+
+def several_to_markdown(diffs: list[tuple[str, Diff]], unchanged: int, new_files: list[str]) -> str:
+    """One PR comment for several scenarios: the changed ones, each under its file."""
+    lines = [f"## envelope: {len(diffs)} of {len(diffs) + unchanged + len(new_files)} scenarios changed", ""]
+    for file, diff in diffs:
+        lines += [f"`{file}`", "", diff.to_markdown()]
+    lines += [f"`{file}`: new, nothing to compare with\n" for file in new_files]
+    if not diffs and not new_files:
+        lines.append("No scenario changed.\n")
+    return "\n".join(lines)

@@ -14,12 +14,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
+from calculator.common.errors import EnvelopeError, Location, UsageError, closest_or_all
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
 from calculator.engine.model import Model
 from calculator.engine.resolve import field_figure_text
-from calculator.engine.results import ValueResult, with_unit
+from calculator.engine.results import StageResult, ValueResult, with_unit
+from calculator.engine.scenario import LatencyPath
 from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, has_rounding, to_text
 
 
@@ -119,9 +120,13 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
     from calculator.analysis.symbolic import closed_form  # sympy comes with it: explain and solve only
 
     value = model.scenario.values.get(name)
+    paths = {path.name: path for path in model.scenario.latency}
+    if value is None and name.removeprefix("latency ") in paths:
+        return _explain_path(model, paths[name.removeprefix("latency ")], overrides)
     if value is None:
+        known = [*paths, *model.scenario.values]
         raise UsageError(f"no value '{name}' in this scenario", Location(model.scenario.file),
-                            did_you_mean(name, model.scenario.values))
+                         closest_or_all(name, known, "latency paths and values"))
 
     evaluation = model.evaluate(overrides)
     if value.kind == "input":
@@ -257,3 +262,51 @@ def substituted(expr: Expr, model: Model, values: dict[str, ValueResult], inline
         return f"({inner})" if level < needed else inner
 
     return text(expr)[0]
+
+
+def _explain_path(model: Model, path: LatencyPath, overrides: Mapping[str, float] | None) -> Explanation:
+    """A latency path: its stages added up (a parallel group's slowest branch), against its budget; each
+    stage's elasticity is its share of the total when it is on the critical path, else 0."""
+    result = judge(model.evaluate(overrides), None)
+    shown = next(p for p in result.latency if p.path == path.name)
+    unit = shown.unit.text
+    formula = " + ".join(_stage_formula(stage) for stage in shown.stages)
+    numbers = " + ".join(_stage_formula(stage, unit) for stage in shown.stages)
+    total = with_unit(format_number(shown.total, result.sig_figs), shown.unit)
+    budget = with_unit(format_number(shown.budget, result.sig_figs), shown.unit)
+    steps = [numbers, f"{total} of {budget} ({shown.utilization:.0%}, {shown.status})"]
+    sensitivity: dict[str, float] = {}
+    for stage in shown.stages:
+        _critical_shares(stage, stage.name, shown.total, sensitivity)
+    return Explanation(path.name, formula, formula, formula.replace("_", "\\_"), steps, shown.total, shown.unit.long_text(),
+                       total, sensitivity, dict.fromkeys(sensitivity, "exact"), kind="latency")
+
+
+def _stage_formula(stage: StageResult, unit: str | None = None) -> str:
+    """`network + max(ann, popular)`, or with each stage's time when `unit` is given."""
+    children = stage.parallel if stage.parallel is not None else stage.sequence
+    if children is None:
+        return stage.name if unit is None else f"{format_number(stage.value, 3)} {unit}"
+    inner = [_stage_formula(child, unit) for child in children]
+    return f"max({', '.join(inner)})" if stage.parallel is not None else f"({' + '.join(inner)})"
+
+
+def _critical_shares(stage: StageResult, label: str, total: float, shares: dict[str, float]) -> None:
+    children = stage.parallel if stage.parallel is not None else stage.sequence
+    if children is None:
+        shares[label] = stage.value / total if total else 0.0
+        return
+    slowest = max(children, key=lambda child: child.value) if stage.parallel is not None else None
+    for child in children:
+        if slowest is not None and child is not slowest:
+            _zero_leaves(child, f"{label} › {child.name}", shares)
+        else:
+            _critical_shares(child, f"{label} › {child.name}", total, shares)
+
+
+def _zero_leaves(stage: StageResult, label: str, shares: dict[str, float]) -> None:
+    children = stage.parallel if stage.parallel is not None else stage.sequence
+    if children is None:
+        shares[label] = 0.0
+    for child in children or []:
+        _zero_leaves(child, f"{label} › {child.name}", shares)

@@ -8,9 +8,11 @@ answer says so.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
@@ -20,45 +22,81 @@ from calculator.engine.model import Evaluation, Model
 from calculator.engine.results import with_unit
 from calculator.engine.slots import LimitSlot, PathBudgetSlot
 from calculator.formula.expr import Name, has_rounding
-from calculator.units.system import Unit
+from calculator.units.system import Dimension, Unit
 
 SEARCH_RANGE = 1e12  # how many times today's value, up and down, the search may go
 BISECTIONS = 200
 
 
+METHODS = {"symbolic": "closed form, solved by sympy", "numeric": "found numerically, by bisection"}
+WHOLE_COUNTS = Path(__file__).resolve().parents[1] / "units" / "whole_counts.txt"
+
+
 @dataclass
 class Solution:
     input: str
-    value: float  # in `unit`
+    value: float  # in `unit`: the edge itself
     unit: Unit
     binding_budget: str
     direction: str  # "max": the largest value that holds; "min": the smallest
     current: float  # today's value, in `unit`
     method: str  # "symbolic" or "numeric"
     sig_figs: int = 3
+    safe: float | None = None
+    "the edge as shown, in `unit`: rounded to sig_figs (or to a whole count) toward the side that holds"
+    budget: str | None = None
+    "the one budget asked about (`--budget`), else every budget"
+    unreachable: list[str] = field(default_factory=list)
+    "budgets (and latency paths) that hold for no value of the input: left out of this answer"
 
     @property
     def headroom(self) -> float:
         """How many times today's value the edge is."""
         return self.value / self.current if self.current else math.inf
 
+    def __repr__(self) -> str:
+        toward = "up to" if self.direction == "max" else "down to"
+        return f"<Solution {self.input} {toward} {self.display} ({self.binding_budget} binds)>"
+
+    @property
+    def display(self) -> str:
+        """The edge as shown (`17.9M user`): setting the input to it still holds."""
+        return with_unit(format_number(self.value if self.safe is None else self.safe, self.sig_figs), self.unit)
+
+    def _times_today(self) -> str:
+        """`3.25× today`, of the value shown."""
+        shown = self.value if self.safe is None else self.safe
+        return f"{format_number(shown / self.current, self.sig_figs)}× today" if self.current else "∞× today"
+
+    def _what(self) -> str:
+        if self.budget is not None:
+            return f"budget '{self.budget}' holds"
+        return "every other budget holds" if self.unreachable else "every budget holds"
+
     def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "value": float(f"{self.value:.6g}"), "unit": self.unit.long_text(),
-                "binding_budget": self.binding_budget, "direction": self.direction,
+        data = {"input": self.input, "value": float(f"{self.value:.6g}"), "unit": self.unit.long_text(),
+                "display": self.display, "binding_budget": self.binding_budget, "direction": self.direction,
                 "headroom": float(f"{self.headroom:.6g}"), "method": self.method}
+        if self.unreachable:
+            data["holds_for_no_value"] = self.unreachable
+        return data
 
     def to_text(self) -> str:
-        edge = with_unit(format_number(self.value, self.sig_figs), self.unit)
         today = with_unit(format_number(self.current, self.sig_figs), self.unit)
         word = "largest" if self.direction == "max" else "smallest"
-        return (f"{self.input} can go to {edge} ({word} value at which every budget holds; today {today},"
-                f" {format_number(self.headroom, self.sig_figs)}× today)\n"
-                f"binding budget: {self.binding_budget}  [{self.method}]\n")
+        lines = [f"{self.input} can go to {self.display} ({word} value at which {self._what()}; today {today},"
+                 f" {self._times_today()})",
+                 f"binding budget: {self.binding_budget}  ({METHODS[self.method]})"]
+        lines += [f"left out: {name} holds for no value of {self.input}" for name in self.unreachable]
+        return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
-        edge = with_unit(format_number(self.value, self.sig_figs), self.unit)
-        return (f"**{self.input}** can reach **{edge}** ({format_number(self.headroom, self.sig_figs)}× today)"
+        verb = "grow to" if self.direction == "max" else "fall to"
+        text = (f"**{self.input}** can {verb} **{self.display}** ({self._times_today()})"
                 f" before **{self.binding_budget}** breaks.\n")
+        for name in self.unreachable:
+            text += f"\n**{name}** holds for no value of {self.input}: left out.\n"
+        return text
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
@@ -74,36 +112,119 @@ def broken_budgets(evaluation: Evaluation, only: str | None = None) -> list[str]
     return list(dict.fromkeys(broken))
 
 
+def budget_names(model: Model) -> list[str]:
+    """What `--budget` accepts: budgets by name, latency paths by name."""
+    return [b.name for b in model.scenario.budgets] + [p.name for p in model.scenario.latency]
+
+
 def solve(model: Model, input_name: str, budget: str | None = None,
           overrides: Mapping[str, float] | None = None) -> Solution:
-    """The edge of `input_name` at which the budgets (or `budget`) stop holding."""
+    """The edge of `input_name` at which the budgets (or `budget`) stop holding; budgets that hold for
+    no value of the input are named and left out (every one of them: an error)."""
     scenario = model.scenario
     where = Location(scenario.file)
     value = model.input(input_name, where)
-    if budget is not None and budget not in {b.name for b in scenario.budgets} | {p.name for p in scenario.latency}:
-        names = [b.name for b in scenario.budgets] + [p.name for p in scenario.latency]
-        raise UsageError(f"no budget '{budget}' in this scenario", where, did_you_mean(budget, names))
+    names = budget_names(model)
+    if budget is not None and budget not in names:
+        raise UsageError(f"no budget '{budget}' in this scenario (budgets and latency paths: {', '.join(names) or 'none'})",
+                         where, did_you_mean(budget, names))
     base_overrides = dict(overrides or {})
     today = model.evaluate(base_overrides).base(input_name)
     unit = display_unit(value, today)
     if not today > 0:
         raise UsageError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
 
-    def holds(x: float) -> bool:
-        try:
-            return not broken_budgets(model.evaluate({**base_overrides, input_name: x}), budget)
-        except EnvelopeError:
-            return False
+    def holds_without(left_out: set[str]) -> Any:
+        def holds(x: float) -> bool:
+            try:
+                return not set(broken_budgets(model.evaluate({**base_overrides, input_name: x}), budget)) - left_out
+            except EnvelopeError:
+                return False
+        return holds
 
-    direction, inside, outside = _bracket(holds, today, input_name, budget)
+    unreachable: list[str] = []
+    try:
+        direction, inside, outside = _bracket(holds_without(set()), today, input_name, budget)
+    except UsageError:
+        unreachable = _unreachable(model, input_name, base_overrides, today, budget)
+        if not unreachable:
+            raise
+        if set(unreachable) >= set(_all_labels(model, budget)):
+            raise UsageError(f"{_listed(unreachable)} for no value of '{input_name}' from 1e-12 to 1e12 times today's",
+                             where, "it does not depend on this input enough: solve for another input") from None
+        direction, inside, outside = _bracket(holds_without(set(unreachable)), today, input_name, budget)
+    holds = holds_without(set(unreachable))
     edge, beyond = _bisect(holds, inside, outside)
-    binding = broken_budgets(model.evaluate({**base_overrides, input_name: beyond}), budget)  # what breaks just past the edge
+    binding = [b for b in broken_budgets(model.evaluate({**base_overrides, input_name: beyond}), budget)
+               if b not in unreachable]  # what breaks just past the edge
     symbolic = _symbolic_edge(model, input_name, binding, base_overrides, edge)
     method = "numeric"
     if symbolic is not None:
         edge, method = symbolic, "symbolic"
+    safe = _safe_edge(holds, edge, direction, unit, scenario.sig_figs, _is_whole(value.dimension))
     return Solution(input_name, edge / unit.factor, unit, ", ".join(binding) or "?", direction, today / unit.factor,
-                    method, scenario.sig_figs)
+                    method, scenario.sig_figs, safe / unit.factor, budget, unreachable)
+
+
+def _listed(labels: list[str]) -> str:
+    return f"{labels[0]} holds" if len(labels) == 1 else f"{', '.join(labels)} hold"
+
+
+def _all_labels(model: Model, budget: str | None) -> list[str]:
+    labels = [b.name for b in model.scenario.budgets] + [f"latency {p.name}" for p in model.scenario.latency]
+    return [label for label in labels if budget in (None, label, label.removeprefix("latency "))]
+
+
+def _unreachable(model: Model, name: str, overrides: Mapping[str, float], today: float, budget: str | None) -> list[str]:
+    """The budgets and latency paths that hold for no value of `name` in the search range."""
+    found = []
+    for label in _all_labels(model, budget):
+        only = label.removeprefix("latency ")
+
+        def holds(x: float, only: str = only, label: str = label) -> bool:
+            try:
+                return label not in broken_budgets(model.evaluate({**overrides, name: x}), only)
+            except EnvelopeError:
+                return False
+
+        if holds(today):
+            continue
+        try:
+            _bracket(holds, today, name, only)
+        except UsageError:
+            found.append(label)
+    return found
+
+
+@functools.lru_cache(maxsize=1)
+def _whole_dimensions() -> frozenset[str]:
+    lines = WHOLE_COUNTS.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def _is_whole(dimension: Dimension) -> bool:
+    """An input counting whole things (gpu, node): solved to whole numbers."""
+    return len(dimension.exponents) == 1 and dimension.exponents[0][1] == 1.0 and \
+        dimension.exponents[0][0] in _whole_dimensions()
+
+
+def _safe_edge(holds: Any, edge: float, direction: str, unit: Unit, sig_figs: int, whole: bool) -> float:
+    """The edge (base units) rounded as shown — to `sig_figs` in `unit`, or to a whole count — toward the side
+    where the budgets hold, checked: setting the input to what is shown holds."""
+    toward = math.floor if direction == "max" else math.ceil
+    if whole:
+        candidate = float(toward(edge + (1e-9 if direction == "max" else -1e-9)))
+        return candidate if holds(candidate) else edge
+    shown = edge / unit.factor
+    if shown <= 0:
+        return edge
+    step = 10.0 ** (math.floor(math.log10(shown)) - sig_figs + 1)
+    nearest = round(shown / step)
+    for count in (nearest, nearest - 1 if direction == "max" else nearest + 1, toward(shown / step)):
+        candidate = float(f"{count * step:.{sig_figs + 2}g}") * unit.factor
+        if holds(candidate):
+            return candidate
+    return edge
 
 
 @dataclass(frozen=True)

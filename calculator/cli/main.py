@@ -76,8 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser("diff", help="what changed between two versions of a scenario, as Markdown")
     diff.add_argument("old", metavar="OLD")
-    diff.add_argument("new", metavar="NEW", nargs="?")
-    diff.add_argument("--rev", metavar="REV", help="compare FILE with itself at a git revision (e.g. HEAD~1)")
+    diff.add_argument("new", metavar="NEW", nargs="*", help="with --rev: more files or folders")
+    diff.add_argument("--rev", metavar="REV",
+                      help="compare each FILE (every scenario under a folder) with itself at a git revision (e.g. HEAD~1)")
     _catalog_option(diff)
 
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
@@ -85,12 +86,23 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
     check.add_argument("--format", choices=("text", "github"), default="text",
                        help="github: workflow annotations on the offending file and line")
+    check.add_argument("--only-scenarios", action="store_true",
+                       help="skip (and list) YAML files that are not scenarios: no top-level inputs/derived/budgets/"
+                            "latency/extends key")
+    check.add_argument("--no-dependents", action="store_true",
+                       help="do not also check the scenarios that extend a named file")
     _catalog_option(check)
 
     catalog = commands.add_parser("catalog", help="what the catalog holds: kinds, one kind's entries, or one entry")
     catalog.add_argument("kind", nargs="?", metavar="KIND|ID", help="a kind (gpu, llm, ...) or an entry (H100-SXM)")
     catalog.add_argument("--format", choices=("table", "json"), default="table")
     _catalog_option(catalog)
+    init = commands.add_parser("init", help="write a commented starter scenario that evaluates")
+    init.add_argument("name", nargs="?", metavar="NAME", help="the file (NAME.yaml) and the scenario's name")
+    init.add_argument("--template", default="recommendation", metavar="KIND",
+                      help="recommendation, search, ads, llm-serving, training or batch-pipeline")
+    examples = commands.add_parser("examples", help="the worked scenarios shipped with envelope, and where they are")
+    examples.add_argument("--path", action="store_true", help="print only the folder they are in")
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
@@ -161,6 +173,9 @@ def command_eval(arguments: argparse.Namespace) -> int:
         from calculator.outputs.terminal import print_table  # loaded when its command runs (start-up)
 
         print_table(result, color=None if "NO_COLOR" not in os.environ else False)
+        unchecked = model.unbudgeted_inputs()
+        if unchecked and (result.budgets or result.latency):
+            print(f"no budget or latency path depends on: {', '.join(unchecked)} (changing them changes nothing checked)")
     return EXIT_FAIL if result.status == "fail" else EXIT_OK
 
 
@@ -233,38 +248,73 @@ def command_render(arguments: argparse.Namespace) -> int:
 
 
 def command_diff(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.compare import diff_models, text_at_revision  # loaded when its command runs (start-up)
-    from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
+    from calculator.analysis.compare import diff_models  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     if arguments.rev:
-        if arguments.new:
-            raise UsageError("give either OLD NEW, or FILE --rev REV")
-        path = Path(arguments.old)
-        revision = arguments.rev
-        # the files it extends are read at the same revision: a changed base is part of the change
-        old = loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
-                    read=lambda base: text_at_revision(base, revision), catalogs=arguments.catalog)
-        new = load(path, arguments.catalog)
-    else:
-        if not arguments.new:
-            raise UsageError("diff needs OLD and NEW, or FILE --rev REV")
-        old, new = load(arguments.old, arguments.catalog), load(arguments.new, arguments.catalog)
-    changes = diff_models(old, new)
+        return _diff_at_revision([Path(arguments.old), *map(Path, arguments.new)], arguments.rev, arguments.catalog)
+    if len(arguments.new) != 1:
+        raise UsageError("diff needs OLD and NEW, or FILE… --rev REV")
+    changes = diff_models(load(arguments.old, arguments.catalog), load(arguments.new[0], arguments.catalog))
     print(changes.to_markdown(), end="")
     return changes.exit_code
+
+
+def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> int:
+    """Each scenario under `paths` against itself at `revision`; several make one comment of the changed ones."""
+    from calculator.analysis.compare import (  # loaded when its command runs (start-up)
+        diff_models,
+        several_to_markdown,
+        text_at_revision,
+    )
+    from calculator.cli.check import scenario_files  # loaded when its command runs (start-up)
+    from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
+    from calculator.file.load import MissingFile  # loaded when its command runs (start-up)
+
+    def old_of(path: Path) -> Any:
+        # the files it extends are read at the same revision: a changed base is part of the change
+        return loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
+                     read=lambda base: text_at_revision(base, revision), catalogs=catalogs)
+
+    files = scenario_files(paths)
+    if len(paths) == 1 and paths[0].is_file():
+        changes = diff_models(old_of(paths[0]), load(paths[0], catalogs))
+        print(changes.to_markdown(), end="")
+        return changes.exit_code
+    diffs, unchanged, new_files = [], 0, []
+    for path in files:
+        try:
+            old = old_of(path)
+        except MissingFile as missing:
+            if missing.location is None or missing.location.file != str(path):
+                raise
+            new_files.append(str(path))
+            continue
+        changes = diff_models(old, load(path, catalogs))
+        if changes.changed or changes.old_status != changes.new_status:
+            diffs.append((str(path), changes))
+        else:
+            unchanged += 1
+    print(several_to_markdown(diffs, unchanged, new_files), end="")
+    return max((d.exit_code for _, d in diffs), default=EXIT_OK)
 
 
 def command_check(arguments: argparse.Namespace) -> int:
     from calculator.cli.check import check_paths, write_junit  # loaded when its command runs (start-up)
 
-    outcomes = check_paths([Path(p) for p in arguments.paths], arguments.catalog)
+    outcomes, skipped = check_paths([Path(p) for p in arguments.paths], arguments.catalog,
+                                    arguments.only_scenarios, not arguments.no_dependents)
+    for file in skipped:
+        print(f"{'skip':5}  {file}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
         write_junit(outcomes, Path(arguments.junit))
     counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
-    print(f"{len(outcomes)} scenarios: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
-          f" {counts['error']} invalid")
+    extending = sum(o.extends is not None for o in outcomes)
+    also = f" ({extending} because they extend a named file)" if extending else ""
+    print(f"{len(outcomes)} scenarios{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+          f" {counts['error']} invalid" + (f"; {len(skipped)} other YAML files skipped" if skipped else ""))
     if counts["error"]:
         return EXIT_INVALID
     return EXIT_FAIL if counts["fail"] else EXIT_OK
@@ -298,6 +348,29 @@ def _catalog_entry(cat: Any, name: str) -> Any:
             raise  # ambiguous: the candidates are the answer
         raise EnvelopeError(f"no catalog kind or entry '{name}' (kinds: {', '.join(cat.kinds())})",
                             hint=did_you_mean(name, cat.kinds()) or error.hint) from None
+
+
+def command_init(arguments: argparse.Namespace) -> int:
+    from calculator.cli.starter import write_starter  # loaded when its command runs (start-up)
+
+    target = write_starter(arguments.name, arguments.template)
+    print(f"wrote {target} (template {arguments.template}); next: envelope eval {target}")
+    return EXIT_OK
+
+
+def command_examples(arguments: argparse.Namespace) -> int:
+    from calculator.cli.starter import example_lines  # loaded when its command runs (start-up)
+
+    folder = shipped_scenarios()
+    if not folder.is_dir():
+        raise FileError("the worked scenarios are not installed here", Location(str(folder)))
+    if arguments.path:
+        print(folder.resolve())
+        return EXIT_OK
+    print(f"worked scenarios in {folder.resolve()} (e.g. envelope eval {folder.resolve() / 'tour.yaml'}):")
+    for line in example_lines(folder):
+        print(f"  {line}")
+    return EXIT_OK
 
 
 def command_units(arguments: argparse.Namespace) -> int:
@@ -345,15 +418,22 @@ def command_tui(arguments: argparse.Namespace) -> int:
             raise FileError("no such file or folder", Location(str(path)))
     import importlib  # textual: only for `envelope tui`
 
-    app = importlib.import_module("tui.app").EnvelopeApp(  # textual only here: the engine never imports it
-        paths, after_first_paint=resume_after_startup)
+    try:
+        app_module = importlib.import_module("tui.app")  # textual only here: the engine never imports it
+    except ModuleNotFoundError as missing:
+        if (missing.name or "").split(".")[0] != "textual":
+            raise
+        raise UsageError("the TUI needs textual, which this install does not have",
+                         hint='pip install "envelope[tui]" (every other command works without it)') from None
+    app = app_module.EnvelopeApp(paths, after_first_paint=resume_after_startup)
     app.run()
     return EXIT_OK
 
 
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
-            "check": command_check, "catalog": command_catalog, "units": command_units,
+            "check": command_check, "catalog": command_catalog, "init": command_init, "examples": command_examples,
+            "units": command_units,
             "schema": command_schema, "tui": command_tui}
 
 

@@ -249,3 +249,20 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str | None:
     """A `did you mean 'x'?` hint for the closest candidate, if one is close."""
     matches = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f"did you mean '{matches[0]}'?" if matches else None
+
+
+def closest_or_all(name: str, candidates: Iterable[str], what: str, most: int = 12) -> str | None:
+    """`did you mean 'x'?` for a close candidate or one containing the name (`qps` in `peak_qps`); else the
+    candidates themselves (`values: a, b, ...`), so the hint is never empty while there are any."""
+    names = list(candidates)
+    close = did_you_mean(name, names)
+    if close:
+        return close
+    containing = [c for c in names if name.lower() in c.lower() or c.lower() in name.lower()]
+    if len(containing) == 1:
+        return f"did you mean '{containing[0]}'?"
+    listed = containing or names
+    if not listed:
+        return None
+    more = f", ... ({len(listed) - most} more)" if len(listed) > most else ""
+    return f"{what}: {', '.join(listed[:most])}{more}"

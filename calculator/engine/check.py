@@ -246,7 +246,25 @@ def _check_budget(checker: Checker, budget: Budget) -> None:
         raise DimensionError(
             f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
             f" '{checker.units.dimension_text(limit)}'", _whole(budget.limit, budget.text_location),
-            _conversion_hint(limit, value.dimension, checker.units))
+            _bare_limit_hint(checker, budget, value) or _budget_time_hint(budget.name, limit, value.dimension)
+            or _conversion_hint(limit, value.dimension, checker.units))
+
+
+def _budget_time_hint(name: str, limit: Dimension, value: Dimension) -> str | None:
+    """The value is what is off (its formula forgot a 'per day'), not the limit: say which way to turn it."""
+    if limit / value == _TIME**-1:
+        return f"'{name}' is an amount and the limit a rate: divide '{name}' by a time (a forgotten 'per day'?)"
+    if limit / value == _TIME:
+        return f"'{name}' is a rate and the limit an amount: multiply '{name}' by a time, or limit it per second"
+    return None
+
+
+def _bare_limit_hint(checker: Checker, budget: Budget, value: Value) -> str | None:
+    """A limit written as a bare number (`< 10` on a value in ms) lacks only its unit: say it with the unit."""
+    if not isinstance(budget.limit.expr, Number) or value.dimension.dimensionless:
+        return None
+    unit = value.display.text if value.display is not None else checker.units.dimension_text(value.dimension)
+    return f"give the limit its unit: '{budget.op} {budget.limit.text.strip()} {unit}'"
 
 
 def _check_path(checker: Checker, path: LatencyPath) -> None:

@@ -22,7 +22,7 @@ from calculator.engine.scenario import Scenario, Value
 from calculator.engine.slots import DerivedSlot, SlotKey
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
 from calculator.engine.views import ScenarioView, scenario_view
-from calculator.formula.expr import Binary, Call, Expr, Unary, end_of, to_text
+from calculator.formula.expr import Binary, Call, Expr, Formula, Name, Unary, end_of, names_in, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
 
@@ -46,6 +46,31 @@ class Model:
     @property
     def name(self) -> str:
         return self.scenario.name
+
+    def __repr__(self) -> str:
+        s = self.scenario
+        return (f"<Model {s.name!r} ({s.file}): {len(s.inputs)} inputs, {len(s.values) - len(s.inputs)} derived,"
+                f" {len(s.budgets)} budgets, {len(s.latency)} latency paths>")
+
+    def unbudgeted_inputs(self) -> list[str]:
+        """Inputs that no budget and no latency path depends on, even through other values: changing one
+        changes nothing that is checked (`users` when the traffic comes from `monthly_views`)."""
+        s = self.scenario
+        pending = [b.name for b in s.budgets] + [name for b in s.budgets for name in _formula_names(b.limit)]
+        pending += [name for path in s.latency for formula in (path.budget, *(f for _, f in path.formulas()))
+                    for name in _formula_names(formula)]
+        reached: set[str] = set()
+        while pending:
+            name = pending.pop()
+            if name in reached or name not in s.values:
+                continue
+            reached.add(name)
+            pending += s.values[name].depends
+        return [v.name for v in s.inputs if v.name not in reached]
+
+    def _repr_markdown_(self) -> str:
+        """In a notebook: the scenario evaluated, as Markdown tables."""
+        return self.evaluate().result.to_markdown()
 
     def view(self) -> ScenarioView:
         """The scenario as read-only data: inputs, derived values, budgets, latency paths, files (built once)."""
@@ -123,6 +148,10 @@ class Model:
 
     def slot(self, key: SlotKey) -> Slot:
         return self.compiled.slots[self.compiled.index[key]]
+
+
+def _formula_names(formula: Formula) -> list[str]:
+    return [n.name for n in names_in(formula.expr) if isinstance(n, Name)]
 
 
 def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:

@@ -18,6 +18,7 @@ from calculator.common.errors import (
     ShapeError,
     UnknownNameError,
     UnknownUnitError,
+    closest_or_all,
     did_you_mean,
 )
 from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
@@ -39,7 +40,8 @@ from calculator.units.system import UnitSystem
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 RESERVED = {"ref", "to", "normal", "uniform"}
 DEFAULT_WARN = 0.8
-_BUDGET = re.compile(r"\s*(<=|>=|<|>)\s*(.*)", re.S)
+_BUDGET = re.compile(r"\s*(<=|>=|≤|≥|<|>)\s*(.*)", re.S)
+_SAME_OP = {"≤": "<=", "≥": ">="}  # as every table prints them
 
 
 def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scenario:
@@ -74,7 +76,8 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
     if file.correlations:
         uncertain = {v.name for v in values.values() if v.uncertain}
         with problems.entry():
-            scenario.correlations = correlation_pairs(file.correlations, document.where("correlations"), uncertain)
+            scenario.correlations = correlation_pairs(
+                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain)
     return scenario
 
 
@@ -178,7 +181,7 @@ def _budget(name: str, raw: str | BudgetEntry, document: Document, values: dict[
             known: set[str]) -> list[Budget]:
     where = document.where("budgets", name)
     if name not in values:
-        raise UnknownNameError(f"budget on unknown value '{name}'", where, did_you_mean(name, values))
+        raise UnknownNameError(f"budget on unknown value '{name}'", where, closest_or_all(name, values, "values"))
     if isinstance(raw, str):
         text_at = document.text_at("budgets", name)
         op, limit, offset = _comparison(raw, text_at)
@@ -203,9 +206,9 @@ def _budget_entry(name: str, entry: BudgetEntry, document: Document, known: set[
 def _comparison(text: str, where: Location) -> tuple[str, str, int]:
     match = _BUDGET.match(text)
     if not match:
-        raise FormulaSyntaxError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT', not '{text}'", where,
+        raise FormulaSyntaxError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT' (or ≤ ≥), not '{text}'", where,
                             hint="or a mapping: {max: LIMIT, min: LIMIT, warn: 80%}")
-    return match.group(1), match.group(2), match.start(2)
+    return _SAME_OP.get(match.group(1), match.group(1)), match.group(2), match.start(2)
 
 
 def _fraction(text: str, where: Location) -> float:

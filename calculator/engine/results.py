@@ -36,6 +36,9 @@ class ValueResult:
     p50: float | None = None
     p95: float | None = None
 
+    def __repr__(self) -> str:
+        return f"<ValueResult {self.name} = {self.range_display()} ({self.kind})>"
+
     def range_display(self, sig_figs: int = 3) -> str:
         """`17.4k (9.0k – 33k) request/s` when uncertain, else the plain display."""
         if self.p05 is None or self.p95 is None or math.isclose(self.p05, self.p95, rel_tol=1e-9, abs_tol=0.0):
@@ -59,6 +62,10 @@ class BudgetResult:
     location: Location | None = None
     limit_unit: Unit | None = None  # the unit the limit was written in, when it is a plain quantity (`1 TB`)
 
+    def __repr__(self) -> str:
+        return (f"<BudgetResult {self.name} {format_quantity(self.value, self.unit)} {limit_text(self, 3)}:"
+                f" {self.utilization:.0%} {self.status}>")
+
 
 @dataclass
 class StageResult:
@@ -80,6 +87,10 @@ class PathResult:
     p_violation: float | None = None
     location: Location | None = None
 
+    def __repr__(self) -> str:
+        return (f"<PathResult {self.path}: {format_quantity(self.total, self.unit)} of"
+                f" {format_quantity(self.budget, self.unit)}, {self.utilization:.0%} {self.status}>")
+
 
 @dataclass
 class Result:
@@ -92,6 +103,10 @@ class Result:
     sig_figs: int = 3
     catalog_overrides: list[str] = field(default_factory=list)
     "bound catalog entries whose figures the scenario's own catalog files changed"
+
+    def __repr__(self) -> str:
+        return (f"<Result {self.scenario!r}: {self.status}, {len(self.values)} values, {len(self.budgets)} budgets,"
+                f" {len(self.latency)} latency paths>")
 
     def budget(self, name: str) -> BudgetResult:
         """The budget on the value `name` (a file has at most one per value)."""

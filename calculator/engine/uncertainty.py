@@ -257,10 +257,13 @@ def _select(block: np.ndarray, k: int, weight: float, after: np.ndarray | None) 
     return beyond
 
 
-def correlation_pairs(raw: Mapping[str, str], where: Location, uncertain: set[str]) -> dict[tuple[str, str], float]:
-    """`correlations: {[a, b]: 0.6}` as pairs of uncertain inputs with a coefficient in [-1, 1]."""
+def correlation_pairs(raw: Mapping[str, str], locate: Callable[[str], Location],
+                      uncertain: set[str]) -> dict[tuple[str, str], float]:
+    """`correlations: {[a, b]: 0.6}` as pairs of uncertain inputs with a coefficient in [-1, 1];
+    `locate(key)` is where the pair `key` ('a|b') is written."""
     pairs: dict[tuple[str, str], float] = {}
     for key, text in raw.items():
+        where = locate(key)
         names = tuple(key.split("|"))
         if len(names) != 2 or names[0] == names[1]:
             raise ShapeError(f"a correlation names two different inputs, as [a, b], not '{key}'", where)
@@ -275,4 +278,23 @@ def correlation_pairs(raw: Mapping[str, str], where: Location, uncertain: set[st
         if not -1 < rho < 1:
             raise ShapeError(f"a correlation must be between -1 and 1 (exclusive), not {rho:g}", where)
         pairs[(names[0], names[1])] = rho
+    if len(pairs) > 2:  # two pairs in (-1, 1) always fit together
+        _check_consistent(pairs, locate("|".join(list(pairs)[-1])))
     return pairs
+
+
+def _check_consistent(pairs: Mapping[tuple[str, str], float], where: Location) -> None:
+    """The pairs' matrix must be positive definite; the error is at the last pair, which the others contradict."""
+    import numpy as np  # numpy: only for correlated uncertain inputs
+
+    names = sorted({name for pair in pairs for name in pair})
+    position = {name: i for i, name in enumerate(names)}
+    target = np.eye(len(names))
+    for (first, second), rho in pairs.items():
+        target[position[first], position[second]] = target[position[second], position[first]] = rho
+    try:
+        np.linalg.cholesky(target)
+    except np.linalg.LinAlgError:
+        listed = ", ".join(f"{a}~{b} {rho:g}" for (a, b), rho in pairs.items())
+        raise ShapeError(f"the correlations contradict each other ({listed}): no set of inputs can have them all",
+                         where, hint="weaken one: their matrix must be positive definite") from None

@@ -42,7 +42,10 @@ def read_text(path: Path) -> str:
             raise FileError(f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}", Location(name))
         raw = path.read_bytes()
     except FileNotFoundError:
-        raise MissingFile("no such file", Location(name)) from None
+        shipped = path.parts[:1] == ("scenarios",)  # the README's `envelope eval scenarios/...` outside a checkout
+        raise MissingFile("no such file", Location(name),
+                          hint="'envelope examples' lists the worked scenarios and where they are installed"
+                          if shipped else None) from None
     except OSError as error:
         raise FileError(f"cannot read the file: {error.strerror}", Location(name)) from None
     if b"\0" in raw:
@@ -116,6 +119,7 @@ def _shown(path: Path) -> str:
 def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...], read: Reader) -> Document:
     """Follow `extends:`; this document's entries override the base's."""
     _normalise_units(document)
+    _normalise_correlations(document)
     _anchor_catalogs(document, base_dir)
     target = document.data.pop("extends", None)
     if target is None:
@@ -165,6 +169,35 @@ def _normalise_units(document: Document) -> None:
             for table in (document.places, document.text_places):
                 if ("units", str(i)) in document.text_places:
                     table[("units", str(name))] = document.text_places[("units", str(i))]
+
+
+def _normalise_correlations(document: Document) -> None:
+    """`correlations: [{between: [a, b], value: 0.6}]` (the form JSON Schema and every YAML parser accept) and
+    `'a|b': 0.6` are `{[a, b]: 0.6}`, each pair's place kept, so files merge by pair."""
+    raw = document.data.get("correlations")
+    if isinstance(raw, dict):
+        for key in [k for k in raw if isinstance(k, str) and "|" in k]:
+            pair = tuple(name.strip() for name in key.split("|"))
+            raw[pair] = raw.pop(key)
+            document.places[("correlations", pair)] = document.where("correlations", key)
+        return
+    if not isinstance(raw, list):
+        return  # validation says what a correlations section is
+    pairs: dict[object, object] = {}
+    for i, item in enumerate(raw):
+        where = document.places.get(("correlations", str(i), "between")) or document.where("correlations")
+        if not isinstance(item, dict) or set(item) - {"between", "value", "note"} or not {"between", "value"} <= set(item):
+            raise ShapeError("a correlation in a list is {between: [a, b], value: 0.6}", where)
+        names = item["between"]
+        if not isinstance(names, list) or len(names) != 2 or not all(isinstance(n, str) for n in names):
+            raise ShapeError("'between' names two inputs: [a, b]", document.where("correlations", str(i), "between"))
+        pair = (names[0], names[1])
+        if pair in pairs:
+            raise ShapeError(f"the correlation of {names[0]} and {names[1]} is given twice", where)
+        pairs[pair] = item["value"]
+        document.places[("correlations", pair)] = where
+        document.text_places[("correlations", pair)] = document.text_places.get(("correlations", str(i), "value"), where)
+    document.data["correlations"] = pairs
 
 
 def _anchor_catalogs(document: Document, base_dir: Path) -> None:

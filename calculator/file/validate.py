@@ -56,11 +56,49 @@ def _from_cache(key: str, data: dict[Any, Any]) -> ScenarioFile | None:
 
 
 def json_schema() -> dict[str, Any]:
-    """The JSON Schema of scenario files, for editors."""
-    schema: dict[str, Any] = _adapter().json_schema()
+    """The JSON Schema of scenario files as an editor reads them: what the loader accepts before
+    validation too (`extends`, the list forms of `units:`, `catalog:` and `correlations:`, bare
+    numbers, which envelope reads as their text)."""
+    schema: dict[str, Any] = _scalars_as_text(_adapter().json_schema())
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "envelope scenario"
+    properties = schema["properties"]
+    properties["extends"] = {"type": "string", "description": "a scenario file (relative to this one) whose entries"
+                             " this file's override, section by section"}
+    properties["units"] = {"anyOf": [properties["units"], {"type": "array", "items": {"type": "string"}}],
+                           "description": properties["units"].get("description", "")}
+    properties["catalog"] = {"anyOf": [properties["catalog"], {"type": "string"}],
+                             "description": properties["catalog"].get("description", "")}
+    properties["correlations"] = _correlations_schema()
     return schema
+
+
+def _correlations_schema() -> dict[str, Any]:
+    number = {"type": ["number", "string"]}
+    pair = {"type": "object", "additionalProperties": False, "required": ["between", "value"],
+            "properties": {"between": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+                           "value": number, "note": {"type": "string"}}}
+    return {"description": "rank correlations between uncertain inputs: a list of {between: [a, b], value: 0.6},"
+                           " or a mapping 'a|b': 0.6 (the YAML-only key form [a, b]: 0.6 works too)",
+            "anyOf": [{"type": "array", "items": pair},
+                      {"type": "object", "additionalProperties": number,
+                       "propertyNames": {"pattern": "^[^|]+\\|[^|]+$"}}]}
+
+
+_SCALAR = ["string", "number", "boolean"]
+
+
+def _scalars_as_text(node: Any) -> Any:
+    """Every `"type": "string"` also allows a number or a boolean: the loader keeps every YAML scalar as
+    its text (`peak_to_average: 2`, `note: yes`), which an editor's YAML parser reads as a number or a bool."""
+    if isinstance(node, dict):
+        out = {key: _scalars_as_text(value) for key, value in node.items()}
+        if out.get("type") == "string":
+            out["type"] = _SCALAR
+        return out
+    if isinstance(node, list):
+        return [_scalars_as_text(item) for item in node]
+    return node
 
 
 @functools.lru_cache(maxsize=1)
@@ -118,13 +156,36 @@ def _to_envelope_error(error: Any, path: tuple[str, ...], document: Document) ->
     kind = error["type"]
     if kind in _UNKNOWN_KEY:
         allowed = _allowed_keys(path[:-1])
-        return ShapeError(f"unknown key '{path[-1]}' in {dotted}", where, did_you_mean(path[-1], allowed)
-                             or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
+        return ShapeError(f"unknown key '{path[-1]}' in {dotted}", where, _comma_hint(document, path)
+                          or did_you_mean(path[-1], allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
     if kind == "missing":
         return ShapeError(f"missing key '{path[-1]}' in {dotted}", where)
     if kind in _WRONG_TYPE:
         return ShapeError(f"'{'.'.join(path)}' should be {_WRONG_TYPE[kind]}", where)
     return ShapeError(f"'{'.'.join(path)}': {error['msg']}", where)
+
+
+def _comma_hint(document: Document, path: tuple[str, ...]) -> str | None:
+    """`{ value: 90%, note: restarts, checkpoints }`: in a flow mapping a comma ends the text, so 'checkpoints'
+    became a key with no value. Say so, with the text quoted whole."""
+    parent: Any = document.data
+    for part in path[:-1]:
+        parent = parent.get(part) if isinstance(parent, dict) else None
+    if not isinstance(parent, dict) or parent.get(path[-1], "") is not None:
+        return None
+    keys = list(parent)
+    at = keys.index(path[-1])
+    start = at
+    while start > 0 and parent[keys[start - 1]] is None:
+        start -= 1
+    if start == 0 or not isinstance(parent[keys[start - 1]], str):
+        return None
+    owner = keys[start - 1]
+    end = at
+    while end + 1 < len(keys) and parent[keys[end + 1]] is None:
+        end += 1
+    whole = ", ".join([parent[owner], *keys[start:end + 1]])
+    return f"a comma inside {{ }} ends the text: quote it, {owner}: '{whole}'"
 
 
 def _allowed_keys(path: tuple[str, ...]) -> list[str]:

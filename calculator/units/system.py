@@ -88,6 +88,9 @@ class Unit:
     text: str  # compact, as written: "request/s"
     factors: tuple[tuple[str, float], ...] = ()  # canonical pint names and powers
 
+    def __repr__(self) -> str:
+        return f"Unit({self.text!r})"
+
     def long_text(self) -> str:
         """pint's long unit text, 'request / second', written as pint writes it."""
         return long_unit_text(self.factors)
