@@ -319,7 +319,7 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
         return None  # a step (ceil, floor, round): the numeric edge is the exact one, and sympy is not needed
     import sympy  # sympy: ~0.4 s to import; explain and solve only
 
-    from calculator.analysis.symbolic import Builder, power_factor  # sympy comes with it: explain and solve only
+    from calculator.analysis.symbolic import Builder, numeric_only, power_factor  # sympy comes with it: explain and solve only
 
     budget = budgets[0]
     builder = Builder(model, numeric=True)
@@ -328,7 +328,7 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
         limit = builder.build(budget.limit.expr, budget.text_location)
         evaluation = model.evaluate(overrides)
         symbol = builder.symbols.get(name)
-        if symbol is None:
+        if symbol is None or numeric_only(value) or numeric_only(limit):
             return None
         others = {s: evaluation.base(n) for n, s in builder.symbols.items() if n != name}
         factor = None if limit.has(symbol) else power_factor(value, symbol)

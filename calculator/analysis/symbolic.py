@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import sympy
+from sympy.core.function import AppliedUndef
 
 from calculator.engine.model import Model
 from calculator.formula.expr import ROUNDING, Binary, Call, Expr, Field, Name, Number, Quantity, Unary
@@ -28,6 +29,13 @@ _FUNCTIONS: dict[str, Any] = {
     "log10": lambda x: sympy.log(x, 10),
     "exp": sympy.exp,
     "abs": sympy.Abs,
+    # Queueing has no closed form worth inverting (Erlang C is a finite sum up to the server count):
+    # utilization is its plain product; the others stay named functions, so derivatives of them do not
+    # evaluate and explain falls back to numeric elasticities, and solve to its numeric edge.
+    "utilization": lambda rate, service_time, servers: rate * service_time / servers,
+    "erlang_c": sympy.Function("erlang_c"),
+    "queue_wait": sympy.Function("queue_wait"),
+    "batch_wait": sympy.Function("batch_wait"),
 }
 
 
@@ -118,6 +126,11 @@ def closed_form(model: Model, name: str, numeric: bool = False,
     builder = Builder(model, numeric, smooth=smooth)
     expression = builder.value(name)
     return expression, builder.symbols
+
+
+def numeric_only(form: Any) -> bool:
+    """Whether `form` calls a function sympy cannot differentiate or invert (a queue's wait)."""
+    return bool(form.atoms(AppliedUndef))
 
 
 def power_factor(form: Any, symbol: sympy.Symbol) -> tuple[Any, Any] | None:

@@ -24,6 +24,7 @@ from calculator.engine.resolve import field_figure_text
 from calculator.engine.scenario import Budget, LatencyPath, Scenario, Value
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import (
+    QUEUEING,
     ROUNDING,
     Binary,
     Call,
@@ -146,6 +147,8 @@ class Checker:
     def call(self, expr: Call, where: Location) -> Dimension:
         at = where.shifted(expr.offset, end_of(expr))
         args = [self.dimension(a, where) for a in expr.args]
+        if expr.function in QUEUEING:
+            return self.queue_call(expr, args, where)
         arity = {"min": None, "max": None}.get(expr.function, 1)
         if arity is not None and len(args) != arity:
             raise GrammarError(f"{expr.function}() takes one argument, not {len(args)}", at)
@@ -167,6 +170,29 @@ class Checker:
             raise DimensionError(f"{expr.function}() takes a dimensionless number, not '{self.units.dimension_text(arg)}'", at)
         return arg
 
+    def queue_call(self, expr: Call, args: list[Dimension], where: Location) -> Dimension:
+        """utilization, erlang_c, queue_wait (with an optional quantile) and batch_wait: each argument
+        has its role's dimension; the result is a duration or a share."""
+        roles = _QUEUE_ROLES[expr.function]
+        required = sum(1 for role in roles if not role.endswith("?"))
+        if not required <= len(args) <= len(roles):
+            wanted = ", ".join(role.rstrip("?") for role in roles)
+            raise GrammarError(f"{expr.function}() takes ({wanted}), not {len(args)} argument{'s' if len(args) != 1 else ''}",
+                               where.shifted(expr.offset, end_of(expr)), hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}")
+        for role, arg, node in zip(roles, args, expr.args, strict=False):
+            role = role.rstrip("?")
+            if not _ROLE_TESTS[role](arg):
+                raise DimensionError(
+                    f"the {role} of {expr.function}() must be {_ROLE_WORDS[role]}, not '{self.units.dimension_text(arg)}'",
+                    where.shifted(node.offset, end_of(node)), hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}")
+        if len(args) == 4 and not any(isinstance(n, (Name, Field)) for n in names_in(expr.args[3])):
+            quantile = self.constant(expr.args[3], where)
+            if not 0 < quantile < 1:
+                node = expr.args[3]
+                raise EvaluationError(f"the quantile of queue_wait() must be between 0% and 100%, not {quantile:.6g}",
+                                      where.shifted(node.offset, end_of(node)), hint="e.g. 99% for the p99 wait")
+        return _TIME if expr.function in ("queue_wait", "batch_wait") else DIMENSIONLESS
+
     # -- display units -------------------------------------------------------------
     def display(self, unit: UnitExpr, dimension: Dimension, what: str, where: Location) -> Unit:
         """A `-> unit` or `unit:`, which must have the value's dimension."""
@@ -177,6 +203,37 @@ class Checker:
                 where.shifted(unit[0].offset, unit[-1].offset + len(unit[-1].name)),
                 _conversion_hint(dimension, shown.dimension, self.units))
         return shown
+
+
+# Each queue function's arguments by role ("?": optional) and what each role's dimension must be.
+_QUEUE_ROLES: dict[str, tuple[str, ...]] = {
+    "utilization": ("rate", "service_time", "servers"),
+    "erlang_c": ("rate", "service_time", "servers"),
+    "queue_wait": ("rate", "service_time", "servers", "quantile?"),
+    "batch_wait": ("rate", "batch", "timeout"),
+}
+_ROLE_TESTS = {
+    "rate": lambda d: (d * _TIME).counting,
+    "service_time": lambda d: (d / _TIME).counting,
+    "servers": lambda d: d.counting,
+    "batch": lambda d: d.counting,
+    "quantile": lambda d: d.dimensionless,
+    "timeout": lambda d: d == _TIME,
+}
+_ROLE_WORDS = {
+    "rate": "a count per time (request/s)",
+    "service_time": "a duration per request (20 ms, or 20 ms/request)",
+    "servers": "a count (replica, gpu, or a plain number)",
+    "batch": "a count (request, or a plain number)",
+    "quantile": "a plain share (99%)",
+    "timeout": "a duration (5 ms)",
+}
+_QUEUE_EXAMPLES = {
+    "utilization": "utilization(peak_qps, 20 ms/request, replicas)",
+    "erlang_c": "erlang_c(peak_qps, 20 ms/request, replicas)",
+    "queue_wait": "queue_wait(peak_qps, 20 ms/request, replicas, 99%)",
+    "batch_wait": "batch_wait(peak_qps, 32, 5 ms)",
+}
 
 
 def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) -> str | None:

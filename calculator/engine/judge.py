@@ -8,14 +8,19 @@ when the probability of violation reaches the scenario's risk); else `ok`.
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from calculator.common.errors import Location
 from calculator.common.numbers import format_number
 from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
 from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
 from calculator.engine.slots import LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import percentiles
+from calculator.formula.expr import Binary, Call, Expr, Name, Unary
+from calculator.formula.numeric import interpret
+from calculator.formula.queueing import unstable_utilization
 from calculator.units.system import Dimension, Unit, readable_unit
 
 if TYPE_CHECKING:
@@ -24,7 +29,7 @@ if TYPE_CHECKING:
 
 def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Result:
     scenario = evaluation.model.scenario
-    values = {v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs)
+    values = {v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs, evaluation)
               for v in [*scenario.inputs, *scenario.derived]}
     budgets = [_budget_result(b, i, evaluation, values[b.name]) for i, b in enumerate(scenario.budgets)]
     paths = [_path_result(p, evaluation) for p in scenario.latency]
@@ -74,12 +79,42 @@ def display_unit(value: Value, base: float) -> Unit:
     return value.display or readable_unit(value.dimension, base)
 
 
-def _value_result(value: Value, base: float, sig_figs: int) -> ValueResult:
-    unit = display_unit(value, base)
+def _value_result(value: Value, base: float, sig_figs: int, evaluation: Evaluation) -> ValueResult:
+    unit = display_unit(value, base if math.isfinite(base) else 1.0)
     shown = base / unit.factor
     text = with_unit(format_number(shown, sig_figs), unit)
     formula = value.formula.text if value.formula else None
-    return ValueResult(value.name, value.kind, shown, unit, text, formula, value.note, base)
+    reason = None
+    if math.isinf(base) and value.formula is not None:
+        reason = unstable_reason(evaluation, value.formula.expr, value.text_location)
+        text = f"{text} ({reason})"
+    return ValueResult(value.name, value.kind, shown, unit, text, formula, value.note, base, reason=reason)
+
+
+def unstable_reason(evaluation: Evaluation, expr: Expr, where: Location) -> str:
+    """Why an infinite value is infinite: the first unstable queue it reaches, with its utilization."""
+    model = evaluation.model
+    values = {name: evaluation.base(name) for name in model.scenario.values}
+    pending: list[tuple[Expr, Location]] = [(expr, where)]
+    seen: set[str] = set()
+    while pending:
+        node, at = pending.pop(0)
+        if isinstance(node, Call):
+            args = [interpret(a, values, model.leaf(at)) for a in node.args]
+            load = unstable_utilization(node.function, args)
+            if load is not None:
+                return f"unstable queue: utilization {format_number(load * 100, 3)}% in {node.function}()"
+            pending += [(a, at) for a in node.args]
+        elif isinstance(node, Unary):
+            pending.append((node.operand, at))
+        elif isinstance(node, Binary):
+            pending += [(node.left, at), (node.right, at)]
+        elif isinstance(node, Name) and node.name not in seen and math.isinf(values.get(node.name, 0.0)):
+            seen.add(node.name)
+            value = model.scenario.values[node.name]
+            if value.formula is not None:
+                pending.append((value.formula.expr, value.text_location))
+    return "unstable queue"
 
 
 def status_of(breaks: bool, utilization: float, warn: float) -> Status:
@@ -113,7 +148,8 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
     written = evaluation.model.checker.limit_units[index]
     return BudgetResult(budget.name, budget.op, value.value, limit / value.unit.factor, value.unit, used, status,
-                        budget.warn, note=budget.note, location=budget.text_location, limit_unit=written)
+                        budget.warn, note=budget.note, location=budget.text_location, limit_unit=written,
+                        reason=value.reason)
 
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
@@ -122,8 +158,12 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
     total = sum(s.value for s in stages)
     budget = evaluation.slot(PathBudgetSlot(path.name)) / unit.factor
     used = utilization("<=", total, budget)
+    reason = None
+    if math.isinf(total):
+        reason = next(unstable_reason(evaluation, formula.expr, where) for names, formula, where in path.leaves()
+                      if math.isinf(evaluation.slot(StageSlot(path.name, names))))
     return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages,
-                      location=path.location)
+                      location=path.location, reason=reason)
 
 
 def path_total(path: LatencyPath, slot: Callable[[SlotKey], Any], larger: Callable[[Any, Any], Any] = max) -> Any:

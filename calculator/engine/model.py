@@ -22,7 +22,7 @@ from calculator.engine.scenario import Scenario, Value
 from calculator.engine.slots import DerivedSlot, SlotKey
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
 from calculator.engine.views import ScenarioView, scenario_view
-from calculator.formula.expr import Binary, Call, Expr, Formula, Name, Unary, end_of, names_in, to_text
+from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Formula, Name, Unary, end_of, names_in, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
 
@@ -123,11 +123,17 @@ class Model:
         except (ArithmeticError, ValueError):
             raise self.locate_failure(arguments) from None
         if not all(map(math.isfinite, slots)):
-            raise self.locate_failure(arguments)
+            failure = self.first_failure(arguments)
+            if failure is not None:  # else every infinity is an unstable queue's wait, which is a legal value
+                raise failure
         return Evaluation(self, arguments, slots)
 
     def locate_failure(self, arguments: list[float]) -> EnvelopeError:
         """Interpret slot by slot to name the formula (and the part of it) that failed."""
+        return self.first_failure(arguments) or EvaluationError("evaluation failed", Location(self.scenario.file))
+
+    def first_failure(self, arguments: list[float]) -> EnvelopeError | None:
+        """The first formula that fails, or None when the only non-finite values are unstable queues' waits."""
         values = dict(zip(self.compiled.inputs, arguments, strict=True))
         for slot in self.compiled.slots:
             failure = _first_failure(slot.formula.expr, values, self.leaf(slot.location), slot.location)
@@ -135,7 +141,7 @@ class Model:
                 return failure
             if isinstance(slot.key, DerivedSlot):  # later formulas read only derived values
                 values[slot.key.name] = interpret(slot.formula.expr, values, self.leaf(slot.location))
-        return EvaluationError("evaluation failed", Location(self.scenario.file))
+        return None
 
     def vectorized(self, *arguments: Any) -> tuple[Any, ...]:
         """The compiled scenario over numpy arrays (built on first use: it imports numpy)."""
@@ -177,11 +183,20 @@ def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], 
     except ValueError as error:
         reason = str(error) if isinstance(error, NegativeBaseError) else "an argument outside the function's domain"
         return EvaluationError(f"{reason} in '{to_text(expr)}'", at)
-    if math.isinf(result):
+    if math.isinf(result) and not _carries_infinity(expr, children, values, leaf):
         return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
     if math.isnan(result):
         return EvaluationError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
     return None
+
+
+def _carries_infinity(expr: Expr, children: tuple[Expr, ...], values: dict[str, float],
+                      leaf: Callable[[Expr], float]) -> bool:
+    """Whether an infinite `expr` is an unstable queue's wait, or carries one from a part (or a value) of it,
+    rather than a finite computation that overflowed."""
+    if (isinstance(expr, Call) and expr.function in QUEUEING) or not children:
+        return True
+    return any(math.isinf(interpret(child, values, leaf)) for child in children)
 
 
 class Evaluation:

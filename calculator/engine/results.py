@@ -35,6 +35,7 @@ class ValueResult:
     p05: float | None = None
     p50: float | None = None
     p95: float | None = None
+    reason: str | None = None  # why the value is not finite: an unstable queue, with its utilization
 
     def __repr__(self) -> str:
         return f"<ValueResult {self.name} = {self.range_display()} ({self.kind})>"
@@ -61,6 +62,7 @@ class BudgetResult:
     note: str | None = None
     location: Location | None = None
     limit_unit: Unit | None = None  # the unit the limit was written in, when it is a plain quantity (`1 TB`)
+    reason: str | None = None  # why the value is infinite (an unstable queue): the budget fails for it
 
     def __repr__(self) -> str:
         return (f"<BudgetResult {self.name} {format_quantity(self.value, self.unit)} {limit_text(self, 3)}:"
@@ -86,6 +88,7 @@ class PathResult:
     stages: list[StageResult] = field(default_factory=list)
     p_violation: float | None = None
     location: Location | None = None
+    reason: str | None = None  # why the total is infinite (an unstable queue in a stage)
 
     def __repr__(self) -> str:
         return (f"<PathResult {self.path}: {format_quantity(self.total, self.unit)} of"
@@ -159,9 +162,14 @@ def with_unit(number: str, unit: Unit) -> str:
 
 
 
-def _rounded(x: float) -> float:
-    """JSON numbers to 6 significant figures: exact enough, readable in a diff."""
-    return float(f"{x:.6g}") if x == x and abs(x) != float("inf") else x
+def _rounded(x: float) -> float | None:
+    """JSON numbers to 6 significant figures: exact enough, readable in a diff; null when not finite
+    (JSON has no infinity: the entry's `reason` says why)."""
+    return float(f"{x:.6g}") if math.isfinite(x) else None
+
+
+def _with_reason(data: dict[str, Any], reason: str | None) -> dict[str, Any]:
+    return data | {"reason": reason} if reason else data
 
 
 def _value_dict(v: ValueResult) -> dict[str, Any]:
@@ -169,7 +177,7 @@ def _value_dict(v: ValueResult) -> dict[str, Any]:
                             "kind": v.kind, "formula": v.formula}
     if v.p05 is not None:
         data.update(p05=_rounded(v.p05), p50=_rounded(v.p50 or 0.0), p95=_rounded(v.p95 or 0.0))
-    return data
+    return _with_reason(data, v.reason)
 
 
 def _budget_dict(b: BudgetResult) -> dict[str, Any]:
@@ -177,7 +185,7 @@ def _budget_dict(b: BudgetResult) -> dict[str, Any]:
                             "unit": b.unit.long_text(), "utilization": _rounded(b.utilization), "status": b.status}
     if b.p_violation is not None:
         data["p_violation"] = _rounded(b.p_violation)
-    return data
+    return _with_reason(data, b.reason)
 
 
 def _stage_dict(s: StageResult) -> dict[str, Any]:
@@ -195,7 +203,7 @@ def _path_dict(p: PathResult) -> dict[str, Any]:
                             "stages": [_stage_dict(s) for s in p.stages]}
     if p.p_violation is not None:
         data["p_violation"] = _rounded(p.p_violation)
-    return data
+    return _with_reason(data, p.reason)
 
 
 def limit_text(b: BudgetResult, sig_figs: int) -> str:
@@ -213,12 +221,13 @@ def result_to_markdown(result: Result) -> str:
     if result.budgets:
         lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
         for b in result.budgets:
-            value = with_unit(format_number(b.value, sf), b.unit)
+            value = with_unit(format_number(b.value, sf), b.unit) + (f" ({b.reason})" if b.reason else "")
             used = f"{b.utilization:.0%}{risk_text(b.p_violation)}"
             lines.append(f"| {b.name} | {value} | {markdown_cell(limit_text(b, sf))} | {used} | {b.status} |")
     for p in result.latency:
         lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
-                  f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}", "", "| stage | time |", "|---|---:|"]
+                  f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}"
+                  + (f" ({p.reason})" if p.reason else ""), "", "| stage | time |", "|---|---:|"]
         lines += [f"| {name} | {format_number(value, sf)} {p.unit.text} |" for name, value in flat_stages(p.stages)]
     return "\n".join(lines) + "\n"
 

@@ -249,12 +249,17 @@ def _select(block: np.ndarray, k: int, weight: float, after: np.ndarray | None) 
     kth = block[:, k]
     if weight == 0:
         return kth.copy()
-    if k + 1 < block.shape[1]:
-        within: np.ndarray = kth + (block[:, k + 1 :].min(axis=1) - kth) * weight
-        return within
-    following = after if after is not None else kth
-    beyond: np.ndarray = kth + (following - kth) * weight
-    return beyond
+    following = block[:, k + 1 :].min(axis=1) if k + 1 < block.shape[1] else after if after is not None else kth
+    return _between(kth, following, weight)
+
+
+def _between(low: np.ndarray, high: np.ndarray, weight: float) -> np.ndarray:
+    """low + (high - low)·weight, and infinity between two infinities (an unstable queue's waits), not NaN."""
+    import numpy as np  # numpy: only for uncertain inputs
+
+    with np.errstate(invalid="ignore"):
+        between: np.ndarray = np.where(low == high, low, low + (high - low) * weight)
+    return between
 
 
 def correlation_pairs(raw: Mapping[str, str], locate: Callable[[str], Location],

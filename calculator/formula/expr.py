@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-FUNCTIONS = ("ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs")
+FUNCTIONS = ("ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs",
+             "utilization", "erlang_c", "queue_wait", "batch_wait")
+QUEUEING = ("utilization", "erlang_c", "queue_wait", "batch_wait")  # calculator/formula/queueing.py
 ROUNDING = ("ceil", "floor", "round")
 
 

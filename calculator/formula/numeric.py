@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from calculator.formula import queueing
 from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary
 
 MAX_POWER = 1e6  # larger exponents only overflow or underflow; refuse them plainly
@@ -30,14 +31,15 @@ def _power(base: float, exponent: float) -> float:
     return float(result)
 
 
-def _round_half_up(x: float) -> float:
-    return float(math.floor(x + 0.5))
+def _whole(step: Callable[[float], int]) -> Callable[[float], float]:
+    """A rounding function that leaves an infinite value (an unstable queue's wait) infinite, as numpy does."""
+    return lambda x: float(step(x)) if math.isfinite(x) else x
 
 
 SCALAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "ceil": lambda x: float(math.ceil(x)),
-    "floor": lambda x: float(math.floor(x)),
-    "round": _round_half_up,
+    "ceil": _whole(math.ceil),
+    "floor": _whole(math.floor),
+    "round": _whole(lambda x: math.floor(x + 0.5)),
     "min": min,
     "max": max,
     "sqrt": math.sqrt,
@@ -47,6 +49,7 @@ SCALAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
     "exp": math.exp,
     "abs": abs,
     "pow": _power,
+    **queueing.SCALAR,
 }
 
 
@@ -71,6 +74,7 @@ def array_functions() -> dict[str, Callable[..., Any]]:
         "exp": np.exp,
         "abs": np.abs,
         "pow": power,
+        **queueing.array_functions(),
     }
 
 

@@ -5,6 +5,7 @@ rich is imported inside each function, so `--format json` never pays for it.
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING, Any
 
 from calculator.catalog.entries import SHIPPED
@@ -45,14 +46,15 @@ def print_table(result: Result, color: bool | None = None) -> None:
         budgets.add_column("status")
         for b in result.budgets:
             style = STATUS_STYLE[b.status]
-            value = with_unit(format_number(b.value, sf), b.unit)
+            value = with_unit(format_number(b.value, sf), b.unit) + (f" ({b.reason})" if b.reason else "")
             budgets.add_row(b.name, value, limit_text(b, sf), f"{b.utilization:.0%}{risk_text(b.p_violation)}",
                             f"[{style}]{STATUS_MARK[b.status]}[/]")
         console.print(budgets)
     for p in result.latency:
         style = STATUS_STYLE[p.status]
         console.print(f"[italic]latency {p.path}[/]: {format_number(p.total, sf)} of {format_number(p.budget, sf)}"
-                      f" {p.unit.text} ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]")
+                      f" {p.unit.text} ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]"
+                      + (f"  {p.reason}" if p.reason else ""))
         console.print(_latency_table(p, sf))
 
 
@@ -64,7 +66,8 @@ def _latency_table(p: PathResult, sf: int) -> Any:
     table.add_column(p.unit.text, justify="right")
     table.add_column("of the budget (│ marks 100%)", no_wrap=True)
     for name, value in flat_stages(p.stages):
-        width = round(20 * value / p.budget) if p.budget > 0 else 0
+        share = value / p.budget if p.budget > 0 else 0.0
+        width = round(20 * share) if math.isfinite(share) else 31  # an unstable queue's wait: off the scale
         bar = "█" * min(width, 20) + ("│" + "█" * min(width - 20, 10) + ("…" if width > 30 else "") if width > 20 else "")
         table.add_row(name, format_number(value, sf), bar)
     return table
