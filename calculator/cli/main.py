@@ -93,6 +93,7 @@ def build_parser() -> argparse.ArgumentParser:
     _catalog_option(catalog)
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
+    commands.add_parser("lsp", help="the language server, over stdio: started by an editor (see the README)")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
     tui.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
     return parser
@@ -334,10 +335,22 @@ def command_tui(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_lsp(arguments: argparse.Namespace) -> int:
+    try:
+        from calculator.lsp.server import main as serve  # pygls: only for `envelope lsp` (start-up)
+    except ModuleNotFoundError as error:
+        if error.name not in ("pygls", "lsprotocol"):
+            raise
+        raise UsageError(f"'envelope lsp' needs {error.name}, which is not installed",
+                         hint="pip install 'envelope[lsp]' (or pip install pygls)") from None
+    serve()
+    return EXIT_OK
+
+
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
             "check": command_check, "catalog": command_catalog, "units": command_units,
-            "schema": command_schema, "tui": command_tui}
+            "schema": command_schema, "lsp": command_lsp, "tui": command_tui}
 
 
 if __name__ == "__main__":
