@@ -339,9 +339,10 @@ def command_lsp(arguments: argparse.Namespace) -> int:
     try:
         from calculator.lsp.server import main as serve  # pygls: only for `envelope lsp` (start-up)
     except ModuleNotFoundError as error:
-        if error.name not in ("pygls", "lsprotocol"):
+        missing = (error.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol"):
             raise
-        raise UsageError(f"'envelope lsp' needs {error.name}, which is not installed",
+        raise UsageError(f"'envelope lsp' needs {missing}, which is not installed",
                          hint="pip install 'envelope[lsp]' (or pip install pygls)") from None
     serve()
     return EXIT_OK

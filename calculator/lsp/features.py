@@ -180,7 +180,7 @@ def completion(snapshot: Snapshot, lines: list[str], at: types.Position) -> list
     items = _units(snapshot)
     if section in ("derived", "budgets", "latency") and snapshot.model is not None:
         items = [*_names(snapshot), *(_item(f, types.CompletionItemKind.Function, "function") for f in FUNCTIONS), *items]
-    return items
+    return list({item.label: item for item in reversed(items)}.values())[::-1]  # a name before a unit of that name
 
 
 def _names(snapshot: Snapshot) -> list[types.CompletionItem]:

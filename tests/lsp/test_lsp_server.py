@@ -37,10 +37,12 @@ def utf16(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-def open_file(client: LanguageClient, path: Path, text: str) -> str:
-    path.write_text(text, encoding="utf-8")
+def open_file(client: LanguageClient, path: Path, text: str, write: bool = True) -> str:
+    if write:
+        path.write_text(text, encoding="utf-8")
     uri = path.resolve().as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)))
+    document = types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)
+    client.text_document_did_open(types.DidOpenTextDocumentParams(document))
     return uri
 
 
@@ -153,8 +155,7 @@ async def test_a_failing_budget_is_a_warning_on_its_line_with_value_and_limit(cl
 async def test_hover_shows_what_envelope_eval_reports(client: LanguageClient):
     path = ROOT / "scenarios" / "ad_click_prediction.yaml"
     text = path.read_text(encoding="utf-8")
-    uri = path.resolve().as_uri()
-    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=text)))
+    uri = open_file(client, path, text, write=False)
     reported = eval_json(path)["values"]
     hover = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri), at(text, "peak_qps:", offset=2)))
@@ -194,3 +195,124 @@ async def test_hover_on_a_catalog_field_and_on_a_unit(client: LanguageClient, tm
     hover = await client.text_document_hover_async(types.HoverParams(
         types.TextDocumentIdentifier(uri), at(text, "ms", line_of="t: 5 ms", offset=1)))
     assert hover.contents.value == "**ms**: a unit of time, = millisecond"
+
+
+SMALL = textwrap.dedent("""\
+    name: t
+    hardware:
+      gpu: H100-SXM
+    inputs:
+      users: 2k user
+      rate: 3 request/user/s
+    derived:
+      qps: users * rate
+    budgets:
+      qps: <= 10k request/s
+    """)
+
+
+async def test_inlay_hints_put_each_result_at_the_end_of_its_line(client: LanguageClient, tmp_path: Path):
+    uri = open_file(client, tmp_path / "s.yaml", SMALL)
+    whole = types.Range(types.Position(0, 0), types.Position(len(SMALL.splitlines()), 0))
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole))
+    lines = SMALL.splitlines()
+    # 2k user * 3 request/user/s = 6k request/s; 6k of 10k is 60% of the budget
+    assert [(h.position.line, h.position.character, h.label) for h in hints] == [
+        (7, utf16(lines[7]), "⟶ 6k request/s"),
+        (9, utf16(lines[9]), "⟶ 6k request/s, 60% used ✓ ok"),
+    ]
+
+
+async def test_completion_offers_keys_names_units_fields_and_catalog_ids(client: LanguageClient, tmp_path: Path):
+    text = SMALL + "  cost: qps * \n"
+    uri = open_file(client, tmp_path / "s.yaml", SMALL)
+    await diagnostics_of(client, uri)
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=2), [types.TextDocumentContentChangeWholeDocument(text=text)]))
+
+    async def labels(line: int, character: int) -> dict[str, str | None]:
+        found = await client.text_document_completion_async(types.CompletionParams(
+            types.TextDocumentIdentifier(uri), types.Position(line, character)))
+        return {item.label: item.detail for item in found.items}
+
+    in_formula = await labels(10, len("  cost: qps * "))
+    assert in_formula["users"] == "input: 2k user" and in_formula["qps"] == "derived: 6k request/s"
+    assert in_formula["gpu"] == "gpu: H100-SXM" and "ceil" in in_formula
+    assert in_formula["request"] == "a unit of request"
+    lines = text.splitlines()
+    lines[10] = "  cost: gpu."
+    client.text_document_did_change(types.DidChangeTextDocumentParams(
+        types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+        [types.TextDocumentContentChangeWholeDocument(text="\n".join(lines) + "\n")]))
+    fields = await labels(10, len("  cost: gpu."))
+    assert fields["memory"] == "80 GB/gpu"
+    ids = await labels(2, len("  gpu: "))
+    shipped = yaml.safe_load((ROOT / "calculator" / "catalog" / "gpus.yaml").read_text(encoding="utf-8"))["entries"]
+    assert set(shipped) <= set(ids) and ids["H100-SXM"] == "gpu"
+    top = await labels(11, 0)
+    assert {"inputs", "derived", "budgets", "latency", "units", "hardware", "extends"} <= set(top)
+
+
+async def code_action_titled(client: LanguageClient, uri: str, title: str, row: int) -> types.CodeAction:
+    everything = types.Range(types.Position(row, 0), types.Position(row, 200))
+    found = await client.text_document_code_action_async(types.CodeActionParams(
+        types.TextDocumentIdentifier(uri), everything, types.CodeActionContext(diagnostics=[])))
+    [action] = [a for a in found if a.title == title]
+    return action
+
+
+async def test_code_action_declares_an_unknown_unit(client: LanguageClient, tmp_path: Path):
+    text = "name: t\ninputs:\n  frames: 30 frame/s\n  clips: 2k clip\n"
+    uri = open_file(client, tmp_path / "s.yaml", text)
+    await diagnostics_of(client, uri, bool)
+    action = await code_action_titled(client, uri, "Declare 'frame' under units:", 2)
+    fixed = applied(text, action.edit.changes[uri])
+    assert fixed == "name: t\nunits: [frame]\ninputs:\n  frames: 30 frame/s\n  clips: 2k clip\n"
+    # a file that has a units list gets the name added to it
+    listed = "name: t\nunits: [frame]\ninputs:\n  frames: 30 frame/s\n  clips: 2k clip\n"
+    uri = open_file(client, tmp_path / "listed.yaml", listed)
+    await diagnostics_of(client, uri, bool)
+    action = await code_action_titled(client, uri, "Declare 'clip' under units:", 4)
+    fixed = applied(listed, action.edit.changes[uri])
+    assert fixed.splitlines()[1] == "units: [frame, clip]"
+    # 2k clip is 2000 clip: the fixed file loads and says so
+    assert calculator.loads(fixed, "fixed.yaml").evaluate().result.values["clips"].value == 2000
+
+
+async def test_code_action_takes_the_did_you_mean(client: LanguageClient, tmp_path: Path):
+    text = "name: t\ninputs:\n  dau: 100M user\n  per_user: 5 request/user/day\nderived:\n  q: dau * per_usr -> request/day\n"
+    uri = open_file(client, tmp_path / "s.yaml", text)
+    await diagnostics_of(client, uri, bool)
+    action = await code_action_titled(client, uri, "Change 'per_usr' to 'per_user'", 5)
+    fixed = applied(text, action.edit.changes[uri])
+    assert fixed.splitlines()[5] == "  q: dau * per_user -> request/day"
+    assert calculator.loads(fixed, "fixed.yaml").evaluate().result.values["q"].value == 100e6 * 5
+
+
+async def test_code_action_quotes_a_value_a_comma_split(client: LanguageClient, tmp_path: Path):
+    text = "name: t\ninputs:\n  a: 2 gpu\n  b: 3 gpu\nderived: {m: max(a, b)}\n"
+    uri = open_file(client, tmp_path / "s.yaml", text)
+    await diagnostics_of(client, uri, bool)
+    action = await code_action_titled(client, uri, "Quote the value (a comma split it)", 4)
+    fixed = applied(text, action.edit.changes[uri])
+    assert fixed.splitlines()[4] == 'derived: {m: "max(a, b)"}'
+    assert calculator.loads(fixed, "fixed.yaml").evaluate().result.values["m"].value == 3
+
+
+async def test_go_to_definition_reaches_into_the_extends_base(client: LanguageClient, tmp_path: Path):
+    base = tmp_path / "base.yaml"
+    base.write_text("name: base\ninputs:\n  dau: 100M user\n", encoding="utf-8")
+    text = "name: child\nextends: base.yaml\nderived:\n  users: dau * 2\n"
+    uri = open_file(client, tmp_path / "child.yaml", text)
+    found = await client.text_document_definition_async(types.DefinitionParams(
+        types.TextDocumentIdentifier(uri), at(text, "dau", line_of="users:", offset=1)))
+    assert found.uri == base.resolve().as_uri()
+    assert found.range.start == types.Position(2, 2)
+
+
+def test_envelope_lsp_without_pygls_says_how_to_install_it():
+    hide = "import sys; sys.modules['pygls'] = None; from calculator.cli.main import main; sys.exit(main(['lsp']))"
+    run = subprocess.run([sys.executable, "-c", hide], capture_output=True, text=True, cwd=ROOT)
+    assert run.returncode == 2
+    assert run.stderr == ("error: 'envelope lsp' needs pygls, which is not installed\n"
+                          "  hint: pip install 'envelope[lsp]' (or pip install pygls)\n")
