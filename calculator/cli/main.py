@@ -105,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     examples.add_argument("--path", action="store_true", help="print only the folder they are in")
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
+    commands.add_parser("lsp", help="the language server, over stdio: started by an editor (see the README)")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
     tui.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
     return parser
@@ -430,11 +431,23 @@ def command_tui(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_lsp(arguments: argparse.Namespace) -> int:
+    try:
+        from calculator.lsp.server import main as serve  # pygls: only for `envelope lsp` (start-up)
+    except ModuleNotFoundError as error:
+        missing = (error.name or "").split(".")[0]
+        if missing not in ("pygls", "lsprotocol"):
+            raise
+        raise UsageError(f"'envelope lsp' needs {missing}, which is not installed",
+                         hint="pip install 'envelope[lsp]' (or pip install pygls)") from None
+    serve()
+    return EXIT_OK
+
+
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
             "check": command_check, "catalog": command_catalog, "init": command_init, "examples": command_examples,
-            "units": command_units,
-            "schema": command_schema, "tui": command_tui}
+            "units": command_units, "schema": command_schema, "lsp": command_lsp, "tui": command_tui}
 
 
 if __name__ == "__main__":

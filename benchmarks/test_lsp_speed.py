@@ -1,0 +1,61 @@
+"""The language server's step after an edit against the same evaluation without the server.
+
+Target (issue 18): re-evaluation within 50 ms for the shipped scenarios after an edit. The
+server's step (`calculator.lsp.snapshot.evaluate` + `diagnostics`: load, check, compile,
+point values, budgets, every diagnostic with its LSP range) is measured beside
+`calculator.loads(...).evaluate().result` (what `envelope eval` computes: Monte Carlo
+included) and beside the same with point values only. Each round edits the text (a new
+comment), as a keystroke does, so nothing is read back from the parse cache. Run:
+    pytest benchmarks/test_lsp_speed.py --benchmark-only --benchmark-columns=min,median
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pytest
+
+import calculator
+
+lsp = pytest.importorskip("calculator.lsp.snapshot", reason="pygls is an extra: pip install 'envelope[lsp]'")
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))
+TARGET_SECONDS = 0.050
+_edits = itertools.count()
+
+
+def edited(path: Path) -> str:
+    """The scenario's text with one more keystroke in it (never the same text twice)."""
+    return path.read_text(encoding="utf-8") + f"# edit {next(_edits)}\n"
+
+
+def server_step(path: Path) -> dict[Path, list[object]]:
+    snapshot = lsp.evaluate(path, edited(path))
+    assert snapshot.errors == []
+    return lsp.diagnostics(snapshot, lambda other: other.read_text(encoding="utf-8").splitlines())  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_server_step_after_an_edit(benchmark, path: Path):
+    benchmark.group = f"lsp edit: {path.stem}"
+    found = benchmark.pedantic(server_step, (path,), rounds=15, warmup_rounds=2)
+    assert path in found  # the target (TARGET_SECONDS) is read off the table beside the floors: benchmarks/README.md
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_floor_loads_and_evaluates_without_the_server(benchmark, path: Path):
+    benchmark.group = f"lsp edit: {path.stem}"
+    result = benchmark.pedantic(lambda: calculator.loads(edited(path), str(path), path.parent).evaluate().result,
+                                rounds=15, warmup_rounds=2)
+    assert result.values
+
+
+@pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
+def test_floor_point_values_without_the_server(benchmark, path: Path):
+    benchmark.group = f"lsp edit: {path.stem}"
+    result = benchmark.pedantic(
+        lambda: calculator.loads(edited(path), str(path), path.parent).evaluate().judge(simulate=False),
+        rounds=15, warmup_rounds=2)
+    assert result.values
