@@ -30,8 +30,10 @@ def files(folder: str, pattern: str) -> set[str]:
 
 def test_every_module_and_data_file_is_in_the_wheel(wheel_names):
     wanted = (files("calculator", "*.py") | files("tui", "*.py") | files("tui", "*.tcss")
-              | files("calculator/units", "*.txt") | files("calculator/catalog", "*.yaml"))
-    assert {"tui/widgets/rows.py", "tui/app.tcss", "calculator/catalog/gpus.yaml"} <= wanted  # the walk found them
+              | files("calculator/units", "*.txt") | files("calculator/units", "*.yaml") | files("calculator/catalog", "*.yaml")
+              | files("calculator/templates", "*.yaml"))
+    assert {"tui/widgets/rows.py", "tui/app.tcss", "calculator/catalog/gpus.yaml", "calculator/units/abbreviations.yaml",
+            "calculator/templates/recommendation.yaml"} <= wanted  # the walk found them
     assert wanted - wheel_names == set()
 
 
