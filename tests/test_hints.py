@@ -58,7 +58,8 @@ def test_a_forgotten_per_day_at_a_budget_points_at_the_value():
 def test_estimate_errors_point_into_the_text():
     with pytest.raises(calculator.EnvelopeError) as raised:
         calculator.estimate("3 usr * 2")
-    assert raised.value.render() == "<estimate>:1:3: error: unknown unit or name 'usr'"
+    assert raised.value.render() == ("<estimate>:1:3: error: unknown unit or name 'usr'\n"
+                                     "  hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
     with pytest.raises(calculator.EnvelopeError) as raised:
         calculator.estimate("3 user +")
     assert raised.value.location.line == 1 and raised.value.location.column == 9  # just past the '+'

@@ -106,7 +106,8 @@ async def test_an_error_after_non_ascii_text_has_its_utf16_range_and_hint(client
     assert found.range == types.Range(types.Position(2, start), types.Position(2, start + 3))
     assert start == line.index("usr") + 1  # the emoji is two UTF-16 units: a code-point column would be one short
     assert found.severity == types.DiagnosticSeverity.Error
-    assert found.message == "unknown unit or name 'usr'"
+    assert found.message == ("unknown unit or name 'usr'\n"
+                             "hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
     assert found.code == "unknown-unit"
 
 
@@ -129,7 +130,8 @@ async def test_an_error_in_an_extends_base_is_published_to_the_base(client: Lang
     uri = open_file(client, tmp_path / "child.yaml", "name: child\nextends: base.yaml\ninputs:\n  dau: 200M user\n")
     [found] = await diagnostics_of(client, base.resolve().as_uri(), bool)
     assert found.range == types.Range(types.Position(3, 13), types.Position(3, 16))
-    assert found.message == "unknown unit or name 'usr'"
+    assert found.message == ("unknown unit or name 'usr'\n"
+                             "hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
     assert await diagnostics_of(client, uri) == []
 
 
@@ -262,19 +264,19 @@ async def code_action_titled(client: LanguageClient, uri: str, title: str, row: 
 
 
 async def test_code_action_declares_an_unknown_unit(client: LanguageClient, tmp_path: Path):
-    text = "name: t\ninputs:\n  frames: 30 frame/s\n  clips: 2k clip\n"
+    text = "name: t\ninputs:\n  frames: 30 widget/s\n  clips: 2k clip\n"
     uri = open_file(client, tmp_path / "s.yaml", text)
     await diagnostics_of(client, uri, bool)
-    action = await code_action_titled(client, uri, "Declare 'frame' under units:", 2)
+    action = await code_action_titled(client, uri, "Declare 'widget' under units:", 2)
     fixed = applied(text, action.edit.changes[uri])
-    assert fixed == "name: t\nunits: [frame]\ninputs:\n  frames: 30 frame/s\n  clips: 2k clip\n"
+    assert fixed == "name: t\nunits: [widget]\ninputs:\n  frames: 30 widget/s\n  clips: 2k clip\n"
     # a file that has a units list gets the name added to it
-    listed = "name: t\nunits: [frame]\ninputs:\n  frames: 30 frame/s\n  clips: 2k clip\n"
+    listed = "name: t\nunits: [widget]\ninputs:\n  frames: 30 widget/s\n  clips: 2k clip\n"
     uri = open_file(client, tmp_path / "listed.yaml", listed)
     await diagnostics_of(client, uri, bool)
     action = await code_action_titled(client, uri, "Declare 'clip' under units:", 4)
     fixed = applied(listed, action.edit.changes[uri])
-    assert fixed.splitlines()[1] == "units: [frame, clip]"
+    assert fixed.splitlines()[1] == "units: [widget, clip]"
     # 2k clip is 2000 clip: the fixed file loads and says so
     assert calculator.loads(fixed, "fixed.yaml").evaluate().result.values["clips"].value == 2000
 
