@@ -71,7 +71,7 @@ def test_one_node_or_adam_breaks_the_training_memory():
     one_node = model.evaluate({"training_gpus": 8.0}).result.budget("training_memory")
     assert one_node.status == "fail"
     # Adam: two fp32 moments per value, 2 x 64 x 4 = 512 B a row: 2B x 768 B = 1.54 TB
-    adam = model.evaluate({"optimizer_state_per_row": 512 * 8.0})  # base units: bits.result.budget("training_memory")
+    adam = model.evaluate({"optimizer_state_per_row": 512 * 8.0}).result.budget("training_memory")  # base unit: bit
     assert adam.utilization == pytest.approx(2e9 * (256 + 512) / (16 * H100_MEMORY_GB * 1e9 * 0.75), rel=1e-9)
     assert adam.status == "fail"
 
