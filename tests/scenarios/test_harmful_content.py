@@ -18,8 +18,8 @@ SCENARIO = ROOT / "scenarios" / "harmful_content.yaml"
 
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
-# an L4's share of the g6.48xlarge (8x L4) it runs in
-L4_PRICE = catalog_number("instances.yaml", "g6.48xlarge", "hourly_price") / 8  # USD/hour per GPU
+# the g6.xlarge (1x L4) a replica runs on
+L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour per GPU
 # DistilBERT's weights outside its (30,522 + 512) x 768 token and position embeddings: 42.5M of 66.4M
 DISTILBERT_NON_EMBEDDING = 66_362_880 - (30_522 + 512) * 768
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD/GB/month
@@ -74,7 +74,7 @@ def test_storage(result):
 
 def test_text_flops_leave_the_embeddings_out(result):
     # 2 x 42.5M x 64 = 5.44 GFLOP a post; counting all 66M parameters gave 8.49
-    assert DISTILBERT_NON_EMBEDDING == catalog_number("encoders.yaml", "DistilBERT", "non_embedding_params")
+    assert catalog_number("encoders.yaml", "DistilBERT", "non_embedding_params") == DISTILBERT_NON_EMBEDDING
     assert result.values["text_flops"].value == pytest.approx(TEXT_FLOPS / 1e9, rel=1e-9)
     assert result.values["text_flops"].value < 2 * 66e6 * 64 / 1e9 * 0.65
 

@@ -18,8 +18,8 @@ SCENARIO = ROOT / "scenarios" / "video_search.yaml"
 
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
-# an L4's share of the 8-GPU g6.48xlarge it runs in, not the 1-GPU g6.xlarge rate
-L4_PRICE = catalog_number("instances.yaml", "g6.48xlarge", "hourly_price") / 8  # USD/hour per GPU
+# the 1-GPU g6.xlarge a replica runs on
+L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour per GPU
 SEARCH_NODE_PRICE = catalog_number("instances.yaml", "c7i.16xlarge", "hourly_price")  # USD/hour
 SEARCH_NODE_VCPUS = catalog_number("instances.yaml", "c7i.16xlarge", "vcpus")
 CLIP_TEXT_NON_EMBEDDING = catalog_number("encoders.yaml", "CLIP-ViT-B-16-text", "non_embedding_params")
