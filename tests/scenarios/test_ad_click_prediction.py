@@ -16,7 +16,7 @@ SCENARIO = ROOT / "scenarios" / "ad_click_prediction.yaml"
 
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
 H100_MEMORY_GB = catalog_number("gpus.yaml", "H100-SXM", "fields", "memory")
-H100_PRICE = catalog_number("gpus.yaml", "H100-SXM", "fields", "hourly_price")  # USD per GPU-hour
+H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # USD per GPU-hour, a p5's share
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD per GB-month
 
 DAU = 750e6
@@ -54,6 +54,28 @@ def test_serving_gpus(result):
     assert result.values["serving_gpus"].value == replicas * per_replica
 
 
+def test_training_memory_is_checked(result):
+    # 2B rows x (64 x 4 bytes fp32 + one 4-byte row-wise AdaGrad accumulator) = 520 GB
+    training_gb = 2e9 * (64 * 4 + 4) / 1e9
+    one_node_gb = 8 * H100_MEMORY_GB * 0.75  # 480 GB: the old design's single node
+    assert training_gb > one_node_gb
+    assert result.values["training_memory"].value == pytest.approx(training_gb, rel=1e-9)
+    assert result.values["training_gpu_memory"].value == pytest.approx(16 * H100_MEMORY_GB * 0.75, rel=1e-9)
+    budget = result.budget("training_memory")
+    assert budget.utilization == pytest.approx(training_gb / (16 * H100_MEMORY_GB * 0.75), rel=1e-9)
+    assert budget.status == "ok"
+
+
+def test_one_node_or_adam_breaks_the_training_memory():
+    model = calculator.load(SCENARIO)
+    one_node = model.evaluate({"training_gpus": 8.0}).result.budget("training_memory")
+    assert one_node.status == "fail"
+    # Adam: two fp32 moments per value, 2 x 64 x 4 = 512 B a row: 2B x 768 B = 1.54 TB
+    adam = model.evaluate({"optimizer_state_per_row": 512 * 8.0}).result.budget("training_memory")  # base unit: bit
+    assert adam.utilization == pytest.approx(2e9 * (256 + 512) / (16 * H100_MEMORY_GB * 1e9 * 0.75), rel=1e-9)
+    assert adam.status == "fail"
+
+
 def test_training_data(result):
     impressions = DAU * REQUESTS_PER_USER * IMPRESSIONS_PER_REQUEST
     assert result.values["log_per_day"].value == pytest.approx(impressions * 1e3 / 1e12, rel=1e-9)  # TB/day
@@ -61,8 +83,8 @@ def test_training_data(result):
     clicks = impressions * CTR
     examples = clicks + (impressions - clicks) * 0.10
     assert result.values["training_examples_per_day"].value == pytest.approx(examples, rel=1e-9)
-    # a 5-minute micro-batch, 3 x 50 MFLOP each, on 8 H100s at 30%: well under a second
-    seconds = examples * 300 / 86_400 * 3 * 50e6 / (8 * H100_BF16 * 0.30)
+    # a 5-minute micro-batch, 3 x 50 MFLOP each, on 16 H100s at 30%: well under a second
+    seconds = examples * 300 / 86_400 * 3 * 50e6 / (16 * H100_BF16 * 0.30)
     assert result.values["update_time"].value == pytest.approx(seconds, rel=1e-9)
     assert seconds < 1
 
@@ -70,7 +92,7 @@ def test_training_data(result):
 def test_monthly_cost(result):
     impressions = DAU * REQUESTS_PER_USER * IMPRESSIONS_PER_REQUEST
     storage_gb = impressions * 1e3 * 90 / 1e9
-    expected = (20 + 8) * H100_PRICE * 730.5 + storage_gb * BLOB_PRICE
+    expected = (20 + 16) * H100_PRICE * 730.5 + storage_gb * BLOB_PRICE
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
 
 
@@ -82,7 +104,7 @@ def test_latency_paths(result):
     # freshness, in minutes: 3 click wait + 5 batch + fine-tune (seconds) + 2 push
     impressions = DAU * REQUESTS_PER_USER * IMPRESSIONS_PER_REQUEST
     examples = impressions * CTR + (impressions - impressions * CTR) * 0.10
-    fine_tune_min = examples * 300 / 86_400 * 3 * 50e6 / (8 * H100_BF16 * 0.30) / 60
+    fine_tune_min = examples * 300 / 86_400 * 3 * 50e6 / (16 * H100_BF16 * 0.30) / 60
     assert paths["model_freshness"].total == pytest.approx(3 + 5 + fine_tune_min + 2, rel=1e-9)
     assert paths["model_freshness"].status == "ok"
     assert result.status in ("ok", "warn")

@@ -15,7 +15,10 @@ SCENARIO = ROOT / "scenarios" / "people_you_may_know.yaml"
 
 
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
-H100_PRICE = catalog_number("gpus.yaml", "H100-SXM", "fields", "hourly_price")  # USD per GPU-hour
+H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # USD per GPU-hour, a p5's share
+H100_MEMORY_GB = catalog_number("gpus.yaml", "H100-SXM", "fields", "memory")
+NVLINK_GB_S = catalog_number("interconnects.yaml", "NVLink-4", "bandwidth")  # per GPU, per direction
+FABRIC_GB_S = catalog_number("interconnects.yaml", "InfiniBand-NDR", "bandwidth") / 8  # 400 Gb/s a port, one per GPU
 SAME_ZONE_GIB_S = catalog_number("reference.yaml", "same_zone_network_bandwidth")  # GiB/s
 REDIS_US = catalog_number("reference.yaml", "redis_query")  # microseconds
 
@@ -59,9 +62,36 @@ def test_batch_job(result):
     flops = USERS * 10e6 + DAU * DEGREE ** 2 * 400e3
     gpu_hours = flops / (H100_BF16 * 0.30) / 3600
     assert result.values["batch_gpu_hours"].value == pytest.approx(gpu_hours, rel=1e-9)
-    assert result.values["batch_time"].value == pytest.approx(gpu_hours / 32, rel=1e-9)
+    assert result.values["batch_compute_time"].value == pytest.approx(gpu_hours / 32, rel=1e-9)
     assert 3 < gpu_hours / 32 < 4  # about 3.5 hours of a 6-hour window
     assert result.values["batch_gpu_cost"].value == pytest.approx(gpu_hours * DAYS_PER_MONTH * H100_PRICE, rel=1e-9)
+
+
+PAIRS = DAU * DEGREE ** 2  # 3e14 (user, friend-of-friend) pairs a night
+GATHER_BYTES = PAIRS * 512  # a 512-byte fp16 candidate embedding a pair: 153.6 PB
+
+
+def test_gathers_stay_on_nvlink(result):
+    assert result.values["batch_gather_bytes"].value == pytest.approx(GATHER_BYTES / 1e15, rel=1e-9)  # PB
+    # one table copy per node, 1B x 512 B / 8 GPUs = 64 GB a GPU; 7 of 8 gathers come over NVLink
+    assert result.values["embedding_shard"].value == pytest.approx(USERS * 512 / 8 / 1e9, rel=1e-9)
+    assert result.budget("embedding_shard").utilization == pytest.approx(64 / H100_MEMORY_GB, rel=1e-9)
+    nvlink_h = GATHER_BYTES * 7 / 8 / (32 * NVLINK_GB_S * 1e9) / 3600  # 2.59 h
+    assert result.values["nvlink_gather_time"].value == pytest.approx(nvlink_h, rel=1e-9)
+    assert result.values["fabric_gather_time"].value == 0
+    compute_h = (USERS * 10e6 + PAIRS * 400e3) / (H100_BF16 * 0.30) / 3600 / 32
+    assert nvlink_h < compute_h
+    assert result.values["batch_time"].value == pytest.approx(max(compute_h, nvlink_h), rel=1e-9)
+
+
+def test_one_table_over_the_cluster_is_bound_by_the_fabric():
+    # 32 shards: 7/32 of the gathers over NVLink, 24/32 over InfiniBand at 50 GB/s a GPU: 20 hours
+    spread = calculator.load(SCENARIO).evaluate({"embedding_shards": 32.0}).result
+    fabric_h = GATHER_BYTES * 24 / 32 / (32 * FABRIC_GB_S * 1e9) / 3600
+    assert fabric_h == pytest.approx(20.0)
+    assert spread.values["fabric_gather_time"].value == pytest.approx(fabric_h, rel=1e-9)
+    assert spread.values["batch_time"].value == pytest.approx(fabric_h, rel=1e-9)
+    assert spread.budget("batch_time").status == "fail"
 
 
 def test_store_latency_and_status(result):

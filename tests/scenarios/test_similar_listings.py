@@ -20,6 +20,11 @@ REDIS_US = catalog_number("reference.yaml", "redis_query")  # us
 
 LISTINGS = 5e6
 PEAK_QPS = 10e6 * 6 / 86_400 * 3  # 10M sessions x 6 listing pages a day, x3 peak
+# a 6-click session with a window of 5 on each side: every click pairs with the 5 others,
+# 6 x 5 = 30 ordered pairs (not 6 x 2 x 5 = 60: a session has no clicks beyond its ends)
+PAIRS_PER_SESSION = sum(1 for i in range(6) for j in range(6) if i != j and abs(i - j) <= 5)
+PAIRS = 800e6 * PAIRS_PER_SESSION  # 24e9 pairs: 800M sessions x 30
+RETRAIN_H = PAIRS * 6 * 10 * MEMORY_REF_NS * 1e-9 / 32 / 3600  # 0.625 h
 
 
 @pytest.fixture(scope="module")
@@ -50,18 +55,26 @@ def test_exact_search_versus_ann(result):
 
 
 def test_training_pairs_and_retrain_time(result):
-    # 800M sessions x 6 clicks x 2 sides x window 5
-    pairs = 800e6 * 6 * 2 * 5
-    assert result.values["training_pairs"].value == pytest.approx(pairs, rel=1e-9)
-    # each pair touches 1 + 5 rows, 10 epochs, a random memory access each, over 32 threads
-    hours = pairs * 6 * 10 * MEMORY_REF_NS * 1e-9 / 32 / 3600
-    assert result.values["retrain_time"].value == pytest.approx(hours, rel=1e-9)
+    assert PAIRS_PER_SESSION == 30
+    assert result.values["pairs_per_session"].value == PAIRS_PER_SESSION
+    assert result.values["training_pairs"].value == pytest.approx(24e9, rel=1e-9)
+    # each pair touches 1 + 5 rows, 10 epochs, a random memory access (50 ns) each, over 32 threads
+    assert result.values["retrain_time"].value == pytest.approx(RETRAIN_H, rel=1e-9)
+    assert pytest.approx(24e9 * 60 * 50e-9 / 32 / 3600) == RETRAIN_H  # 0.625 h
+
+
+def test_pairs_in_a_session_longer_than_the_window():
+    # 20 clicks, window 5: 2 x (5 x 20 - 15) = 170 pairs; the distance-d pairs number 20 - d, both ways
+    expected = sum(1 for i in range(20) for j in range(20) if i != j and abs(i - j) <= 5)
+    assert expected == 2 * (5 * 20 - 5 * 6 // 2)
+    longer = calculator.load(SCENARIO).evaluate(overrides={"clicks_per_session": 20.0}).result
+    assert longer.values["pairs_per_session"].value == expected
 
 
 def test_paths(result):
     paths = {p.path: p for p in result.latency}
     assert paths["listing_page"].total == pytest.approx(50 + REDIS_US / 1e3 + 5 + 10 + 5, rel=1e-9)
-    retrain_h = 800e6 * 6 * 2 * 5 * 6 * 10 * MEMORY_REF_NS * 1e-9 / 32 / 3600
+    retrain_h = RETRAIN_H
     build_h = LISTINGS / (5e3 * 32) / 3600
     assert paths["nightly_pipeline"].total == pytest.approx(0.5 + retrain_h + build_h + 0.25, rel=1e-9)  # hours
     assert all(p.status == "ok" for p in paths.values())
@@ -71,7 +84,7 @@ def test_paths(result):
 def test_monthly_cost(result):
     node_price = 1.428  # USD/hour, c7i.8xlarge (the scenario's input)
     blob = catalog_number("reference.yaml", "blob_storage_price")
-    retrain_h = 800e6 * 6 * 2 * 5 * 6 * 10 * MEMORY_REF_NS * 1e-9 / 32 / 3600
+    retrain_h = RETRAIN_H
     pipeline_h = 0.5 + retrain_h + LISTINGS / (5e3 * 32) / 3600 + 0.25
     storage_gb = 800e6 * 6 * 100 / 1e9 + (LISTINGS * 32 * 4 + LISTINGS * 128) / 1e9
     expected = 3 * node_price * 730.5 + pipeline_h / 24 * node_price * 730.5 + storage_gb * blob

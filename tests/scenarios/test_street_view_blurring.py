@@ -19,7 +19,7 @@ DAYS_PER_YEAR = 365.25  # pint's year
 
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
-L4_PRICE = catalog_number("gpus.yaml", "L4", "hourly_price")  # USD/hour per GPU
+L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour: the 1-GPU instance a worker runs on
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "bf16_flops") * 1e12
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD/GB/month
 

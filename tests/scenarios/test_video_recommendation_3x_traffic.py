@@ -19,7 +19,7 @@ SCENARIO = ROOT / "scenarios" / "video_recommendation_3x_traffic.yaml"
 
 
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12
-H100_PRICE = catalog_number("gpus.yaml", "H100-SXM", "fields", "hourly_price")
+H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # a p5.48xlarge's share, per GPU-hour
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")
 
 REQUESTS_PER_DAY = 450e9 / 30.4375 / 3 * 2  # 3x views, 3 views a session, 2 pages a session

@@ -18,14 +18,24 @@ SCENARIO = ROOT / "scenarios" / "video_search.yaml"
 
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
-L4_PRICE = catalog_number("gpus.yaml", "L4", "hourly_price")  # USD/hour per GPU
+# the 1-GPU g6.xlarge a replica runs on
+L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour per GPU
+SEARCH_NODE_PRICE = catalog_number("instances.yaml", "c7i.16xlarge", "hourly_price")  # USD/hour
+SEARCH_NODE_VCPUS = catalog_number("instances.yaml", "c7i.16xlarge", "vcpus")
+CLIP_TEXT_NON_EMBEDDING = catalog_number("encoders.yaml", "CLIP-ViT-B-16-text", "non_embedding_params")
+CLIP_IMAGE_FLOPS = catalog_number("encoders.yaml", "CLIP-ViT-B-16-image", "flops_per_image")
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "bf16_flops") * 1e12
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD/GB/month
 
 # the scenario's inputs
 PEAK_QPS = 500e6 * 2 / 86_400 * 2  # 500M users x 2 searches a day, x2 at peak
-TEXT_FLOPS = 2 * 63e6 * 16  # CLIP text tower, 16 tokens
-FRAME_FLOPS = 35e9  # ViT-B/16
+# CLIP text tower, 16 tokens: 2 FLOPs per non-embedding parameter (38.1M, not all 63.4M:
+# the 25.3M-parameter token embedding is a lookup)
+TEXT_FLOPS = 2 * CLIP_TEXT_NON_EMBEDDING * 16
+FRAME_FLOPS = CLIP_IMAGE_FLOPS  # ViT-B/16 image tower, ~35.1 GFLOP
+# a search node at 50% of its 64 vCPUs, 130 vCPU-ms a query: 246 queries/s, not 500
+SEARCH_NODE_QPS = SEARCH_NODE_VCPUS * 0.50 / 0.130
+SEARCH_NODES = math.ceil(PEAK_QPS * 1.5 / SEARCH_NODE_QPS)
 FRAMES_PER_VIDEO = 10 * 12  # 10-minute mean length, one frame every 5 s
 FRAMES_PER_DAY = 500 * 60 * 12 * 1440  # 500 h of video a minute, 12 frames a minute of video
 FRAME_RATE = L4_BF16 * 0.35  # achieved FLOP/s per L4 on the frame encoder
@@ -50,6 +60,7 @@ def test_index_sizes(result):
 
 
 def test_text_encoder_serving(result):
+    assert TEXT_FLOPS < 2 * 63e6 * 16 * 0.61  # the old count included the embedding table
     assert result.values["text_encoder_flops"].value == pytest.approx(TEXT_FLOPS / 1e9, rel=1e-9)
     expected = math.ceil(PEAK_QPS * TEXT_FLOPS * 1.5 / (L4_BF16 * 0.20))
     assert result.values["text_encoder_gpus"].value == expected
@@ -77,11 +88,30 @@ def test_monthly_cost(result):
     gpus = math.ceil(PEAK_QPS * TEXT_FLOPS * 1.5 / (L4_BF16 * 0.20)) + math.ceil(
         FRAMES_PER_DAY / 86_400 * FRAME_FLOPS * 2 / FRAME_RATE
     )
-    nodes = math.ceil(PEAK_QPS * 1.5 / 500)
+    nodes = SEARCH_NODES
     storage_gb = (1e9 * 512 * 4 + 1e9 * FRAMES_PER_VIDEO * 512 * 2) / 1e9
-    expected = (gpus * L4_PRICE + nodes * 4.2336) * HOURS_PER_MONTH + storage_gb * BLOB_PRICE
+    expected = (gpus * L4_PRICE + nodes * SEARCH_NODE_PRICE) * HOURS_PER_MONTH + storage_gb * BLOB_PRICE
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
     assert result.values["monthly_cost"].unit.text == "USD/month"
+
+
+def test_search_nodes_at_half_cpu(result):
+    # 23,148 request/s x 1.5 failover / 246 request/s a node: 142 nodes (the old 100%-CPU sizing gave 70)
+    assert SEARCH_NODES == 142
+    assert result.values["search_node_qps"].value == pytest.approx(SEARCH_NODE_QPS, rel=1e-9)
+    assert result.values["search_nodes"].value == SEARCH_NODES
+    # a node: the 72 GB PQ index + 600 GB of inverted index over 142 / 3 nodes a region
+    memory_gb = 72 + 600 / (SEARCH_NODES / 3)
+    assert result.values["search_node_memory"].value == pytest.approx(memory_gb, rel=1e-9)
+    assert result.budget("search_node_memory").status == "ok"
+
+
+def test_memory_optimised_nodes_would_break_the_budget():
+    # the same fleet on r7i.16xlarge (512 GiB, a memory the design does not need) costs over $400k
+    r7i = catalog_number("instances.yaml", "r7i.16xlarge", "hourly_price")
+    evaluation = calculator.load(SCENARIO).evaluate()
+    without_search = evaluation.result.values["monthly_cost"].value - SEARCH_NODES * SEARCH_NODE_PRICE * HOURS_PER_MONTH
+    assert without_search + SEARCH_NODES * r7i * HOURS_PER_MONTH > 400e3
 
 
 def test_latency_parallel_branches(result):
