@@ -91,6 +91,15 @@ def build_parser() -> argparse.ArgumentParser:
     catalog.add_argument("kind", nargs="?", metavar="KIND|ID", help="a kind (gpu, llm, ...) or an entry (H100-SXM)")
     catalog.add_argument("--format", choices=("table", "json"), default="table")
     _catalog_option(catalog)
+    drill = commands.add_parser("drill", help="interview practice: estimate a scenario's key values, scored and explained")
+    drill.add_argument("path", nargs="?", metavar="FILE|DIR", help="default: ./scenarios if present, else the shipped ones")
+    drill.add_argument("--seed", type=int, metavar="S", help="which scenario of a folder (default: a random one)")
+    drill.add_argument("--count", type=int, default=5, metavar="N", help="questions to ask (default: 5)")
+    drill.add_argument("--traffic", metavar="INPUT", help="the input that tripling means (default: the first rate)")
+    drill.add_argument("--reveal", action="store_true", help="show each answer and its derivation, unscored")
+    drill.add_argument("--format", choices=("text", "json"), default="text",
+                       help="json: the session on standard output (the conversation on standard error)")
+    _catalog_option(drill)
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
@@ -293,6 +302,12 @@ def _catalog_entry(cat: Any, name: str) -> Any:
                             hint=did_you_mean(name, cat.kinds()) or error.hint) from None
 
 
+def command_drill(arguments: argparse.Namespace) -> int:
+    from calculator.cli.drill import command_drill as run  # loaded when its command runs (start-up)
+
+    return run(arguments, shipped_scenarios())
+
+
 def command_units(arguments: argparse.Namespace) -> int:
     from calculator.units.system import DEFINITIONS, REFUSED  # loaded when its command runs (start-up)
 
@@ -336,7 +351,7 @@ def command_tui(arguments: argparse.Namespace) -> int:
 
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
-            "check": command_check, "catalog": command_catalog, "units": command_units,
+            "check": command_check, "catalog": command_catalog, "drill": command_drill, "units": command_units,
             "schema": command_schema, "tui": command_tui}
 
 

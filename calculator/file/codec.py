@@ -124,7 +124,7 @@ def scenario_to_json(value: Any) -> Any:
         return {"dict": {k: scenario_to_json(v) for k, v in value.items()}}
     if isinstance(value, list):
         return [scenario_to_json(v) for v in value]
-    if value is None or type(value) in (str, int):
+    if value is None or type(value) in (str, int, bool):
         return value
     raise TypeError(f"not a scenario value: {type(value).__name__}")
 
@@ -180,7 +180,7 @@ def _decode(value: Any, annotation: Any) -> Any:
     if annotation is type(None):
         _require(value is None)
         return None
-    if annotation in (str, int):
+    if annotation in (str, int, bool):
         _require(type(value) is annotation)
         return value
     _require(annotation in shapes.SHAPES and type(value) is dict and set(value) == {"shape", "fields"}
