@@ -260,7 +260,7 @@ def off_text(answer: float, truth: float, factor: float) -> str:
     if not math.isfinite(factor):
         return "off by more than any factor (zero, or the wrong sign)"
     way = "high" if abs(answer) > abs(truth) else "low"
-    return f"{format_number(factor, 2)}× too {way}"
+    return f"{format_number(factor, 3 if factor < 2 else 2)}× too {way}"  # 1.04×, not 1×
 
 
 class Drill:
