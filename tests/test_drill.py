@@ -335,3 +335,29 @@ def test_the_readme_transcript_replays():
     assert run.returncode == 0, run.stderr
     # the time taken is the one line that differs from run to run
     assert re.sub(r"time: \d+ s", "time: N s", run.stdout) == re.sub(r"time: \d+ s", "time: N s", output)
+
+
+def test_dollars_are_usd_and_a_budget_broken_today_is_named(tmp_path):
+    path = tmp_path / "cost.yaml"
+    path.write_text("name: cost\ninputs:\n  requests: 1M request/day\n  price: 2 USD/Mrequest\n"
+                    "  gpus: 10 gpu\nderived:\n  cost:\n    formula: requests * price * 30 day -> USD\n"
+                    "budgets:\n  cost: <= 100 USD\n  gpus: <= 8 gpu\n", encoding="utf-8")
+    model = calculator.load(path)
+    drill = Drill(model)
+    question = drill.questions[0]
+    assert question.value == pytest.approx(1e6 * 2 / 1e6 * 30)  # 60 USD a month
+    assert read_answer(model, question, "$60").base == pytest.approx(question.base)
+    assert read_answer(model, question, "~$50").base == pytest.approx(question.base * 50 / 60)
+    # 100 / 60 = 1.67× today's requests breaks the cost budget
+    assert drill.traffic_answer() == ("What breaks first if requests triples (1M request/day → 3M request/day)?"
+                                      " cost (at 1.7× today); already broken today: gpus")
+
+
+def test_a_fully_expanded_step_too_long_for_a_terminal_is_left_to_explain():
+    drill = Drill(calculator.load(ROOT / "scenarios" / "llm_serving_l4.yaml"))
+    lines = drill.reveal().message
+    full = calculator.explain(drill.model, drill.questions[0].name).derivation_lines()
+    assert any(len(line) > 200 for line in full)
+    assert all(len(line) <= 200 for line in lines)
+    assert lines[-2].endswith(f"(expanded in full: envelope explain FILE {drill.questions[0].name})")
+    assert lines[-1] == full[-1]

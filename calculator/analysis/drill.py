@@ -45,6 +45,8 @@ TRAFFIC_GROWTH = 3.0  # "what breaks first if traffic triples?"
 _FILLER = re.compile(r"^\s*(?:about|around|roughly|approximately|approx\.?|circa|ca\.|maybe|~|≈)\s*", re.IGNORECASE)
 _TRAILING_FILLER = re.compile(r"\s*(?:or so|ish|-ish)\s*$", re.IGNORECASE)
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_DOLLARS = re.compile(r"^\s*\$\s*(?P<amount>[0-9.][^\s/]*)(?P<rest>.*)$")  # `$3`, `$300k/month`: USD
+LONG_STEP = 200  # characters: a fully expanded step longer than this is left to `envelope explain`
 _ANSWER = Location("<answer>")
 
 Grade = Literal["full", "partial", "none"]
@@ -148,6 +150,9 @@ def _question(value: Value, result: Result, budget: str | None) -> Question:
 def read_answer(model: Model, question: Question, text: str) -> Reading:
     """An estimate as written, read as an input is; a bare number is taken in the question's unit."""
     cleaned = _THOUSANDS.sub("", _TRAILING_FILLER.sub("", _FILLER.sub("", text)))
+    dollars = _DOLLARS.match(cleaned)
+    if dollars:
+        cleaned = f"{dollars.group('amount')} USD{dollars.group('rest')}"
     if not cleaned.strip():
         return Reading(None, "an empty answer")
     try:
@@ -349,7 +354,11 @@ class Drill:
 
     def _reveal_lines(self, question: Question) -> list[str]:
         budget = f"  (budget {question.budget})" if question.budget else ""
-        return [f"true value: {question.display}{budget}", *self.explanation(question.name).derivation_lines()]
+        lines = self.explanation(question.name).derivation_lines()
+        shown = [line for line in lines[:-1] if len(line) <= LONG_STEP] + lines[-1:]
+        if len(shown) < len(lines):
+            shown.insert(-1, f"{' ' * len(question.name)} = …  (expanded in full: envelope explain FILE {question.name})")
+        return [f"true value: {question.display}{budget}", *shown]
 
     def _record(self, feedback: Feedback) -> Feedback:
         now = self.clock()
@@ -401,15 +410,18 @@ class Drill:
         shown = self.result.values[self.traffic]
         tripled = with_unit(format_number(shown.value * TRAFFIC_GROWTH, self.result.sig_figs), shown.unit)
         question = f"What breaks first if {self.traffic} triples ({shown.display} → {tripled})?"
-        upward = [p for p in breaking_points(self.model, self.traffic) if not p.broken_now and p.factor > 1]
+        points = breaking_points(self.model, self.traffic)
+        already = [p.budget for p in points if p.broken_now]
+        broken_today = f"; already broken today: {', '.join(already)}" if already else ""
+        upward = [p for p in points if not p.broken_now and p.factor > 1]
         broken = [p for p in upward if p.factor <= TRAFFIC_GROWTH]
         if broken:
             listed = ", then ".join(f"{p.budget} (at {format_number(p.factor, 2)}× today)" for p in broken)
-            return f"{question} {listed}"
+            return f"{question} {listed}{broken_today}"
         if upward:
             return (f"{question} nothing: the first to break is {upward[0].budget},"
-                    f" at {format_number(upward[0].factor, 2)}× today")
-        return f"{question} nothing: no budget breaks as it grows"
+                    f" at {format_number(upward[0].factor, 2)}× today{broken_today}")
+        return f"{question} nothing: no budget breaks as it grows{broken_today}"
 
     def summary(self) -> list[str]:
         scored = self.scored
