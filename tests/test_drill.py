@@ -354,7 +354,7 @@ def test_dollars_are_usd_and_a_budget_broken_today_is_named(tmp_path):
 
 
 def test_a_fully_expanded_step_too_long_for_a_terminal_is_left_to_explain():
-    drill = Drill(calculator.load(ROOT / "scenarios" / "llm_serving_l4.yaml"))
+    drill = Drill(calculator.load(ROOT / "scenarios" / "llm_serving_l4.yaml"), count=3)  # replicas first
     lines = drill.reveal().message
     full = calculator.explain(drill.model, drill.questions[0].name).derivation_lines()
     assert any(len(line) > 200 for line in full)
