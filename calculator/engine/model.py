@@ -70,6 +70,10 @@ class Model:
                                 f" '{units.dimension_text(probe.dimension)}'", where)
         return InputValue(probe.point, probe.spread)
 
+    def _repr_markdown_(self) -> str:
+        """In Jupyter, a model shows its result at the default inputs."""
+        return self.evaluate().result.to_markdown()
+
     def input(self, name: str, where: Location) -> Value:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
