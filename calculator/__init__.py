@@ -13,6 +13,8 @@ The engine never imports a UI; the TUI, the CLI and notebooks all use this API.
 from __future__ import annotations
 
 import re
+import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.cache import write_text_atomically
@@ -69,6 +71,7 @@ __all__ = [
     "Comparison",
     "DerivedView",
     "DimensionError",
+    "Drill",
     "EnvelopeError",
     "ErrorGroup",
     "Evaluation",
@@ -99,6 +102,7 @@ __all__ = [
     "ValueResult",
     "breaking_points",
     "compare_results",
+    "drill",
     "estimate",
     "evaluate",
     "explain",
@@ -115,6 +119,7 @@ __all__ = [
 
 if TYPE_CHECKING:
     from calculator.analysis.compare import Comparison, LimitComparison, ValueComparison
+    from calculator.analysis.drill import Drill
     from calculator.analysis.explain import Explanation
     from calculator.analysis.solve import BreakingPoint, Solution
     from calculator.analysis.sweep import Sweep
@@ -139,6 +144,14 @@ def breaking_points(model: Model, input_name: str, overrides: dict[str, float] |
     from calculator.analysis.solve import breaking_points as find  # loaded when first asked (start-up)
 
     return find(model, input_name, overrides)
+
+
+def drill(model: Model, count: int | None = 5, clock: Callable[[], float] | None = None,
+          traffic: str | None = None) -> Drill:
+    """An interview-practice session on `model`: `.current`, `.answer("20k request/s")`, `.summary()`."""
+    from calculator.analysis.drill import Drill  # sympy comes with it: loaded when first asked (start-up)
+
+    return Drill(model, count, clock or time.monotonic, traffic)
 
 
 def compare_results(old: Result, new: Result) -> Comparison:

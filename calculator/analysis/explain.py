@@ -59,9 +59,12 @@ class Explanation:
         """The elasticities, largest in size first (an undefined one last)."""
         return _ranked(self.sensitivity)
 
+    def derivation_lines(self) -> list[str]:
+        """formula → numbers substituted → result, one line each, as a hand calculation is written."""
+        return [f"{self.name} = {self.formula}", *(f"{' ' * len(self.name)} = {step}" for step in self.steps)]
+
     def to_text(self) -> str:
-        lines = [f"{self.name} = {self.formula}"]
-        lines += [f"{' ' * len(self.name)} = {step}" for step in self.steps]
+        lines = self.derivation_lines()
         lines += ["", f"closed form: {self.name} = {self.closed_form}"]
         if self.sensitivity:
             lines += ["", "sensitivity (elasticity: % change of the value per 1% change of the input):"]

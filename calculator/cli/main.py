@@ -103,6 +103,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="recommendation, search, ads, llm-serving, training or batch-pipeline")
     examples = commands.add_parser("examples", help="the worked scenarios shipped with envelope, and where they are")
     examples.add_argument("--path", action="store_true", help="print only the folder they are in")
+    drill = commands.add_parser("drill", help="interview practice: estimate a scenario's key values, scored and explained")
+    drill.add_argument("path", nargs="?", metavar="FILE|DIR", help="default: ./scenarios if present, else the shipped ones")
+    drill.add_argument("--seed", type=int, metavar="S", help="which scenario of a folder (default: a random one)")
+    drill.add_argument("--count", type=int, default=5, metavar="N", help="questions to ask (default: 5)")
+    drill.add_argument("--traffic", metavar="INPUT", help="the input that tripling means (default: the first rate)")
+    drill.add_argument("--reveal", action="store_true", help="show each answer and its derivation, unscored")
+    drill.add_argument("--format", choices=("text", "json"), default="text",
+                       help="json: the session on standard output (the conversation on standard error)")
+    _catalog_option(drill)
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
     commands.add_parser("lsp", help="the language server, over stdio: started by an editor (see the README)")
@@ -374,6 +383,12 @@ def command_examples(arguments: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def command_drill(arguments: argparse.Namespace) -> int:
+    from calculator.cli.drill import command_drill as run  # loaded when its command runs (start-up)
+
+    return run(arguments, shipped_scenarios())
+
+
 def command_units(arguments: argparse.Namespace) -> int:
     from calculator.units.system import DEFINITIONS, abbreviations, currencies  # loaded when its command runs
 
@@ -446,8 +461,9 @@ def command_lsp(arguments: argparse.Namespace) -> int:
 
 COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
             "render": command_render, "diff": command_diff,
-            "check": command_check, "catalog": command_catalog, "init": command_init, "examples": command_examples,
-            "units": command_units, "schema": command_schema, "lsp": command_lsp, "tui": command_tui}
+            "check": command_check, "catalog": command_catalog, "drill": command_drill, "init": command_init,
+            "examples": command_examples, "units": command_units, "schema": command_schema, "lsp": command_lsp,
+            "tui": command_tui}
 
 
 if __name__ == "__main__":

@@ -163,7 +163,7 @@ def _derived_value(name: str, raw: Any, document: Document, known: set[str]) -> 
                              document.where("derived", name, "unit"))
         display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
     return Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
-                 formula=formula, display_expr=display)
+                 formula=formula, display_expr=display, drill=entry.drill)
 
 
 def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> list[Budget]:

@@ -33,6 +33,7 @@ class Value:
     point: float = 0.0  # inputs: the value in base units (the median when uncertain)
     uncertain: bool = False
     spread: Spread | None = None  # inputs written as a distribution
+    drill: bool = False  # derived values marked `drill: true`: asked in `envelope drill`
 
 
 @dataclass

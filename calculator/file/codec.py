@@ -142,7 +142,7 @@ def scenario_to_json(value: Any) -> Any:
         return {"dict": {k: scenario_to_json(v) for k, v in value.items()}}
     if isinstance(value, list):
         return [scenario_to_json(v) for v in value]
-    if value is None or type(value) in (str, int):
+    if value is None or type(value) in (str, int, bool):
         return value
     raise TypeError(f"not a scenario value: {type(value).__name__}")
 
@@ -204,7 +204,7 @@ def _decoder(annotation: Any) -> typing.Callable[[Any], Any]:
         def decode_none(value: Any) -> Any:
             _require(value is None)
         return decode_none
-    if annotation in (str, int):
+    if annotation in (str, int, bool):
         def decode_scalar(value: Any) -> Any:
             _require(type(value) is annotation)
             return value
@@ -269,6 +269,8 @@ def matches(scenario: Any, data: Any) -> bool:
         return isinstance(data, dict) and set(scenario) == set(data) and all(matches(v, data[k]) for k, v in scenario.items())
     if isinstance(scenario, list):
         return isinstance(data, list) and len(scenario) == len(data) and all(map(matches, scenario, data))
+    if type(scenario) is bool:  # pydantic reads a YAML text 'true'/'yes'/'on'/'1' (any case) as True
+        return isinstance(data, str) and data.strip().lower() in (_TRUE if scenario else _FALSE)
     if type(scenario) is int:
         return (type(data) is int and data == scenario) or (isinstance(data, str) and _as_int(data) == scenario)
     return type(scenario) is type(data) and scenario == data
@@ -277,6 +279,10 @@ def matches(scenario: Any, data: Any) -> bool:
 @functools.cache
 def _fields_by_name(shape: type) -> dict[str, dataclasses.Field[Any]]:
     return {f.name: f for f in dataclasses.fields(shape)}
+
+
+_TRUE = ("true", "yes", "on", "1", "t", "y")
+_FALSE = ("false", "no", "off", "0", "f", "n")
 
 
 def _is_default(shape: Any, field: dataclasses.Field[Any]) -> bool:

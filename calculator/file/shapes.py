@@ -37,6 +37,8 @@ class DerivedEntry:
     unit: str | None = None
     "display unit, e.g. 'USD/month'"
     note: str | None = None
+    drill: bool = False
+    "asked in `envelope drill` even when no budget depends on it"
 
 
 @dataclass(frozen=True)
