@@ -119,3 +119,37 @@ def test_the_pin_mark_is_whole_at_120_columns(tour: Path):
         assert "◆ pinned" in line
 
     drive(app, steps, size=(120, 40))
+
+
+def test_compare_from_the_keyboard_with_values_and_only_what_changed(small: Path):
+    from textual.widgets import DataTable
+
+    from tui.screens.compare import CompareScreen
+
+    app = EnvelopeApp([small], watch_interval=None)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await pilot.press("p")
+        await edit(pilot, "users", "20M user")
+        await pilot.press("c")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CompareScreen) and screen.chosen == "pin"
+        budgets = screen.query_one("#compare-budgets", DataTable)
+        row = [str(c) for c in budgets.get_row_at(0)]
+        # gpus = ceil(users * 20 / 86,400 / 500): 5 gpu at 10M users, 10 gpu at 20M; the limit is 8
+        assert row[0] == "gpus <= 8 gpu" and row[1].startswith("5 gpu 62%") and row[2].startswith("10 gpu 125%")
+        await pilot.press("n")  # the next A side, without the mouse
+        await settle(pilot)
+        assert screen.chosen == "file"
+        values = screen.query_one("#compare-values", DataTable)
+        assert values.row_count == 5  # users, requests_per_user, gpu_qps, qps, gpus
+        await pilot.press("x")
+        await settle(pilot)
+        shown_rows = [str(values.get_row_at(i)[0]) for i in range(values.row_count)]
+        assert shown_rows == ["users", "qps", "gpus"]  # what the edit of users changed
+        await pilot.press("w")
+        await settle(pilot)
+        assert screen.query_one("#compare-with").expanded  # type: ignore[attr-defined]
+
+    drive(app, steps)
