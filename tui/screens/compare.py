@@ -48,7 +48,8 @@ def budget_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, T
     for row in calculator.compare_results(a, b).limits:
         delta = ""
         if row.old and row.new and math.isfinite(row.old[1]) and math.isfinite(row.new[1]) and row.old[1] != row.new[1]:
-            delta = f"{(row.new[1] - row.old[1]) * 100:+.0f} pts"
+            points = f"{(row.new[1] - row.old[1]) * 100:+.0f}"
+            delta = "" if points in ("+0", "-0") else f"{points} pts"  # float noise is no change
         rows.append((row.label, _status_text(row.old, before.get(row.name)), _status_text(row.new, after.get(row.name)),
                      delta))
     return rows
