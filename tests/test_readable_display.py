@@ -57,7 +57,8 @@ def test_a_percent_input_keeps_percent_when_uncertain():
 @pytest.mark.parametrize(
     ("written", "shown"),
     [("8192 gpu", "8,192 gpu"), ("123456 user", "123,456 user"), ("64 gpu", "64 gpu"),
-     ("1000000 user", "1M user"), ("8192.5 gpu", "8.19k gpu")],
+     ("1000000 user", "1M user"), ("8192.5 gpu", "8.19k gpu"),
+     ("2000 user", "2k user"), ("10000 request", "10k request")],  # nothing rounded: the short form is exact
 )
 def test_a_whole_input_below_a_million_is_written_exactly(written, shown):
     result = evaluate(f"""

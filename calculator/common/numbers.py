@@ -6,7 +6,8 @@ noise is not a digit anyone wrote: a value is first rounded to 12 significant
 figures, so a quantile computed as 0.999999999999998 reads 1.
 
 A whole number below a million that was written as such (an input's `8192 gpu`)
-can be shown exactly instead, with thousands separators: `8,192`.
+can be shown exactly instead, with thousands separators, when the significant
+figures would round it: `8,192`, but `2k` for 2000.
 """
 
 from __future__ import annotations
@@ -41,12 +42,22 @@ def format_number(value: float, sig_figs: int = 3) -> str:
 
 
 def format_exact(value: float, sig_figs: int = 3) -> str:
-    """A whole number below a million exactly (`8,192`), any other as format_number writes it."""
+    """A whole number below a million that `sig_figs` would round exactly (`8,192`, not 8.19k);
+    any other as format_number writes it (`2k`, `64`, `1.5M`)."""
+    shown = format_number(value, sig_figs)
     if math.isfinite(value) and abs(value) < EXACT_BELOW:
         reliable = float(f"{value:.{RELIABLE_DIGITS - 1}e}")  # 8192 through a unit's factor may be 8192.000000000001
-        if reliable.is_integer():
+        if reliable.is_integer() and _value_of(shown) != reliable:
             return f"{int(reliable):,}"
-    return format_number(value, sig_figs)
+    return shown
+
+
+def _value_of(shown: str) -> float:
+    """The number a k-suffixed text stands for: '8.19k' is 8190."""
+    for scale, suffix in SUFFIXES:
+        if shown.endswith(suffix):
+            return float(shown[: -len(suffix)]) * scale
+    return float(shown)
 
 
 def _digits_needed(value: float, sig_figs: int) -> int:
