@@ -92,3 +92,10 @@ def test_histogram_of_a_monte_carlo_value():
     sigma = math.log(3) / (2 * 1.6448536269514722)
     assert bins[0].low == pytest.approx(2 * math.exp(-2.3263 * sigma) * math.sqrt(3), rel=0.03)
     assert model.evaluate({"x": 2.0}).histogram("y") == []  # nothing uncertain: no distribution
+
+
+def test_a_budget_broken_now_says_where_it_holds_again():
+    model = calculator.loads(SERVICE)
+    broken = calculator.breaking_points(model, "users", {"users": 30e6})
+    # gpus = users * 8.64 / 86,400 / (10 request/s/gpu): 200 gpus, the limit, at 20M users
+    assert broken[0].holds_at == pytest.approx(200 * 10 * 86_400 / 8.64, rel=1e-9)

@@ -22,8 +22,10 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 import calculator
@@ -75,13 +77,15 @@ class ScenarioBar(Static):
             return
         status = entry.status
         text = Text.assemble((f" {STATUS_MARK.get(status, '?')} {status.upper()} ", status_style(self, status, bold=True)),
-                             (entry.title, "bold"), (f"  {entry.path}", "dim"))
+                             (entry.title, "bold"))
+        # The marks before the path: a narrow terminal cuts the end of the line, and the path matters least.
         workbench = entry.workbench
         if workbench and workbench.edits:
             count = len(workbench.edits)
             text.append(f"  ✎ {count} edit{'s' if count != 1 else ''} (ctrl+s saves)", style="bold")
         if workbench and workbench.pin:
-            text.append("  ◆ pinned", style="dim")
+            text.append("  ◆ pinned", style="bold")
+        text.append(f"  {entry.path}", style="dim")
         self.update(text, layout=False)  # one line, whatever it says: no need to re-lay out the screen
 
 
@@ -114,6 +118,7 @@ class EnvelopeApp(App[None]):
         Binding("3", "go('#derived-rows')", "Derived", show=False, tooltip="go to the derived values"),
         Binding("4", "go('#budgets')", "Budgets", show=False, tooltip="go to the budgets"),
         Binding("5", "go('#latency')", "Latency", show=False, tooltip="go to the latency paths"),
+        Binding("escape", "close_details", "Close details", show=False, tooltip="close the details panel"),
         Binding("question_mark,f1", "help", "Help", tooltip="every key (this help)", id="Keys"),
         Binding("q,ctrl+q", "quit", "Quit", tooltip="quit (asks when edits are unsaved)", id="Quit"),
     ]
@@ -214,6 +219,8 @@ class EnvelopeApp(App[None]):
         self.query_one(BudgetsPanel).update_values(workbench.result if workbench else None,
                                                    workbench.baseline if workbench else None)
         self.query_one(LatencyPanel).update_values(workbench.result if workbench else None)
+        self.set_class(workbench is not None and not workbench.result.latency, "-no-latency")
+        self.keep_focus_shown()
         self.update_list()
         self.query_one(ScenarioBar).show(entry)
         if workbench is not None and self.selection is None and workbench.view.inputs:
@@ -314,9 +321,22 @@ class EnvelopeApp(App[None]):
         self.set_class(is_open, "-details")
         if is_open:
             self.update_details()
+        self.keep_focus_shown()  # at 80 columns the details panel hides the scenario list
 
     def watch_sidebar_open(self, is_open: bool) -> None:
         self.set_class(not is_open, "-no-sidebar")
+        self.keep_focus_shown()
+
+    def keep_focus_shown(self) -> None:
+        """A hidden widget never keeps the focus: the keys would go to it, and nothing would answer."""
+        focused = self.screen.focused
+        if focused is None or is_shown(focused):
+            return
+        inputs = self.query_one("#inputs-table")
+        if is_shown(inputs):
+            self.screen.set_focus(inputs)
+        else:
+            self.screen.focus_next()
 
     # --- messages from the panels ----------------------------------------------------------------------------------
 
@@ -401,6 +421,10 @@ class EnvelopeApp(App[None]):
     def action_toggle_details(self) -> None:
         """Show or hide the details panel."""
         self.details_open = not self.details_open
+
+    def action_close_details(self) -> None:
+        """Close the details panel (Esc)."""
+        self.details_open = False
 
     def action_toggle_sidebar(self) -> None:
         """Show or hide the scenario list."""
@@ -584,6 +608,16 @@ class EnvelopeApp(App[None]):
 
     def _open(self, key: str) -> None:
         self.current = key
+
+
+def is_shown(widget: Widget) -> bool:
+    """Displayed, and so is every widget it sits in."""
+    node: DOMNode | None = widget
+    while isinstance(node, Widget):
+        if not node.display:
+            return False
+        node = node.parent
+    return True
 
 
 def app_bindings() -> list[Binding]:

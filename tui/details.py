@@ -120,18 +120,30 @@ def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: d
     limits = breaking_points(workbench, name)
     if limits:
         table = Table.grid(padding=(0, 1))
-        for label, factor in limits:
-            shown = calculator.format_quantity(result.value * factor, result.unit) if math.isfinite(factor) else "–"
-            table.add_row(label, f"×{number(factor)}" if math.isfinite(factor) else "never", shown)
+        for row in limits:
+            table.add_row(*row)
         parts += [Text("\nbreaks a budget at (the rest as they are)", style="bold"), table]
     parts += _histogram_part(analysis, result.unit.text)
     return Group(*parts)
 
 
-def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, float]]:
-    """For each budget that input `name` can break: the factor on the input at which it breaks (the engine's)."""
-    points = calculator.breaking_points(workbench.model, name, workbench.overrides())
-    return [(f"{p.budget} {OP_TEXT[p.op]}" + (" (broken now)" if p.broken_now else ""), p.factor) for p in points]
+def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, str, str]]:
+    """For each budget that input `name` can break: where it breaks, as a factor on the input and a value
+    (the engine's); for one broken now, where it held: `holds up to 17.3M user`."""
+    unit = workbench.result.values[name].unit
+    rows = []
+    for p in calculator.breaking_points(workbench.model, name, workbench.overrides()):
+        label = f"{p.budget} {OP_TEXT[p.op]}"
+        today = p.value
+        if not p.broken_now:
+            rows.append((label, f"×{number(p.factor)}", calculator.format_quantity(p.value / unit.factor, unit)))
+        elif p.holds_at is None:
+            rows.append((f"{label} (broken now)", "holds for", "no value"))
+        else:
+            side = "holds up to" if p.holds_at < today else "holds from"
+            rows.append((f"{label} (broken now)", f"{side} ×{number(p.holds_at / today)}",
+                         calculator.format_quantity(p.holds_at / unit.factor, unit)))
+    return rows
 
 
 def _derived(workbench: Workbench, name: str, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:

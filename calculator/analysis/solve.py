@@ -236,6 +236,8 @@ class BreakingPoint:
     factor: float  # times today's value of the input at which it breaks (1.0 when it is broken now)
     value: float  # the input there, in base units
     broken_now: bool
+    holds_at: float | None = None
+    "broken now: the nearest value of the input (base units) at which it holds again; None when none does"
 
     @property
     def distance(self) -> float:
@@ -262,7 +264,7 @@ def breaking_points(model: Model, input_name: str, overrides: Mapping[str, float
                 return False
 
         if not holds(today):
-            found.append(BreakingPoint(label, op, 1.0, today, True))
+            found.append(BreakingPoint(label, op, 1.0, today, True, _nearest_holding(holds, today, input_name, only)))
             continue
         try:
             _, inside, outside = _bracket(holds, today, input_name, only)
@@ -271,6 +273,15 @@ def breaking_points(model: Model, input_name: str, overrides: Mapping[str, float
         beyond = _bisect(holds, inside, outside)[1]
         found.append(BreakingPoint(label, op, beyond / today, beyond, False))
     return sorted(found, key=lambda point: point.distance)
+
+
+def _nearest_holding(holds: Any, today: float, name: str, budget: str) -> float | None:
+    """The value of the input nearest today's at which a budget broken now holds: where it broke."""
+    try:
+        _, inside, outside = _bracket(holds, today, name, budget)
+    except EnvelopeError:
+        return None  # it breaks whatever this input is
+    return _bisect(holds, inside, outside)[0]
 
 
 def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[str, float, float]:

@@ -2,16 +2,19 @@
 
 Each step is one warm evaluation of the compiled scenario (microseconds), so a
 sweep of hundreds of steps costs less than drawing it. The plot (plotext) shows
-each budget's utilization against the input, with the 100% line and the
-points where a budget changes status.
+each budget's utilization against the input, each with its own marker, with
+the 100% line and a vertical line where a budget breaks: found by bisection
+between the samples on either side, not at the first failing sample.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import io
+import itertools
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +26,14 @@ from calculator.engine.results import Result
 from calculator.units.system import Unit
 
 MAX_STEPS = 10_000
+# One marker a series, so that the plot reads without colour.
+MARKERS = ("•", "+", "x", "o", "*", "#", "@", "%", "=", "~")
+BISECTIONS = 60
+
+
+def labelled(name: str, unit: Unit) -> str:
+    """`dau (user)`; a dimensionless value is only its name."""
+    return f"{name} ({unit.text})" if unit.text else name
 
 
 @dataclass
@@ -42,6 +53,16 @@ class Sweep:
     budgets: list[str]
     rows: list[SweepRow] = field(default_factory=list)
     sig_figs: int = 3
+    log: bool = False
+    breaking: list[tuple[str, float]] = field(default_factory=list)
+
+    def heading(self, name: str) -> str:
+        """A column's heading: `dau (user)`, or only the name of a dimensionless value."""
+        return labelled(name, self.unit if name == self.input else self.units[name])
+
+    def breaks(self) -> list[tuple[str, float]]:
+        """(budget, x) where a budget starts or stops failing, to the precision of a float."""
+        return list(self.breaking)
 
     def crossings(self) -> list[tuple[str, float, str, str]]:
         """(budget, x, status before, status after) wherever a budget changes status between steps."""
@@ -60,7 +81,7 @@ class Sweep:
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([f"{self.input} [{self.unit.text}]"] + [f"{n} [{self.units[n].text}]" for n in self.shown]
+        writer.writerow([_bracketed(self.input, self.unit)] + [_bracketed(n, self.units[n]) for n in self.shown]
                         + [f"{b} status" for b in self.budgets])
         for row in self.rows:
             writer.writerow([f"{row.x:.6g}"] + [f"{row.values[n]:.6g}" for n in self.shown]
@@ -68,7 +89,7 @@ class Sweep:
         return out.getvalue()
 
     def to_markdown(self) -> str:
-        header = [f"{self.input} ({self.unit.text})"] + [f"{n} ({self.units[n].text})" for n in self.shown] + self.budgets
+        header = [labelled(self.input, self.unit)] + [labelled(n, self.units[n]) for n in self.shown] + self.budgets
         lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
         for row in self.rows:
             cells = [format_number(row.x, self.sig_figs)] + [format_number(row.values[n], self.sig_figs) for n in self.shown]
@@ -86,17 +107,16 @@ class Sweep:
         plt.clear_figure()
         plt.plotsize(width, height)
         xs = [row.x for row in self.rows]
-        for label in self.budgets:
-            plt.plot(xs, [100 * row.utilizations[label] for row in self.rows], label=label)
+        for label, marker in zip(self.budgets, _markers(len(self.budgets)), strict=True):
+            plt.plot(xs, [100 * row.utilizations[label] for row in self.rows], label=label, marker=marker)
         plt.hline(100, "red")
-        for _, x, _, after in self.crossings():
-            if after == "fail":
-                plt.vline(x, "red")
-        if len(xs) > 1 and xs[0] > 0 and xs[-1] / xs[0] >= 100:
+        for _, x in self.breaks():
+            plt.vline(x, "red")
+        if self.log or (len(xs) > 1 and xs[0] > 0 and xs[-1] / xs[0] >= 100):
             plt.xscale("log")
         ticks = xs[:: max(1, (len(xs) - 1) // 4)]
         plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
-        plt.xlabel(f"{self.input} ({self.unit.text})")
+        plt.xlabel(labelled(self.input, self.unit))
         plt.ylabel("% of budget")
         plt.title(f"budgets as {self.input} varies (100%: the limit; vertical: where one breaks)")
         plt.theme("clear")
@@ -126,11 +146,46 @@ def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11,
     unit = first.values[input_name].unit
     units = {name: first.values[name].unit for name in names}
     keep = _kept_budgets(first, set(names) if show else None)
-    result = Sweep(input_name, unit, list(names), units, [label for label, _ in keep], sig_figs=scenario.sig_figs)
+    result = Sweep(input_name, unit, list(names), units, [label for label, _ in keep], sig_figs=scenario.sig_figs,
+                   log=log)
     for x in xs:
         judged = _point_result(model, {**base_overrides, input_name: x})
         result.rows.append(_row(judged, x / unit.factor, names, units, keep))
+
+    def fails(label: str, x: float) -> bool:
+        judged = _row(_point_result(model, {**base_overrides, input_name: x}), x, names, units, keep)
+        return judged.statuses[label] == "fail"
+
+    samples = list(zip(xs, result.rows, strict=True))
+    for label, _ in keep:
+        for (before, row), (after, next_row) in itertools.pairwise(samples):
+            if (row.statuses[label] == "fail") != (next_row.statuses[label] == "fail"):
+                edge = _bisect(functools.partial(fails, label), before, after, log)
+                result.breaking.append((label, edge / unit.factor))
+    result.breaking.sort(key=lambda item: item[1])
     return result
+
+
+def _bisect(fails: Callable[[float], bool], low: float, high: float, log: bool) -> float:
+    """The point between `low` and `high` (whose failing differs) where it changes, halving the interval."""
+    failing_low = fails(low)
+    for _ in range(BISECTIONS):
+        middle = math.sqrt(low * high) if log else (low + high) / 2
+        if middle in (low, high):
+            break
+        if fails(middle) == failing_low:
+            low = middle
+        else:
+            high = middle
+    return high
+
+
+def _markers(count: int) -> list[str]:
+    return [MARKERS[i % len(MARKERS)] for i in range(count)]
+
+
+def _bracketed(name: str, unit: Unit) -> str:
+    return f"{name} [{unit.text}]" if unit.text else name
 
 
 def _point_result(model: Model, overrides: dict[str, float]) -> Result:

@@ -1,7 +1,13 @@
 """Numbers as an engineer reads them: 17.4k, 2.05M, 0.625, 3.15e23.
 
 Rounding never crosses a power of ten: 99.9999999 is not shown as 100, and
-0.9999 as a share is not shown as 100%; more digits are shown instead.
+0.9999 as a share is not shown as 100%; more digits are shown instead. Float
+noise is not a digit anyone wrote: a value is first rounded to 12 significant
+figures, so a quantile computed as 0.999999999999998 reads 1.
+
+A whole number below a million that was written as such (an input's `8192 gpu`)
+can be shown exactly instead, with thousands separators, when the significant
+figures would round it: `8,192`, but `2k` for 2000.
 """
 
 from __future__ import annotations
@@ -9,7 +15,9 @@ from __future__ import annotations
 import math
 
 SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
-MAX_DIGITS = 15
+# Digits a float's arithmetic keeps reliably; the rest is noise from unit factors and quantiles.
+RELIABLE_DIGITS = 12
+EXACT_BELOW = 1e6
 
 
 def format_number(value: float, sig_figs: int = 3) -> str:
@@ -18,6 +26,7 @@ def format_number(value: float, sig_figs: int = 3) -> str:
         return "nan"
     if math.isinf(value):
         return "∞" if value > 0 else "-∞"
+    value = float(f"{value:.{RELIABLE_DIGITS - 1}e}")
     if value == 0:
         return "0"
     digits = _digits_needed(value, sig_figs)
@@ -32,14 +41,33 @@ def format_number(value: float, sig_figs: int = 3) -> str:
     return _fixed(rounded, digits)
 
 
+def format_exact(value: float, sig_figs: int = 3) -> str:
+    """A whole number below a million that `sig_figs` would round exactly (`8,192`, not 8.19k);
+    any other as format_number writes it (`2k`, `64`, `1.5M`)."""
+    shown = format_number(value, sig_figs)
+    if math.isfinite(value) and abs(value) < EXACT_BELOW:
+        reliable = float(f"{value:.{RELIABLE_DIGITS - 1}e}")  # 8192 through a unit's factor may be 8192.000000000001
+        if reliable.is_integer() and _value_of(shown) != reliable:
+            return f"{int(reliable):,}"
+    return shown
+
+
+def _value_of(shown: str) -> float:
+    """The number a k-suffixed text stands for: '8.19k' is 8190."""
+    for scale, suffix in SUFFIXES:
+        if shown.endswith(suffix):
+            return float(shown[: -len(suffix)]) * scale
+    return float(shown)
+
+
 def _digits_needed(value: float, sig_figs: int) -> int:
     """The fewest significant figures, from `sig_figs`, that do not round across a power of ten."""
     exponent = math.floor(math.log10(abs(value)))
-    for digits in range(sig_figs, MAX_DIGITS + 1):
+    for digits in range(min(sig_figs, RELIABLE_DIGITS), RELIABLE_DIGITS + 1):
         rounded = float(f"{abs(value):.{digits - 1}e}")
         if math.floor(math.log10(rounded)) == exponent:
             return digits
-    return MAX_DIGITS
+    return RELIABLE_DIGITS
 
 
 def _fixed(value: float, digits: int) -> str:

@@ -390,9 +390,9 @@ def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Di
         _no_names(expr, checker, where)
     high_dim = checker.dimension(high, where)
     low_dim = checker.dimension(low, where)
-    written = checker.units.unit(high.unit, where) if isinstance(high, Quantity) else None
+    written = checker.units.unit(high.unit, where) if isinstance(high, Quantity) else _percent_if_written(high, checker)
     low_value, high_value = checker.constant(low, where), checker.constant(high, where)
-    if isinstance(low, Number) and written is not None:
+    if isinstance(low, Number) and isinstance(high, Quantity) and written is not None:
         low_dim, low_value = high_dim, low_value * written.factor
     if low_dim != high_dim:
         raise DimensionError(f"the bounds are in different units: '{checker.units.dimension_text(low_dim)}' and"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import Location
-from calculator.common.numbers import format_number
+from calculator.common.numbers import format_exact, format_number
 from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
 from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
 from calculator.engine.slots import LimitSlot, PathBudgetSlot, SlotKey, StageSlot
@@ -82,7 +82,8 @@ def display_unit(value: Value, base: float) -> Unit:
 def _value_result(value: Value, base: float, sig_figs: int, evaluation: Evaluation) -> ValueResult:
     unit = display_unit(value, base if math.isfinite(base) else 1.0)
     shown = base / unit.factor
-    text = with_unit(format_number(shown, sig_figs), unit)
+    exact = value.kind == "input" and not value.uncertain  # a count as written: 8,192 gpu, not 8.19k
+    text = with_unit((format_exact if exact else format_number)(shown, sig_figs), unit)
     formula = value.formula.text if value.formula else None
     reason = None
     if math.isinf(base) and value.formula is not None:

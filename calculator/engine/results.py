@@ -44,6 +44,10 @@ class ValueResult:
         """`17.4k (9.0k – 33k) request/s` when uncertain, else the plain display."""
         if self.p05 is None or self.p95 is None or math.isclose(self.p05, self.p95, rel_tol=1e-9, abs_tol=0.0):
             return self.display  # nothing uncertain reaches this value
+        if self.unit.text == "%":  # each number a share: 38.7% (30% – 50%)
+            value, low, high = (format_quantity(x, self.unit, s) for x, s in
+                                ((self.value, sig_figs), (self.p05, 2), (self.p95, 2)))
+            return f"{value} ({low} – {high})"
         spread = f"{format_number(self.value, sig_figs)} ({format_number(self.p05, 2)} – {format_number(self.p95, 2)})"
         return with_unit(spread, self.unit)
 

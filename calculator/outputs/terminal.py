@@ -6,6 +6,7 @@ rich is imported inside each function, so `--format json` never pays for it.
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from calculator.catalog.entries import SHIPPED
@@ -206,19 +207,51 @@ def _as_of(figure: Figure) -> str:
 
 
 def print_sweep(table: Sweep, color: bool = True) -> None:
-    """A sweep as a rich table: the input, the shown values, each budget's status and utilization."""
+    """A sweep as rich tables: the input, the shown values, each budget's status and utilization.
+
+    Columns that do not fit the terminal's width go to a further table that repeats the input's
+    column, rather than being cut to `…`.
+    """
     from rich.console import Console  # rich: only for a terminal table
     from rich.table import Table  # rich: only for a terminal table
 
     console = Console(no_color=not color, highlight=False)
-    out = Table(title=f"sweep of {table.input}", title_justify="left")
-    out.add_column(f"{table.input} ({table.unit.text})", justify="right", style="bold")
-    for name in table.shown:
-        out.add_column(f"{name} ({table.units[name].text})", justify="right")
-    for label in table.budgets:
-        out.add_column(label, justify="right")
-    for row in table.rows:
-        cells = [format_number(row.x, table.sig_figs)] + [format_number(row.values[n], table.sig_figs) for n in table.shown]
-        cells += [f"[{STATUS_STYLE[row.statuses[b]]}]{row.utilizations[b]:.0%}[/]" for b in table.budgets]
-        out.add_row(*cells)
-    console.print(out)
+    first = _SweepColumn(table.heading(table.input), [format_number(row.x, table.sig_figs) for row in table.rows])
+    columns = [_SweepColumn(table.heading(name), [format_number(row.values[name], table.sig_figs) for row in table.rows])
+               for name in table.shown]
+    columns += [_SweepColumn(label, [f"{row.utilizations[label]:.0%}" for row in table.rows],
+                             [STATUS_STYLE[row.statuses[label]] for row in table.rows]) for label in table.budgets]
+    for part, group in enumerate(_fitting_groups(first, columns, console.width)):
+        out = Table(title=f"sweep of {table.input}" + (" (continued)" if part else ""), title_justify="left")
+        for column in [first, *group]:
+            out.add_column(column.header, justify="right", style="bold" if column is first else None, no_wrap=True)
+        for i in range(len(table.rows)):
+            out.add_row(*(column.markup(i) for column in [first, *group]))
+        console.print(out)
+
+
+@dataclass
+class _SweepColumn:
+    header: str
+    cells: list[str]
+    styles: list[str] | None = None
+
+    @property
+    def width(self) -> int:
+        return max(len(text) for text in [self.header, *self.cells]) + 3  # padding and a rule
+
+    def markup(self, row: int) -> str:
+        return f"[{self.styles[row]}]{self.cells[row]}[/]" if self.styles else self.cells[row]
+
+
+def _fitting_groups(first: _SweepColumn, columns: list[_SweepColumn], width: int) -> list[list[_SweepColumn]]:
+    """Columns in groups that fit `width` beside the first column, each column kept whole."""
+    groups: list[list[_SweepColumn]] = [[]]
+    used = first.width + 1
+    for column in columns:
+        if groups[-1] and used + column.width > width:
+            groups.append([])
+            used = first.width + 1
+        groups[-1].append(column)
+        used += column.width
+    return groups

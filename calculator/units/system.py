@@ -562,7 +562,8 @@ _TIME_LADDER = [(1e-9, "ns", "nanosecond"), (1e-6, "µs", "microsecond"), (1e-3,
                 (86400.0 * 365.25, "year", "year")]
 _INFORMATION = Dimension.of({"[information]": 1})
 _TIME = Dimension.of({"[time]": 1})
-_BANDWIDTH = Dimension.of({"[information]": 1, "[time]": -1})
+# Money over time is read per month (cloud bills), not per second.
+_MONEY_PERIOD = "month"
 
 
 # Dimensions shown in their SI name rather than as base units: 700 W, not 700 m^2*kg/s^3.
@@ -571,23 +572,42 @@ _NAMED = {Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -3}): ("W", "watt"
 
 
 def readable_unit(dimension: Dimension, value_in_base: float) -> Unit:
-    """A unit that shows `value_in_base` readably: 205 TB, 3.5 hour, 1.2 GB/s, 700 W."""
+    """A unit that shows `value_in_base` readably: 205 TB, 3.5 hour, 1.2 GB/s, 2.05 KB/image, 14k USD/month, 700 W."""
     if dimension in _NAMED:
         symbol, name = _NAMED[dimension]
         return Unit(1.0, dimension, symbol, ((name, 1.0),))
-    ladder = {_INFORMATION: _BYTE_LADDER, _TIME: _TIME_LADDER, _BANDWIDTH: _BYTE_LADDER}.get(dimension)
-    if ladder is None:
-        return simplest_unit(dimension)
-    base_per_step = 8.0 if dimension in (_INFORMATION, _BANDWIDTH) else 1.0
-    magnitude = abs(value_in_base) / base_per_step
+    if dimension == _TIME:
+        return _on_ladder(_TIME_LADDER, 1.0, value_in_base, dimension, DIMENSIONLESS)
+    exponents = dict(dimension.exponents)
+    if exponents.get("[information]") == 1.0:  # bytes, with a prefix, per whatever else: GB/s, KB/image
+        rest = dimension / _INFORMATION
+        return _on_ladder(_BYTE_LADDER, 8.0, value_in_base / simplest_unit(rest).factor, dimension, rest)
+    if exponents.get("[currency]") == 1.0 and exponents.get("[time]") == -1.0:
+        return _per_period(dimension)
+    return simplest_unit(dimension)
+
+
+def _on_ladder(ladder: list[tuple[float, str, str]], base_per_step: float, magnitude_in_base: float,
+               dimension: Dimension, rest: Dimension) -> Unit:
+    """The largest step of `ladder` that `magnitude_in_base` reaches, times the plain unit of `rest`."""
+    magnitude = abs(magnitude_in_base) / base_per_step
     chosen = ladder[0]
     for step in ladder:
         if math.isfinite(magnitude) and magnitude >= step[0] * 0.9999999:
             chosen = step
     scale, text, long_name = chosen
-    if dimension == _BANDWIDTH:
-        return Unit(scale * 8.0, dimension, f"{text}/s", ((long_name, 1.0), ("second", -1.0)))
-    return Unit(scale * base_per_step, dimension, text, ((long_name, 1.0),))
+    other = simplest_unit(rest)
+    joined = text + (other.text[1:] if other.text.startswith("1/") else f"*{other.text}" if other.text else "")
+    return Unit(scale * base_per_step * other.factor, dimension, joined, ((long_name, 1.0), *other.factors))
+
+
+def _per_period(dimension: Dimension) -> Unit:
+    """Money over time per month: `USD/month`, `USD/gpu/month`."""
+    period = known_unit(_MONEY_PERIOD)
+    assert period is not None  # defined in pint's default units
+    other = simplest_unit(dimension * _TIME)
+    return Unit(other.factor / period.factor, dimension, f"{other.text}/{_MONEY_PERIOD}",
+                (*other.factors, (period.canonical, -1.0)))
 
 
 _DEFINED_IN_PINT: dict[str, str] = {}

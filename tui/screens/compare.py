@@ -42,21 +42,32 @@ def value_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, st
 
 
 def budget_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, Text, Text, str]]:
-    """Budgets (and latency paths) by name: used share and status on each side, Δ in points."""
+    """Budgets (and latency paths) by name: the value, used share and status on each side, Δ in points."""
     rows = []
+    before, after = limit_values(a), limit_values(b)
     for row in calculator.compare_results(a, b).limits:
         delta = ""
         if row.old and row.new and math.isfinite(row.old[1]) and math.isfinite(row.new[1]) and row.old[1] != row.new[1]:
-            delta = f"{(row.new[1] - row.old[1]) * 100:+.0f} pts"
-        rows.append((row.name, _status_text(row.old), _status_text(row.new), delta))
+            points = f"{(row.new[1] - row.old[1]) * 100:+.0f}"
+            delta = "" if points in ("+0", "-0") else f"{points} pts"  # float noise is no change
+        rows.append((row.label, _status_text(row.old, before.get(row.name)), _status_text(row.new, after.get(row.name)),
+                     delta))
     return rows
 
 
-def _status_text(side: tuple[str, float] | None) -> Text:
+def limit_values(result: calculator.Result) -> dict[str, str]:
+    """Each budget's value (`name op`) and each latency path's total (`latency NAME`), as shown."""
+    values = {f"{b.name} {b.op}": calculator.format_quantity(b.value, b.unit, result.sig_figs) for b in result.budgets}
+    values.update({f"latency {p.path}": calculator.format_quantity(p.total, p.unit, result.sig_figs)
+                   for p in result.latency})
+    return values
+
+
+def _status_text(side: tuple[str, float] | None, value: str | None) -> Text:
     if side is None:
         return Text("—")
     status, share = side
-    return Text(f"{percent(share)} {STATUS_MARK[status]} {status}",
+    return Text(f"{value or ''} {percent(share)} {STATUS_MARK[status]} {status}".strip(),
                 style={"ok": "green", "warn": "yellow", "fail": "bold red"}[status])
 
 
@@ -65,13 +76,19 @@ class CompareScreen(ModalScreen[None]):
 
     AUTO_FOCUS = "#compare-values"
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q,c", "dismiss", "Close")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,c", "dismiss", "Close"),
+        Binding("n", "next_side", "Compare with the next"),
+        Binding("w", "pick_side", "Pick what to compare with"),
+        Binding("x", "only_changes", "Only what changed"),
+    ]
 
     def __init__(self, current: Side, others: Sequence[Side], chosen: str | None = None):
         super().__init__()
         self.current = current
         self.others = list(others)
         self.chosen = chosen or (self.others[0].key if self.others else None)
+        self.only_changes = False
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="compare-dialog") as dialog:
@@ -87,6 +104,24 @@ class CompareScreen(ModalScreen[None]):
         budgets.add_columns("budget", "A", "B", "Δ")
         values = self.query_one("#compare-values", DataTable)
         values.add_columns("value", "A", "B", "Δ")
+        self.fill()
+
+    def action_next_side(self) -> None:
+        """The keyboard's way through the A sides: pinned, the file, each other scenario, round again."""
+        keys = [side.key for side in self.others]
+        if keys:
+            following = keys[(keys.index(self.chosen) + 1) % len(keys)] if self.chosen in keys else keys[0]
+            self.query_one("#compare-with", Select).value = following
+
+    def action_pick_side(self) -> None:
+        """Open the picker of A sides (↑ ↓ and enter choose)."""
+        picker = self.query_one("#compare-with", Select)
+        picker.focus()
+        picker.expanded = True
+
+    def action_only_changes(self) -> None:
+        """Show only the rows that differ between A and B, or every row again."""
+        self.only_changes = not self.only_changes
         self.fill()
 
     @on(Select.Changed, "#compare-with")
@@ -106,8 +141,12 @@ class CompareScreen(ModalScreen[None]):
         if other is None:
             title.update("Nothing to compare with: pin a state (p) or open another scenario.")
             return
-        title.update(Text.assemble(("A ", "bold"), other.label, ("   B ", "bold"), self.current.label))
+        title.update(Text.assemble(("A ", "bold"), other.label, ("   B ", "bold"), self.current.label,
+                                   ("   n next · w pick · x " + ("every row" if self.only_changes else "only what changed"),
+                                    "dim")))
         for name, left, right, delta in budget_rows(other.result, self.current.result):
-            budgets.add_row(name, left, right, Text(delta, style="bold" if delta else ""), key=name)
+            if not self.only_changes or left.plain != right.plain:
+                budgets.add_row(name, left, right, Text(delta, style="bold" if delta else ""), key=name)
         for name, left_text, right_text, delta in value_rows(other.result, self.current.result):
-            values.add_row(name, left_text, right_text, Text(delta, style="bold" if delta else ""), key=name)
+            if not self.only_changes or left_text != right_text:
+                values.add_row(name, left_text, right_text, Text(delta, style="bold" if delta else ""), key=name)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.content import Content
 from textual.css.styles import RulesMap
 from textual.message import Message
@@ -167,6 +167,12 @@ class RowList(OptionList):
     def focused(self, index: int, open: bool) -> None:
         """The cursor is on row `index` (`open`: Enter or a click asked for its details)."""
         self.post_message(self.Focused(self, self.rows[index].key, index, open))
+
+    @on(events.Focus)
+    def _list_focused(self) -> None:
+        """Coming to a list (a number key, tab, a click) shows its row in the details panel, as moving does."""
+        if self.current is not None:
+            self.focused(self.current, False)
 
     @on(OptionList.OptionHighlighted)
     def _row_highlighted(self, event: OptionList.OptionHighlighted) -> None:
