@@ -345,7 +345,10 @@ class UnitTable:
         """The unit pint defines a base dimension by (`second = [time]`), or None."""
         if base_dimension not in self.roots:
             self.roots[base_dimension] = _ask_pint_root(base_dimension)
-            self._learnt()
+            # Written at once: a root is asked for when a value is shown (the TUI's views, after the load
+            # that saves the table), and a process that is killed never runs atexit. Once a cache's life.
+            self.changed = True
+            self.save()
         return self.roots[base_dimension]
 
 
