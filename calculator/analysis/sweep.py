@@ -87,7 +87,10 @@ class Sweep:
         plt.plotsize(width, height)
         xs = [row.x for row in self.rows]
         for label in self.budgets:
-            plt.plot(xs, [100 * row.utilizations[label] for row in self.rows], label=label)
+            points = [(row.x, 100 * row.utilizations[label]) for row in self.rows]
+            finite = [(x, y) for x, y in points if math.isfinite(y)]  # an infinite utilization has no place on a plot
+            if finite:
+                plt.plot([x for x, _ in finite], [y for _, y in finite], label=label)
         plt.hline(100, "red")
         for _, x, _, after in self.crossings():
             if after == "fail":
