@@ -194,7 +194,7 @@ def command_eval(arguments: argparse.Namespace) -> int:
     if arguments.format == "json":
         print_json(result.to_dict())
     elif arguments.format == "markdown":
-        print(result.to_markdown(), end="")
+        print(terminal_text(result.to_markdown()), end="")
     else:
         from calculator.outputs.terminal import print_table  # loaded when its command runs (start-up)
 
@@ -213,11 +213,11 @@ def command_explain(arguments: argparse.Namespace) -> int:
     if arguments.format == "json":
         print_json(explanation.to_dict())
     elif arguments.format == "markdown":
-        print(explanation.to_markdown(), end="")
+        print(terminal_text(explanation.to_markdown()), end="")
     elif arguments.format == "latex":
-        print(explanation.to_latex(), end="")
+        print(terminal_text(explanation.to_latex()), end="")
     else:
-        print(explanation.to_text(), end="")
+        print(terminal_text(explanation.to_text()), end="")
     return EXIT_OK
 
 
@@ -229,7 +229,8 @@ def command_solve(arguments: argparse.Namespace) -> int:
     if arguments.format == "json":
         print_json(solution.to_dict())
     else:
-        print(solution.to_markdown() if arguments.format == "markdown" else solution.to_text(), end="")
+        text = solution.to_markdown() if arguments.format == "markdown" else solution.to_text()
+        print(terminal_text(text), end="")
     return EXIT_OK
 
 
@@ -242,9 +243,9 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     if arguments.format == "json":
         print_json(table.to_dict())
     elif arguments.format == "csv":
-        print(table.to_csv(), end="")
+        print(terminal_text(table.to_csv()), end="")
     elif arguments.format == "markdown":
-        print(table.to_markdown(), end="")
+        print(terminal_text(table.to_markdown()), end="")
     else:
         from calculator.outputs.terminal import print_sweep  # loaded when its command runs (start-up)
 
@@ -265,10 +266,11 @@ def command_render(arguments: argparse.Namespace) -> int:
     write_text_atomically(target, rendering.text)
     for block in rendering.blocks:
         if block.status == "error":
-            print("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`") for line in block.output),
-                  file=sys.stderr)
+            print(terminal_text("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`")
+                                           for line in block.output)), file=sys.stderr)
     counts = {s: sum(b.status == s for b in rendering.blocks) for s in ("ok", "warn", "fail", "error")}
-    print(f"{target}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+    shown = terminal_text(str(target))
+    print(f"{shown}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
           f" {counts['error']} invalid")
     return rendering.exit_code
 
@@ -285,7 +287,7 @@ def command_diff(arguments: argparse.Namespace) -> int:
     if len(arguments.new) != 1:
         raise UsageError("diff needs OLD and NEW, or FILE… --rev REV")
     changes = diff_models(load(arguments.old, arguments.catalog), load(arguments.new[0], arguments.catalog))
-    print(changes.to_markdown(), end="")
+    print(terminal_text(changes.to_markdown()), end="")
     return changes.exit_code
 
 
@@ -324,7 +326,7 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
             diffs.append((str(path), changes))
         else:
             unchanged += 1
-    print(several_to_markdown(diffs, unchanged, new_files), end="")
+    print(terminal_text(several_to_markdown(diffs, unchanged, new_files)), end="")
     return max((d.exit_code for _, d in diffs), default=EXIT_OK)
 
 
@@ -334,7 +336,7 @@ def command_check(arguments: argparse.Namespace) -> int:
     outcomes, skipped = check_paths([Path(p) for p in arguments.paths], arguments.catalog,
                                     arguments.only_scenarios, not arguments.no_dependents)
     for file in skipped:
-        print(f"{'skip':5}  {file}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
+        print(f"{'skip':5}  {terminal_text(str(file), one_line=True)}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
