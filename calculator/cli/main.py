@@ -299,8 +299,8 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
         text_at_revision,
     )
     from calculator.cli.check import scenario_files  # loaded when its command runs (start-up)
+    from calculator.common.files import MissingFile  # loaded when its command runs (start-up)
     from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
-    from calculator.file.load import MissingFile  # loaded when its command runs (start-up)
 
     def old_of(path: Path) -> Any:
         # the files it extends are read at the same revision: a changed base is part of the change
@@ -336,7 +336,8 @@ def command_check(arguments: argparse.Namespace) -> int:
     outcomes, skipped = check_paths([Path(p) for p in arguments.paths], arguments.catalog,
                                     arguments.only_scenarios, not arguments.no_dependents)
     for file in skipped:
-        print(f"{'skip':5}  {terminal_text(str(file), one_line=True)}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
+        shown = terminal_text(str(file), one_line=True)
+        print(f"{'skip':5}  {shown}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
