@@ -17,9 +17,8 @@ from calculator.common.errors import FileError, Location
 
 CHUNK_BYTES = 1 << 16
 
-_KINDS = ((stat.S_ISDIR, "is a directory, not a file"), (stat.S_ISFIFO, "is a named pipe (FIFO), not a file"),
-          (stat.S_ISCHR, "is a device, not a file"), (stat.S_ISBLK, "is a device, not a file"),
-          (stat.S_ISSOCK, "is a socket, not a file"))
+_KINDS = ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a named pipe (FIFO)"), (stat.S_ISCHR, "is a device"),
+          (stat.S_ISBLK, "is a device"), (stat.S_ISSOCK, "is a socket"))
 _REASONS = {errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
             errno.ENAMETOOLONG: "the file name is too long for this system",
             errno.EACCES: "permission denied", errno.EPERM: "permission denied",
@@ -30,21 +29,22 @@ class MissingFile(FileError):
     """The file is not there (a caller naming it, as `extends:` does, says so in its own words)."""
 
 
-def read_bounded(path: Path, limit: int, shown: str | None = None) -> bytes:
-    """The bytes of the regular file at `path`, at most `limit` of them; a FileError on `shown` (default:
-    the path) for anything else: missing, not a regular file, unreadable, or larger than `limit`."""
-    where = Location(shown if shown is not None else str(path))
+def read_bounded(path: Path, limit: int, what: str = "a file") -> bytes:
+    """The bytes of the regular file at `path`, at most `limit` of them; a FileError on the path for
+    anything else: missing, not a regular file, unreadable, or larger than `limit` (`what` it should be,
+    for the message: "a scenario file")."""
+    where = Location(str(path))
     info = _stat(path, where)
-    _refuse_kind(info.st_mode, where)
+    _refuse_kind(info.st_mode, where, what)
     if info.st_size > limit:
-        raise FileError(f"file is {info.st_size:,} bytes; the limit is {limit:,}", where)
+        raise FileError(f"file is {info.st_size:,} bytes; {what} may be at most {limit:,}", where)
     try:
         # O_NONBLOCK: should the file be swapped for a FIFO since the stat, opening it does not wait
         descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except OSError as error:
         raise _error(error, where) from None
     with os.fdopen(descriptor, "rb", buffering=0) as handle:
-        _refuse_kind(os.fstat(descriptor).st_mode, where)
+        _refuse_kind(os.fstat(descriptor).st_mode, where, what)
         chunks, size = [], 0
         while size <= limit:
             try:
@@ -56,7 +56,7 @@ def read_bounded(path: Path, limit: int, shown: str | None = None) -> bytes:
             chunks.append(chunk)
             size += len(chunk)
     if size > limit:
-        raise FileError(f"file is more than {limit:,} bytes; the limit is {limit:,}", where)
+        raise FileError(f"file is more than {limit:,} bytes; {what} may be at most {limit:,}", where)
     return b"".join(chunks)
 
 
@@ -71,13 +71,13 @@ def _stat(path: Path, where: Location) -> os.stat_result:
         raise _error(error, where) from None
 
 
-def _refuse_kind(mode: int, where: Location) -> None:
-    for test, message in _KINDS:
+def _refuse_kind(mode: int, where: Location, what: str) -> None:
+    for test, kind in _KINDS:
         if test(mode):
             hint = "use 'envelope check DIR' for a folder" if stat.S_ISDIR(mode) else None
-            raise FileError(message, where, hint)
+            raise FileError(f"{kind}, not {what}", where, hint)
     if not stat.S_ISREG(mode):
-        raise FileError("is not a regular file", where)
+        raise FileError(f"is not a regular file, so not {what}", where)
 
 
 def _error(error: OSError, where: Location) -> FileError:

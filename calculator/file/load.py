@@ -32,7 +32,7 @@ def read_text(path: Path) -> str:
     """A scenario file's text, refusing what is not one with a clear reason (calculator.common.files)."""
     name = str(path)
     try:
-        raw = read_bounded(path, MAX_FILE_BYTES)
+        raw = read_bounded(path, MAX_FILE_BYTES, "a scenario file")
     except MissingFile:
         if path.parts[:1] != ("scenarios",):
             raise

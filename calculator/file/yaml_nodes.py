@@ -53,8 +53,12 @@ def _refuse_deep(root: yaml.Node | None, file: str, first_line: int) -> None:
     """A FileError at the first node nested deeper than MAX_YAML_DEPTH (measured without recursion, so
     every later walk of the data may recurse)."""
     pending = [(root, 1)] if root is not None else []
+    seen: set[int] = set()  # an alias is the same node again (refused later): walked once, no YAML bomb here
     while pending:
         node, depth = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
         if depth > MAX_YAML_DEPTH:
             raise FileError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", _place(node, file, first_line))
         if isinstance(node, yaml.SequenceNode):
