@@ -20,7 +20,7 @@ MAX_SYMBOLIC_NODES = 2_000
 """The largest closed form (formula nodes, every derived value expanded) handed to sympy."""
 MAX_SYMBOLIC_DEPTH = 60
 """The deepest closed form handed to sympy (sympy and its printers recurse once a level)."""
-SYMBOLIC_SECONDS = 2.0
+SYMBOLIC_SECONDS = 1.0
 """How long `envelope solve` waits for sympy to invert a formula before keeping the numeric edge."""
 
 Done = TypeVar("Done")

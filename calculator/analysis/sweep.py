@@ -95,7 +95,7 @@ class Sweep:
         for _, x, _, after in self.crossings():
             if after == "fail":
                 plt.vline(x, "red")
-        if len(xs) > 1 and xs[0] > 0 and xs[-1] / xs[0] >= 100:
+        if len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300 and xs[-1] / xs[0] >= 100:  # log: normal floats only (plotext)
             plt.xscale("log")
         ticks = xs[:: max(1, (len(xs) - 1) // 4)]
         plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])

@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -141,8 +142,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 def report_internal_error(error: BaseException) -> int:
     """One line on stderr for a fault that is envelope's, not the input's (the traceback with ENVELOPE_DEBUG=1)."""
     if os.environ.get("ENVELOPE_DEBUG") == "1":
-        import traceback  # only when asked for
-
         traceback.print_exception(error, file=sys.stderr)
     message = terminal_text(f"{type(error).__name__}: {error}", one_line=True)[:300]
     print(f"envelope: internal error: {message} (please report; ENVELOPE_DEBUG=1 shows the traceback)",

@@ -59,7 +59,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     if not text.strip():
         raise FileError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
     sources.remember(text, file, first_line)
-    key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode(), text.encode())
+    key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode("utf-8", "surrogateescape"), text.encode())
     cached = read_entry("documents", key)
     if cached is not None:
         try:
