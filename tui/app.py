@@ -11,6 +11,7 @@ a worker thread, never on that path.
 from __future__ import annotations
 
 import copy
+import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
@@ -369,6 +370,9 @@ class EnvelopeApp(App[None]):
         except calculator.EnvelopeError as error:
             panel.show_error(event.name, error.message)
             return
+        except Exception as error:  # the edge: a fault is said under the field, edits stay
+            panel.show_error(event.name, internal_error_text(error))
+            return
         self.selection = Selection("input", event.name)
         self.refresh_values()
         # The field closes in the next frame: hiding it re-lays out the screen, and the new values come first.
@@ -583,6 +587,14 @@ class EnvelopeApp(App[None]):
 
     # --- quit, palette -------------------------------------------------------------------------------------------------
 
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error in an action or handler is said in a notification; the app stays open
+        with every edit (Textual's default closes the app). With ENVELOPE_DEBUG=1, Textual's own handling."""
+        if isinstance(error, Exception) and os.environ.get("ENVELOPE_DEBUG") != "1" and self.is_running:
+            self.notify(internal_error_text(error), severity="error", timeout=10)
+            return
+        super()._handle_exception(error)
+
     async def action_quit(self) -> None:
         """Quit; asks first when edits are not saved."""
         unsaved = [f"{e.path.name} ({len(e.workbench.edits)})" for e in self.entries.values()
@@ -618,6 +630,12 @@ def is_shown(widget: Widget) -> bool:
             return False
         node = node.parent
     return True
+
+
+def internal_error_text(error: BaseException) -> str:
+    """One line for a fault that is envelope's, not the input's."""
+    return (f"internal error: {type(error).__name__}: {error} (please report;"
+            " ENVELOPE_DEBUG=1 shows the traceback)")[:400]
 
 
 def app_bindings() -> list[Binding]:

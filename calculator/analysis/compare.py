@@ -11,12 +11,12 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calculator.common.errors import EnvelopeError, FileError, Location
+from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
+from calculator.common.files import MissingFile
 from calculator.common.numbers import format_number
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
 from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult, limit_text, with_unit
-from calculator.file.load import MissingFile
 
 STATUS_MARK = {**{status: f"{emoji} {status}" for status, emoji in STATUS_EMOJI.items()}, "—": "—"}
 
@@ -240,18 +240,26 @@ def _budgetmarkdown_cell(entry: tuple[str, float]) -> str:
 
 
 def text_at_revision(path: Path, revision: str) -> str:
-    """The file's text at a git revision (`HEAD~1`), via `git show`."""
+    """The file's text at a git revision (`HEAD~1`), via `git show` (a revision that looks like an option
+    is refused, and `--end-of-options` makes sure git never reads one as such)."""
+    if revision.startswith("-"):
+        raise UsageError(f"--rev takes a git revision, not '{revision}'", Location(f"--rev={revision}"))
     try:
-        done = subprocess.run(["git", "show", f"{revision}:./{path.name}"], cwd=path.parent or Path("."),
-                              capture_output=True, text=True, check=False)
+        done = subprocess.run(["git", "show", "--end-of-options", f"{revision}:./{path.name}"],
+                              cwd=path.parent or Path("."), capture_output=True, check=False)
     except OSError:
         raise FileError("git is not available", Location(str(path))) from None
+    stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
-        reason = done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "git show failed"
+        reason = stderr.strip().splitlines()[-1] if stderr.strip() else "git show failed"
         missing = "does not exist in" in reason or "exists on disk, but not in" in reason
         raise (MissingFile if missing else EnvelopeError)(f"cannot read {path.name} at {revision}: {reason}",
                                                           Location(str(path)))
-    return str(done.stdout)
+    try:
+        return bytes(done.stdout).decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise FileError(f"{path.name} at {revision} is not UTF-8 text (byte {error.start})",
+                        Location(f"{path}@{revision}")) from None
 
 
 def several_to_markdown(diffs: list[tuple[str, Diff]], unchanged: int, new_files: list[str]) -> str:

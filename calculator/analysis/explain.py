@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from calculator.analysis.bounded import too_large_for_sympy
 from calculator.common.errors import EnvelopeError, Location, UsageError, closest_or_all
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
@@ -138,6 +139,9 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
         return Explanation(name, value.text, name, name, [shown.range_display()], shown.value, shown.unit.long_text(),
                            shown.display, {name: 1.0}, {name: "exact"}, kind="input")
     assert value.formula is not None
+    too_large = too_large_for_sympy(model, name)
+    if too_large is not None:
+        return _numeric_explanation(model, name, evaluation, samples, seed, too_large)
     display_form = closed_form(model, name)[0]
     numeric_form, symbols = closed_form(model, name, numeric=True, smooth=True)
     stepped = has_rounding(value.formula.expr, model.formula_of)
@@ -158,6 +162,49 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
     drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
     return Explanation(name, value.formula.text, _plain(display_form), _latex(display_form), steps, shown.value,
                        shown.unit.long_text(), shown.display, sensitivity, methods, drivers)
+
+
+def _numeric_explanation(model: Model, name: str, evaluation: Any, samples: int | None, seed: int | None,
+                         why: str) -> Explanation:
+    """`name` explained with numbers only: its closed form is too large for sympy (`why`), so the
+    elasticities are finite differences and the closed form is not written out."""
+    value = model.scenario.values[name]
+    assert value.formula is not None
+    inputs = _inputs_reached(model, value.formula.expr)
+    simulation = evaluation.simulate(samples, seed) if set(inputs) & set(evaluation.spreads) else None
+    shown = judge(evaluation, simulation).values[name]
+    steps = [substituted(value.formula.expr, model, judge(evaluation, simulation).values, inline=False),
+             shown.range_display()]
+    sensitivity = {n: _numeric_elasticity(model, evaluation, name, n) for n in inputs}
+    note = f"not written out: it is {why}; the numbers below are computed directly"
+    drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
+    return Explanation(name, value.formula.text, note, r"\text{" + note.replace("_", r"\_") + "}", steps, shown.value,
+                       shown.unit.long_text(), shown.display, sensitivity, dict.fromkeys(sensitivity, "numeric"),
+                       drivers)
+
+
+def _inputs_reached(model: Model, expr: Expr) -> list[str]:
+    """The inputs `expr` depends on, through derived values (walked without recursion)."""
+    scenario = model.scenario
+    found: dict[str, None] = {}
+    seen: set[str] = set()
+    pending = [expr]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, Name) and node.name in scenario.values and node.name not in seen:
+            seen.add(node.name)
+            value = scenario.values[node.name]
+            if value.kind == "input":
+                found[node.name] = None
+            elif value.formula is not None:
+                pending.append(value.formula.expr)
+        elif isinstance(node, Binary):
+            pending += [node.left, node.right]
+        elif isinstance(node, Unary):
+            pending.append(node.operand)
+        elif isinstance(node, Call):
+            pending += list(node.args)
+    return sorted(found)
 
 
 def _plain(expression: Any) -> str:

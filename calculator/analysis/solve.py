@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from calculator.analysis.bounded import too_large_for_sympy, within_deadline
 from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, display_unit, path_total
@@ -328,6 +329,8 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
     steps = [has_rounding(expr, model.formula_of) for expr in (Name(budgets[0].name, 0), budgets[0].limit.expr)]
     if any(steps):
         return None  # a step (ceil, floor, round): the numeric edge is the exact one, and sympy is not needed
+    if too_large_for_sympy(model, budgets[0].name) is not None:
+        return None  # a closed form too large to invert: the numeric edge stands
     import sympy  # sympy: ~0.4 s to import; explain and solve only
 
     from calculator.analysis.symbolic import Builder, numeric_only, power_factor  # sympy comes with it: explain and solve only
@@ -347,7 +350,11 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
             k, rest = factor
             roots = [((limit / rest) ** (1 / k)).subs(others)]
         else:
-            roots = sympy.solve(sympy.Eq((value - limit).subs(others), 0), symbol)
+            equation = sympy.Eq((value - limit).subs(others), 0)
+            solved = within_deadline(lambda: sympy.solve(equation, symbol))  # sympy.solve can run for minutes
+            if solved is None:
+                return None
+            roots = list(solved)
     except (NotImplementedError, TypeError, ValueError):
         return None
     candidates = [float(r) for r in roots if r.is_real and float(r) > 0]

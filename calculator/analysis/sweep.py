@@ -108,11 +108,15 @@ class Sweep:
         plt.plotsize(width, height)
         xs = [row.x for row in self.rows]
         for label, marker in zip(self.budgets, _markers(len(self.budgets)), strict=True):
-            plt.plot(xs, [100 * row.utilizations[label] for row in self.rows], label=label, marker=marker)
+            points = [(row.x, 100 * row.utilizations[label]) for row in self.rows]
+            finite = [(x, y) for x, y in points if math.isfinite(y)]  # an infinite utilization has no place on a plot
+            if finite:
+                plt.plot([x for x, _ in finite], [y for _, y in finite], label=label, marker=marker)
         plt.hline(100, "red")
         for _, x in self.breaks():
             plt.vline(x, "red")
-        if self.log or (len(xs) > 1 and xs[0] > 0 and xs[-1] / xs[0] >= 100):
+        normal = len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300  # log axes take normal floats only (plotext)
+        if normal and (self.log or xs[-1] / xs[0] >= 100):
             plt.xscale("log")
         ticks = xs[:: max(1, (len(xs) - 1) // 4)]
         plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])

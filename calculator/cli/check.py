@@ -6,8 +6,10 @@ through others) with it: a base that changes can break a file nobody touched.
 
 from __future__ import annotations
 
+import os
 import re
 import time
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,8 +17,11 @@ from xml.etree import ElementTree
 
 from calculator.common.cache import write_text_atomically
 from calculator.common.errors import EnvelopeError, FileError, Location
+from calculator.common.files import read_bounded
+from calculator.common.text import terminal_text
 from calculator.engine.pipeline import load
 from calculator.engine.results import BudgetResult, PathResult, Result, format_quantity, limit_text
+from calculator.file.load import MAX_FILE_BYTES
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
 # What makes a YAML file a scenario: one of these keys at its top level (a catalog file has kind: and entries:).
@@ -35,11 +40,13 @@ class Outcome:
     failures: list[str] = field(default_factory=list)
     extends: str | None = None
     "set when the file was not named but extends one that was: the file it extends"
+    internal: bool = False
+    "the error is envelope's own fault, not the file's (the run exits 3)"
 
     def summary_line(self) -> str:
         because = f"  (extends {self.extends})" if self.extends else ""
         if self.error is not None:
-            return f"{'error':5}  {self.error.render().splitlines()[0]}{because}"
+            return terminal_text(f"{'error':5}  {self.error.render().splitlines()[0]}{because}", one_line=True)
         assert self.result is not None
         result = self.result
         detail = f"{_count(len(result.budgets), 'budget')}, {_count(len(result.latency), 'latency path')}"
@@ -50,7 +57,7 @@ class Outcome:
             if named:
                 groups.append(f"{status}: {', '.join(named)}")
         suffix = f" — {'; '.join(groups)}" if groups else ""
-        return f"{self.status:5}  {self.file}  {result.scenario} ({detail}){suffix}{because}"
+        return terminal_text(f"{self.status:5}  {self.file}  {result.scenario} ({detail}){suffix}{because}", one_line=True)
 
     def github_annotation(self) -> str:
         """GitHub workflow commands: an error or warning on the file and line of each problem."""
@@ -110,7 +117,7 @@ def _annotation(level: str, location: Location | None, title: str, message: str)
 
 
 def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return terminal_text(text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A"), one_line=True)
 
 
 def _escape_property(text: str) -> str:
@@ -136,9 +143,9 @@ def is_scenario_text(text: str) -> bool:
 
 def _text_or_empty(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""  # unreadable here: `load` says why when it is checked
+        return read_bounded(path, MAX_FILE_BYTES).decode("utf-8", errors="replace")
+    except (OSError, EnvelopeError):
+        return ""  # unreadable here (or a FIFO, a device): `load` says why when it is checked
 
 
 def split_scenarios(files: list[Path]) -> tuple[list[Path], list[Path]]:
@@ -219,6 +226,12 @@ def _outcome(file: Path, catalogs: Sequence[str]) -> Outcome:
         result = load(file, catalogs).evaluate().result
     except EnvelopeError as error:
         return Outcome(str(file), "error", error=error, seconds=time.perf_counter() - started)
+    except Exception as error:  # one file's crash is its own line; the others still run
+        if os.environ.get("ENVELOPE_DEBUG") == "1":
+            traceback.print_exc()
+        fault = EnvelopeError(f"internal error: {type(error).__name__}: {error} (please report;"
+                              " ENVELOPE_DEBUG=1 shows the traceback)", Location(str(file)))
+        return Outcome(str(file), "error", error=fault, seconds=time.perf_counter() - started, internal=True)
     failures = [budget_failure(b) for b in result.budgets if b.status == "fail"]
     failures += [path_failure(p) for p in result.latency if p.status == "fail"]
     return Outcome(str(file), result.status, result, seconds=time.perf_counter() - started, failures=failures)

@@ -1,6 +1,7 @@
 """The `envelope` command: argument parsing and the edge where errors are rendered.
 
-Exit codes: 0 every budget ok or warn; 1 a budget fails; 2 invalid input.
+Exit codes: 0 every budget ok or warn; 1 a budget fails; 2 invalid input; 3 an internal error
+(anything unexpected, said in one line: a crash must never read as a failed budget).
 """
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import argparse
 import json
 import os
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -16,9 +18,10 @@ from typing import Any
 from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused, resume_after_startup
 from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
+from calculator.common.text import terminal_text
 from calculator.file.sources import source_line
 
-EXIT_OK, EXIT_FAIL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_FAIL, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -135,12 +138,31 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arguments = build_parser().parse_args(["tui"])
             return int(COMMANDS[arguments.command](arguments))
         except EnvelopeError as error:
-            print(error.render(source_line), file=sys.stderr)
+            print(terminal_text(error.render(source_line)), file=sys.stderr)
             return EXIT_INVALID
         except KeyboardInterrupt:
             return 130
         except BrokenPipeError:
             return EXIT_OK
+        except Exception as error:  # the edge: whatever went wrong is said in one line, exit 3
+            return report_internal_error(error)
+
+
+def report_internal_error(error: BaseException) -> int:
+    """One line on stderr for a fault that is envelope's, not the input's (the traceback with ENVELOPE_DEBUG=1)."""
+    if os.environ.get("ENVELOPE_DEBUG") == "1":
+        traceback.print_exception(error, file=sys.stderr)
+    message = terminal_text(f"{type(error).__name__}: {error}", one_line=True)[:300]
+    print(f"envelope: internal error: {message} (please report; ENVELOPE_DEBUG=1 shows the traceback)",
+          file=sys.stderr)
+    return EXIT_INTERNAL
+
+
+def print_json(data: object) -> None:
+    """JSON on stdout, always valid: a non-finite number is null, listed under "non_finite"."""
+    from calculator.common.numbers import finite_json  # loaded when its command runs (start-up)
+
+    print(json.dumps(finite_json(data), indent=2, ensure_ascii=False, allow_nan=False))
 
 
 def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
@@ -174,11 +196,13 @@ def command_eval(arguments: argparse.Namespace) -> int:
     model = load_noting(arguments.file, arguments.catalog)
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
         raise UsageError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
+    if arguments.seed is not None and not 0 <= arguments.seed < 2**63:
+        raise UsageError(f"--seed takes a whole number from 0, not {arguments.seed}", Location("--seed"))
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
     if arguments.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
+        print_json(result.to_dict())
     elif arguments.format == "markdown":
-        print(result.to_markdown(), end="")
+        print(terminal_text(result.to_markdown()), end="")
     else:
         from calculator.outputs.terminal import print_table  # loaded when its command runs (start-up)
 
@@ -195,13 +219,13 @@ def command_explain(arguments: argparse.Namespace) -> int:
     model = load_noting(arguments.file, arguments.catalog)
     explanation = explain(model, arguments.name, _overrides(model, arguments.set))
     if arguments.format == "json":
-        print(json.dumps(explanation.to_dict(), indent=2, ensure_ascii=False))
+        print_json(explanation.to_dict())
     elif arguments.format == "markdown":
-        print(explanation.to_markdown(), end="")
+        print(terminal_text(explanation.to_markdown()), end="")
     elif arguments.format == "latex":
-        print(explanation.to_latex(), end="")
+        print(terminal_text(explanation.to_latex()), end="")
     else:
-        print(explanation.to_text(), end="")
+        print(terminal_text(explanation.to_text()), end="")
     return EXIT_OK
 
 
@@ -211,9 +235,10 @@ def command_solve(arguments: argparse.Namespace) -> int:
     model = load_noting(arguments.file, arguments.catalog)
     solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
     if arguments.format == "json":
-        print(json.dumps(solution.to_dict(), indent=2))
+        print_json(solution.to_dict())
     else:
-        print(solution.to_markdown() if arguments.format == "markdown" else solution.to_text(), end="")
+        text = solution.to_markdown() if arguments.format == "markdown" else solution.to_text()
+        print(terminal_text(text), end="")
     return EXIT_OK
 
 
@@ -224,11 +249,11 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
                   arguments.show, _overrides(model, arguments.set))
     if arguments.format == "json":
-        print(json.dumps(table.to_dict(), indent=2))
+        print_json(table.to_dict())
     elif arguments.format == "csv":
-        print(table.to_csv(), end="")
+        print(terminal_text(table.to_csv()), end="")
     elif arguments.format == "markdown":
-        print(table.to_markdown(), end="")
+        print(terminal_text(table.to_markdown()), end="")
     else:
         from calculator.outputs.terminal import print_sweep  # loaded when its command runs (start-up)
 
@@ -249,10 +274,11 @@ def command_render(arguments: argparse.Namespace) -> int:
     write_text_atomically(target, rendering.text)
     for block in rendering.blocks:
         if block.status == "error":
-            print("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`") for line in block.output),
-                  file=sys.stderr)
+            print(terminal_text("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`")
+                                           for line in block.output)), file=sys.stderr)
     counts = {s: sum(b.status == s for b in rendering.blocks) for s in ("ok", "warn", "fail", "error")}
-    print(f"{target}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+    shown = terminal_text(str(target))
+    print(f"{shown}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
           f" {counts['error']} invalid")
     return rendering.exit_code
 
@@ -262,11 +288,14 @@ def command_diff(arguments: argparse.Namespace) -> int:
     from calculator.engine.pipeline import load  # loaded when its command runs (start-up)
 
     if arguments.rev:
+        if arguments.rev.startswith("-") or not arguments.rev.strip():
+            raise UsageError(f"--rev takes a git revision (HEAD~1, a branch, a commit), not '{arguments.rev}'",
+                             Location(f"--rev={arguments.rev}"))
         return _diff_at_revision([Path(arguments.old), *map(Path, arguments.new)], arguments.rev, arguments.catalog)
     if len(arguments.new) != 1:
         raise UsageError("diff needs OLD and NEW, or FILE… --rev REV")
     changes = diff_models(load(arguments.old, arguments.catalog), load(arguments.new[0], arguments.catalog))
-    print(changes.to_markdown(), end="")
+    print(terminal_text(changes.to_markdown()), end="")
     return changes.exit_code
 
 
@@ -278,8 +307,8 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
         text_at_revision,
     )
     from calculator.cli.check import scenario_files  # loaded when its command runs (start-up)
+    from calculator.common.files import MissingFile  # loaded when its command runs (start-up)
     from calculator.engine.pipeline import load, loads  # loaded when its command runs (start-up)
-    from calculator.file.load import MissingFile  # loaded when its command runs (start-up)
 
     def old_of(path: Path) -> Any:
         # the files it extends are read at the same revision: a changed base is part of the change
@@ -289,7 +318,7 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
     files = scenario_files(paths)
     if len(paths) == 1 and paths[0].is_file():
         changes = diff_models(old_of(paths[0]), load(paths[0], catalogs))
-        print(changes.to_markdown(), end="")
+        print(terminal_text(changes.to_markdown()), end="")
         return changes.exit_code
     diffs, unchanged, new_files = [], 0, []
     for path in files:
@@ -305,7 +334,7 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
             diffs.append((str(path), changes))
         else:
             unchanged += 1
-    print(several_to_markdown(diffs, unchanged, new_files), end="")
+    print(terminal_text(several_to_markdown(diffs, unchanged, new_files)), end="")
     return max((d.exit_code for _, d in diffs), default=EXIT_OK)
 
 
@@ -315,7 +344,8 @@ def command_check(arguments: argparse.Namespace) -> int:
     outcomes, skipped = check_paths([Path(p) for p in arguments.paths], arguments.catalog,
                                     arguments.only_scenarios, not arguments.no_dependents)
     for file in skipped:
-        print(f"{'skip':5}  {file}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
+        shown = terminal_text(str(file), one_line=True)
+        print(f"{'skip':5}  {shown}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
     if arguments.junit:
@@ -325,6 +355,8 @@ def command_check(arguments: argparse.Namespace) -> int:
     also = f" ({extending} because they extend a named file)" if extending else ""
     print(f"{len(outcomes)} scenarios{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
           f" {counts['error']} invalid" + (f"; {len(skipped)} other YAML files skipped" if skipped else ""))
+    if any(o.internal for o in outcomes):
+        return EXIT_INTERNAL
     if counts["error"]:
         return EXIT_INVALID
     return EXIT_FAIL if counts["fail"] else EXIT_OK

@@ -46,11 +46,15 @@ from pathlib import Path
 from typing import Any
 
 from calculator.common.errors import EnvelopeError, Location
+from calculator.common.files import read_bounded
 
 FORMAT = 1
 """The entry format; bumping it makes every existing entry a miss."""
 
 _SECRET_BYTES = 32
+MAX_ENTRY_BYTES = 64 << 20
+"""The largest cache entry read (a bigger one, planted or not, is a miss): a cached document of the
+largest scenario file is a few megabytes."""
 
 
 def cache_dir() -> Path:
@@ -122,7 +126,7 @@ def read_entry(kind: str, key: str) -> Any | None:
     if secret is None:
         return None
     try:
-        raw = entry_path(kind, key).read_bytes()
+        raw = read_bounded(entry_path(kind, key), MAX_ENTRY_BYTES)
         head, _, payload = raw.partition(b"\n")
         header = json.loads(head)
         if not isinstance(header, dict) or header.get("format") != FORMAT or header.get("kind") != kind:
@@ -133,7 +137,7 @@ def read_entry(kind: str, key: str) -> Any | None:
         if header.get("sha256") != checksum or not hmac.compare_digest(str(header.get("seal")), _seal(secret, key, checksum)):
             return None
         return json.loads(payload)
-    except (OSError, ValueError, RecursionError):
+    except (OSError, ValueError, RecursionError, EnvelopeError):  # EnvelopeError: not a regular file, or too large
         return None
 
 

@@ -13,6 +13,7 @@ figures would round it: `8,192`, but `2k` for 2000.
 from __future__ import annotations
 
 import math
+from typing import Any
 
 SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
 # Digits a float's arithmetic keeps reliably; the rest is noise from unit factors and quantiles.
@@ -61,11 +62,12 @@ def _value_of(shown: str) -> float:
 
 
 def _digits_needed(value: float, sig_figs: int) -> int:
-    """The fewest significant figures, from `sig_figs`, that do not round across a power of ten."""
+    """The fewest significant figures, from `sig_figs`, that do not round across a power of ten (nor,
+    next to the largest float, to infinity: 1.7976e308 to 3 figures would be 1.80e308 = inf)."""
     exponent = math.floor(math.log10(abs(value)))
     for digits in range(min(sig_figs, RELIABLE_DIGITS), RELIABLE_DIGITS + 1):
         rounded = float(f"{abs(value):.{digits - 1}e}")
-        if math.floor(math.log10(rounded)) == exponent:
+        if math.isfinite(rounded) and math.floor(math.log10(rounded)) == exponent:
             return digits
     return RELIABLE_DIGITS
 
@@ -78,3 +80,24 @@ def _fixed(value: float, digits: int) -> str:
 
 def _trim(text: str) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def finite_json(data: Any) -> Any:
+    """`data` (JSON-shaped) with every non-finite float made null (JSON has no NaN or infinity), and a
+    top-level "non_finite" list saying where each was and what it was ("inf", "-inf", "nan")."""
+    found: list[dict[str, str]] = []
+
+    def clean(value: Any, path: str) -> Any:
+        if isinstance(value, float) and not math.isfinite(value):
+            found.append({"path": path, "value": "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")})
+            return None
+        if isinstance(value, dict):
+            return {key: clean(item, f"{path}.{key}" if path else str(key)) for key, item in value.items()}
+        if isinstance(value, (list, tuple)):
+            return [clean(item, f"{path}[{i}]") for i, item in enumerate(value)]
+        return value
+
+    cleaned = clean(data, "")
+    if found and isinstance(cleaned, dict):
+        cleaned["non_finite"] = found  # why each null is one: a sample divided by zero, an overflow
+    return cleaned

@@ -9,6 +9,7 @@ and evaluating are plain arithmetic.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from calculator.common.errors import (
     DimensionError,
@@ -41,7 +42,7 @@ from calculator.formula.expr import (
     names_in,
     to_text,
 )
-from calculator.formula.numeric import interpret
+from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import MULTIPLIERS, Distribution, Interval, parse_formula
 from calculator.units.system import DIMENSIONLESS, Dimension, Unit, UnitSystem
 
@@ -96,8 +97,18 @@ class Checker:
         return catalog_checker.constant(figure.expr, where), dimension
 
     def constant(self, expr: Expr, where: Location) -> float:
-        """The value of an expression with no scenario names in it, in base units."""
-        return interpret(expr, {}, lambda node: self.leaf(node, where)[0])
+        """The value of an expression with no scenario names in it, in base units; a division by zero,
+        an overflow or a value outside the reals is an EvaluationError at the part that fails, exactly
+        as in a derived formula (an input, `--set`, a sweep bound, a unit's exponent)."""
+        leaf = lambda node: self.leaf(node, where)[0]  # noqa: E731
+        try:
+            result = interpret(expr, {}, leaf)
+        except (ArithmeticError, ValueError, TypeError):
+            result = math.nan
+        if math.isfinite(result):
+            return result
+        raise first_failure(expr, {}, leaf, where) or EvaluationError(
+            f"'{to_text(expr)}' is not a finite number", where.shifted(expr.offset, end_of(expr)))
 
     # -- dimensions ----------------------------------------------------------------
     def dimension(self, expr: Expr, where: Location) -> Dimension:
@@ -150,6 +161,8 @@ class Checker:
         if expr.function in QUEUEING:
             return self.queue_call(expr, args, where)
         arity = {"min": None, "max": None}.get(expr.function, 1)
+        if arity is None and len(args) < 2:
+            raise GrammarError(f"{expr.function}() takes two or more arguments, not {len(args)}", at)
         if arity is not None and len(args) != arity:
             raise GrammarError(f"{expr.function}() takes one argument, not {len(args)}", at)
         if expr.function in ("min", "max"):
@@ -421,4 +434,37 @@ def _distribution(checker: Checker, spec: Distribution, where: Location) -> tupl
         return dimension, Spread("normal", a, b), written
     if not a < b:
         raise ShapeError("uniform(LOW, HIGH) needs LOW below HIGH", where)
+    if not math.isfinite(b - a):
+        raise EvaluationError("uniform(LOW, HIGH) is wider than a float can hold (HIGH - LOW overflows)", where)
     return dimension, Spread("uniform", a, b), written
+
+
+def first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
+    """The innermost part of `expr` that divides by zero, overflows or leaves the reals (a tree's depth is
+    bounded by the parser, MAX_DEPTH)."""
+    children: tuple[Expr, ...] = ()
+    if isinstance(expr, Binary):
+        children = (expr.left, expr.right)
+    elif isinstance(expr, Unary):
+        children = (expr.operand,)
+    elif isinstance(expr, Call):
+        children = expr.args
+    for child in children:
+        inner = first_failure(child, values, leaf, where)
+        if inner:
+            return inner
+    at = where.shifted(expr.offset, end_of(expr))
+    try:
+        result = interpret(expr, values, leaf)
+    except ZeroDivisionError:
+        return EvaluationError(f"division by zero in '{to_text(expr)}'", at)
+    except OverflowError:
+        return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
+    except ValueError as error:
+        reason = str(error) if isinstance(error, NegativeBaseError) else "an argument outside the function's domain"
+        return EvaluationError(f"{reason} in '{to_text(expr)}'", at)
+    if math.isinf(result):
+        return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
+    if math.isnan(result):
+        return EvaluationError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
+    return None

@@ -45,6 +45,14 @@ def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dic
     """Percentiles of every value and the probability that each budget breaks."""
     import numpy as np  # numpy: only for uncertain inputs
 
+    with np.errstate(all="ignore"):  # samples that divided by zero compare as they are, without a warning
+        _add_sampled(evaluation, simulation, values, budgets, paths)
+
+
+def _add_sampled(evaluation: Evaluation, simulation: Simulation, values: dict[str, ValueResult],
+                 budgets: list[BudgetResult], paths: list[PathResult]) -> None:
+    import numpy as np  # numpy: only for uncertain inputs
+
     scenario = evaluation.model.scenario
     spreads = evaluation.spreads
     # Inputs need no sampled percentiles: an uncertain one has exact quantiles, a certain one is a point.

@@ -19,7 +19,7 @@ from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
 from calculator.engine.results import Result
 from calculator.engine.scenario import Scenario, Value
-from calculator.engine.slots import DerivedSlot, SlotKey
+from calculator.engine.slots import DerivedSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
 from calculator.engine.views import ScenarioView, scenario_view
 from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Formula, Name, Unary, end_of, names_in, to_text
@@ -42,6 +42,8 @@ class Model:
         self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point
                                                for v in scenario.inputs]
         self._view: ScenarioView | None = None
+        # Latency stages, by slot position: a duration below zero is refused at the stage
+        self.stage_slots = [(n, slot) for n, slot in enumerate(self.compiled.slots) if isinstance(slot.key, StageSlot)]
 
     @property
     def name(self) -> str:
@@ -126,6 +128,12 @@ class Model:
             failure = self.first_failure(arguments)
             if failure is not None:  # else every infinity is an unstable queue's wait, which is a legal value
                 raise failure
+        for n, slot in self.stage_slots:
+            if slots[n] < 0:
+                assert isinstance(slot.key, StageSlot)
+                raise EvaluationError(f"latency stage '{'.'.join(slot.key.stage)}' is negative ({slots[n]:g} s)",
+                                      slot.location.shifted(0, len(slot.formula.text.rstrip())),
+                                      hint="a stage takes time: write its duration as a positive quantity")
         return Evaluation(self, arguments, slots)
 
     def locate_failure(self, arguments: list[float]) -> EnvelopeError:

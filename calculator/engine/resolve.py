@@ -22,7 +22,7 @@ from calculator.common.errors import (
     did_you_mean,
 )
 from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
-from calculator.engine.uncertainty import correlation_pairs
+from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, correlation_pairs
 from calculator.file.document import Document
 from calculator.file.shapes import (
     BudgetEntry,
@@ -33,7 +33,7 @@ from calculator.file.shapes import (
     SequenceStage,
     StageEntry,
 )
-from calculator.formula.expr import Field, Formula, Name, Number, Quantity, end_of, names_in
+from calculator.formula.expr import Field, Formula, Name, Number, Quantity, UnitFactor, end_of, names_in
 from calculator.formula.parse import Distribution, Interval, parse_formula, parse_input, parse_unit
 from calculator.units.system import UnitSystem
 
@@ -54,6 +54,10 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
     risk = 0.0  # stands in for a broken risk: that is reported, and nothing runs
     with problems.entry():
         risk = _fraction(file.settings.risk, document.text_at("settings", "risk"))
+    memory_budget = float(MEMORY_BUDGET_BYTES)
+    if file.settings.memory_budget is not None:
+        with problems.entry():
+            memory_budget = _bytes(file.settings.memory_budget, document.text_at("settings", "memory_budget"), units)
     scenario = Scenario(
         name=file.name,
         file=document.file,
@@ -70,6 +74,7 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
         seed=file.settings.seed,
         risk=risk,
         sig_figs=file.settings.sig_figs,
+        memory_budget=memory_budget,
     )
     _resolve_names(scenario, problems)
     scenario.order = _dependency_order(scenario, problems)
@@ -217,6 +222,17 @@ def _fraction(text: str, where: Location) -> float:
     if not isinstance(formula.expr, Number) or not 0 < formula.expr.value <= 1:
         raise ShapeError(f"expected a share between 0% and 100%, not '{text}'", where)
     return formula.expr.value
+
+
+def _bytes(text: str, where: Location, units: UnitSystem) -> float:
+    """A size like '512 MB' in bytes."""
+    formula = parse_formula(text, where)
+    byte = units.unit((UnitFactor("byte", 1.0, 0),), where)
+    if isinstance(formula.expr, Quantity):
+        size = units.unit(formula.expr.unit, where)
+        if size.dimension == byte.dimension and formula.expr.value > 0:
+            return formula.expr.value * size.factor / byte.factor
+    raise ShapeError(f"expected a size above zero like '512 MB' or '2 GB', not '{text}'", where)
 
 
 def _latency(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> list[LatencyPath]:

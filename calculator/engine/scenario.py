@@ -7,7 +7,7 @@ from typing import Literal
 
 from calculator.catalog.entries import Bindings
 from calculator.common.errors import Location
-from calculator.engine.uncertainty import Spread
+from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, Spread
 from calculator.formula.expr import Formula, UnitExpr
 from calculator.formula.parse import InputSpec
 from calculator.units.system import DIMENSIONLESS, Dimension, Unit, UnitSystem
@@ -115,6 +115,8 @@ class Scenario:
     seed: int = 0
     risk: float = 0.05
     sig_figs: int = 3
+    memory_budget: float = MEMORY_BUDGET_BYTES
+    "bytes Monte Carlo (and a sweep) may hold: settings.memory_budget"
     correlations: dict[tuple[str, str], float] = field(default_factory=dict)
 
     @property

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from calculator.common.errors import Location, ShapeError, UnknownNameError
+from calculator.common.errors import EvaluationError, Location, ShapeError, UnknownNameError
 from calculator.engine.slots import DerivedSlot
 
 if TYPE_CHECKING:
@@ -27,6 +27,11 @@ PERCENTILES = (5.0, 50.0, 95.0)
 Part = TypeVar("Part")
 Done = TypeVar("Done")
 PARALLEL_DRAWS = 500_000  # samples × rows above which two threads share the work (~1 ms to start them)
+MEMORY_BUDGET_BYTES = 512 << 20
+"""What the samples of one Monte Carlo run may hold (every input and slot, 8 bytes a sample), unless
+`settings.memory_budget` says otherwise; a run that needs more is refused, saying how many samples fit."""
+PERCENTILE_BLOCK_BYTES = 32 << 20
+"""The working copy percentiles partition at a time: rows are taken in blocks of about this size."""
 
 
 @dataclass(frozen=True)
@@ -119,16 +124,34 @@ class HistogramBin:
     share: float
 
 
+def samples_that_fit(rows: int, budget: float) -> int:
+    """How many samples of `rows` arrays (8 bytes a sample) fit in `budget` bytes."""
+    return int(budget // (8 * max(rows, 1)))
+
+
+def refuse_over_budget(rows: int, count: int, budget: float, file: str) -> None:
+    """An EvaluationError when `count` samples of `rows` values need more than `budget` bytes."""
+    fit = samples_that_fit(rows, budget)
+    if count > fit:
+        raise EvaluationError(
+            f"Monte Carlo of {rows:,} values × {count:,} samples needs {8 * rows * count / 1e6:,.0f} MB, over the"
+            f" memory budget of {budget / 1e6:,.0f} MB: at most {fit:,} samples fit", Location(file),
+            hint=f"set settings.samples (or --samples) to {max(fit, 100):,} or fewer, or raise settings.memory_budget")
+
+
 def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, seed: int,
              correlations: Mapping[tuple[str, str], float]) -> Simulation:
-    """Draw every uncertain input, correlate them, and run the compiled scenario once on the arrays."""
+    """Draw every uncertain input, correlate them, and run the compiled scenario once on the arrays
+    (refused before anything is drawn when the samples would not fit in the scenario's memory budget)."""
+    model = evaluation.model
+    refuse_over_budget(len(model.compiled.slots) + len(spreads), count, model.scenario.memory_budget,
+                       model.scenario.file)
     import numpy as np  # numpy: only for uncertain inputs
 
     rng = np.random.default_rng(seed)
     draws = draw(spreads, rng, count)
     if correlations:
         draws.update(rank_correlated(draws, correlations, rng))
-    model = evaluation.model
     arguments = [draws.get(name, point) for name, point in zip(model.compiled.inputs, evaluation.arguments, strict=True)]
     with np.errstate(all="ignore"):
         raw = model.vectorized(*arguments)
@@ -214,6 +237,18 @@ def percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
     """
     import numpy as np  # numpy: only for uncertain inputs
 
+    with np.errstate(all="ignore"):  # a sample that divided by zero is inf or nan: its percentile says so
+        return _percentiles_in_blocks(rows)
+
+
+def _percentiles_in_blocks(rows: Sequence[np.ndarray]) -> np.ndarray:
+    import numpy as np  # numpy: only for uncertain inputs
+
+    step = max(1, PERCENTILE_BLOCK_BYTES // (8 * len(rows[0]))) if rows else 1
+    if len(rows) > step:  # in blocks of rows: the partitioned copy stays small
+        blocks: np.ndarray = np.vstack([_percentiles_in_blocks(rows[i : i + step])
+                                        for i in range(0, len(rows), step)])
+        return blocks
     if len(rows) < 2 or len(rows) * len(rows[0]) < PARALLEL_DRAWS:
         return _percentiles(rows)
     middle = len(rows) // 2
@@ -222,6 +257,13 @@ def percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
+    import numpy as np  # numpy: only for uncertain inputs
+
+    with np.errstate(all="ignore"):  # again here: numpy's error state is per thread
+        return _partitioned_percentiles(rows)
+
+
+def _partitioned_percentiles(rows: Sequence[np.ndarray]) -> np.ndarray:
     import numpy as np  # numpy: only for uncertain inputs
 
     data = np.vstack(rows)  # a copy of our own, partitioned in place below
@@ -282,7 +324,12 @@ def correlation_pairs(raw: Mapping[str, str], locate: Callable[[str], Location],
             raise ShapeError(f"a correlation is a number from -1 to 1, not '{text}'", where) from None
         if not -1 < rho < 1:
             raise ShapeError(f"a correlation must be between -1 and 1 (exclusive), not {rho:g}", where)
-        pairs[(names[0], names[1])] = rho
+        pair = (names[0], names[1])
+        for seen in (pair, pair[::-1]):
+            if seen in pairs:
+                raise ShapeError(f"the correlation of {names[0]} and {names[1]} is given twice"
+                                 f" ({pairs[seen]:g} and {rho:g})", where, hint="keep one of them")
+        pairs[pair] = rho
     if len(pairs) > 2:  # two pairs in (-1, 1) always fit together
         _check_consistent(pairs, locate("|".join(list(pairs)[-1])))
     return pairs

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
 from calculator.common.errors import EnvelopeError, FileError, Location, ShapeError
+from calculator.common.files import MissingFile, read_bounded
 from calculator.file import sources
 from calculator.file.codec import Malformed, document_from_json, document_to_json
 from calculator.file.document import Document, Path_
@@ -27,27 +28,17 @@ Reader = Callable[[Path], str]
 """Where a file's text comes from: the disk (`read_text`), or a git revision (`envelope diff --rev`)."""
 
 
-class MissingFile(FileError):
-    """A reader's way to say the file is not there (an `extends:` names it with its own message)."""
-
-
 def read_text(path: Path) -> str:
-    """A scenario file's text, refusing what is not one with a clear reason."""
+    """A scenario file's text, refusing what is not one with a clear reason (calculator.common.files)."""
     name = str(path)
-    if path.is_dir():
-        raise FileError("is a directory, not a scenario file", Location(name), hint="use 'envelope check DIR' for a folder")
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileError(f"file is {size:,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,}", Location(name))
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        shipped = path.parts[:1] == ("scenarios",)  # the README's `envelope eval scenarios/...` outside a checkout
+        raw = read_bounded(path, MAX_FILE_BYTES, "a scenario file")
+    except MissingFile:
+        if path.parts[:1] != ("scenarios",):
+            raise
+        # the README's `envelope eval scenarios/...` outside a checkout
         raise MissingFile("no such file", Location(name),
-                          hint="'envelope examples' lists the worked scenarios and where they are installed"
-                          if shipped else None) from None
-    except OSError as error:
-        raise FileError(f"cannot read the file: {error.strerror}", Location(name)) from None
+                          hint="'envelope examples' lists the worked scenarios and where they are installed") from None
     if b"\0" in raw:
         raise FileError("binary file, not a YAML scenario", Location(name))
     try:
@@ -68,7 +59,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     if not text.strip():
         raise FileError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
     sources.remember(text, file, first_line)
-    key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode(), text.encode())
+    key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode("utf-8", "surrogateescape"), text.encode())
     cached = read_entry("documents", key)
     if cached is not None:
         try:
@@ -127,7 +118,7 @@ def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...], 
     where = document.where("extends")
     if not isinstance(target, str):
         raise ShapeError("'extends' takes one file path", where)
-    base_path = (base_dir / target).resolve()
+    base_path = _resolved(base_dir / target, where)
     if base_path in chain:
         loop = " -> ".join(p.name for p in (*chain, base_path))
         raise FileError(f"extends loop: {loop}", where)
@@ -144,6 +135,17 @@ def _merge_extends(document: Document, base_dir: Path, chain: tuple[Path, ...], 
             raise type(error)(error.message, where, error.hint) from None  # say where the bad file was named
         raise
     return _merged(base, document)
+
+
+def _resolved(path: Path, where: Location) -> Path:
+    """The absolute path `extends:` names; a name no system can open is an error at `extends:`."""
+    if "\0" in str(path):
+        raise FileError("extends a file name that contains a NUL byte", where)
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop, on Python before 3.13
+        raise FileError(f"extends a path that cannot be followed: {getattr(error, 'strerror', None) or error}",
+                        where) from None
 
 
 def _merged(base: Document, child: Document) -> Document:

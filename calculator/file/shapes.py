@@ -90,10 +90,13 @@ class LatencyPathEntry:
 class Settings:
     samples: Annotated[int, Ge(100), Le(2_000_000)] = 20_000
     "Monte Carlo samples"
-    seed: int = 0
+    seed: Annotated[int, Ge(0), Le(2**63 - 1)] = 0
+    "random seed of the Monte Carlo samples (0 or more)"
     risk: str = "5%"
     "probability of violation at which a budget warns"
     sig_figs: Annotated[int, Ge(1), Le(15)] = 3
+    memory_budget: str | None = None
+    "what Monte Carlo samples and a sweep may hold, e.g. '512 MB' (the default) or '2 GB'"
 
 
 @dataclass(frozen=True)

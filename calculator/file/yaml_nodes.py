@@ -19,6 +19,9 @@ import yaml
 from calculator.common.errors import FileError, Location, ShapeError
 from calculator.file.document import Document, Key, Path_
 
+MAX_YAML_DEPTH = 32
+"""Mappings and lists inside one another; the deepest a scenario needs (nested latency stages) is about 12."""
+
 try:
     _Loader: Any = yaml.CSafeLoader
 except AttributeError:  # PyYAML built without libyaml
@@ -35,12 +38,33 @@ def parse(text: str, file: str, first_line: int = 1) -> Document:
         raise FileError(f"YAML syntax: {error.problem or error.context}", where) from None
     except yaml.YAMLError as error:
         raise FileError(f"YAML syntax: {error}", Location(file)) from None
+    except RecursionError:  # the pure-Python composer recurses once a level
+        raise FileError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", Location(file, first_line, 1)) from None
+    _refuse_deep(root, file, first_line)
     if not isinstance(root, yaml.MappingNode):
         raise FileError("a scenario file is a mapping of sections (name:, inputs:, ...)", _place(root, file, first_line))
     document = Document({}, file)
     document.spans[()] = (root.start_mark.index, root.end_mark.index)
     document.data = _Walker(document, first_line, text).mapping(root, ())
     return document
+
+
+def _refuse_deep(root: yaml.Node | None, file: str, first_line: int) -> None:
+    """A FileError at the first node nested deeper than MAX_YAML_DEPTH (measured without recursion, so
+    every later walk of the data may recurse)."""
+    pending = [(root, 1)] if root is not None else []
+    seen: set[int] = set()  # an alias is the same node again (refused later): walked once, no YAML bomb here
+    while pending:
+        node, depth = pending.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if depth > MAX_YAML_DEPTH:
+            raise FileError(f"YAML nests deeper than {MAX_YAML_DEPTH} levels", _place(node, file, first_line))
+        if isinstance(node, yaml.SequenceNode):
+            pending += [(item, depth + 1) for item in node.value]
+        elif isinstance(node, yaml.MappingNode):
+            pending += [(part, depth + 1) for pair in node.value for part in pair]
 
 
 def _place(node: yaml.Node | None, file: str, first_line: int = 1) -> Location:

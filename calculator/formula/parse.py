@@ -54,6 +54,11 @@ from calculator.formula.expr import (
 
 MAX_FORMULA_LENGTH = 2_000
 MAX_NESTING = 40
+"""Parentheses, signs, powers and calls inside one another (the parser's own recursion)."""
+MAX_DEPTH = 100
+"""Levels of a formula's tree, every operator counting: `a*a*…*a` with 101 factors is too deep. Every
+walk of a tree (check, compile, interpret, symbolic, explain) may recurse this deep, well inside
+Python's recursion limit."""
 MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 # Multiplier letters that pint reads as physics when detached (`100 M user`); B is a byte, K a kelvin.
 DETACHED_MULTIPLIERS = {"k": "Boltzmann's constant", "M": "molar", "T": "tesla"}
@@ -169,6 +174,23 @@ class Parser:
     def expect_end(self) -> None:
         if self.token.kind != "end":
             raise self.error(f"unexpected {self.describe(self.token)} after a complete formula")
+
+    def bounded(self, expr: Expr) -> Expr:
+        """`expr`, if its tree is at most MAX_DEPTH levels deep (measured without recursion)."""
+        pending: list[tuple[Expr, int]] = [(expr, 1)]
+        while pending:
+            node, depth = pending.pop()
+            if depth > MAX_DEPTH:
+                raise FormulaSyntaxError(
+                    f"formula is more than {MAX_DEPTH} operations deep", self.location.shifted(node.offset),
+                    hint="split it into derived values that build on each other")
+            if isinstance(node, Binary):
+                pending += [(node.left, depth + 1), (node.right, depth + 1)]
+            elif isinstance(node, Unary):
+                pending.append((node.operand, depth + 1))
+            elif isinstance(node, Call):
+                pending += [(arg, depth + 1) for arg in node.args]
+        return expr
 
     # -- expressions -------------------------------------------------------------
     @contextlib.contextmanager
@@ -314,7 +336,8 @@ class Parser:
         token = self.token
         if self.at_op("("):
             self.advance()
-            inner = self.unit()
+            with self.nested(token):
+                inner = self.unit()
             self.expect_op(")")
             power = self.unit_power()
             return [UnitFactor(f.name, f.power * power * sign, f.offset) for f in inner]
@@ -362,7 +385,7 @@ def parse_formula(text: str, location: Location, is_value: Callable[[str], bool]
     parser = Parser(text, location, is_value)
     if parser.token.kind == "end":
         raise parser.error("empty formula")
-    expr = parser.expr()
+    expr = parser.bounded(parser.expr())
     display = None
     if parser.at_op("->"):
         parser.advance()
@@ -410,17 +433,17 @@ def parse_input(text: str, location: Location) -> tuple[InputSpec, UnitExpr | No
     if token.kind == "name" and token.text in ("normal", "uniform") and parser.peek().text == "(":
         parser.advance()
         parser.expect_op("(")
-        first = parser.expr()
+        first = parser.bounded(parser.expr())
         parser.expect_op(",")
-        second = parser.expr()
+        second = parser.bounded(parser.expr())
         parser.expect_op(")")
         spec: InputSpec = Distribution(token.text, (first, second), token.offset)
     else:
-        low = parser.expr()
+        low = parser.bounded(parser.expr())
         spec = low
         if parser.token.kind == "name" and parser.token.text == "to":
             parser.advance()
-            spec = Interval(low, parser.expr())
+            spec = Interval(low, parser.bounded(parser.expr()))
     display = None
     if parser.at_op("->"):
         parser.advance()

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from calculator.catalog.entries import SHIPPED
 from calculator.common.numbers import format_number
+from calculator.common.text import rich_text, terminal_text
 from calculator.engine.results import STATUS_GLYPH, flat_stages, limit_text, risk_text, with_unit
 
 if TYPE_CHECKING:
@@ -29,16 +30,17 @@ def print_table(result: Result, color: bool | None = None) -> None:
 
     console = Console(no_color=color is False, highlight=False, soft_wrap=False)
     sf = result.sig_figs
-    values = Table(title=f"{result.scenario}  [{STATUS_STYLE[result.status]}]{STATUS_MARK[result.status]}[/]",
+    values = Table(title=f"{rich_text(result.scenario)}  [{STATUS_STYLE[result.status]}]{STATUS_MARK[result.status]}[/]",
                    title_justify="left", expand=False)
     values.add_column("name", style="bold")
     values.add_column("value", justify="right")
     values.add_column("formula / note", overflow="fold")
     for v in result.values.values():
-        values.add_row(v.name, v.range_display(sf), v.formula or f"[dim]{v.note or 'input'}[/]")
+        values.add_row(rich_text(v.name), rich_text(v.range_display(sf)),
+                       rich_text(v.formula) if v.formula else f"[dim]{rich_text(v.note or 'input', one_line=False)}[/]")
     console.print(values)
     for line in result.catalog_overrides:
-        console.print(f"[yellow]overridden[/] catalog entry {line}")
+        console.print(f"[yellow]overridden[/] catalog entry {rich_text(line)}")
     if result.budgets:
         budgets = Table(title="budgets", title_justify="left")
         budgets.add_column("budget", style="bold")
@@ -48,14 +50,16 @@ def print_table(result: Result, color: bool | None = None) -> None:
         for b in result.budgets:
             style = STATUS_STYLE[b.status]
             value = with_unit(format_number(b.value, sf), b.unit) + (f" ({b.reason})" if b.reason else "")
-            budgets.add_row(b.name, value, limit_text(b, sf), f"{b.utilization:.0%}{risk_text(b.p_violation)}",
+            budgets.add_row(rich_text(b.name), rich_text(value), rich_text(limit_text(b, sf)),
+                            f"{b.utilization:.0%}{risk_text(b.p_violation)}",
                             f"[{style}]{STATUS_MARK[b.status]}[/]")
         console.print(budgets)
     for p in result.latency:
         style = STATUS_STYLE[p.status]
-        console.print(f"[italic]latency {p.path}[/]: {format_number(p.total, sf)} of {format_number(p.budget, sf)}"
-                      f" {p.unit.text} ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]"
-                      + (f"  {p.reason}" if p.reason else ""))
+        console.print(f"[italic]latency {rich_text(p.path)}[/]: {format_number(p.total, sf)} of"
+                      f" {format_number(p.budget, sf)} {rich_text(p.unit.text)}"
+                      f" ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]"
+                      + (f"  {rich_text(p.reason)}" if p.reason else ""))
         console.print(_latency_table(p, sf))
 
 
@@ -68,9 +72,9 @@ def _latency_table(p: PathResult, sf: int) -> Any:
     table.add_column("of the budget (│ marks 100%)", no_wrap=True)
     for name, value in flat_stages(p.stages):
         share = value / p.budget if p.budget > 0 else 0.0
-        width = round(20 * share) if math.isfinite(share) else 31  # an unstable queue's wait: off the scale
+        width = round(20 * min(max(share, 0.0), 2.0)) if math.isfinite(share) else 31  # past 150%: off the scale
         bar = "█" * min(width, 20) + ("│" + "█" * min(width - 20, 10) + ("…" if width > 30 else "") if width > 20 else "")
-        table.add_row(name, format_number(value, sf), bar)
+        table.add_row(rich_text(name), format_number(value, sf), bar)
     return table
 
 
@@ -113,7 +117,7 @@ def _print_kind(console: Any, cat: Catalog, kind: str) -> None:
         if entry.kind == kind:
             mark = f" [yellow](overridden by {entry.origin})[/]" if entry.overridden else (
                 f" [cyan](from {entry.origin})[/]" if entry.origin != SHIPPED else "")
-            table.add_row(entry.id, entry.description + mark)
+            table.add_row(rich_text(entry.id), rich_text(entry.description) + mark)
     console.print(table)
 
 
@@ -125,7 +129,7 @@ def _print_reference(console: Any, cat: Catalog) -> None:
         table.add_column(column, overflow="fold")
     notes = _Footnotes()
     for name, figure in cat.reference.items():
-        table.add_row(name + notes.mark(figure, ""), figure.text, _as_of(figure))
+        table.add_row(rich_text(name) + notes.mark(figure, ""), rich_text(figure.text), _as_of(figure))
     console.print(table)
     notes.print(console)
 
@@ -135,24 +139,24 @@ def _print_entry(console: Any, entry: Entry) -> None:
 
     sources = [f.source for f in entry.figures.values()]
     common = max(set(sources), key=sources.count) if sources else ""
-    console.print(f"[bold]{entry.kind} {entry.id}[/] — {entry.description}")
+    console.print(f"[bold]{rich_text(entry.kind)} {rich_text(entry.id)}[/] — {rich_text(entry.description)}")
     if entry.aliases:
-        console.print("also: " + ", ".join(entry.aliases))
+        console.print(rich_text("also: " + ", ".join(entry.aliases)))
     if entry.overridden:
-        console.print(f"[yellow]overridden[/] by {entry.origin}: " + ", ".join(entry.overridden))
+        console.print(f"[yellow]overridden[/] by {rich_text(entry.origin)}: " + rich_text(", ".join(entry.overridden)))
     elif entry.origin != SHIPPED:
-        console.print(f"from {entry.origin}")
+        console.print(f"from {rich_text(entry.origin)}")
     for name, label in entry.labels.items():
-        console.print(f"{name}: {label.text}")
+        console.print(rich_text(f"{name}: {label.text}"))
     if common:
-        console.print(f"source: {common}")
+        console.print(rich_text(f"source: {common}"))
     table = Table()
     for column in ("field", "value", "as of"):
         table.add_column(column, overflow="fold")
     notes = _Footnotes()
     for name, figure in entry.figures.items():
         mine = " [yellow]*[/]" if figure.origin != SHIPPED and name in entry.overridden else ""
-        table.add_row(name + mine + notes.mark(figure, common), figure.text, _as_of(figure))
+        table.add_row(rich_text(name) + mine + notes.mark(figure, common), rich_text(figure.text), _as_of(figure))
     console.print(table)
     notes.print(console)
 
@@ -175,7 +179,7 @@ class _Footnotes:
 
     def print(self, console: Any) -> None:
         for number, line in enumerate(self.lines, 1):
-            console.print(f"[{number}] {line}", markup=False)
+            console.print(terminal_text(f"[{number}] {line}", one_line=True), markup=False)
 
 
 def catalog_json(cat: Catalog, kind: str | None = None, entry: Entry | None = None) -> dict[str, Any]:
@@ -222,9 +226,10 @@ def print_sweep(table: Sweep, color: bool = True) -> None:
     columns += [_SweepColumn(label, [f"{row.utilizations[label]:.0%}" for row in table.rows],
                              [STATUS_STYLE[row.statuses[label]] for row in table.rows]) for label in table.budgets]
     for part, group in enumerate(_fitting_groups(first, columns, console.width)):
-        out = Table(title=f"sweep of {table.input}" + (" (continued)" if part else ""), title_justify="left")
+        out = Table(title=f"sweep of {rich_text(table.input)}" + (" (continued)" if part else ""), title_justify="left")
         for column in [first, *group]:
-            out.add_column(column.header, justify="right", style="bold" if column is first else None, no_wrap=True)
+            out.add_column(rich_text(column.header), justify="right", style="bold" if column is first else None,
+                           no_wrap=True)
         for i in range(len(table.rows)):
             out.add_row(*(column.markup(i) for column in [first, *group]))
         console.print(out)

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, write_entry
-from calculator.common.errors import GrammarError, Location, ShapeError, UnknownUnitError, did_you_mean
+from calculator.common.errors import EvaluationError, GrammarError, Location, ShapeError, UnknownUnitError, did_you_mean
 from calculator.formula.expr import UnitExpr, unit_text
 from calculator.formula.parse import parse_unit
 
@@ -492,8 +492,14 @@ class UnitSystem:
         factor, dimension = 1.0, DIMENSIONLESS
         names: list[tuple[str, float]] = []
         for part in expr:
-            info = self.lookup(part.name, location.shifted(part.offset, part.offset + len(part.name)))
-            factor *= info.factor**part.power
+            at = location.shifted(part.offset, part.offset + len(part.name))
+            info = self.lookup(part.name, at)
+            try:
+                factor *= info.factor**part.power
+            except OverflowError:
+                factor = math.inf
+            if not math.isfinite(factor) or factor == 0:  # nested powers: ((TB^12)^-12) is TB^-144
+                raise EvaluationError(f"the unit '{unit_text(expr)}' is too large or too small for a float", at)
             dimension = dimension * info.dimension**part.power
             names += [(piece, power * part.power) for piece, power in info.pieces()]
         return Unit(factor, dimension, unit_text(expr), tuple(names))

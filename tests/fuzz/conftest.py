@@ -1,0 +1,48 @@
+"""Hypothesis profiles for the fuzz targets, and a cache folder of their own.
+
+    ci    (default) a few examples a target, the whole folder in well under a minute on 2 cores
+    long  10,000 examples a target, for a fuzzing session:
+
+        ENVELOPE_FUZZ_PROFILE=long pytest -p no:cacheprovider tests/fuzz -x -q
+
+    one target:   ENVELOPE_FUZZ_PROFILE=long pytest -p no:cacheprovider tests/fuzz/test_formulas.py
+    collect every distinct crash instead of stopping at the first (one JSON line a crash, the shortest
+    input seen for each):   ENVELOPE_FUZZ_COLLECT=/tmp/crashes.jsonl ENVELOPE_FUZZ_PROFILE=long pytest ...
+
+The property of every target: only `calculator.EnvelopeError` escapes the API; the CLI exits 0, 1 or 2
+with no traceback and no "internal error".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+try:
+    from hypothesis import HealthCheck, settings
+except ImportError:  # hypothesis is not in the [dev] extra: the fuzz targets need `pip install hypothesis`
+    collect_ignore_glob = ["test_*.py"]
+else:
+    _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
+              HealthCheck.large_base_example]
+    settings.register_profile("ci", max_examples=40, deadline=None, database=None, print_blob=True,
+                              suppress_health_check=_QUIET)
+    settings.register_profile("long", max_examples=10_000, deadline=None, database=None, print_blob=True,
+                              suppress_health_check=_QUIET)
+    settings.load_profile(os.environ.get("ENVELOPE_FUZZ_PROFILE", "ci"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fuzz_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """envelope's (and pint's) cache under a tmp folder for the whole session, never the user's."""
+    folder = tmp_path_factory.mktemp("fuzz-cache")
+    before = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(folder)
+    yield folder
+    if before is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = before

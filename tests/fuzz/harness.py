@@ -1,0 +1,113 @@
+"""The property every fuzz target checks, and a collecting mode for long sessions.
+
+`only_envelope_errors(what, run)`: `run()` may return or raise `calculator.EnvelopeError`; anything else
+fails the example (Hypothesis then shrinks it to a minimal reproducer). With ENVELOPE_FUZZ_COLLECT=FILE
+a crash is appended to FILE as one JSON line (type, message, where it was raised, the input) instead, once
+per distinct (type, place) with the shortest input seen, so one session finds every distinct crash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import calculator
+
+COLLECT = os.environ.get("ENVELOPE_FUZZ_COLLECT")
+PROFILE = os.environ.get("ENVELOPE_FUZZ_PROFILE", "ci")
+EXAMPLE_SECONDS = float(os.environ.get("ENVELOPE_FUZZ_EXAMPLE_SECONDS", "10" if PROFILE == "ci" else "20"))
+ENVELOPE = [sys.executable, "-m", "calculator.cli"]
+_seen: dict[str, int] = {}
+
+
+class Hang(BaseException):
+    """An example ran longer than EXAMPLE_SECONDS."""
+
+
+@contextmanager
+def time_limit(seconds: float = EXAMPLE_SECONDS) -> Iterator[None]:
+    def expire(signum: int, frame: Any) -> None:
+        raise Hang(f"took more than {seconds:g} s")
+
+    # pytest-timeout may have its own SIGALRM timer running: it is put back, less the time spent here
+    previous = signal.signal(signal.SIGALRM, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if outer > 0:
+            signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
+
+
+def _place(error: BaseException) -> str:
+    """Where an exception was raised: the innermost frame in envelope's code, else the innermost frame."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [f for f in frames if "/calculator/" in f.filename or f.filename.startswith("<scenario")]
+    frame = (ours or frames or [None])[-1]
+    if frame is None:
+        return "?"
+    return f"{Path(frame.filename).name}:{frame.lineno} {frame.name}"
+
+
+def record(target: str, kind: str, message: str, where: str, example: Any) -> None:
+    """Keep one crash of a kind and place: the first, or a shorter input than the one kept."""
+    signature = f"{target} | {kind} | {where}"
+    size = len(repr(example))
+    if signature in _seen and _seen[signature] <= size:
+        return
+    _seen[signature] = size
+    assert COLLECT is not None
+    with open(COLLECT, "a", encoding="utf-8") as out:
+        out.write(json.dumps({"target": target, "type": kind, "message": message[:300], "where": where,
+                              "input": example}, ensure_ascii=False) + "\n")
+
+
+def only_envelope_errors(target: str, example: Any, run: Callable[[], object]) -> None:
+    """Run `run`; only an EnvelopeError (with a message) may come out of it."""
+    try:
+        with time_limit():
+            run()
+    except calculator.EnvelopeError as error:
+        assert error.message, "an EnvelopeError without a message"
+    except (Exception, Hang) as error:
+        if COLLECT is None:
+            raise
+        record(target, type(error).__name__, str(error), _place(error), example)
+
+
+def cli_ok(target: str, example: Any, args: Sequence[str], cwd: Path, timeout: float = 60) -> None:
+    """`envelope ARGS` exits 0, 1 or 2 with no traceback and no internal error."""
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    env["COLUMNS"] = "120"
+    try:
+        done = subprocess.run([*ENVELOPE, *args], cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
+                              timeout=timeout, stdin=subprocess.DEVNULL)
+        code, out, err = done.returncode, done.stdout, done.stderr
+    except subprocess.TimeoutExpired:
+        code, out, err = -1, "", f"Hang: envelope {' '.join(args)} took more than {timeout:g} s"
+    problem = None
+    if "Traceback" in out + err or code not in (0, 1, 2) or "internal error" in err.lower():
+        last = next((line for line in reversed(err.splitlines()) if line.strip()), "")
+        problem = f"exit {code}: {last}"
+    if problem is None:
+        return
+    if COLLECT is None:
+        raise AssertionError(f"envelope {' '.join(args)}: {problem}\n{err[-2000:]}")
+    kind = re.match(r"exit -?\d+: (\w+)", problem)
+    frames = re.findall(r'File "([^"]*)", line (\d+), in (\S+)', err)
+    ours = [f for f in frames if "/calculator/" in f[0] or f[0].startswith("<scenario")] or frames
+    where = f"{Path(ours[-1][0]).name}:{ours[-1][1]} {ours[-1][2]}" if ours else "?"
+    record(target, kind.group(1) if kind else problem, problem, where, example)
