@@ -101,7 +101,27 @@ class Sweep:
         return self.to_markdown()
 
     def plot(self, width: int = 80, height: int = 20, color: bool = True) -> str:
-        """Each budget's utilization against the input, with the limit line: a terminal plot."""
+        """Each budget's utilization against the input, with the limit line: a terminal plot (on a log
+        axis for a --log sweep or an input that spans a factor of 100; plotext fails on some extreme ranges: then a linear
+        axis, and failing that a note instead of a plot)."""
+        xs = [row.x for row in self.rows]
+        normal = len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300  # log axes take normal floats only (plotext)
+        log = normal and (self.log or xs[-1] / xs[0] >= 100)
+        for scale in (["log", "linear"] if log else ["linear"]):
+            try:
+                drawing = self._drawing(width, height, scale)
+            except (TypeError, ValueError, ArithmeticError):  # plotext's own arithmetic on extreme values
+                continue
+            return drawing if color else self._uncolored(drawing)
+        return "(no plot: the values are beyond what the plot can draw; the table above has them)"
+
+    @staticmethod
+    def _uncolored(drawing: str) -> str:
+        import plotext as plt  # plotext: only for a plot
+
+        return str(plt.uncolorize(drawing))
+
+    def _drawing(self, width: int, height: int, scale: str) -> str:
         import plotext as plt  # plotext: only for a plot
 
         plt.clear_figure()
@@ -115,8 +135,7 @@ class Sweep:
         plt.hline(100, "red")
         for _, x in self.breaks():
             plt.vline(x, "red")
-        normal = len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300  # log axes take normal floats only (plotext)
-        if normal and (self.log or xs[-1] / xs[0] >= 100):
+        if scale == "log":
             plt.xscale("log")
         ticks = xs[:: max(1, (len(xs) - 1) // 4)]
         plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
@@ -124,8 +143,7 @@ class Sweep:
         plt.ylabel("% of budget")
         plt.title(f"budgets as {self.input} varies (100%: the limit; vertical: where one breaks)")
         plt.theme("clear")
-        drawing = str(plt.build())
-        return drawing if color else str(plt.uncolorize(drawing))
+        return str(plt.build())
 
 
 def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
