@@ -351,6 +351,8 @@ def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mappi
             roots = [((limit / rest) ** (1 / k)).subs(others)]
         else:
             equation = sympy.Eq((value - limit).subs(others), 0)
+            if any(power.exp.has(symbol) for power in equation.atoms(sympy.Pow)):
+                return None  # the input in an exponent (a^a^a): no closed inverse, and sympy would search long
             solved = within_deadline(lambda: sympy.solve(equation, symbol))  # sympy.solve can run for minutes
             if solved is None:
                 return None
