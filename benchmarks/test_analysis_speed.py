@@ -49,8 +49,7 @@ def hand_written_numpy():
     a = {}
     for i in range(INPUTS):
         low, high = 10.0 + i, 20.0 + i
-        a[f"a{i}"] = rng.lognormal((math.log(low) + math.log(high)) / 2, (math.log(high) - math.log(low)) / (2 * Z90),
-                                   SAMPLES)
+        a[f"a{i}"] = rng.lognormal((math.log(low) + math.log(high)) / 2, (math.log(high) - math.log(low)) / (2 * Z90), SAMPLES)
     d = {}
     for name, text in formulas():
         python = text.replace("max(", "np.maximum(")
@@ -80,14 +79,25 @@ def test_monte_carlo_floor(benchmark, model):
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "calculator.cli.main", *args], capture_output=True, text=True, check=True,
-                          cwd=ROOT, env=installed_env())
+    return subprocess.run(
+        [sys.executable, "-m", "calculator.cli.main", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env=installed_env(),
+    )
 
 
 def run_floor(script: str) -> subprocess.CompletedProcess[str]:
     """The same work written by hand in sympy (benchmarks/floors/), in a fresh interpreter."""
-    return subprocess.run([sys.executable, str(ROOT / "benchmarks" / "floors" / script)], capture_output=True,
-                          text=True, check=True, env=installed_env())
+    return subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "floors" / script)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=installed_env(),
+    )
 
 
 @pytest.mark.benchmark(group="cold explain")

@@ -68,8 +68,9 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 @pytest.mark.benchmark(group="cold start")
 def test_cold_envelope_eval_json(benchmark):
     run(sys.executable, "-m", "calculator.cli.main", "eval", str(SHIPPED), "--format", "json")  # warm the unit cache
-    done = benchmark.pedantic(run, args=(sys.executable, "-m", "calculator.cli.main", "eval", str(SHIPPED), "--format", "json"),
-                              rounds=5, iterations=1)
+    done = benchmark.pedantic(
+        run, args=(sys.executable, "-m", "calculator.cli.main", "eval", str(SHIPPED), "--format", "json"), rounds=5, iterations=1
+    )
     assert '"scenario": "Format tour"' in done.stdout
 
 

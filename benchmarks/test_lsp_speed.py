@@ -47,8 +47,9 @@ def test_server_step_after_an_edit(benchmark, path: Path):
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_floor_loads_and_evaluates_without_the_server(benchmark, path: Path):
     benchmark.group = f"lsp edit: {path.stem}"
-    result = benchmark.pedantic(lambda: calculator.loads(edited(path), str(path), path.parent).evaluate().result,
-                                rounds=15, warmup_rounds=2)
+    result = benchmark.pedantic(
+        lambda: calculator.loads(edited(path), str(path), path.parent).evaluate().result, rounds=15, warmup_rounds=2
+    )
     assert result.values
 
 
@@ -57,5 +58,7 @@ def test_floor_point_values_without_the_server(benchmark, path: Path):
     benchmark.group = f"lsp edit: {path.stem}"
     result = benchmark.pedantic(
         lambda: calculator.loads(edited(path), str(path), path.parent).evaluate().judge(simulate=False),
-        rounds=15, warmup_rounds=2)
+        rounds=15,
+        warmup_rounds=2,
+    )
     assert result.values

@@ -34,6 +34,7 @@ from tui.widgets.inputs import InputsPanel
 
 ROOT = Path(__file__).resolve().parents[1]
 
+
 class RunningApp:
     """The app on a generated 50-formula scenario, inside one task on a loop that the benchmark drives
     from this thread (no hand-off between threads inside the timed call): `run(job)` hands a coroutine
@@ -134,8 +135,15 @@ def in_a_terminal(command: list[str], marker: bytes) -> float:
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
     started = time.perf_counter()
-    process = subprocess.Popen(command, stdin=slave, stdout=slave, stderr=slave, cwd=ROOT, start_new_session=True,
-                               env={**installed_env(), "TERM": "xterm-256color"})
+    process = subprocess.Popen(
+        command,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        cwd=ROOT,
+        start_new_session=True,
+        env={**installed_env(), "TERM": "xterm-256color"},
+    )
     os.close(slave)
     written = b""
     try:

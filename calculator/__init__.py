@@ -146,8 +146,7 @@ def breaking_points(model: Model, input_name: str, overrides: dict[str, float] |
     return find(model, input_name, overrides)
 
 
-def drill(model: Model, count: int | None = 5, clock: Callable[[], float] | None = None,
-          traffic: str | None = None) -> Drill:
+def drill(model: Model, count: int | None = 5, clock: Callable[[], float] | None = None, traffic: str | None = None) -> Drill:
     """An interview-practice session on `model`: `.current`, `.answer("20k request/s")`, `.summary()`."""
     from calculator.analysis.drill import Drill  # sympy comes with it: loaded when first asked (start-up)
 
@@ -161,8 +160,9 @@ def compare_results(old: Result, new: Result) -> Comparison:
     return compare(old, new)
 
 
-def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
-          show: list[str] | None = None) -> Sweep:
+def sweep(
+    model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False, show: list[str] | None = None
+) -> Sweep:
     """Values and budget statuses as one input goes from `start` to `stop` (quantities, e.g. "10M user")."""
     from calculator.analysis.sweep import sweep as sweep_input  # loaded when its command runs (start-up)
 
@@ -194,8 +194,11 @@ def estimate(text: str) -> Any:
     assignment = _ASSIGNMENT.fullmatch(formula)
     if assignment:
         name, rest = assignment.groups()
-        raise UsageError(f"estimate() takes a formula, not an assignment to '{name}'",
-                         Location("<estimate>", 1, 1, 1, len(formula) + 1), hint=f'drop "{name} =": estimate("{rest}")')
+        raise UsageError(
+            f"estimate() takes a formula, not an assignment to '{name}'",
+            Location("<estimate>", 1, 1, 1, len(formula) + 1),
+            hint=f'drop "{name} =": estimate("{rest}")',
+        )
     try:
         model = loads(f"{_ESTIMATE_SCENARIO}{formula}\n", "<estimate>")
         return quantity(model.evaluate().result.values["estimate"])

@@ -1,6 +1,6 @@
 """Regenerate docs/tui.svg: the video recommendation scenario with its traffic doubled.
 
-    python docs/screenshot.py
+python docs/screenshot.py
 """
 
 from __future__ import annotations

@@ -48,23 +48,48 @@ def test_a_refused_abbreviation_says_what_was_meant(row):
         assert isinstance(error, calculator.GrammarError) and error.hint == row["refuse"]
 
 
-@pytest.mark.parametrize(("text", "bits"), [
-    ("10 Gbps * 1 s -> GB", 10e9), ("10 Gb/s * 1 s -> GB", 10e9), ("100 Mb/s * 1 s -> GB", 100e6),
-    ("1 kb -> GB", 1e3), ("1 Kb -> GB", 1e3), ("1 Tb -> GB", 1e12), ("1 Pb -> GB", 1e15),
-    ("1 Gib -> GB", 2**30), ("1 Mib -> GB", 2**20), ("1 GiB -> GB", 8 * 2**30), ("1 Gbit -> GB", 1e9),
-])
+@pytest.mark.parametrize(
+    ("text", "bits"),
+    [
+        ("10 Gbps * 1 s -> GB", 10e9),
+        ("10 Gb/s * 1 s -> GB", 10e9),
+        ("100 Mb/s * 1 s -> GB", 100e6),
+        ("1 kb -> GB", 1e3),
+        ("1 Kb -> GB", 1e3),
+        ("1 Tb -> GB", 1e12),
+        ("1 Pb -> GB", 1e15),
+        ("1 Gib -> GB", 2**30),
+        ("1 Mib -> GB", 2**20),
+        ("1 GiB -> GB", 8 * 2**30),
+        ("1 Gbit -> GB", 1e9),
+    ],
+)
 def test_bits_and_bytes_by_hand(text, bits):
     assert calculator.estimate(text).magnitude == pytest.approx(bits / 8 / 1e9, rel=1e-12)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("5 \u00b5s -> ns", 5000), ("5 \u03bcs -> ns", 5000), ("5 us -> ns", 5000),
-    ("1000 qps * 1 day -> request", 86_400_000), ("1000 RPS * 1 day -> request", 86_400_000),
-    ("2 rps * 1 minute -> request", 120), ("60 RPM * 1 hour -> request", 3600),
-    ("100 IOPS * 1 minute -> op", 6000), ("1 PF-day -> FLOP", 1e15 * 86400), ("1 petaflop-day -> FLOP", 8.64e19),
-    ("2 GPU-hour -> gpu*s", 7200), ("1 month -> hour", 365.25 * 24 / 12), ("1 mo -> day", 365.25 / 12),
-    ("1 year -> day", 365.25), ("4 core -> vcpu", 4), ("3 vCPU -> vcpu", 3), ("7 tok -> token", 7),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("5 \u00b5s -> ns", 5000),
+        ("5 \u03bcs -> ns", 5000),
+        ("5 us -> ns", 5000),
+        ("1000 qps * 1 day -> request", 86_400_000),
+        ("1000 RPS * 1 day -> request", 86_400_000),
+        ("2 rps * 1 minute -> request", 120),
+        ("60 RPM * 1 hour -> request", 3600),
+        ("100 IOPS * 1 minute -> op", 6000),
+        ("1 PF-day -> FLOP", 1e15 * 86400),
+        ("1 petaflop-day -> FLOP", 8.64e19),
+        ("2 GPU-hour -> gpu*s", 7200),
+        ("1 month -> hour", 365.25 * 24 / 12),
+        ("1 mo -> day", 365.25 / 12),
+        ("1 year -> day", 365.25),
+        ("4 core -> vcpu", 4),
+        ("3 vCPU -> vcpu", 3),
+        ("7 tok -> token", 7),
+    ],
+)
 def test_rates_time_and_compute_by_hand(text, expected):
     assert calculator.estimate(text).magnitude == pytest.approx(expected, rel=1e-12)
 
@@ -73,11 +98,24 @@ def test_rates_time_and_compute_by_hand(text, expected):
 DECIMAL = ["k", "K", "M", "G", "T", "P", "E", "Z", "Y"]
 BINARY = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "Zi", "Yi"]
 CASUAL = ["m", "g", "t", "p"]
-COMBINATIONS = sorted({p + s for p in DECIMAL for s in ("b", "B", "bit", "bps", "Bps", "F", "FLOP", "FLOPS")}
-                      | {p + s for p in BINARY for s in ("b", "B", "bit", "bps")}
-                      | {p + s for p in CASUAL for s in ("b", "bps")} | {row["text"] for row in ROWS})
-COMPUTING = {"[information]", "[time]", "[flop]", "[request]", "[operation]", "[token]", "[gpu]", "[vcpu]",
-             "[node]", "[instance]"}
+COMBINATIONS = sorted(
+    {p + s for p in DECIMAL for s in ("b", "B", "bit", "bps", "Bps", "F", "FLOP", "FLOPS")}
+    | {p + s for p in BINARY for s in ("b", "B", "bit", "bps")}
+    | {p + s for p in CASUAL for s in ("b", "bps")}
+    | {row["text"] for row in ROWS}
+)
+COMPUTING = {
+    "[information]",
+    "[time]",
+    "[flop]",
+    "[request]",
+    "[operation]",
+    "[token]",
+    "[gpu]",
+    "[vcpu]",
+    "[node]",
+    "[instance]",
+}
 
 
 def test_no_computing_abbreviation_reaches_a_physics_unit():
@@ -99,10 +137,21 @@ def test_no_computing_abbreviation_reaches_a_physics_unit():
     assert {"Gb", "Mb", "kb", "Tb", "Gib", "Mib", "PF", "GT"} <= physics_reached_by_pint
 
 
-@pytest.mark.parametrize(("text", "physics"), [
-    ("Gb", "gilbert"), ("Mb", "barn"), ("GT", "tesla"), ("G", "gauss"), ("P", "poise"), ("St", "stokes"),
-    ("pc", "parsec"), ("M", "molar"), ("PF", "farad"), ("rps", "revolutions_per_second"),
-])
+@pytest.mark.parametrize(
+    ("text", "physics"),
+    [
+        ("Gb", "gilbert"),
+        ("Mb", "barn"),
+        ("GT", "tesla"),
+        ("G", "gauss"),
+        ("P", "poise"),
+        ("St", "stokes"),
+        ("pc", "parsec"),
+        ("M", "molar"),
+        ("PF", "farad"),
+        ("rps", "revolutions_per_second"),
+    ],
+)
 def test_pints_physics_readings_are_unreachable(text, physics):
     assert physics in str(registry().parse_unit_name(text))  # what pint alone would read
     try:
@@ -114,8 +163,23 @@ def test_pints_physics_readings_are_unreachable(text, physics):
     assert set(unit.dimension.base_names()) <= COMPUTING
 
 
-COUNTING = ["transaction", "document", "chunk", "sequence", "session", "post", "impression", "click", "vcpu",
-            "operation", "frame", "page", "row", "replica", "instance"]
+COUNTING = [
+    "transaction",
+    "document",
+    "chunk",
+    "sequence",
+    "session",
+    "post",
+    "impression",
+    "click",
+    "vcpu",
+    "operation",
+    "frame",
+    "page",
+    "row",
+    "replica",
+    "instance",
+]
 
 
 @pytest.mark.parametrize("name", COUNTING)
@@ -128,8 +192,7 @@ def test_built_in_counting_units_are_their_own_dimension(name):
 
 def test_aliases_of_counting_units():
     units = UnitSystem()
-    for alias, name in [("core", "vcpu"), ("vCPU", "vcpu"), ("op", "operation"), ("txn", "transaction"),
-                        ("doc", "document")]:
+    for alias, name in [("core", "vcpu"), ("vCPU", "vcpu"), ("op", "operation"), ("txn", "transaction"), ("doc", "document")]:
         assert units.unit(parse_unit(alias, HERE), HERE).dimension.base_names() == [f"[{name}]"]
 
 
@@ -183,13 +246,14 @@ def test_currencies_convert_at_the_dated_rate(code):
 
 def test_a_scenario_in_euros_notes_the_rate_and_its_date(tmp_path, capsys):
     path = tmp_path / "eu.yaml"
-    path.write_text("name: eu\ninputs:\n  fee: 100 EUR\n  other: 5 EUR\nderived:\n  usd: fee -> USD\n",
-                    encoding="utf-8")
+    path.write_text("name: eu\ninputs:\n  fee: 100 EUR\n  other: 5 EUR\nderived:\n  usd: fee -> USD\n", encoding="utf-8")
     assert main(["eval", str(path)]) == 0
     err = capsys.readouterr().err
     rate = CURRENCY["per_euro"]["USD"]
-    assert err == (f"{path}:3:12: note: 1 EUR = {rate:.4g} USD (as of {CURRENCY['as_of']}; exchange rates go stale;"
-                   " ECB euro foreign exchange reference rates)\n")
+    assert err == (
+        f"{path}:3:12: note: 1 EUR = {rate:.4g} USD (as of {CURRENCY['as_of']}; exchange rates go stale;"
+        " ECB euro foreign exchange reference rates)\n"
+    )
     assert not math.isnan(rate)
 
 

@@ -51,7 +51,8 @@ def test_elasticities_are_the_exponents(model):
 
 
 def test_elasticities_of_sums_and_of_a_name_in_two_places():
-    model = calculator.loads("""
+    model = calculator.loads(
+        """
 name: mixed
 inputs:
   a: 3 request/s
@@ -60,7 +61,9 @@ inputs:
 derived:
   total: a + b
   curve: a * (a + b) * c
-""", "<mixed>")
+""",
+        "<mixed>",
+    )
     total = calculator.explain(model, "total")
     # d ln(a + b) / d ln a = a / (a + b) = 3/4; for b, 1/4
     assert total.sensitivity == pytest.approx({"a": 0.75, "b": 0.25})
@@ -130,7 +133,8 @@ def test_solve_symbolic_edge(model):
 
 
 def test_solve_inverts_a_power_law_and_a_sum_symbolically():
-    model = calculator.loads("""
+    model = calculator.loads(
+        """
 name: inverted
 inputs:
   dau: 100M user
@@ -144,7 +148,9 @@ derived:
 budgets:
   p99: <= 500 ms
   load: <= 50k request/s
-""", "<inverted>")
+""",
+        "<inverted>",
+    )
     # p99 <= 500 ms  <=>  qps <= 1000 * 12.5^2 = 156,250 request/s  <=>  dau <= 156,250 * 86,400 / 15 = 900M
     p99 = calculator.solve(model, "dau", budget="p99")
     assert (p99.value, p99.method, p99.binding_budget) == (pytest.approx(900e6, rel=1e-12), "symbolic", "p99")
@@ -174,9 +180,11 @@ def test_a_step_is_seen_through_the_values_it_uses(model):
 
 def test_solving_for_a_step_needs_no_sympy(tmp_path):
     (tmp_path / "serving.yaml").write_text(SERVING)
-    code = ("import sys, calculator\n"
-            "solution = calculator.solve(calculator.load('serving.yaml'), 'dau')\n"
-            "print(solution.binding_budget, solution.method, 'sympy' in sys.modules)")
+    code = (
+        "import sys, calculator\n"
+        "solution = calculator.solve(calculator.load('serving.yaml'), 'dau')\n"
+        "print(solution.binding_budget, solution.method, 'sympy' in sys.modules)"
+    )
     shown = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert shown.stdout.split() == ["whole_gpus", "numeric", "False"]
 
@@ -219,8 +227,7 @@ def test_solve_when_nothing_binds(tmp_path, capsys):
 def test_sweep_rows_and_crossings(model):
     table = calculator.sweep(model, "dau", "50M user", "150M user", steps=3, show=["whole_gpus"])
     assert [row.x for row in table.rows] == pytest.approx([50e6, 100e6, 150e6])
-    assert [row.values["whole_gpus"] for row in table.rows] == [math.ceil(d * 15 / 86_400 / 100) for d in (50e6, 100e6,
-                                                                                                           150e6)]
+    assert [row.values["whole_gpus"] for row in table.rows] == [math.ceil(d * 15 / 86_400 / 100) for d in (50e6, 100e6, 150e6)]
     assert [row.statuses["whole_gpus"] for row in table.rows] == ["ok", "warn", "fail"]
     assert table.crossings() == [("whole_gpus", 100e6, "ok", "warn"), ("whole_gpus", 150e6, "warn", "fail")]
     csv_lines = table.to_csv().splitlines()

@@ -13,8 +13,23 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-HEAVY = {"sympy", "numpy", "pydantic", "annotated_types", "rich", "textual", "yaml", "plotext", "pint", "concurrent",
-         "importlib", "xml", "subprocess", "csv", "platformdirs"}
+HEAVY = {
+    "sympy",
+    "numpy",
+    "pydantic",
+    "annotated_types",
+    "rich",
+    "textual",
+    "yaml",
+    "plotext",
+    "pint",
+    "concurrent",
+    "importlib",
+    "xml",
+    "subprocess",
+    "csv",
+    "platformdirs",
+}
 
 
 def function_level_imports(path: Path) -> list[tuple[int, str, str]]:
@@ -49,7 +64,6 @@ def test_layers_contract_names_every_subpackage():
     assert named == packages
 
 
-
 TOP = ("calculator", "tui", "tests", "benchmarks", "docs", "scenarios")
 
 
@@ -78,8 +92,13 @@ def test_no_pickle_anywhere():
     for path in sorted([*(ROOT / "calculator").rglob("*.py"), *(ROOT / "tui").rglob("*.py")]):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
-            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
             if any(name.split(".")[0] in ("pickle", "cPickle", "_pickle", "shelve", "dill") for name in names):
                 offenders.append(f"{path.relative_to(ROOT)}:{node.lineno}")
     assert offenders == []

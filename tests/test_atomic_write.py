@@ -80,18 +80,27 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path, monkeypa
 
 
 def envelope(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "calculator.cli.main", *arguments], capture_output=True, text=True,
-                          cwd=cwd, env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "calculator.cli.main", *arguments],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
 
 
 NOTE = "# note\n\n```envelope\nname: n\ninputs:\n  a: 2 user\n```\n"
 
 
-@pytest.mark.parametrize(("target", "message"), [
-    ("absent/out.md", "absent/out.md: error: no such folder"),
-    ("folder", "folder: error: is a directory, not a file"),
-    ("frozen.md", "frozen.md: error: file is read-only"),
-])
+@pytest.mark.parametrize(
+    ("target", "message"),
+    [
+        ("absent/out.md", "absent/out.md: error: no such folder"),
+        ("folder", "folder: error: is a directory, not a file"),
+        ("frozen.md", "frozen.md: error: file is read-only"),
+    ],
+)
 def test_render_to_a_bad_target_says_why_with_exit_2(tmp_path, target, message):
     (tmp_path / "note.md").write_text(NOTE)
     (tmp_path / "folder").mkdir()

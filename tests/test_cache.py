@@ -92,24 +92,28 @@ def test_a_document_round_trips_with_tuple_keys_and_places():
     assert back.where("inputs", "a").line == 4
 
 
-SCENARIO = ScenarioFile(name="s", tags=["t"], inputs={"a": "1 user", "b": InputEntry(value="2 user", note="n")},
-                        settings=Settings(samples=1000))
+SCENARIO = ScenarioFile(
+    name="s", tags=["t"], inputs={"a": "1 user", "b": InputEntry(value="2 user", note="n")}, settings=Settings(samples=1000)
+)
 
 
 def test_a_scenario_round_trips_through_the_shapes():
     assert codec.scenario_from_json(json.loads(json.dumps(codec.scenario_to_json(SCENARIO)))) == SCENARIO
 
 
-@pytest.mark.parametrize("change", [
-    lambda p: p["fields"].update(name=3),                                          # a str field holding a number
-    lambda p: p["fields"]["settings"]["fields"].update(samples=5),                 # below Ge(100)
-    lambda p: p["fields"]["settings"]["fields"].update(sig_figs=99),               # above Le(15)
-    lambda p: p["fields"]["settings"]["fields"].update(seed="0"),                  # an int field holding text
-    lambda p: p["fields"].update(extra="x"),                                       # a field the shape does not have
-    lambda p: p["fields"].pop("tags"),                                             # a field missing
-    lambda p: p.update(shape="Settings"),                                          # another shape
-    lambda p: p["fields"]["inputs"]["dict"].update(c={"shape": "os.system", "fields": {}}),  # a name that is no shape
-])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p["fields"].update(name=3),  # a str field holding a number
+        lambda p: p["fields"]["settings"]["fields"].update(samples=5),  # below Ge(100)
+        lambda p: p["fields"]["settings"]["fields"].update(sig_figs=99),  # above Le(15)
+        lambda p: p["fields"]["settings"]["fields"].update(seed="0"),  # an int field holding text
+        lambda p: p["fields"].update(extra="x"),  # a field the shape does not have
+        lambda p: p["fields"].pop("tags"),  # a field missing
+        lambda p: p.update(shape="Settings"),  # another shape
+        lambda p: p["fields"]["inputs"]["dict"].update(c={"shape": "os.system", "fields": {}}),  # a name that is no shape
+    ],
+)
 def test_a_scenario_of_the_wrong_shape_is_malformed(change):
     payload = codec.scenario_to_json(SCENARIO)
     change(payload)
@@ -118,8 +122,12 @@ def test_a_scenario_of_the_wrong_shape_is_malformed(change):
 
 
 def test_a_scenario_must_say_what_its_data_says():
-    data = {"name": "s", "tags": ["t"], "inputs": {"a": "1 user", "b": {"value": "2 user", "note": "n"}},
-            "settings": {"samples": "1000"}}
+    data = {
+        "name": "s",
+        "tags": ["t"],
+        "inputs": {"a": "1 user", "b": {"value": "2 user", "note": "n"}},
+        "settings": {"samples": "1000"},
+    }
     assert codec.matches(SCENARIO, data)
     assert not codec.matches(SCENARIO, {**data, "inputs": {"a": "9 user", "b": {"value": "2 user", "note": "n"}}})
     assert not codec.matches(SCENARIO, {**data, "settings": {"samples": "2000"}})
@@ -130,8 +138,14 @@ def test_a_scenario_must_say_what_its_data_says():
 
 
 def eval_json(path: Path, env: dict[str, str]) -> str:
-    done = subprocess.run([sys.executable, "-m", "calculator.cli.main", "eval", str(path), "--format", "json"],
-                          capture_output=True, text=True, cwd=ROOT, env=env, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "calculator.cli.main", "eval", str(path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     return done.stdout
 
@@ -189,8 +203,9 @@ def test_a_planted_entry_never_changes_the_answer(plant, private_cache, tmp_path
 def test_twenty_cold_evals_at_once_agree(tmp_path):
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "XDG_STATE_HOME": str(tmp_path / "state")}
     command = [sys.executable, "-m", "calculator.cli.main", "eval", str(TOUR), "--format", "json"]
-    runs = [subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-            for _ in range(20)]
+    runs = [
+        subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(20)
+    ]
     outcomes = [(run.wait(timeout=280), *run.communicate()) for run in runs]
     assert [code for code, _, _ in outcomes] == [0] * 20, [err for _, _, err in outcomes if err][:1]
     assert len({out for _, out, _ in outcomes}) == 1

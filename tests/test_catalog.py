@@ -17,19 +17,53 @@ from calculator.cli.main import main
 from tests.helpers import evaluate
 
 ISSUE_IDS = {
-    "gpu": ["H100-SXM", "H100-PCIe", "H100-NVL", "H200", "B200", "GB200", "A100-80GB", "A100-40GB", "L40S", "L4",
-            "A10G", "T4", "MI300X", "MI325X", "TPU-v5e", "TPU-v5p", "TPU-v6e"],
-    "interconnect": ["NVLink-4", "NVLink-5", "PCIe-Gen4-x16", "PCIe-Gen5-x16", "InfiniBand-NDR", "InfiniBand-XDR",
-                     "100GbE", "400GbE"],
-    "instance": ["p5.48xlarge", "p5e.48xlarge", "p4d.24xlarge", "p4de.24xlarge", "p6-b200.48xlarge", "g6.xlarge",
-                 "g6.12xlarge", "g6.48xlarge", "g5.xlarge", "g4dn.xlarge", "v5litepod-8",
-                 *(f"{family}.{size}" for family in ("c7i", "m7i", "r7i", "c7g") for size in ("large", "xlarge", "4xlarge"))],
+    "gpu": [
+        "H100-SXM",
+        "H100-PCIe",
+        "H100-NVL",
+        "H200",
+        "B200",
+        "GB200",
+        "A100-80GB",
+        "A100-40GB",
+        "L40S",
+        "L4",
+        "A10G",
+        "T4",
+        "MI300X",
+        "MI325X",
+        "TPU-v5e",
+        "TPU-v5p",
+        "TPU-v6e",
+    ],
+    "interconnect": [
+        "NVLink-4",
+        "NVLink-5",
+        "PCIe-Gen4-x16",
+        "PCIe-Gen5-x16",
+        "InfiniBand-NDR",
+        "InfiniBand-XDR",
+        "100GbE",
+        "400GbE",
+    ],
+    "instance": [
+        "p5.48xlarge",
+        "p5e.48xlarge",
+        "p4d.24xlarge",
+        "p4de.24xlarge",
+        "p6-b200.48xlarge",
+        "g6.xlarge",
+        "g6.12xlarge",
+        "g6.48xlarge",
+        "g5.xlarge",
+        "g4dn.xlarge",
+        "v5litepod-8",
+        *(f"{family}.{size}" for family in ("c7i", "m7i", "r7i", "c7g") for size in ("large", "xlarge", "4xlarge")),
+    ],
     "storage": ["S3-Standard", "S3-Standard-IA", "S3-Glacier-Flexible", "EBS-gp3", "EBS-io2", "Local-NVMe"],
     "service": ["ElastiCache-Serverless", "DynamoDB-On-Demand", "Egress-Internet", "Cross-AZ"],
-    "llm": ["Llama-3.1-8B", "Llama-3.1-70B", "Llama-3.1-405B", "Llama-3.3-70B", "Qwen2.5-72B", "Mixtral-8x7B",
-            "DeepSeek-V3"],
-    "encoder": ["BERT-base", "BERT-large", "DistilBERT", "CLIP-ViT-B-16-text", "CLIP-ViT-B-16-image", "ResNet-50",
-                "ViT-B-16"],
+    "llm": ["Llama-3.1-8B", "Llama-3.1-70B", "Llama-3.1-405B", "Llama-3.3-70B", "Qwen2.5-72B", "Mixtral-8x7B", "DeepSeek-V3"],
+    "encoder": ["BERT-base", "BERT-large", "DistilBERT", "CLIP-ViT-B-16-text", "CLIP-ViT-B-16-image", "ResNet-50", "ViT-B-16"],
 }
 
 
@@ -128,17 +162,28 @@ def test_deepseek_v3_mla_dims_give_its_latent_kv_cache():
 
 
 def test_bindings_of_any_kind_read_by_formulas():
-    result = bound("{gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge}",
-                   "  kv_heads: llm.kv_heads\n  gpus: server.gpus\n  price: server.hourly_price -> USD/hour\n"
-                   "  fleet_memory: server.gpus * gpu.memory -> GB\n")
+    result = bound(
+        "{gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge}",
+        "  kv_heads: llm.kv_heads\n  gpus: server.gpus\n  price: server.hourly_price -> USD/hour\n"
+        "  fleet_memory: server.gpus * gpu.memory -> GB\n",
+    )
     assert result.values["kv_heads"].value == 8
     assert result.values["gpus"].base == 8
     assert result.values["price"].value == pytest.approx(55.04)
     assert result.values["fleet_memory"].value == pytest.approx(8 * 80)
 
 
-@pytest.mark.parametrize("typed, meant", [("h100-sxm", "H100-SXM"), ("H100 SXM", "H100-SXM"), ("h200", "H200"),
-                                          ("Trillium", "TPU-v6e"), ("tpu v5e", "TPU-v5e"), ("LLAMA-3.1-8b", "Llama-3.1-8B")])
+@pytest.mark.parametrize(
+    "typed, meant",
+    [
+        ("h100-sxm", "H100-SXM"),
+        ("H100 SXM", "H100-SXM"),
+        ("h200", "H200"),
+        ("Trillium", "TPU-v6e"),
+        ("tpu v5e", "TPU-v5e"),
+        ("LLAMA-3.1-8b", "Llama-3.1-8B"),
+    ],
+)
 def test_names_as_people_type_them(typed, meant):
     result = bound(f"{{x: {typed}}}", "  memory_or_layers: one\n")
     assert result.scenario == "t"
@@ -206,10 +251,15 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def test_a_user_catalog_adds_and_overrides_entries(tmp_path, capsys):
     write(tmp_path, "team/figures.yaml", MINE)
-    scenario = write(tmp_path, "s.yaml", "name: t\ncatalog: [team/figures.yaml]\n"
-                     "hardware: {gpu: H100-SXM, mine: our-accelerator}\ninputs:\n  one: 1\nderived:\n" + COST
-                     + "  flops: mine.bf16_flops -> TFLOPS/gpu\n"
-                     "  memory: gpu.memory -> GB/gpu\n")
+    scenario = write(
+        tmp_path,
+        "s.yaml",
+        "name: t\ncatalog: [team/figures.yaml]\n"
+        "hardware: {gpu: H100-SXM, mine: our-accelerator}\ninputs:\n  one: 1\nderived:\n"
+        + COST
+        + "  flops: mine.bf16_flops -> TFLOPS/gpu\n"
+        "  memory: gpu.memory -> GB/gpu\n",
+    )
     result = calculator.load(scenario).evaluate().result
     assert result.values["cost"].value == pytest.approx(2 * 8 * 730)  # shipped: 6.88 * 8 * 730
     assert result.values["flops"].value == pytest.approx(100)
@@ -246,18 +296,42 @@ def test_the_catalog_option_adds_a_file_on_every_command(tmp_path, capsys):
     assert "overridden by" in listing and "Our-Accelerator" in listing
 
 
-@pytest.mark.parametrize("text, line, col, message", [
-    ("kind: gpu\nentries:\n  X:\n    source: https://e.com\n    fields:\n      memory: 1 GB\n", 6, 15,
-     "a catalog figure needs a value, a source and an as_of date (missing: as_of)"),
-    ("kind: gpu\nentries:\n  X:\n    source: https://e.com\n    as_of: 2026-01-01\n    feilds: {}\n", 6, 5,
-     "unknown key 'feilds' in a catalog entry"),
-    ("kind: instance\nlinks: {gpu: gpu}\nentries:\n  box:\n    source: https://e.com\n    as_of: 2026-01-01\n"
-     "    labels: {gpu: H999}\n    fields: {gpus: 1 gpu}\n", 7, 19, "box's gpu 'H999' is not a gpu entry"),
-    ("kind: gpu\nentries:\n  X:\n    source: https://e.com\n    as_of: soon\n    fields: {memory: 1 GB}\n", 6, 22,
-     "'soon' is not a date"),
-    ("kind: llm\nentries:\n  H100-SXM:\n    source: https://e.com\n    as_of: 2026-01-01\n    fields: {layers: 1}\n", 3, 3,
-     "'H100-SXM' is a gpu in the shipped catalog, not a llm"),
-])
+@pytest.mark.parametrize(
+    "text, line, col, message",
+    [
+        (
+            "kind: gpu\nentries:\n  X:\n    source: https://e.com\n    fields:\n      memory: 1 GB\n",
+            6,
+            15,
+            "a catalog figure needs a value, a source and an as_of date (missing: as_of)",
+        ),
+        (
+            "kind: gpu\nentries:\n  X:\n    source: https://e.com\n    as_of: 2026-01-01\n    feilds: {}\n",
+            6,
+            5,
+            "unknown key 'feilds' in a catalog entry",
+        ),
+        (
+            "kind: instance\nlinks: {gpu: gpu}\nentries:\n  box:\n    source: https://e.com\n    as_of: 2026-01-01\n"
+            "    labels: {gpu: H999}\n    fields: {gpus: 1 gpu}\n",
+            7,
+            19,
+            "box's gpu 'H999' is not a gpu entry",
+        ),
+        (
+            "kind: gpu\nentries:\n  X:\n    source: https://e.com\n    as_of: soon\n    fields: {memory: 1 GB}\n",
+            6,
+            22,
+            "'soon' is not a date",
+        ),
+        (
+            "kind: llm\nentries:\n  H100-SXM:\n    source: https://e.com\n    as_of: 2026-01-01\n    fields: {layers: 1}\n",
+            3,
+            3,
+            "'H100-SXM' is a gpu in the shipped catalog, not a llm",
+        ),
+    ],
+)
 def test_errors_in_a_user_catalog_are_located_in_that_file(tmp_path, capsys, text, line, col, message):
     figures = write(tmp_path, "figures.yaml", text)
     scenario = write(tmp_path, "s.yaml", "name: t\ncatalog: [figures.yaml]\ninputs:\n  one: 1\n")
@@ -275,6 +349,7 @@ def test_a_missing_catalog_file_is_reported_where_it_is_named(tmp_path, capsys):
 
 
 # -- envelope catalog ---------------------------------------------------------------
+
 
 @pytest.mark.parametrize("argv", [[], ["gpu"], ["instance"], ["ref"], ["H100-SXM"], ["p5.48xlarge"], ["DeepSeek-V3"]])
 def test_catalog_is_readable_at_80_columns(monkeypatch, capsys, argv):

@@ -39,9 +39,11 @@ def tree(tmp_path: Path) -> Path:
     (tmp_path / "scenarios" / "fraud.yaml").write_text(BASE)
     (tmp_path / "eu").mkdir()
     (tmp_path / "eu" / "fraud_eu.yaml").write_text(
-        "extends: ../scenarios/fraud.yaml\nname: fraud eu\ninputs:\n  per_user: 5 request/user/day\n")
+        "extends: ../scenarios/fraud.yaml\nname: fraud eu\ninputs:\n  per_user: 5 request/user/day\n"
+    )
     (tmp_path / "eu" / "fraud_eu_night.yaml").write_text(  # extends the child: transitive
-        "extends: fraud_eu.yaml   # the EU variant\nname: fraud eu night\n")
+        "extends: fraud_eu.yaml   # the EU variant\nname: fraud eu night\n"
+    )
     (tmp_path / "other.yaml").write_text("name: unrelated\ninputs:\n  gpus: 200 gpu\nbudgets:\n  gpus: <= 100 gpu\n")
     return tmp_path
 
@@ -102,8 +104,17 @@ def _readme_pre_commit_config() -> str:
 def test_the_readme_pre_commit_snippet_is_a_valid_config():
     config = yaml.safe_load(_readme_pre_commit_config())
     assert isinstance(config, dict), "pre-commit expects a Config map"
-    assert set(config) <= {"repos", "default_stages", "default_language_version", "files", "exclude", "fail_fast",
-                           "minimum_pre_commit_version", "ci", "default_install_hook_types"}
+    assert set(config) <= {
+        "repos",
+        "default_stages",
+        "default_language_version",
+        "files",
+        "exclude",
+        "fail_fast",
+        "minimum_pre_commit_version",
+        "ci",
+        "default_install_hook_types",
+    }
     (repo,) = config["repos"]
     assert set(repo) == {"repo", "rev", "hooks"}
     assert repo["repo"].startswith("https://")
@@ -116,8 +127,7 @@ def test_the_readme_pre_commit_snippet_is_a_valid_config():
 
 def test_summary_line_groups_fail_then_warn(tmp_path, capsys):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(BASE.replace("<= 100 gpu", "<= 40 gpu") + "latency:\n  p:\n    budget: 10 ms\n"
-                        "    stages: {a: 9 ms}\n")
+    scenario.write_text(BASE.replace("<= 100 gpu", "<= 40 gpu") + "latency:\n  p:\n    budget: 10 ms\n    stages: {a: 9 ms}\n")
     assert main(["check", str(scenario)]) == 1
     line = capsys.readouterr().out.splitlines()[0]
     # gpus 47 of 40 = 118% fails; cost 47k of 50k = 94% and latency 9 of 10 ms = 90% warn
@@ -126,8 +136,7 @@ def test_summary_line_groups_fail_then_warn(tmp_path, capsys):
 
 def test_junit_has_a_testcase_a_budget_and_latency_path_with_limits_as_written(tmp_path, capsys):
     scenario = tmp_path / "s.yaml"
-    scenario.write_text(BASE.replace("4 request", "5 request") + "latency:\n  p:\n    budget: 10 ms\n"
-                        "    stages: {a: 12 ms}\n")
+    scenario.write_text(BASE.replace("4 request", "5 request") + "latency:\n  p:\n    budget: 10 ms\n    stages: {a: 12 ms}\n")
     report = tmp_path / "report.xml"
     main(["check", str(scenario), "--junit", str(report)])
     suite = ElementTree.parse(report).getroot().find("testsuite")
@@ -191,8 +200,9 @@ def test_diff_of_a_folder_at_a_revision_covers_every_changed_scenario(tmp_path, 
     import subprocess
 
     def git(*args: str) -> None:
-        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path, check=True,
-                       capture_output=True)
+        subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.com", *args], cwd=tmp_path, check=True, capture_output=True
+        )
 
     folder = tmp_path / "scenarios"
     folder.mkdir()

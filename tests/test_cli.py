@@ -123,7 +123,11 @@ def test_catalog_marks_stale_entries():
 
 
 def test_installed_command_runs(folder):
-    done = subprocess.run([sys.executable, "-m", "calculator.cli.main", "eval", str(folder / "sub" / "broken.yaml"),
-                           "--format", "json"], capture_output=True, text=True, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "calculator.cli.main", "eval", str(folder / "sub" / "broken.yaml"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert done.returncode == 1
     assert json.loads(done.stdout)["status"] == "fail"

@@ -22,8 +22,21 @@ import pytest
 import calculator
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "format.md"
-SECTIONS = ("name", "description", "source", "tags", "extends", "hardware", "units", "inputs", "derived",
-            "budgets", "latency", "settings", "correlations")
+SECTIONS = (
+    "name",
+    "description",
+    "source",
+    "tags",
+    "extends",
+    "hardware",
+    "units",
+    "inputs",
+    "derived",
+    "budgets",
+    "latency",
+    "settings",
+    "correlations",
+)
 P_TOLERANCE = 0.01  # a P(break) stated by hand may differ from the seeded Monte Carlo by a point
 
 _FENCE = re.compile(r"^```(?P<info>[^`]*)$")
@@ -80,8 +93,10 @@ def check_claim(claim: str, result: calculator.Result) -> None:
         name, _, stated = rest.partition(": ")
         path = next(p for p in result.latency if p.path == name)
         shown, risk = _split_risk(stated)
-        actual = (f"{calculator.format_number(path.total, sig_figs)} of {calculator.format_number(path.budget, sig_figs)}"
-                  f" {path.unit.text}, {path.utilization:.0%} {path.status}")
+        actual = (
+            f"{calculator.format_number(path.total, sig_figs)} of {calculator.format_number(path.budget, sig_figs)}"
+            f" {path.unit.text}, {path.utilization:.0%} {path.status}"
+        )
         assert actual == shown, f"latency {name}"
         _check_risk(path.p_violation, risk, f"latency {name}")
     elif claim.startswith("status: "):
@@ -113,8 +128,7 @@ def test_doc_has_both_kinds_of_examples() -> None:
 
 
 def test_every_top_level_section_has_a_heading() -> None:
-    headings = {line.lstrip("#").strip() for line in DOC.read_text(encoding="utf-8").splitlines()
-                if re.match(r"#{2,4} ", line)}
+    headings = {line.lstrip("#").strip() for line in DOC.read_text(encoding="utf-8").splitlines() if re.match(r"#{2,4} ", line)}
     assert [s for s in SECTIONS if f"`{s}`" not in headings] == []
 
 
@@ -134,8 +148,11 @@ def test_catalog_tables_match_the_catalog() -> None:
     """Each figure in the hardware and ref tables, divided by the catalog's own, is exactly 1."""
     header, *entries = _table_rows("| id | `memory` |")
     hardware = {f"hw{n}": row[0] for n, row in enumerate(entries)}
-    checks = {f"hw{n}_{field}": f"hw{n}.{field} / ({figure})"
-              for n, row in enumerate(entries) for field, figure in zip(header[1:], row[1:], strict=True)}
+    checks = {
+        f"hw{n}_{field}": f"hw{n}.{field} / ({figure})"
+        for n, row in enumerate(entries)
+        for field, figure in zip(header[1:], row[1:], strict=True)
+    }
     header, *references = _table_rows("| name | value | name | value |")
     pairs = [(row[i], row[i + 1]) for row in references for i in (0, 2)]
     checks.update({f"ref{n}": f"{name} / ({figure})" for n, (name, figure) in enumerate(pairs)})

@@ -69,8 +69,7 @@ def test_a_text_that_does_not_parse_is_not_kept_and_fails_every_time(cache):
 
 def test_a_scenario_that_extends_another_is_the_same_from_the_cache(cache, tmp_path):
     (tmp_path / "base.yaml").write_text("name: base\nunits: [widget]\ninputs:\n  a: 2 widget\n  b: 3 widget\n")
-    (tmp_path / "child.yaml").write_text("extends: base.yaml\nname: child\ninputs:\n  b: 5 widget\n"
-                                         "derived:\n  c: a * b\n")
+    (tmp_path / "child.yaml").write_text("extends: base.yaml\nname: child\ninputs:\n  b: 5 widget\nderived:\n  c: a * b\n")
     first = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
     second = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
     assert first == second == 10  # 2 widget * 5 widget: the child's b over the base's, twice

@@ -80,8 +80,13 @@ def ticking_clock(step: float = 10.0):
 
 def test_questions_are_the_budgeted_and_marked_values_and_what_they_use_in_dependency_order(photos):
     drill = Drill(calculator.load(photos))
-    assert [q.name for q in drill.questions] == ["upload_rate", "peak_upload_rate", "ingest_bandwidth", "storage",
-                                                  "photos_per_day"]
+    assert [q.name for q in drill.questions] == [
+        "upload_rate",
+        "peak_upload_rate",
+        "ingest_bandwidth",
+        "storage",
+        "photos_per_day",
+    ]
     storage = drill.questions[3]
     assert storage.unit.text == "PB"
     assert storage.value == pytest.approx(STORAGE_PB)
@@ -93,14 +98,17 @@ def test_a_count_keeps_the_targets_before_what_they_depend_on(photos):
     assert [q.name for q in drill.questions] == ["ingest_bandwidth", "storage", "photos_per_day"]
 
 
-@pytest.mark.parametrize(("answer", "factor"), [
-    ("about 2.3k photo/s", UPLOAD_RATE / 2300),
-    ("~2.3k photo/s", UPLOAD_RATE / 2300),
-    ("roughly 200M photo/day", 1.0),  # another unit of the same dimension: converted
-    ("2,315 photo/s", 2315 / UPLOAD_RATE),
-    ("2315", 2315 / UPLOAD_RATE),  # a bare number is taken in the unit asked
-    ("2k to 3k photo/s", (2000 * 3000) ** 0.5 / UPLOAD_RATE),  # an interval: its geometric middle
-])
+@pytest.mark.parametrize(
+    ("answer", "factor"),
+    [
+        ("about 2.3k photo/s", UPLOAD_RATE / 2300),
+        ("~2.3k photo/s", UPLOAD_RATE / 2300),
+        ("roughly 200M photo/day", 1.0),  # another unit of the same dimension: converted
+        ("2,315 photo/s", 2315 / UPLOAD_RATE),
+        ("2315", 2315 / UPLOAD_RATE),  # a bare number is taken in the unit asked
+        ("2k to 3k photo/s", (2000 * 3000) ** 0.5 / UPLOAD_RATE),  # an interval: its geometric middle
+    ],
+)
 def test_an_answer_is_read_in_any_style_the_grammar_accepts(photos, answer, factor):
     model = calculator.load(photos)
     question = Drill(model).questions[0]
@@ -111,7 +119,13 @@ def test_an_answer_is_read_in_any_style_the_grammar_accepts(photos, answer, fact
 
 def test_grades_by_order_of_magnitude():
     assert [grade_of(f) for f in (1.0, 2.0, 2.01, 10.0, 10.01, float("inf"))] == [
-        "full", "full", "partial", "partial", "none", "none"]
+        "full",
+        "full",
+        "partial",
+        "partial",
+        "none",
+        "none",
+    ]
     assert factor_off(30, 10) == factor_off(10, 30) == pytest.approx(3)
     assert factor_off(-1, 10) == float("inf")
 
@@ -134,7 +148,8 @@ def test_a_scripted_session_right_three_times_off_a_hundred_times_off_and_the_wr
     # (21k / 6.94k = 3.024: 100M × 3.024 = 302M user, 2 × 3.024 = 6.05 photo/user/day; ties keep the file's order)
     assert [line for line in three.message if line.startswith("your answer follows if")] == [
         "your answer follows if users were 3× larger (100M user → 302M user); elasticity +1",
-        "your answer follows if uploads_per_user were 3× larger (2 photo/user/day → 6.05 photo/user/day); elasticity +1"]
+        "your answer follows if uploads_per_user were 3× larger (2 photo/user/day → 6.05 photo/user/day); elasticity +1",
+    ]
 
     hundred = drill.answer("1.4 TB/s")  # 100.8× the ingest bandwidth
     assert (hundred.grade, hundred.score) == ("none", 0.0)
@@ -166,8 +181,10 @@ def test_a_scripted_session_right_three_times_off_a_hundred_times_off_and_the_wr
     assert f"Does storage meet its budget (<= 200 PB)? yes: {STORAGE_PB:.3g} PB, 73% of the limit (ok)" in summary
     assert "Does the upload path meet its 200 ms budget? yes: 110 ms, 55% of it (ok)" in summary
     # tripled uploads break storage at 200/146 = 1.37× and ingest at 20/13.9 = 1.44× today
-    assert summary[-1] == ("What breaks first if uploads_per_user triples (2 photo/user/day → 6 photo/user/day)?"
-                           " storage (at 1.4× today), then ingest_bandwidth (at 1.4× today)")
+    assert summary[-1] == (
+        "What breaks first if uploads_per_user triples (2 photo/user/day → 6 photo/user/day)?"
+        " storage (at 1.4× today), then ingest_bandwidth (at 1.4× today)"
+    )
 
 
 def test_a_second_answer_of_the_wrong_kind_scores_nothing_and_shows_the_answer(photos):
@@ -184,7 +201,8 @@ def test_a_rate_per_day_for_a_count_is_named_with_its_time_unit(photos):
     model = calculator.load(photos)
     storage = Drill(model).questions[3]
     assert read_answer(model, storage, "400 TB/day").problem == (
-        "you gave data per day; the question asks for an amount of data (PB)")
+        "you gave data per day; the question asks for an amount of data (PB)"
+    )
     unreadable = read_answer(model, storage, "3 petabananas")
     assert unreadable.problem is not None and "does not read as a quantity" in unreadable.problem
     assert "petabananas" in unreadable.problem
@@ -203,19 +221,32 @@ def test_the_session_as_json_and_markdown(photos):
     drill.answer("14 GB/s")
     drill.answer("1.46 EB")  # 10× the storage
     data = drill.to_dict()
-    assert set(data) == {"scenario", "file", "questions", "unanswered", "score", "max_score", "seconds", "budgets",
-                         "traffic"}
+    assert set(data) == {"scenario", "file", "questions", "unanswered", "score", "max_score", "seconds", "budgets", "traffic"}
     assert data["scenario"] == "Photo upload"
     assert (data["score"], data["max_score"], data["seconds"]) == (1.5, 2.0, 10.0)
     first, second = data["questions"]
-    assert set(first) == {"name", "unit", "answer", "answer_value", "true_value", "factor", "grade", "score", "seconds",
-                          "attempts", "revealed", "problem"}
+    assert set(first) == {
+        "name",
+        "unit",
+        "answer",
+        "answer_value",
+        "true_value",
+        "factor",
+        "grade",
+        "score",
+        "seconds",
+        "attempts",
+        "revealed",
+        "problem",
+    }
     assert (first["name"], first["unit"], first["answer_value"], first["grade"]) == ("ingest_bandwidth", "GB/s", 14, "full")
     assert first["true_value"] == pytest.approx(INGEST_GB_S, rel=1e-5)
     assert second["factor"] == pytest.approx(1460 / STORAGE_PB, rel=1e-5) and second["grade"] == "partial"
-    assert data["budgets"] == [{"name": "storage", "status": "ok", "utilization": pytest.approx(STORAGE_PB / 200)},
-                               {"name": "ingest_bandwidth", "status": "ok", "utilization": pytest.approx(INGEST_GB_S / 20)},
-                               {"name": "latency upload", "status": "ok", "utilization": pytest.approx(0.55)}]
+    assert data["budgets"] == [
+        {"name": "storage", "status": "ok", "utilization": pytest.approx(STORAGE_PB / 200)},
+        {"name": "ingest_bandwidth", "status": "ok", "utilization": pytest.approx(INGEST_GB_S / 20)},
+        {"name": "latency upload", "status": "ok", "utilization": pytest.approx(0.55)},
+    ]
     markdown = drill._repr_markdown_()
     assert markdown.startswith("### Drill: Photo upload\n")
     assert "| storage | 1.46 EB | 146 PB | 10× too high | partial |" in markdown
@@ -225,7 +256,8 @@ def test_traffic_can_be_named_and_must_be_an_input(photos):
     model = calculator.load(photos)
     assert Drill(model, traffic="users").traffic_answer() == (
         "What breaks first if users triples (100M user → 300M user)?"
-        " storage (at 1.4× today), then ingest_bandwidth (at 1.4× today)")
+        " storage (at 1.4× today), then ingest_bandwidth (at 1.4× today)"
+    )
     with pytest.raises(calculator.UsageError, match="'storage' is a derived value, not an input"):
         Drill(model, traffic="storage")
 
@@ -243,8 +275,15 @@ def test_drill_must_be_true_or_false(tmp_path):
 
 def envelope(*arguments: str, answers: str = "", cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "NO_COLOR": "1"}
-    return subprocess.run([sys.executable, "-m", "calculator.cli", *arguments], input=answers, capture_output=True,
-                          text=True, cwd=cwd or ROOT, env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "calculator.cli", *arguments],
+        input=answers,
+        capture_output=True,
+        text=True,
+        cwd=cwd or ROOT,
+        env=environment,
+        timeout=120,
+    )
 
 
 def test_the_command_with_scripted_answers(photos):
@@ -256,8 +295,10 @@ def test_the_command_with_scripted_answers(photos):
     assert "[1/5] upload_rate\n  in photo/s? 2.3k photo/s\n  2.3k photo/s: 1.01× too low — full marks\n" in out
     assert "  21k photo/s: 3× too high — half marks\n" in out
     assert "  1.4k GB/s: 100× too high — no marks\n" in out
-    assert ("  in PB? 146B photo\n  you gave a count of photos; the question asks for an amount of data (PB):"
-            " try once more\n\n[4/5] storage\n  in PB? 150 PB\n") in out
+    assert (
+        "  in PB? 146B photo\n  you gave a count of photos; the question asks for an amount of data (PB):"
+        " try once more\n\n[4/5] storage\n  in PB? 150 PB\n"
+    ) in out
     assert "\nscore: 3.5 of 5 (70%)\n" in out
     assert re.search(r"\ntime: \d+ s\n", out)
     assert "storage (at 1.4× today), then ingest_bandwidth (at 1.4× today)" in out
@@ -295,10 +336,13 @@ def test_the_command_picks_from_a_folder_by_seed(tmp_path):
     assert all(run.returncode == 0 and run.stdout.startswith("Photo upload\n") for run in runs)
 
 
-@pytest.mark.parametrize(("arguments", "message"), [
-    (["--count", "0"], "error: --count takes a number of questions, 1 or more, not 0"),
-    (["--traffic", "nope"], "error: 'nope' is not an input of this scenario"),
-])
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--count", "0"], "error: --count takes a number of questions, 1 or more, not 0"),
+        (["--traffic", "nope"], "error: 'nope' is not an input of this scenario"),
+    ],
+)
 def test_bad_options_exit_2(photos, arguments, message):
     run = envelope("drill", str(photos), *arguments)
     assert run.returncode == 2
@@ -339,9 +383,12 @@ def test_the_readme_transcript_replays():
 
 def test_dollars_are_usd_and_a_budget_broken_today_is_named(tmp_path):
     path = tmp_path / "cost.yaml"
-    path.write_text("name: cost\ninputs:\n  requests: 1M request/day\n  price: 2 USD/Mrequest\n"
-                    "  gpus: 10 gpu\nderived:\n  cost:\n    formula: requests * price * 30 day -> USD\n"
-                    "budgets:\n  cost: <= 100 USD\n  gpus: <= 8 gpu\n", encoding="utf-8")
+    path.write_text(
+        "name: cost\ninputs:\n  requests: 1M request/day\n  price: 2 USD/Mrequest\n"
+        "  gpus: 10 gpu\nderived:\n  cost:\n    formula: requests * price * 30 day -> USD\n"
+        "budgets:\n  cost: <= 100 USD\n  gpus: <= 8 gpu\n",
+        encoding="utf-8",
+    )
     model = calculator.load(path)
     drill = Drill(model)
     question = drill.questions[0]
@@ -349,8 +396,10 @@ def test_dollars_are_usd_and_a_budget_broken_today_is_named(tmp_path):
     assert read_answer(model, question, "$60").base == pytest.approx(question.base)
     assert read_answer(model, question, "~$50").base == pytest.approx(question.base * 50 / 60)
     # 100 / 60 = 1.67× today's requests breaks the cost budget
-    assert drill.traffic_answer() == ("What breaks first if requests triples (1M request/day → 3M request/day)?"
-                                      " cost (at 1.7× today); already broken today: gpus")
+    assert drill.traffic_answer() == (
+        "What breaks first if requests triples (1M request/day → 3M request/day)?"
+        " cost (at 1.7× today); already broken today: gpus"
+    )
 
 
 def test_a_fully_expanded_step_too_long_for_a_terminal_is_left_to_explain():

@@ -32,13 +32,16 @@ def test_a_value_in_a_flow_mapping_changes_alone():
     assert [(c.name, c.old, c.new) for c in changes] == [("latency", "2 ms", "3 ms"), ("n", "3", "4")]
 
 
-@pytest.mark.parametrize(("new", "written"), [
-    ("5 user # five", '"5 user # five"'),  # ' #' would start a comment
-    ("a: b", '"a: b"'),  # ': ' would start a mapping
-    ("[5] user", '"[5] user"'),  # a leading '[' would start a flow sequence
-    ("null", '"null"'),  # plain, YAML reads it as no value
-    ("2 ms, 3 ms", '"2 ms, 3 ms"'),  # in a flow mapping a comma ends the value
-])
+@pytest.mark.parametrize(
+    ("new", "written"),
+    [
+        ("5 user # five", '"5 user # five"'),  # ' #' would start a comment
+        ("a: b", '"a: b"'),  # ': ' would start a mapping
+        ("[5] user", '"[5] user"'),  # a leading '[' would start a flow sequence
+        ("null", '"null"'),  # plain, YAML reads it as no value
+        ("2 ms, 3 ms", '"2 ms, 3 ms"'),  # in a flow mapping a comma ends the value
+    ],
+)
 def test_a_value_is_quoted_when_yaml_would_read_it_otherwise(new: str, written: str):
     text, _ = calculator.rewrite_inputs(FLOW, {"latency": new})
     assert text == FLOW.replace("value: 2 ms,", f"value: {written},")

@@ -107,10 +107,17 @@ def test_override_makes_a_budget_fail():
 
 @pytest.mark.parametrize(
     ("op", "limit", "status", "utilization"),
-    [("<=", "10 gpu", "fail", 1.2), ("<", "12 gpu", "fail", 1.0), ("<=", "12 gpu", "warn", 1.0),
-     (">=", "10 gpu", "warn", 10 / 12), (">=", "6 gpu", "ok", 0.5), (">", "12 gpu", "fail", 1.0),
-     (">=", "20 gpu", "fail", 20 / 12),
-     ("<=", "100 gpu", "ok", 0.12), ("<=", "2 * base", "ok", 12 / 16)],
+    [
+        ("<=", "10 gpu", "fail", 1.2),
+        ("<", "12 gpu", "fail", 1.0),
+        ("<=", "12 gpu", "warn", 1.0),
+        (">=", "10 gpu", "warn", 10 / 12),
+        (">=", "6 gpu", "ok", 0.5),
+        (">", "12 gpu", "fail", 1.0),
+        (">=", "20 gpu", "fail", 20 / 12),
+        ("<=", "100 gpu", "ok", 0.12),
+        ("<=", "2 * base", "ok", 12 / 16),
+    ],
 )
 def test_every_budget_operator(op, limit, status, utilization):
     result = evaluate(f"""
@@ -289,20 +296,26 @@ def test_division_by_zero_names_the_formula():
 
 
 def test_extends_overrides_entries_and_keeps_the_rest(scenario):
-    scenario("""
+    scenario(
+        """
         name: base
         inputs:
           users: 10 user
           per_user: 2 request/user
         derived:
           total: users * per_user
-    """, "base.yaml")
-    child = scenario("""
+    """,
+        "base.yaml",
+    )
+    child = scenario(
+        """
         name: child
         extends: base.yaml
         inputs:
           users: 30 user
-    """, "child.yaml")
+    """,
+        "child.yaml",
+    )
     result = calculator.load(child).evaluate().result
     assert result.scenario == "child"
     assert result.values["total"].value == 60
@@ -337,8 +350,23 @@ def test_thousand_formula_chain_without_recursion_limits():
 
 def test_tour_uses_every_section():
     text = (ROOT / "scenarios" / "tour.yaml").read_text(encoding="utf-8")
-    for section in ("extends:", "hardware:", "units:", "inputs:", "derived:", "budgets:", "latency:", "settings:",
-                    "parallel:", "sequence:", " to ", "note:", "unit:", "warn:", "min:"):
+    for section in (
+        "extends:",
+        "hardware:",
+        "units:",
+        "inputs:",
+        "derived:",
+        "budgets:",
+        "latency:",
+        "settings:",
+        "parallel:",
+        "sequence:",
+        " to ",
+        "note:",
+        "unit:",
+        "warn:",
+        "min:",
+    ):
         assert section in text + (ROOT / "scenarios" / "tour_base.yaml").read_text(encoding="utf-8")
 
 

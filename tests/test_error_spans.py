@@ -75,8 +75,7 @@ def test_multi_line_plain_scalar():
 def test_single_quoted_doubled_quote_and_line_fold():
     # line 5: the quote is column 6, the '+' column 13; line 6: '' at 9-10 is the value's one quote
     # (a string, refused); line 8 is the folded second line of 'd', its '+' at column 5
-    error = error_of("name: x\ninputs:\n  a: 1\nderived:\n  b: 'a * 2 +  3 user'\n  c: 'a ''x'''\n"
-                     "  d: 'a * 2\n    + 3 user'\n")
+    error = error_of("name: x\ninputs:\n  a: 1\nderived:\n  b: 'a * 2 +  3 user'\n  c: 'a ''x'''\n  d: 'a * 2\n    + 3 user'\n")
     assert isinstance(error, ErrorGroup)
     assert [str(e.location) for e in error.errors] == ["s.yaml:5:13", "s.yaml:6:9", "s.yaml:8:5"]
     assert isinstance(error.errors[1], calculator.GrammarError)
@@ -104,16 +103,24 @@ def test_kinds_replace_message_text():
     assert isinstance(error_of("name: x\ninputs: {a: 1}\nbudgets: {a: {maxx: 2}}\n"), calculator.ShapeError)
     assert isinstance(error_of("name: x\ninputs:\n  a: (1\n"), calculator.FormulaSyntaxError)
     assert isinstance(error_of("a: [\n"), calculator.FileError)
-    assert unknown.to_dict() == {"kind": "unknown-unit", "message": "unknown unit or name 'usr'", "file": "s.yaml",
-                                 "line": 3, "column": 8, "end_line": 3, "end_column": 11,
-                                 "hint": "did you mean 'user'? Or declare it as a new counted thing: units: [usr]"}
+    assert unknown.to_dict() == {
+        "kind": "unknown-unit",
+        "message": "unknown unit or name 'usr'",
+        "file": "s.yaml",
+        "line": 3,
+        "column": 8,
+        "end_line": 3,
+        "end_column": 11,
+        "hint": "did you mean 'user'? Or declare it as a new counted thing: units: [usr]",
+    }
 
 
 def test_a_point_location_renders_one_caret_and_a_span_all_of_it():
     lines = {("f.yaml", 2): "  b: a + 1 user"}
     error = calculator.DimensionError("no", Location("f.yaml", 2, 8, 2, 16), "h")
     assert error.render(lambda f, n: lines.get((f, n))) == (
-        "f.yaml:2:8: error: no\n  2 |   b: a + 1 user\n    |        ^^^^^^^^\n  hint: h")
+        "f.yaml:2:8: error: no\n  2 |   b: a + 1 user\n    |        ^^^^^^^^\n  hint: h"
+    )
     point = calculator.DimensionError("no", Location("f.yaml", 2, 6))
     assert point.render(lambda f, n: lines.get((f, n))).splitlines()[-1] == "    |      ^"
     assert point.render() == "f.yaml:2:6: error: no"
@@ -136,8 +143,13 @@ budgets:
 
 def test_three_independent_mistakes_are_reported_in_file_order(tmp_path):
     (tmp_path / "s.yaml").write_text(THREE_MISTAKES, encoding="utf-8")
-    run = subprocess.run([sys.executable, "-m", "calculator.cli", "eval", "s.yaml"], cwd=tmp_path,
-                         capture_output=True, text=True, env={"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": ""})
+    run = subprocess.run(
+        [sys.executable, "-m", "calculator.cli", "eval", "s.yaml"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env={"XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": ""},
+    )
     assert run.returncode == 2 and run.stdout == ""
     heads = [line for line in run.stderr.splitlines() if ": error: " in line]
     # 'per_user' uses the broken 'dau': not reported again

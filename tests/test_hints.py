@@ -29,8 +29,11 @@ def test_a_bare_number_limit_hints_the_value_unit():
 @pytest.mark.parametrize(("written", "status", "used"), [("≤ 10 ms", "ok", 3 / 10), ("≥ 10 ms", "fail", 10 / 3)])
 def test_the_signs_every_table_prints_are_accepted(written, status, used):
     budget = evaluate(f"name: s\ninputs:\n  x: 3 ms\nbudgets:\n  x: {written}\n").budget("x")
-    assert (budget.op, budget.status, budget.utilization) == (written[0].replace("≤", "<=").replace("≥", ">="),
-                                                              status, pytest.approx(used))
+    assert (budget.op, budget.status, budget.utilization) == (
+        written[0].replace("≤", "<=").replace("≥", ">="),
+        status,
+        pytest.approx(used),
+    )
 
 
 def test_a_budget_on_an_unknown_value_suggests_the_one_containing_it():
@@ -58,8 +61,10 @@ def test_a_forgotten_per_day_at_a_budget_points_at_the_value():
 def test_estimate_errors_point_into_the_text():
     with pytest.raises(calculator.EnvelopeError) as raised:
         calculator.estimate("3 usr * 2")
-    assert raised.value.render() == ("<estimate>:1:3: error: unknown unit or name 'usr'\n"
-                                     "  hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
+    assert raised.value.render() == (
+        "<estimate>:1:3: error: unknown unit or name 'usr'\n"
+        "  hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]"
+    )
     with pytest.raises(calculator.EnvelopeError) as raised:
         calculator.estimate("3 user +")
     assert raised.value.location.line == 1 and raised.value.location.column == 9  # just past the '+'

@@ -18,8 +18,7 @@ EVAL = (
 
 def loaded_after(code: str, env: dict[str, str] | None = None) -> set[str]:
     probe = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
-    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT,
-                          env=env)
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT, env=env)
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 

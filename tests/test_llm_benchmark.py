@@ -27,8 +27,11 @@ def by_hand(concurrency: int) -> dict[str, float]:
     allreduce = 2 * LAYERS * (ALLREDUCE + (TP - 1) / TP * tokens * HIDDEN * 2 / NVLINK)
     step = max(weights / bandwidth, tokens * 2 * PARAMS / compute) + kv + allreduce + OVERHEAD
     attention = 2 * 2 * LAYERS * PROMPT**2 / 2 * HEADS * HEAD_DIM
-    prefill = (max((PROMPT * 2 * PARAMS + attention) / compute, weights / bandwidth)
-               + 2 * LAYERS * (ALLREDUCE + (TP - 1) / TP * PROMPT * HIDDEN * 2 / NVLINK) + OVERHEAD)
+    prefill = (
+        max((PROMPT * 2 * PARAMS + attention) / compute, weights / bandwidth)
+        + 2 * LAYERS * (ALLREDUCE + (TP - 1) / TP * PROMPT * HIDDEN * 2 / NVLINK)
+        + OVERHEAD
+    )
     waiting = max(concurrency - slots, 0) / flight * (prefill + OUTPUT * step)
     return {"ttft": waiting + prefill, "tpot": step, "throughput": flight / step, "slots": slots}
 
@@ -41,8 +44,12 @@ def model() -> calculator.Model:
 def figures(model: calculator.Model, concurrency: int) -> dict[str, float]:
     result = model.evaluate({"concurrency": float(concurrency)}).result
     paths = {p.path: p.total * p.unit.factor for p in result.latency}
-    return {"ttft": paths["time_to_first_token"], "tpot": paths["time_per_output_token"],
-            "throughput": result.values["output_throughput"].base, "slots": result.values["max_sequences"].base}
+    return {
+        "ttft": paths["time_to_first_token"],
+        "tpot": paths["time_per_output_token"],
+        "throughput": result.values["output_throughput"].base,
+        "slots": result.values["max_sequences"].base,
+    }
 
 
 def test_nim_concurrency_one_within_15_percent(model):

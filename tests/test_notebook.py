@@ -15,16 +15,14 @@ NOTEBOOK = ROOT / "docs" / "notebook.ipynb"
 def executed() -> nbformat.NotebookNode:
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     # the kernel is the `python3` that ipykernel installs into this same environment
-    NotebookClient(notebook, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}
-                   ).execute()
+    NotebookClient(notebook, timeout=240, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()
     return notebook
 
 
 def outputs(notebook: nbformat.NotebookNode, source_start: str) -> list[nbformat.NotebookNode]:
     """The outputs of the cell whose source is `source_start`, or else the first that starts with it."""
     code = [c for c in notebook.cells if c.cell_type == "code"]
-    cell = next((c for c in code if c.source == source_start), None) or next(
-        c for c in code if c.source.startswith(source_start))
+    cell = next((c for c in code if c.source == source_start), None) or next(c for c in code if c.source.startswith(source_start))
     return list(cell.outputs)
 
 

@@ -17,8 +17,18 @@ def parse(text: str, values: tuple[str, ...] = ("dau", "x", "y")):
 
 @pytest.mark.parametrize(
     ("text", "value"),
-    [("1e9", 1e9), ("1_000_000", 1e6), ("40%", 0.4), ("10k", 1e4), ("10K", 1e4), ("100M", 1e8),
-     ("175B", 1.75e11), ("2T", 2e12), ("2.5", 2.5), (".5", 0.5)],
+    [
+        ("1e9", 1e9),
+        ("1_000_000", 1e6),
+        ("40%", 0.4),
+        ("10k", 1e4),
+        ("10K", 1e4),
+        ("100M", 1e8),
+        ("175B", 1.75e11),
+        ("2T", 2e12),
+        ("2.5", 2.5),
+        (".5", 0.5),
+    ],
 )
 def test_numbers_and_attached_multipliers(text, value):
     node = parse(text).expr

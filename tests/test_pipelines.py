@@ -65,6 +65,7 @@ def test_diff_against_a_git_revision(tmp_path, capsys):
 
 def test_diff_against_a_git_revision_reads_the_base_at_that_revision(tmp_path, capsys):
     """A changed `extends:` base is part of the change: the old side reads it at the revision too."""
+
     def git(*args: str) -> None:
         subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
 
@@ -97,8 +98,10 @@ def test_github_annotations(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(["check", ".", "--format", "github"]) == 2
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0] == ("::error file=bad.yaml,line=3,col=8,title=invalid scenario::unknown unit or name 'usr'"
-                        "%0Ahint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
+    assert lines[0] == (
+        "::error file=bad.yaml,line=3,col=8,title=invalid scenario::unknown unit or name 'usr'"
+        "%0Ahint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]"
+    )
     assert lines[1].startswith("fail   over.yaml  serving (1 budget, 0 latency paths)")
     # the limit "100 gpu" is written at line 12, column 12 of over.yaml
     assert lines[2] == ("::error file=over.yaml,line=12,col=12,title=budget gpus fail::gpus is 116 gpu: 116%25 of <= 100 gpu")

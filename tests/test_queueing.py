@@ -70,9 +70,11 @@ def test_erlang_c_thousands_of_servers_match_log_space_closed_form(servers, rho)
     expected = erlang_c_log_space(load, servers)
     assert queueing.erlang_c(rate, service, servers) == pytest.approx(expected, rel=1e-9)
     assert queueing.queue_wait(rate, service, servers) == pytest.approx(
-        wait_from(expected, load, servers, service, None), rel=1e-9)
+        wait_from(expected, load, servers, service, None), rel=1e-9
+    )
     assert queueing.queue_wait(rate, service, servers, 0.999) == pytest.approx(
-        wait_from(expected, load, servers, service, 0.999), rel=1e-9, abs=1e-15)
+        wait_from(expected, load, servers, service, 0.999), rel=1e-9, abs=1e-15
+    )
 
 
 def test_mm1_and_mm2_textbook_forms():
@@ -108,8 +110,7 @@ def test_batch_wait_limits_and_two_request_batches():
     # B = 2: the first waits min(T, next arrival); with m = rate·T the mean is (1-e^-m)/(rate(2-e^-m))
     rate, timeout = 50.0, 0.01
     m = rate * timeout
-    assert queueing.batch_wait(rate, 2, timeout) == pytest.approx((1 - math.exp(-m)) / (rate * (2 - math.exp(-m))),
-                                                                   rel=1e-12)
+    assert queueing.batch_wait(rate, 2, timeout) == pytest.approx((1 - math.exp(-m)) / (rate * (2 - math.exp(-m))), rel=1e-12)
     assert queueing.batch_wait(0, 8, 0.005) == 0.005  # requests come alone: each waits out the timeout
     assert queueing.batch_wait(100, 1, 0.005) == 0.0
     assert queueing.batch_wait(1e9, 1000, 0.005) == pytest.approx(999 / 2e9, rel=1e-6)  # m = 5M: no underflow
@@ -128,7 +129,7 @@ def test_batch_wait_matches_a_simulation():
         while last + 1 - first < size and arrivals[last + 1] - opened <= timeout:
             last += 1
         closed = arrivals[last] if last + 1 - first == size else opened + timeout
-        waits += [closed - t for t in arrivals[first:last + 1]]
+        waits += [closed - t for t in arrivals[first : last + 1]]
         first = last + 1
     simulated = sum(waits) / len(waits)
     assert queueing.batch_wait(rate, size, timeout) == pytest.approx(simulated, rel=0.01)
@@ -144,13 +145,17 @@ def test_vectorized_equals_scalar():
         got = arrays[name](rate, service, servers)
         want = [SCALAR_FUNCTIONS[name](*args) for args in zip(rate, service, servers, strict=True)]
         np.testing.assert_allclose(got, want, rtol=1e-12)
-    np.testing.assert_allclose(arrays["queue_wait"](rate, service, 8.0, 0.99),
-                               [queueing.queue_wait(r, s, 8.0, 0.99) for r, s in zip(rate, service, strict=True)],
-                               rtol=1e-12)
+    np.testing.assert_allclose(
+        arrays["queue_wait"](rate, service, 8.0, 0.99),
+        [queueing.queue_wait(r, s, 8.0, 0.99) for r, s in zip(rate, service, strict=True)],
+        rtol=1e-12,
+    )
     batches = np.floor(rng.uniform(1, 40, 400))
-    np.testing.assert_allclose(arrays["batch_wait"](rate, batches, 0.01),
-                               [queueing.batch_wait(r, b, 0.01) for r, b in zip(rate, batches, strict=True)],
-                               rtol=1e-9)
+    np.testing.assert_allclose(
+        arrays["batch_wait"](rate, batches, 0.01),
+        [queueing.batch_wait(r, b, 0.01) for r, b in zip(rate, batches, strict=True)],
+        rtol=1e-9,
+    )
 
 
 # -- in scenarios ---------------------------------------------------------------------------

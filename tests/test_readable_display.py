@@ -56,9 +56,15 @@ def test_a_percent_input_keeps_percent_when_uncertain():
 
 @pytest.mark.parametrize(
     ("written", "shown"),
-    [("8192 gpu", "8,192 gpu"), ("123456 user", "123,456 user"), ("64 gpu", "64 gpu"),
-     ("1000000 user", "1M user"), ("8192.5 gpu", "8.19k gpu"),
-     ("2000 user", "2k user"), ("10000 request", "10k request")],  # nothing rounded: the short form is exact
+    [
+        ("8192 gpu", "8,192 gpu"),
+        ("123456 user", "123,456 user"),
+        ("64 gpu", "64 gpu"),
+        ("1000000 user", "1M user"),
+        ("8192.5 gpu", "8.19k gpu"),
+        ("2000 user", "2k user"),
+        ("10000 request", "10k request"),
+    ],  # nothing rounded: the short form is exact
 )
 def test_a_whole_input_below_a_million_is_written_exactly(written, shown):
     result = evaluate(f"""
@@ -88,8 +94,10 @@ def test_money_per_time_reads_per_month():
 
 
 def test_solve_answers_a_percent_input_in_percent():
-    model = calculator.loads("name: t\ninputs: {mfu: 30% to 50%, work: 1000 FLOP}\nderived: {need: work / mfu}\n"
-                             "budgets: {need: <= 4000 FLOP}\n", "<test>")
+    model = calculator.loads(
+        "name: t\ninputs: {mfu: 30% to 50%, work: 1000 FLOP}\nderived: {need: work / mfu}\nbudgets: {need: <= 4000 FLOP}\n",
+        "<test>",
+    )
     answer = calculator.solve(model, "mfu")
     assert answer.unit.text == "%"
     assert answer.value == pytest.approx(100 * 1000 / 4000)  # work / mfu <= 4000 FLOP  <=>  mfu >= 25%

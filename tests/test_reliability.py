@@ -90,12 +90,25 @@ class Sandbox:
         env.update(extra)
         return env
 
-    def run(self, *args: str, timeout: float = TIMEOUT, env: dict[str, str] | None = None,
-            preexec_fn: Callable[[], None] | None = None, cwd: Path | None = None) -> Run:
+    def run(
+        self,
+        *args: str,
+        timeout: float = TIMEOUT,
+        env: dict[str, str] | None = None,
+        preexec_fn: Callable[[], None] | None = None,
+        cwd: Path | None = None,
+    ) -> Run:
         started = time.monotonic()
         try:
-            done = subprocess.run([*ENVELOPE, *args], cwd=cwd or self.dir, env=env or self.env(), capture_output=True,
-                                  timeout=timeout, preexec_fn=preexec_fn, stdin=subprocess.DEVNULL)
+            done = subprocess.run(
+                [*ENVELOPE, *args],
+                cwd=cwd or self.dir,
+                env=env or self.env(),
+                capture_output=True,
+                timeout=timeout,
+                preexec_fn=preexec_fn,
+                stdin=subprocess.DEVNULL,
+            )
         except subprocess.TimeoutExpired:
             pytest.fail(f"envelope {shlex.join(os.fsdecode(a) for a in args)} did not finish in {timeout:g} s")
         if done.returncode < 0:
@@ -143,8 +156,14 @@ def _many_values() -> str:
 
 
 def _many_samples() -> str:
-    return scenario("name: samples", "settings: {samples: 2000000}", "inputs:", "  a: 1 to 2 gpu", "derived:",
-                    *(f"  d{i}: a * {i}" for i in range(300)))
+    return scenario(
+        "name: samples",
+        "settings: {samples: 2000000}",
+        "inputs:",
+        "  a: 1 to 2 gpu",
+        "derived:",
+        *(f"  d{i}: a * {i}" for i in range(300)),
+    )
 
 
 @pytest.mark.parametrize("text", [_many_values(), _many_samples()], ids=["12k-values", "2M-samples-300-values"])
@@ -262,8 +281,12 @@ def test_deeply_nested_yaml_is_refused(box: Sandbox) -> None:
 
 
 def test_explain_the_end_of_a_long_chain(box: Sandbox) -> None:
-    box.write("s.yaml", scenario("name: chain", "inputs:", "  a: 1", "derived:", "  v1: a * 2",
-                                 *(f"  v{i}: v{i - 1} * 2" for i in range(2, 401))))
+    box.write(
+        "s.yaml",
+        scenario(
+            "name: chain", "inputs:", "  a: 1", "derived:", "  v1: a * 2", *(f"  v{i}: v{i - 1} * 2" for i in range(2, 401))
+        ),
+    )
     run = box.run("explain", "s.yaml", "v400", timeout=60)
     assert_no_crash(run, (0,))
     assert "v400" in run.out
@@ -316,8 +339,13 @@ def test_unreadable_folder(box: Sandbox, how: str) -> None:
     try:
         preexec = None
         if os.geteuid() == 0:
-            probe = subprocess.run([sys.executable, "-c", "import os; os.listdir('locked')"], cwd=box.dir,
-                                   preexec_fn=_without_dac_override, capture_output=True, check=False)
+            probe = subprocess.run(
+                [sys.executable, "-c", "import os; os.listdir('locked')"],
+                cwd=box.dir,
+                preexec_fn=_without_dac_override,
+                capture_output=True,
+                check=False,
+            )
             if probe.returncode == 0 or b"PermissionError" not in probe.stderr:
                 pytest.skip("running as root and cannot drop CAP_DAC_OVERRIDE: the folder stays readable")
             preexec = _without_dac_override
@@ -363,14 +391,18 @@ def test_markup_in_free_text_prints_literally(box: Sandbox, case: str) -> None:
 ESCAPING_NAME = 'name: "\\x1b]0;owned\\x07\\x1b[2J\\x1b[31mALL OK"\n'
 
 
-@pytest.mark.parametrize("args", [
-    ["check", "s.yaml"],
-    ["check", "--format", "github", "s.yaml"],
-    ["eval", "s.yaml"],
-    ["eval", "s.yaml", "--format", "markdown"],
-    ["eval", "s.yaml", "--format", "json"],
-    ["diff", "s.yaml", "s.yaml"],
-], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["check", "s.yaml"],
+        ["check", "--format", "github", "s.yaml"],
+        ["eval", "s.yaml"],
+        ["eval", "s.yaml", "--format", "markdown"],
+        ["eval", "s.yaml", "--format", "json"],
+        ["diff", "s.yaml", "s.yaml"],
+    ],
+    ids=lambda a: " ".join(a),
+)
 def test_no_terminal_escapes_from_a_scenario_name(box: Sandbox, args: list[str]) -> None:
     box.write("s.yaml", ESCAPING_NAME + "inputs:\n  a: 1 gpu\nbudgets:\n  a: <= 2 gpu\n")
     run = box.run(*args)
@@ -410,16 +442,21 @@ def test_check_folder_survives_a_bad_file(box: Sandbox, fmt: str) -> None:
 def test_two_thousand_declared_units_on_a_cold_cache(box: Sandbox) -> None:
     # 2,000 rather than the report's 10,000: the cost was quadratic (the whole unit table rewritten per
     # new name), so 2,000 shows it as plainly, and a linear run stays cheap in CI.
-    box.write("s.yaml", scenario("name: units", "units:", *(f"  zunit{i}: null" for i in range(2_000)),
-                                 "inputs:", "  a: 1 zunit5"))
+    box.write(
+        "s.yaml", scenario("name: units", "units:", *(f"  zunit{i}: null" for i in range(2_000)), "inputs:", "  a: 1 zunit5")
+    )
     run = box.run("eval", "s.yaml", timeout=60)
     assert_no_crash(run, (0,))
     assert run.seconds < 5, f"took {run.seconds:.1f} s"
 
 
 def test_explain_of_a_growing_polynomial(box: Sandbox) -> None:
-    box.write("s.yaml", scenario("name: poly", "inputs:", "  a: 2", "derived:", "  d1: a + 1",
-                                 *(f"  d{i + 1}: d{i} * a + d{i}" for i in range(1, 40))))
+    box.write(
+        "s.yaml",
+        scenario(
+            "name: poly", "inputs:", "  a: 2", "derived:", "  d1: a + 1", *(f"  d{i + 1}: d{i} * a + d{i}" for i in range(1, 40))
+        ),
+    )
     run = box.run("explain", "s.yaml", "d40", timeout=10)
     assert_no_crash(run, (0,))
     assert "d40" in run.out
@@ -453,8 +490,10 @@ def test_sweep_to_infinite_utilization_plots(box: Sandbox) -> None:
 
 @pytest.mark.parametrize("duration", ["-1e20 ms", "-10 ms"])
 def test_negative_latency_stage_is_refused(box: Sandbox, duration: str) -> None:
-    box.write("s.yaml", f"name: t\ninputs:\n  a: 1\nlatency:\n  p:\n    budget: 100 ms\n    stages:\n"
-                        f"      x: {duration}\n      y: 5 ms\n")
+    box.write(
+        "s.yaml",
+        f"name: t\ninputs:\n  a: 1\nlatency:\n  p:\n    budget: 100 ms\n    stages:\n      x: {duration}\n      y: 5 ms\n",
+    )
     assert_invalid(box.run("eval", "s.yaml"), "s.yaml")
 
 
@@ -542,7 +581,9 @@ def _plant(entry: Path, original: bytes, how: str, marker: Path) -> bytes:
 
 @pytest.mark.parametrize("how", ["code", "flipped", "tampered"])
 def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how: str) -> None:
-    box.write("s.yaml", """\
+    box.write(
+        "s.yaml",
+        """\
         name: planted
         inputs:
           dau: 50M user
@@ -553,7 +594,8 @@ def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how:
           daily: dau * rate * size * 1 day -> GB
         budgets:
           qps: <= 5k request/s
-        """)
+        """,
+    )
     first = box.run("eval", "s.yaml", "--format", "json")
     assert_no_crash(first, (0,))
     entries = [p for p in (box.cache / "envelope").rglob("*") if p.is_file()]
@@ -567,9 +609,21 @@ def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how:
     assert second.stdout == first.stdout
 
 
-@pytest.mark.parametrize("table", ['[]', '{}', '{"x": 1}', '"s"', 'null', '{"names": []}', '{"names": {"s": 5}}',
-                                   '{"names": {"s": [1, 2]}}', '{"names": {}, "roots": 5}',
-                                   '{"names": {}, "roots": {"[time]": 5}}'])
+@pytest.mark.parametrize(
+    "table",
+    [
+        "[]",
+        "{}",
+        '{"x": 1}',
+        '"s"',
+        "null",
+        '{"names": []}',
+        '{"names": {"s": 5}}',
+        '{"names": {"s": [1, 2]}}',
+        '{"names": {}, "roots": 5}',
+        '{"names": {}, "roots": {"[time]": 5}}',
+    ],
+)
 def test_unit_table_of_the_wrong_shape(box: Sandbox, table: str) -> None:
     shutil.copy(SCENARIOS / "tour.yaml", box.dir / "tour.yaml")
     shutil.copy(SCENARIOS / "tour_base.yaml", box.dir / "tour_base.yaml")
@@ -588,12 +642,16 @@ def test_unit_table_of_the_wrong_shape(box: Sandbox, table: str) -> None:
 # ------------------------------------------------------------------------------------- output files
 
 
-@pytest.mark.parametrize("args", [
-    ["render", "n.md", "-o", "outdir"],
-    ["render", "n.md", "-o", "missing/x.md"],
-    ["check", "s.yaml", "--junit", "outdir"],
-    ["check", "s.yaml", "--junit", "missing/x.xml"],
-], ids=lambda a: " ".join(a))
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["render", "n.md", "-o", "outdir"],
+        ["render", "n.md", "-o", "missing/x.md"],
+        ["check", "s.yaml", "--junit", "outdir"],
+        ["check", "s.yaml", "--junit", "missing/x.xml"],
+    ],
+    ids=lambda a: " ".join(a),
+)
 def test_output_to_a_folder_or_a_missing_folder(box: Sandbox, args: list[str]) -> None:
     box.write("n.md", "# Notes\n\n```envelope\nqps = 2B user * 2 request/user/day -> request/s\n```\n")
     box.write("s.yaml", "name: t\ninputs:\n  a: 1\n")
@@ -639,8 +697,9 @@ def test_render_keeps_the_mode_of_the_output(box: Sandbox) -> None:
 # ---------------------------------------------------------------------------------------- names
 
 
-@pytest.mark.parametrize("content, code", [("name: t\ninputs:\n  a: 1\n", 0), ("name: t\ninputs:\n  a: 1 zzz\n", 2)],
-                         ids=["valid", "invalid"])
+@pytest.mark.parametrize(
+    "content, code", [("name: t\ninputs:\n  a: 1\n", 0), ("name: t\ninputs:\n  a: 1 zzz\n", 2)], ids=["valid", "invalid"]
+)
 @pytest.mark.parametrize("command", ["eval", "check-file", "check-folder"])
 def test_file_name_that_is_not_utf8(box: Sandbox, content: str, code: int, command: str) -> None:
     name = os.fsdecode(b"\xff.yaml")
@@ -686,8 +745,11 @@ def test_diff_rev_is_not_a_git_option(box: Sandbox) -> None:
 
 
 def test_json_stays_json_when_samples_divide_by_zero(box: Sandbox) -> None:
-    box.write("s.yaml", "name: t\ninputs:\n  a: uniform(0, 2)\nderived:\n  b: 1 / floor(a)\n  c: floor(a) / floor(a)\n"
-                        "  d: log(floor(a))\nbudgets:\n  b: <= 10\n")
+    box.write(
+        "s.yaml",
+        "name: t\ninputs:\n  a: uniform(0, 2)\nderived:\n  b: 1 / floor(a)\n  c: floor(a) / floor(a)\n"
+        "  d: log(floor(a))\nbudgets:\n  b: <= 10\n",
+    )
 
     def refuse(constant: str) -> None:
         raise ValueError(f"{constant} is not JSON")
@@ -772,8 +834,7 @@ FUZZER_FOUND = {
     "constant-exponent-overflow": ("inputs:\n  a: 3 s\nderived:\n  x: a ^ (10 ^ 400)\n", ["eval", "s.yaml"]),
     "nested-unit-power-overflow": ("inputs:\n  a: 2 s/((TB^2)^6)^2\n", ["eval", "s.yaml"]),
     "nested-unit-power-underflow": ("inputs:\n  a: 2 request/((TB^2)^-12)^2\n", ["eval", "s.yaml"]),
-    "display-unit-power-overflow": ("inputs:\n  a: 2 request\nderived:\n  b: a -> req/((TB^12)^-12)\n",
-                                    ["eval", "s.yaml"]),
+    "display-unit-power-overflow": ("inputs:\n  a: 2 request\nderived:\n  b: a -> req/((TB^12)^-12)\n", ["eval", "s.yaml"]),
     "sweep-from-a-subnormal": ("inputs:\n  a: 1\n", ["sweep", "s.yaml", "a", "1e-320", "1", "--steps", "3"]),
 }
 

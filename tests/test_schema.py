@@ -75,9 +75,10 @@ settings: {samples: 4000}
 """
 
 
-@pytest.mark.parametrize("form", ["correlations:\n  - {between: [a, b], value: 0.8}\n",
-                                  "correlations:\n  'a|b': 0.8\n",
-                                  "correlations:\n  [a, b]: 0.8\n"])
+@pytest.mark.parametrize(
+    "form",
+    ["correlations:\n  - {between: [a, b], value: 0.8}\n", "correlations:\n  'a|b': 0.8\n", "correlations:\n  [a, b]: 0.8\n"],
+)
 def test_every_correlation_form_means_the_same(form: str):
     model = calculator.loads(CORRELATED + form, "<test>")
     assert model.scenario.correlations == {("a", "b"): 0.8}

@@ -63,15 +63,22 @@ def test_a_dimensionless_input_is_named_without_empty_parentheses(model, capsys)
 def test_each_series_has_its_own_marker(model):
     table = calculator.sweep(model, "dau", "50M user", "150M user", steps=5)
     legend = [line for line in table.plot(width=80, color=False).splitlines() if "whole_gpus" in line or "spare" in line]
-    markers = [line.split("whole_gpus")[0].split()[-1] if "whole_gpus" in line else line.split("spare")[0].split()[-1]
-               for line in legend]
+    markers = [
+        line.split("whole_gpus")[0].split()[-1] if "whole_gpus" in line else line.split("spare")[0].split()[-1] for line in legend
+    ]
     assert len(markers) == 2 and markers[0] != markers[1]
 
 
 def test_the_table_header_reads_whole_at_80_columns(model, capsys, monkeypatch):
     monkeypatch.setenv("COLUMNS", "80")
-    table = calculator.sweep(calculator.loads(SERVING.replace("budgets:", "budgets:\n  qps: <= 1M request/s"), "<s>"),
-                             "dau", "50M user", "150M user", steps=3, show=["qps", "whole_gpus", "spare", "peak", "rate"])
+    table = calculator.sweep(
+        calculator.loads(SERVING.replace("budgets:", "budgets:\n  qps: <= 1M request/s"), "<s>"),
+        "dau",
+        "50M user",
+        "150M user",
+        steps=3,
+        show=["qps", "whole_gpus", "spare", "peak", "rate"],
+    )
     print_sweep(table, color=False)
     out = capsys.readouterr().out
     assert "…" not in out

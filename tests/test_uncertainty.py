@@ -86,8 +86,10 @@ def test_samples_are_reproducible_with_the_seed():
 
 
 def test_samples_do_not_depend_on_drawing_them_on_two_threads(monkeypatch):
-    spreads = {f"x{i}": Spread.interval(1.0 + i, 4.0 + i) for i in range(5)} | {"n": Spread("normal", 3.0, 1.0),
-                                                                              "u": Spread("uniform", 1.0, 2.0)}
+    spreads = {f"x{i}": Spread.interval(1.0 + i, 4.0 + i) for i in range(5)} | {
+        "n": Spread("normal", 3.0, 1.0),
+        "u": Spread("uniform", 1.0, 2.0),
+    }
     monkeypatch.setattr(uncertainty, "PARALLEL_DRAWS", 10**12)  # one thread
     alone = uncertainty.draw(spreads, np.random.default_rng(7), 50_000)
     monkeypatch.setattr(uncertainty, "PARALLEL_DRAWS", 0)  # two threads

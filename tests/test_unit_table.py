@@ -38,19 +38,27 @@ def test_a_table_read_back_is_not_asked_again(fresh_table, monkeypatch):
     assert system.known_unit("kilobyte").factor == 8_000
 
 
-@pytest.mark.parametrize("payload", [
-    [], {}, {"names": 3}, "s", None, 7,
-    {"names": {}, "roots": 3},
-    {"names": {"second": "s"}, "roots": {}},
-    {"names": {"second": [1.0, {"[time]": 1.0}, "second"]}, "roots": {}},            # one field short
-    {"names": {"second": ["1", {"[time]": 1.0}, "second", False]}, "roots": {}},     # factor as text
-    {"names": {"second": [1.0, {"[time]": "x"}, "second", False]}, "roots": {}},     # power as text
-    {"names": {"second": [1.0, [], "second", False]}, "roots": {}},
-    {"names": {"second": [1.0, {"[time]": 1.0}, 5, False]}, "roots": {}},
-    {"names": {"second": [1.0, {"[time]": 1.0}, "second", "no"]}, "roots": {}},
-    {"names": {}, "roots": {"[time]": 5}},
-    {"names": {}, "roots": {}, "more": 1},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        [],
+        {},
+        {"names": 3},
+        "s",
+        None,
+        7,
+        {"names": {}, "roots": 3},
+        {"names": {"second": "s"}, "roots": {}},
+        {"names": {"second": [1.0, {"[time]": 1.0}, "second"]}, "roots": {}},  # one field short
+        {"names": {"second": ["1", {"[time]": 1.0}, "second", False]}, "roots": {}},  # factor as text
+        {"names": {"second": [1.0, {"[time]": "x"}, "second", False]}, "roots": {}},  # power as text
+        {"names": {"second": [1.0, [], "second", False]}, "roots": {}},
+        {"names": {"second": [1.0, {"[time]": 1.0}, 5, False]}, "roots": {}},
+        {"names": {"second": [1.0, {"[time]": 1.0}, "second", "no"]}, "roots": {}},
+        {"names": {}, "roots": {"[time]": 5}},
+        {"names": {}, "roots": {}, "more": 1},
+    ],
+)
 def test_a_table_of_the_wrong_shape_is_a_miss(fresh_table, payload):
     key = system.UnitTable().key
     system.write_entry("units", key, payload, keep=8)  # sealed: only the shape check stands in the way

@@ -11,8 +11,9 @@ from calculator.units.system import UnitSystem, registry
 HERE = Location("u", 1, 1)
 
 
-@pytest.mark.parametrize("text", ["request/s", "USD/hour/gpu", "TB", "GB/gpu", "ms", "request/user/day", "m^2/s",
-                                  "TFLOPS", "KiB", "token*param/s"])
+@pytest.mark.parametrize(
+    "text", ["request/s", "USD/hour/gpu", "TB", "GB/gpu", "ms", "request/user/day", "m^2/s", "TFLOPS", "KiB", "token*param/s"]
+)
 def test_long_text_and_factor_agree_with_pint(text):
     unit = UnitSystem().unit(parse_unit(text, HERE), HERE)
     pint_unit = registry().Unit(text.replace("^", "**"))
@@ -21,8 +22,20 @@ def test_long_text_and_factor_agree_with_pint(text):
     assert unit.factor == pytest.approx(float(factor), rel=1e-12)
 
 
-@pytest.mark.parametrize(("text", "bits"), [("byte", 8), ("KB", 8e3), ("MB", 8e6), ("GB", 8e9), ("TB", 8e12),
-                                            ("PB", 8e15), ("KiB", 8 * 1024), ("GiB", 8 * 2**30), ("Gbps", 1e9)])
+@pytest.mark.parametrize(
+    ("text", "bits"),
+    [
+        ("byte", 8),
+        ("KB", 8e3),
+        ("MB", 8e6),
+        ("GB", 8e9),
+        ("TB", 8e12),
+        ("PB", 8e15),
+        ("KiB", 8 * 1024),
+        ("GiB", 8 * 2**30),
+        ("Gbps", 1e9),
+    ],
+)
 def test_data_sizes_are_information(text, bits):
     unit = UnitSystem().unit(parse_unit(text, HERE), HERE)
     assert unit.factor == pytest.approx(bits)

@@ -26,7 +26,7 @@ def installed_pint_file(name: str) -> Path:
 def test_the_default_definitions_are_pints_with_the_documented_edits():
     copy = (UNITS / "pint_default_en.txt").read_text(encoding="utf-8").splitlines()
     assert copy[0].startswith(f"# Copied from pint {importlib.metadata.version('pint')} ")  # the pinned version
-    body = copy[copy.index("#") + 1:]  # envelope's note ends at the first bare '#'
+    body = copy[copy.index("#") + 1 :]  # envelope's note ends at the first bare '#'
     expected = [EDITS.get(line, line) for line in installed_pint_file("default_en.txt").read_text(encoding="utf-8").splitlines()]
     assert body == expected
     assert all(edit in body for edit in EDITS.values())

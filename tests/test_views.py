@@ -42,8 +42,10 @@ def test_the_view_of_the_tour_and_its_base():
 
 
 def test_a_latency_paths_stages_are_a_tree():
-    view = calculator.loads("name: l\nlatency:\n  api:\n    budget: 100 ms\n    stages:\n      net: 20 ms\n"
-                            "      fan:\n        parallel:\n          a: 5 ms\n          b: 7 ms\n").view()
+    view = calculator.loads(
+        "name: l\nlatency:\n  api:\n    budget: 100 ms\n    stages:\n      net: 20 ms\n"
+        "      fan:\n        parallel:\n          a: 5 ms\n          b: 7 ms\n"
+    ).view()
     path = view.path("api")
     assert path is not None and path.budget == "100 ms"
     assert [s.name for s in path.stages] == ["net", "fan"]

@@ -77,8 +77,9 @@ class ScenarioBar(Static):
             self.update("no scenario: envelope tui PATH…")
             return
         status = entry.status
-        text = Text.assemble((f" {STATUS_MARK.get(status, '?')} {status.upper()} ", status_style(self, status, bold=True)),
-                             (entry.title, "bold"))
+        text = Text.assemble(
+            (f" {STATUS_MARK.get(status, '?')} {status.upper()} ", status_style(self, status, bold=True)), (entry.title, "bold")
+        )
         # The marks before the path: a narrow terminal cuts the end of the line, and the path matters least.
         workbench = entry.workbench
         if workbench and workbench.edits:
@@ -103,17 +104,22 @@ class EnvelopeApp(App[None]):
         Binding("ctrl+s", "save", "Save", tooltip="save the edits to the file (shows the change first)", id="Save"),
         Binding("u,ctrl+z", "undo", "Undo", tooltip="undo the last change", id="Undo"),
         Binding("ctrl+y", "redo", "Redo", show=False, tooltip="redo what undo took back", id="Redo"),
-        Binding("R", "reset_all", "Reset all", show=False, tooltip="reset every input to the file's value",
-                id="Reset every input"),
-        Binding("d", "toggle_details", "Details", tooltip="details: formula, numbers, closed form, sensitivity, histogram",
-                id="Toggle details"),
+        Binding(
+            "R", "reset_all", "Reset all", show=False, tooltip="reset every input to the file's value", id="Reset every input"
+        ),
+        Binding(
+            "d",
+            "toggle_details",
+            "Details",
+            tooltip="details: formula, numbers, closed form, sensitivity, histogram",
+            id="Toggle details",
+        ),
         Binding("p", "pin", "Pin", tooltip="pin the current state (to compare with)", id="Pin this state"),
         Binding("c", "compare", "Compare", tooltip="compare: pinned state, the file, or another scenario", id="Compare"),
         Binding("S,shift+s", "save_as", "Save as", show=False, tooltip="save as a new file", id="Save as…"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False, tooltip="reload from disk (edits are kept)", id="Reload"),
         Binding("slash", "filter", "Filter", show=False, tooltip="filter scenarios by name or #tag"),
-        Binding("b", "toggle_sidebar", "List", show=False, tooltip="show / hide the scenario list",
-                id="Toggle scenario list"),
+        Binding("b", "toggle_sidebar", "List", show=False, tooltip="show / hide the scenario list", id="Toggle scenario list"),
         Binding("1", "go('#scenario-options')", "Scenarios", show=False, tooltip="go to the scenario list"),
         Binding("2", "go('#inputs-table')", "Inputs", show=False, tooltip="go to the inputs"),
         Binding("3", "go('#derived-rows')", "Derived", show=False, tooltip="go to the derived values"),
@@ -128,8 +134,12 @@ class EnvelopeApp(App[None]):
     details_open: reactive[bool] = reactive(False, init=False)
     sidebar_open: reactive[bool] = reactive(True, init=False)
 
-    def __init__(self, paths: Sequence[str | Path] = (), watch_interval: float | None = 1.0,
-                 after_first_paint: Callable[[], None] | None = None):
+    def __init__(
+        self,
+        paths: Sequence[str | Path] = (),
+        watch_interval: float | None = 1.0,
+        after_first_paint: Callable[[], None] | None = None,
+    ):
         super().__init__()
         self.paths = [Path(p) for p in paths]
         self.watch_interval = watch_interval
@@ -217,8 +227,9 @@ class EnvelopeApp(App[None]):
             self.query_one("#error-text", Static).update(error_text(entry.error))
         self.query_one(InputsPanel).load(workbench)
         self.query_one(DerivedPanel).update_values(workbench)
-        self.query_one(BudgetsPanel).update_values(workbench.result if workbench else None,
-                                                   workbench.baseline if workbench else None)
+        self.query_one(BudgetsPanel).update_values(
+            workbench.result if workbench else None, workbench.baseline if workbench else None
+        )
         self.query_one(LatencyPanel).update_values(workbench.result if workbench else None)
         self.set_class(workbench is not None and not workbench.result.latency, "-no-latency")
         self.keep_focus_shown()
@@ -249,8 +260,9 @@ class EnvelopeApp(App[None]):
                 entry.load()
                 self.call_from_thread(self.entry_loaded, entry.key)
 
-    def baseline_simulated(self, key: str, workbench: Workbench,
-                           simulated: tuple[calculator.Evaluation, calculator.Result]) -> None:
+    def baseline_simulated(
+        self, key: str, workbench: Workbench, simulated: tuple[calculator.Evaluation, calculator.Result]
+    ) -> None:
         workbench.simulated_baseline(*simulated)
         if key == self.current and workbench is self.workbench:
             self.refresh_values()
@@ -597,8 +609,9 @@ class EnvelopeApp(App[None]):
 
     async def action_quit(self) -> None:
         """Quit; asks first when edits are not saved."""
-        unsaved = [f"{e.path.name} ({len(e.workbench.edits)})" for e in self.entries.values()
-                   if e.workbench and e.workbench.edits]
+        unsaved = [
+            f"{e.path.name} ({len(e.workbench.edits)})" for e in self.entries.values() if e.workbench and e.workbench.edits
+        ]
         if not unsaved:
             self.exit()
             return
@@ -613,8 +626,9 @@ class EnvelopeApp(App[None]):
         titles = {binding.id for binding in ours}
         yield from (command for command in super().get_system_commands(screen) if command.title not in titles)
         for binding in ours:
-            yield SystemCommand(binding.id or "", binding.tooltip[:1].upper() + binding.tooltip[1:],
-                                partial(self.run_action, binding.action))
+            yield SystemCommand(
+                binding.id or "", binding.tooltip[:1].upper() + binding.tooltip[1:], partial(self.run_action, binding.action)
+            )
         for entry in self.entries.values():
             yield SystemCommand(f"Open {entry.title}", str(entry.path), lambda key=entry.key: self._open(key))
 
@@ -634,8 +648,7 @@ def is_shown(widget: Widget) -> bool:
 
 def internal_error_text(error: BaseException) -> str:
     """One line for a fault that is envelope's, not the input's."""
-    return (f"internal error: {type(error).__name__}: {error} (please report;"
-            " ENVELOPE_DEBUG=1 shows the traceback)")[:400]
+    return (f"internal error: {type(error).__name__}: {error} (please report; ENVELOPE_DEBUG=1 shows the traceback)")[:400]
 
 
 def app_bindings() -> list[Binding]:

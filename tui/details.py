@@ -141,8 +141,13 @@ def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, str, str
             rows.append((f"{label} (broken now)", "holds for", "no value"))
         else:
             side = "holds up to" if p.holds_at < today else "holds from"
-            rows.append((f"{label} (broken now)", f"{side} ×{number(p.holds_at / today)}",
-                         calculator.format_quantity(p.holds_at / unit.factor, unit)))
+            rows.append(
+                (
+                    f"{label} (broken now)",
+                    f"{side} ×{number(p.holds_at / today)}",
+                    calculator.format_quantity(p.holds_at / unit.factor, unit),
+                )
+            )
     return rows
 
 
@@ -172,8 +177,11 @@ def _derivation(workbench: Workbench, name: str, analysis: Analysis | None, styl
         derived = workbench.view.derived_value(name)
         uses = derived.depends if derived else ()
         lines += [Text(f"  {dep} = {workbench.result.values[dep].display}") for dep in uses if dep in workbench.result.values]
-        note = analysis.error if analysis and analysis.error else ("closed form and sensitivity: computing…" if analysis is None
-                                                                  else "")
+        note = (
+            analysis.error
+            if analysis and analysis.error
+            else ("closed form and sensitivity: computing…" if analysis is None else "")
+        )
         if note:
             lines.append(Text(note, style="dim italic"))
         return lines
@@ -223,8 +231,13 @@ def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles:
     rows: list[tuple[str, RenderableType | str]] = [
         ("limit", f"{budget.name} {OP_TEXT[budget.op]} {calculator.format_quantity(budget.limit, budget.unit)}"),
         ("value", calculator.format_quantity(budget.value, budget.unit)),
-        ("used", Text.assemble(bar(budget.utilization, 16, style=styles.get(budget.status, "")),
-                               f" {percent(budget.utilization)} (warn at {percent(budget.warn)})")),
+        (
+            "used",
+            Text.assemble(
+                bar(budget.utilization, 16, style=styles.get(budget.status, "")),
+                f" {percent(budget.utilization)} (warn at {percent(budget.warn)})",
+            ),
+        ),
     ]
     if budget.p_violation is not None:
         rows.append(("P(break)", percent(budget.p_violation)))
@@ -245,10 +258,16 @@ def _to_hold(budget: calculator.BudgetResult) -> str:
     if not math.isfinite(used) or used == 0:
         return "–"
     if budget.op in ("<=", "<"):
-        return f"the value may grow ×{number(1 / used)} before it breaks" if used <= 1 else \
-            f"the value must fall by {percent(1 - 1 / used)} to hold"
-    return f"the value may fall by {percent(1 - used)} before it breaks" if used <= 1 else \
-        f"the value must grow ×{number(used)} to hold"
+        return (
+            f"the value may grow ×{number(1 / used)} before it breaks"
+            if used <= 1
+            else f"the value must fall by {percent(1 - 1 / used)} to hold"
+        )
+    return (
+        f"the value may fall by {percent(1 - used)} before it breaks"
+        if used <= 1
+        else f"the value must grow ×{number(used)} to hold"
+    )
 
 
 def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> RenderableType:
@@ -272,8 +291,14 @@ def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> Renderable
         parts[0] = _heading(" › ".join(stage_names), f"stage of {path_name}", None, styles)
         stage_rows: list[tuple[str, RenderableType | str]] = []
         if stage is not None:
-            stage_rows.append(("duration", f"{number(stage.value)} {unit}  ({percent(stage.value / path.budget)} of the budget)"
-                               if path.budget else f"{number(stage.value)} {unit}"))
+            stage_rows.append(
+                (
+                    "duration",
+                    f"{number(stage.value)} {unit}  ({percent(stage.value / path.budget)} of the budget)"
+                    if path.budget
+                    else f"{number(stage.value)} {unit}",
+                )
+            )
         if formula:
             stage_rows.append(("formula", formula))
         if stage is not None and stage.parallel:
@@ -287,8 +312,12 @@ def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> Renderable
         parts.append(Text("\nlargest stages (share of the budget)", style="bold"))
         table = Table.grid(padding=(0, 1))
         for name, value in ranked:
-            table.add_row(name, f"{number(value)} {unit}", bar(value / path.budget, 12, style=styles.get(path.status, "")),
-                          percent(value / path.budget))
+            table.add_row(
+                name,
+                f"{number(value)} {unit}",
+                bar(value / path.budget, 12, style=styles.get(path.status, "")),
+                percent(value / path.budget),
+            )
         parts.append(table)
     return Group(*parts)
 

@@ -83,8 +83,13 @@ class SavePlan:
 
     def diff(self) -> str:
         """A unified diff of the file, old → new."""
-        lines = difflib.unified_diff(self.old_text.splitlines(keepends=True), self.new_text.splitlines(keepends=True),
-                                     f"{self.path} (on disk)", f"{self.path} (edited)", n=1)
+        lines = difflib.unified_diff(
+            self.old_text.splitlines(keepends=True),
+            self.new_text.splitlines(keepends=True),
+            f"{self.path} (on disk)",
+            f"{self.path} (edited)",
+            n=1,
+        )
         return "".join(line if line.endswith("\n") else line + "\n" for line in lines)
 
 

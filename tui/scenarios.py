@@ -87,8 +87,9 @@ class ScenarioEntry:
         except calculator.EnvelopeError as error:
             return self._failed(error)
         except OSError as error:
-            return self._failed(calculator.FileError(f"cannot read the file: {error.strerror}",
-                                                         calculator.Location(str(self.path))))
+            return self._failed(
+                calculator.FileError(f"cannot read the file: {error.strerror}", calculator.Location(str(self.path)))
+            )
         previous = self.workbench or self.kept
         try:
             workbench = Workbench(model, quick=quick) if previous is None else previous
@@ -133,8 +134,12 @@ class ScenarioEntry:
             now = _stat(file)
             if now == seen:
                 continue
-            if (file == self.path and self.fingerprint is not None and self.path.exists()
-                    and Fingerprint.of(self.path).sha256 == self.fingerprint.sha256):
+            if (
+                file == self.path
+                and self.fingerprint is not None
+                and self.path.exists()
+                and Fingerprint.of(self.path).sha256 == self.fingerprint.sha256
+            ):
                 self.watched[file] = now
                 continue
             return True

@@ -54,8 +54,9 @@ class Workbench:
         if self.simulated:
             self.evaluation: calculator.Evaluation = self.model.evaluate()
         else:  # medians only: the app's first screen comes before numpy is even imported
-            self.evaluation = self.model.evaluate({v.name: float(self.model.defaults[v.name])
-                                                   for v in self.view.inputs if v.uncertain})
+            self.evaluation = self.model.evaluate(
+                {v.name: float(self.model.defaults[v.name]) for v in self.view.inputs if v.uncertain}
+            )
         self.quick = False
         self.baseline: calculator.Result = self.evaluation.result
         self.result: calculator.Result = self.baseline

@@ -6,12 +6,21 @@ import sympy
 
 def main() -> None:
     dau, sessions, requests, peak, candidates, flops, utilization = symbols = sympy.symbols(
-        "dau sessions_per_user requests_per_session peak_to_average candidates_per_request flops_per_candidate "
-        "utilization", positive=True)
+        "dau sessions_per_user requests_per_session peak_to_average candidates_per_request flops_per_candidate utilization",
+        positive=True,
+    )
     gpu_flops = sympy.Symbol("gpu.bf16_flops", positive=True)
     ranking_gpus = sympy.ceiling(dau * sessions * requests * peak * candidates * flops / (gpu_flops * utilization))
-    point = {dau: 50e6, sessions: 3 / 86400, requests: 4, peak: 3, candidates: 2000, flops: 40e6, utilization: 0.4,
-             gpu_flops: 989e12}
+    point = {
+        dau: 50e6,
+        sessions: 3 / 86400,
+        requests: 4,
+        peak: 3,
+        candidates: 2000,
+        flops: 40e6,
+        utilization: 0.4,
+        gpu_flops: 989e12,
+    }
     print("closed form:", sympy.simplify(ranking_gpus))
     print("value:", ranking_gpus.subs(point))
     smooth = ranking_gpus.replace(sympy.ceiling, lambda x: x)

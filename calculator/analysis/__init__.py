@@ -1,2 +1,1 @@
-"""Layer 5, analysis on a compiled scenario: symbolic forms (sympy), explain, solve, sweep, compare.
-"""
+"""Layer 5, analysis on a compiled scenario: symbolic forms (sympy), explain, solve, sweep, compare."""

@@ -60,8 +60,12 @@ class Diff:
         if self.regressions:
             lines += ["**Now failing:** " + ", ".join(f"`{r}`" for r in self.regressions), ""]
         if self.loosened:
-            lines += ["**⚠️ Limit loosened:** " + ", ".join(f"`{r}`" for r in self.loosened)
-                      + " — check that the change is meant, not a way to make CI pass", ""]
+            lines += [
+                "**⚠️ Limit loosened:** "
+                + ", ".join(f"`{r}`" for r in self.loosened)
+                + " — check that the change is meant, not a way to make CI pass",
+                "",
+            ]
         if not (self.inputs or self.values or self.budgets or self.hardware or self.limits):
             return "\n".join([*lines, "No change in inputs, values or budgets.", ""])
         if self.hardware:
@@ -74,8 +78,10 @@ class Diff:
             lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} |" for c in self.inputs] + [""]
         if self.values:
             lines += ["| value | before | after | change | % |", "|---|---:|---:|---:|---:|"]
-            lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} | {markdown_cell(c.delta)} | {c.relative} |"
-                      for c in self.values]
+            lines += [
+                f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} | {markdown_cell(c.delta)} | {c.relative} |"
+                for c in self.values
+            ]
             lines.append("")
         if self.budgets:
             lines += ["| budget | before | after |", "|---|---|---|"]
@@ -135,19 +141,26 @@ class Comparison:
 
 def compare_results(old: Result, new: Result) -> Comparison:
     """Every value, budget and latency path of either result, paired by name (the new result's order first)."""
-    values = tuple(ValueComparison(name, old.values.get(name), new.values.get(name))
-                   for name in dict.fromkeys([*new.values, *old.values]))
+    values = tuple(
+        ValueComparison(name, old.values.get(name), new.values.get(name)) for name in dict.fromkeys([*new.values, *old.values])
+    )
     before, after = _limits(old), _limits(new)
-    limits = tuple(LimitComparison(key, (after.get(key) or before[key])[0],
-                                   before[key][1] if key in before else None, after[key][1] if key in after else None)
-                   for key in dict.fromkeys([*after, *before]))
+    limits = tuple(
+        LimitComparison(
+            key,
+            (after.get(key) or before[key])[0],
+            before[key][1] if key in before else None,
+            after[key][1] if key in after else None,
+        )
+        for key in dict.fromkeys([*after, *before])
+    )
     return Comparison(values, limits)
 
 
 def _limits(result: Result) -> dict[str, tuple[str, tuple[Status, float]]]:
     rows: dict[str, tuple[str, tuple[Status, float]]] = {
-        f"{b.name} {b.op}": (f"{b.name} {limit_text(b, result.sig_figs)}", (b.status, b.utilization))
-        for b in result.budgets}
+        f"{b.name} {b.op}": (f"{b.name} {limit_text(b, result.sig_figs)}", (b.status, b.utilization)) for b in result.budgets
+    }
     rows.update({f"latency {p.path}": (f"latency {p.path}", (p.status, p.utilization)) for p in result.latency})
     return rows
 
@@ -167,8 +180,11 @@ def diff_models(old: Model, new: Model) -> Diff:
 def _hardware_changes(old: Model, new: Model) -> list[Change]:
     before = {name: entry.id for name, entry in old.scenario.hardware.items()}
     after = {name: entry.id for name, entry in new.scenario.hardware.items()}
-    return [Change(name, before.get(name, "—"), after.get(name, "—")) for name in dict.fromkeys([*before, *after])
-            if before.get(name) != after.get(name)]
+    return [
+        Change(name, before.get(name, "—"), after.get(name, "—"))
+        for name in dict.fromkeys([*before, *after])
+        if before.get(name) != after.get(name)
+    ]
 
 
 def _limit_changes(old: Result, new: Result) -> tuple[list[str], list[str]]:
@@ -195,16 +211,21 @@ def _limit_changes(old: Result, new: Result) -> tuple[list[str], list[str]]:
 def _input_changes(old: Model, new: Model) -> list[Change]:
     before = {v.name: v.text for v in old.scenario.inputs}
     after = {v.name: v.text for v in new.scenario.inputs}
-    return [Change(name, before.get(name, "—"), after.get(name, "—")) for name in dict.fromkeys([*before, *after])
-            if before.get(name) != after.get(name)]
+    return [
+        Change(name, before.get(name, "—"), after.get(name, "—"))
+        for name in dict.fromkeys([*before, *after])
+        if before.get(name) != after.get(name)
+    ]
 
 
 def _old_order_first(comparison: Comparison, old: Result) -> Comparison:
     """A diff reads from the old file: its values and limits first, in its order, then what the new one adds."""
     values = {name: n for n, name in enumerate(old.values)}
     limits = {key: n for n, key in enumerate(_limits(old))}
-    return Comparison(tuple(sorted(comparison.values, key=lambda row: values.get(row.name, len(values)))),
-                      tuple(sorted(comparison.limits, key=lambda row: limits.get(row.name, len(limits)))))
+    return Comparison(
+        tuple(sorted(comparison.values, key=lambda row: values.get(row.name, len(values)))),
+        tuple(sorted(comparison.limits, key=lambda row: limits.get(row.name, len(limits)))),
+    )
 
 
 def _value_changes(comparison: Comparison, sf: int) -> list[Change]:
@@ -245,21 +266,25 @@ def text_at_revision(path: Path, revision: str) -> str:
     if revision.startswith("-"):
         raise UsageError(f"--rev takes a git revision, not '{revision}'", Location(f"--rev={revision}"))
     try:
-        done = subprocess.run(["git", "show", "--end-of-options", f"{revision}:./{path.name}"],
-                              cwd=path.parent or Path("."), capture_output=True, check=False)
+        done = subprocess.run(
+            ["git", "show", "--end-of-options", f"{revision}:./{path.name}"],
+            cwd=path.parent or Path("."),
+            capture_output=True,
+            check=False,
+        )
     except OSError:
         raise FileError("git is not available", Location(str(path))) from None
     stderr = done.stderr.decode("utf-8", "replace")
     if done.returncode != 0:
         reason = stderr.strip().splitlines()[-1] if stderr.strip() else "git show failed"
         missing = "does not exist in" in reason or "exists on disk, but not in" in reason
-        raise (MissingFile if missing else EnvelopeError)(f"cannot read {path.name} at {revision}: {reason}",
-                                                          Location(str(path)))
+        raise (MissingFile if missing else EnvelopeError)(f"cannot read {path.name} at {revision}: {reason}", Location(str(path)))
     try:
         return bytes(done.stdout).decode("utf-8")
     except UnicodeDecodeError as error:
-        raise FileError(f"{path.name} at {revision} is not UTF-8 text (byte {error.start})",
-                        Location(f"{path}@{revision}")) from None
+        raise FileError(
+            f"{path.name} at {revision} is not UTF-8 text (byte {error.start})", Location(f"{path}@{revision}")
+        ) from None
 
 
 def several_to_markdown(diffs: list[tuple[str, Diff]], unchanged: int, new_files: list[str]) -> str:

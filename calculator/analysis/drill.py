@@ -97,11 +97,20 @@ class Feedback:
         return SCORES[self.grade] if self.grade else 0.0
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.question.name, "unit": self.question.unit.text, "answer": self.answer,
-                "answer_value": _rounded(self.value), "true_value": _rounded(self.question.value),
-                "factor": _rounded(self.factor), "grade": self.grade, "score": self.score,
-                "seconds": round(self.seconds, 1), "attempts": self.attempts, "revealed": self.kind == "revealed",
-                "problem": self.problem}
+        return {
+            "name": self.question.name,
+            "unit": self.question.unit.text,
+            "answer": self.answer,
+            "answer_value": _rounded(self.value),
+            "true_value": _rounded(self.question.value),
+            "factor": _rounded(self.factor),
+            "grade": self.grade,
+            "score": self.score,
+            "seconds": round(self.seconds, 1),
+            "attempts": self.attempts,
+            "revealed": self.kind == "revealed",
+            "problem": self.problem,
+        }
 
     def off_text(self) -> str:
         """`3× too high`, or why it could not be scored."""
@@ -120,8 +129,11 @@ def questions(model: Model, result: Result, count: int | None = None) -> list[Qu
     """
     scenario = model.scenario
     askable = {v.name: v for v in scenario.derived if _is_derived_here(v)}
-    targets = [name for name in dict.fromkeys([b.name for b in scenario.budgets] +
-                                              [v.name for v in scenario.derived if v.drill]) if name in askable]
+    targets = [
+        name
+        for name in dict.fromkeys([b.name for b in scenario.budgets] + [v.name for v in scenario.derived if v.drill])
+        if name in askable
+    ]
     chosen = _nearest_first(targets, askable)
     if count is not None:
         chosen = chosen[:count]
@@ -180,13 +192,19 @@ def quantity_words(dimension: Dimension, unit: Unit | None, units: Any) -> str:
     if len(top) == 1 and not bottom and top[0][1] == 1:
         return _ALONE.get(top[0][0]) or f"a count of {_plural(top[0][0])}"
     above = " × ".join(_BASE_WORD.get(name) or _plural(name) for name, _ in top) or "a rate"
-    below = " per ".join(_time_word(unit, units) if name == "[time]" else _BASE_UNIT_WORD.get(name, name.strip("[]"))
-                         for name, _ in bottom)
+    below = " per ".join(
+        _time_word(unit, units) if name == "[time]" else _BASE_UNIT_WORD.get(name, name.strip("[]")) for name, _ in bottom
+    )
     return f"{above} per {below}" if below else above
 
 
-_ALONE = {"[time]": "a duration", "[information]": "an amount of data", "[currency]": "an amount of money",
-          "[length]": "a length", "[mass]": "a mass"}
+_ALONE = {
+    "[time]": "a duration",
+    "[information]": "an amount of data",
+    "[currency]": "an amount of money",
+    "[length]": "a length",
+    "[mass]": "a mass",
+}
 _BASE_WORD = {"[time]": "time", "[information]": "data", "[currency]": "money", "[length]": "length", "[mass]": "mass"}
 _BASE_UNIT_WORD = {"[information]": "byte", "[currency]": "unit of money", "[length]": "metre", "[mass]": "kilogram"}
 
@@ -255,8 +273,7 @@ def gap_text(gap: Gap) -> str:
     way = "larger" if gap.factor > 1 else "smaller"
     times = format_number(max(gap.factor, 1 / gap.factor), 2)
     values = f" ({gap.today} → {gap.needed})" if gap.today and gap.needed else ""
-    return (f"your answer follows if {gap.input} were {times}× {way}{values};"
-            f" elasticity {gap.elasticity:+.3g}")
+    return f"your answer follows if {gap.input} were {times}× {way}{values}; elasticity {gap.elasticity:+.3g}"
 
 
 def off_text(answer: float, truth: float, factor: float) -> str:
@@ -271,8 +288,9 @@ def off_text(answer: float, truth: float, factor: float) -> str:
 class Drill:
     """A practice session on one scenario: ask, read, score, explain; then the budget questions."""
 
-    def __init__(self, model: Model, count: int | None = None, clock: Callable[[], float] = time.monotonic,
-                 traffic: str | None = None):
+    def __init__(
+        self, model: Model, count: int | None = None, clock: Callable[[], float] = time.monotonic, traffic: str | None = None
+    ):
         self.model = model
         evaluation = model.evaluate()
         self.result = evaluation.result
@@ -306,8 +324,10 @@ class Drill:
             lines.append(f"  {value.name} = {shown}" + (f"  ({value.note})" if value.note else ""))
         for name, entry in scenario.hardware.items():
             lines.append(f"  {name}: {entry.id}")
-        lines += ["", f"Estimate {len(self.questions)} values, one at a time, with units"
-                      " (e.g. '20k request/s', '3 PB', 'about 50 gpu')."]
+        lines += [
+            "",
+            f"Estimate {len(self.questions)} values, one at a time, with units (e.g. '20k request/s', '3 PB', 'about 50 gpu').",
+        ]
         return lines
 
     def prompt(self) -> str:
@@ -327,18 +347,30 @@ class Drill:
             assert reading.problem is not None
             if self._attempts == 1:
                 return Feedback("retry", question, text, [reading.problem + ": try once more"], attempts=1)
-            return self._record(Feedback("scored", question, text, [reading.problem, *self._reveal_lines(question)],
-                                         factor=math.inf, grade="none", attempts=self._attempts,
-                                         problem=reading.problem))
+            return self._record(
+                Feedback(
+                    "scored",
+                    question,
+                    text,
+                    [reading.problem, *self._reveal_lines(question)],
+                    factor=math.inf,
+                    grade="none",
+                    attempts=self._attempts,
+                    problem=reading.problem,
+                )
+            )
         value = reading.base / question.unit.factor
         factor = factor_off(value, question.value)
         grade = grade_of(factor)
         verdict = {"full": "full marks", "partial": "half marks", "none": "no marks"}[grade]
-        lines = [f"{with_unit(format_number(value, 3), question.unit)}: {off_text(value, question.value, factor)}"
-                 f" — {verdict}", *self._reveal_lines(question)]
+        lines = [
+            f"{with_unit(format_number(value, 3), question.unit)}: {off_text(value, question.value, factor)} — {verdict}",
+            *self._reveal_lines(question),
+        ]
         if factor > FULL_MARKS_WITHIN and math.isfinite(factor):
-            lines += [gap_text(gap) for gap in explaining_inputs(self.explanation(question.name), value / question.value,
-                                                                 self.result)]
+            lines += [
+                gap_text(gap) for gap in explaining_inputs(self.explanation(question.name), value / question.value, self.result)
+            ]
         return self._record(Feedback("scored", question, text, lines, value, factor, grade, attempts=self._attempts))
 
     def reveal(self) -> Feedback:
@@ -395,12 +427,16 @@ class Drill:
         for b in self.result.budgets:
             value = with_unit(format_number(b.value, sf), b.unit)
             verdict = "yes" if b.status != "fail" else "no"
-            lines.append(f"Does {b.name} meet its budget ({limit_text(b, sf)})? {verdict}: {value},"
-                         f" {b.utilization:.0%} of the limit ({b.status})")
+            lines.append(
+                f"Does {b.name} meet its budget ({limit_text(b, sf)})? {verdict}: {value},"
+                f" {b.utilization:.0%} of the limit ({b.status})"
+            )
         for p in self.result.latency:
             verdict = "yes" if p.status != "fail" else "no"
-            lines.append(f"Does the {p.path} path meet its {format_number(p.budget, sf)} {p.unit.text} budget? {verdict}:"
-                         f" {format_number(p.total, sf)} {p.unit.text}, {p.utilization:.0%} of it ({p.status})")
+            lines.append(
+                f"Does the {p.path} path meet its {format_number(p.budget, sf)} {p.unit.text} budget? {verdict}:"
+                f" {format_number(p.total, sf)} {p.unit.text}, {p.utilization:.0%} of it ({p.status})"
+            )
         return lines
 
     def traffic_answer(self) -> str | None:
@@ -419,20 +455,24 @@ class Drill:
             listed = ", then ".join(f"{p.budget} (at {format_number(p.factor, 2)}× today)" for p in broken)
             return f"{question} {listed}{broken_today}"
         if upward:
-            return (f"{question} nothing: the first to break is {upward[0].budget},"
-                    f" at {format_number(upward[0].factor, 2)}× today{broken_today}")
+            return (
+                f"{question} nothing: the first to break is {upward[0].budget},"
+                f" at {format_number(upward[0].factor, 2)}× today{broken_today}"
+            )
         return f"{question} nothing: no budget breaks as it grows{broken_today}"
 
     def summary(self) -> list[str]:
         scored = self.scored
-        lines = [f"score: {format_number(self.score, 2)} of {len(scored)}"
-                 f" ({self.score / len(scored):.0%})" if scored else "score: nothing scored",
-                 f"time: {self.seconds:.0f} s"]
+        lines = [
+            f"score: {format_number(self.score, 2)} of {len(scored)} ({self.score / len(scored):.0%})"
+            if scored
+            else "score: nothing scored",
+            f"time: {self.seconds:.0f} s",
+        ]
         misses = self.misses()
         if misses:
             lines += ["biggest misses:"]
-            lines += [f"  {f.question.name}: {f.answer.strip() or '—'} for {f.question.display}"
-                      f" ({f.off_text()})" for f in misses]
+            lines += [f"  {f.question.name}: {f.answer.strip() or '—'} for {f.question.display} ({f.off_text()})" for f in misses]
         lines += ["", *self.budget_answers()]
         traffic = self.traffic_answer()
         if traffic:
@@ -441,22 +481,34 @@ class Drill:
 
     def to_dict(self) -> dict[str, Any]:
         """The session as JSON data (`envelope drill --format json`): to track progress over sessions."""
-        return {"scenario": self.model.scenario.name, "file": self.model.scenario.file,
-                "questions": [f.to_dict() for f in self.feedback],
-                "unanswered": [q.name for q in self.questions[len(self.feedback):]],
-                "score": self.score, "max_score": float(len(self.scored)), "seconds": round(self.seconds, 1),
-                "budgets": [{"name": b.name, "status": b.status, "utilization": _rounded(b.utilization)}
-                            for b in self.result.budgets]
-                + [{"name": f"latency {p.path}", "status": p.status, "utilization": _rounded(p.utilization)}
-                   for p in self.result.latency],
-                "traffic": self.traffic_answer()}
+        return {
+            "scenario": self.model.scenario.name,
+            "file": self.model.scenario.file,
+            "questions": [f.to_dict() for f in self.feedback],
+            "unanswered": [q.name for q in self.questions[len(self.feedback) :]],
+            "score": self.score,
+            "max_score": float(len(self.scored)),
+            "seconds": round(self.seconds, 1),
+            "budgets": [{"name": b.name, "status": b.status, "utilization": _rounded(b.utilization)} for b in self.result.budgets]
+            + [
+                {"name": f"latency {p.path}", "status": p.status, "utilization": _rounded(p.utilization)}
+                for p in self.result.latency
+            ],
+            "traffic": self.traffic_answer(),
+        }
 
     def to_markdown(self) -> str:
-        lines = [f"### Drill: {self.model.scenario.name}", "",
-                 "| question | answer | true value | off by | marks |", "|---|---:|---:|---:|---|"]
+        lines = [
+            f"### Drill: {self.model.scenario.name}",
+            "",
+            "| question | answer | true value | off by | marks |",
+            "|---|---:|---:|---:|---|",
+        ]
         for f in self.feedback:
-            lines.append(f"| {f.question.name} | {markdown_cell(f.answer.strip() or '—')} |"
-                         f" {markdown_cell(f.question.display)} | {f.off_text()} | {f.grade or '—'} |")
+            lines.append(
+                f"| {f.question.name} | {markdown_cell(f.answer.strip() or '—')} |"
+                f" {markdown_cell(f.question.display)} | {f.off_text()} | {f.grade or '—'} |"
+            )
         lines += ["", *[f"- {line.strip()}" for line in self.summary() if line.strip() and line != "biggest misses:"]]
         return "\n".join(lines) + "\n"
 
@@ -494,4 +546,3 @@ def _wrapped(text: str, width: int) -> list[str]:
         else:
             line = f"{line} {word}" if line else word
     return [*lines, line] if line else lines
-

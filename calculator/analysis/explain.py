@@ -50,8 +50,14 @@ class Explanation:
     kind: str = "derived"
 
     def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"name": self.name, "formula": self.formula, "closed_form": self.closed_form,
-                                "value": self.value, "unit": self.unit, "sensitivity": self.sensitivity}
+        data: dict[str, Any] = {
+            "name": self.name,
+            "formula": self.formula,
+            "closed_form": self.closed_form,
+            "value": self.value,
+            "unit": self.unit,
+            "sensitivity": self.sensitivity,
+        }
         if self.drivers:
             data["drivers"] = {d.input: {"rank_correlation": d.rank_correlation, "share": d.share} for d in self.drivers}
         return data
@@ -69,12 +75,15 @@ class Explanation:
         lines += ["", f"closed form: {self.name} = {self.closed_form}"]
         if self.sensitivity:
             lines += ["", "sensitivity (elasticity: % change of the value per 1% change of the input):"]
-            lines += [f"  {name:<28} {elasticity:+.3g}{_method_note(self.sensitivity_method[name])}"
-                      for name, elasticity in _ranked(self.sensitivity)]
+            lines += [
+                f"  {name:<28} {elasticity:+.3g}{_method_note(self.sensitivity_method[name])}"
+                for name, elasticity in _ranked(self.sensitivity)
+            ]
         if self.drivers:
             lines += ["", "what drives the spread (rank correlation with the value, share of the spread):"]
-            lines += [f"  {d.input:<28} {d.rank_correlation:+.2f}  {d.share:5.0%}  {'█' * round(20 * d.share)}"
-                      for d in self.drivers]
+            lines += [
+                f"  {d.input:<28} {d.rank_correlation:+.2f}  {d.share:5.0%}  {'█' * round(20 * d.share)}" for d in self.drivers
+            ]
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
@@ -83,8 +92,10 @@ class Explanation:
         lines += [f"- {'= ' if i else ''}`{step}`" for i, step in enumerate(self.steps)]
         if self.sensitivity:
             lines += ["", "| input | elasticity |", "|---|---:|"]
-            lines += [f"| {name} | {elasticity:+.3g}{_method_note(self.sensitivity_method[name])} |"
-                      for name, elasticity in _ranked(self.sensitivity)]
+            lines += [
+                f"| {name} | {elasticity:+.3g}{_method_note(self.sensitivity_method[name])} |"
+                for name, elasticity in _ranked(self.sensitivity)
+            ]
         if self.drivers:
             lines += ["", "| drives the spread | rank corr. | share |", "|---|---:|---:|"]
             lines += [f"| {d.input} | {d.rank_correlation:+.2f} | {d.share:.0%} |" for d in self.drivers]
@@ -117,8 +128,9 @@ def _method_note(method: str) -> str:
     return {"exact": "", "relaxed": " (ceil/floor relaxed)", "numeric": " (numeric)"}.get(method, "")
 
 
-def explain(model: Model, name: str, overrides: Mapping[str, float] | None = None,
-            samples: int | None = None, seed: int | None = None) -> Explanation:
+def explain(
+    model: Model, name: str, overrides: Mapping[str, float] | None = None, samples: int | None = None, seed: int | None = None
+) -> Explanation:
     """How `name` is derived, with the numbers of this run."""
 
     from calculator.analysis.symbolic import closed_form  # sympy comes with it: explain and solve only
@@ -129,15 +141,29 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
         return _explain_path(model, paths[name.removeprefix("latency ")], overrides)
     if value is None:
         known = [*paths, *model.scenario.values]
-        raise UsageError(f"no value '{name}' in this scenario", Location(model.scenario.file),
-                         closest_or_all(name, known, "latency paths and values"))
+        raise UsageError(
+            f"no value '{name}' in this scenario",
+            Location(model.scenario.file),
+            closest_or_all(name, known, "latency paths and values"),
+        )
 
     evaluation = model.evaluate(overrides)
     if value.kind == "input":
         simulation = evaluation.simulate(samples, seed) if name in evaluation.spreads else None
         shown = judge(evaluation, simulation).values[name]
-        return Explanation(name, value.text, name, name, [shown.range_display()], shown.value, shown.unit.long_text(),
-                           shown.display, {name: 1.0}, {name: "exact"}, kind="input")
+        return Explanation(
+            name,
+            value.text,
+            name,
+            name,
+            [shown.range_display()],
+            shown.value,
+            shown.unit.long_text(),
+            shown.display,
+            {name: 1.0},
+            {name: "exact"},
+            kind="input",
+        )
     assert value.formula is not None
     too_large = too_large_for_sympy(model, name)
     if too_large is not None:
@@ -150,22 +176,38 @@ def explain(model: Model, name: str, overrides: Mapping[str, float] | None = Non
     simulation = evaluation.simulate(samples, seed) if set(symbols) & set(evaluation.spreads) else None
     result = judge(evaluation, simulation)
     shown = result.values[name]
-    steps = [substituted(value.formula.expr, model, result.values, inline=False),
-             substituted(value.formula.expr, model, result.values, inline=True), shown.range_display()]
+    steps = [
+        substituted(value.formula.expr, model, result.values, inline=False),
+        substituted(value.formula.expr, model, result.values, inline=True),
+        shown.range_display(),
+    ]
     if steps[0] == steps[1]:
         del steps[1]
     point = {symbols[n]: evaluation.base(n) for n in symbols}
     sensitivity, methods = {}, {}
     for input_name, symbol in symbols.items():
-        sensitivity[input_name], methods[input_name] = _elasticity(numeric_form, symbol, point, model, evaluation,
-                                                                   name, input_name, stepped)
+        sensitivity[input_name], methods[input_name] = _elasticity(
+            numeric_form, symbol, point, model, evaluation, name, input_name, stepped
+        )
     drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
-    return Explanation(name, value.formula.text, _plain(display_form), _latex(display_form), steps, shown.value,
-                       shown.unit.long_text(), shown.display, sensitivity, methods, drivers)
+    return Explanation(
+        name,
+        value.formula.text,
+        _plain(display_form),
+        _latex(display_form),
+        steps,
+        shown.value,
+        shown.unit.long_text(),
+        shown.display,
+        sensitivity,
+        methods,
+        drivers,
+    )
 
 
-def _numeric_explanation(model: Model, name: str, evaluation: Any, samples: int | None, seed: int | None,
-                         why: str) -> Explanation:
+def _numeric_explanation(
+    model: Model, name: str, evaluation: Any, samples: int | None, seed: int | None, why: str
+) -> Explanation:
     """`name` explained with numbers only: its closed form is too large for sympy (`why`), so the
     elasticities are finite differences and the closed form is not written out."""
     value = model.scenario.values[name]
@@ -173,14 +215,23 @@ def _numeric_explanation(model: Model, name: str, evaluation: Any, samples: int 
     inputs = _inputs_reached(model, value.formula.expr)
     simulation = evaluation.simulate(samples, seed) if set(inputs) & set(evaluation.spreads) else None
     shown = judge(evaluation, simulation).values[name]
-    steps = [substituted(value.formula.expr, model, judge(evaluation, simulation).values, inline=False),
-             shown.range_display()]
+    steps = [substituted(value.formula.expr, model, judge(evaluation, simulation).values, inline=False), shown.range_display()]
     sensitivity = {n: _numeric_elasticity(model, evaluation, name, n) for n in inputs}
     note = f"not written out: it is {why}; the numbers below are computed directly"
     drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
-    return Explanation(name, value.formula.text, note, r"\text{" + note.replace("_", r"\_") + "}", steps, shown.value,
-                       shown.unit.long_text(), shown.display, sensitivity, dict.fromkeys(sensitivity, "numeric"),
-                       drivers)
+    return Explanation(
+        name,
+        value.formula.text,
+        note,
+        r"\text{" + note.replace("_", r"\_") + "}",
+        steps,
+        shown.value,
+        shown.unit.long_text(),
+        shown.display,
+        sensitivity,
+        dict.fromkeys(sensitivity, "numeric"),
+        drivers,
+    )
 
 
 def _inputs_reached(model: Model, expr: Expr) -> list[str]:
@@ -217,13 +268,16 @@ def _latex(expression: Any) -> str:
     """LaTeX with names kept whole (`dau_peak`, not d with a subscript)."""
     import sympy  # sympy: ~0.4 s to import; explain and solve only
 
-    names = {symbol: r"\mathrm{" + str(symbol).strip("[]").replace("_", r"\_").replace("%", r"\%") + "}"
-             for symbol in expression.free_symbols}
+    names = {
+        symbol: r"\mathrm{" + str(symbol).strip("[]").replace("_", r"\_").replace("%", r"\%") + "}"
+        for symbol in expression.free_symbols
+    }
     return str(sympy.latex(expression, symbol_names=names, mul_symbol="dot"))
 
 
-def _elasticity(form: Any, symbol: Any, point: dict[Any, float], model: Model, evaluation: Any, name: str,
-                input_name: str, stepped: bool) -> tuple[float, str]:
+def _elasticity(
+    form: Any, symbol: Any, point: dict[Any, float], model: Model, evaluation: Any, name: str, input_name: str, stepped: bool
+) -> tuple[float, str]:
     """∂ln value/∂ln input at the point: exact, relaxed (`form` is built without the ceil/floor a
     `stepped` value has), or by finite differences."""
     import sympy  # sympy: ~0.4 s to import; explain and solve only
@@ -328,8 +382,19 @@ def _explain_path(model: Model, path: LatencyPath, overrides: Mapping[str, float
     sensitivity: dict[str, float] = {}
     for stage in shown.stages:
         _critical_shares(stage, stage.name, shown.total, sensitivity)
-    return Explanation(path.name, formula, formula, formula.replace("_", "\\_"), steps, shown.total, shown.unit.long_text(),
-                       total, sensitivity, dict.fromkeys(sensitivity, "exact"), kind="latency")
+    return Explanation(
+        path.name,
+        formula,
+        formula,
+        formula.replace("_", "\\_"),
+        steps,
+        shown.total,
+        shown.unit.long_text(),
+        total,
+        sensitivity,
+        dict.fromkeys(sensitivity, "exact"),
+        kind="latency",
+    )
 
 
 def _stage_formula(stage: StageResult, unit: str | None = None) -> str:

@@ -75,9 +75,16 @@ class Solution:
         return "every other budget holds" if self.unreachable else "every budget holds"
 
     def to_dict(self) -> dict[str, Any]:
-        data = {"input": self.input, "value": float(f"{self.value:.6g}"), "unit": self.unit.long_text(),
-                "display": self.display, "binding_budget": self.binding_budget, "direction": self.direction,
-                "headroom": float(f"{self.headroom:.6g}"), "method": self.method}
+        data = {
+            "input": self.input,
+            "value": float(f"{self.value:.6g}"),
+            "unit": self.unit.long_text(),
+            "display": self.display,
+            "binding_budget": self.binding_budget,
+            "direction": self.direction,
+            "headroom": float(f"{self.headroom:.6g}"),
+            "method": self.method,
+        }
         if self.unreachable:
             data["holds_for_no_value"] = self.unreachable
         return data
@@ -85,16 +92,18 @@ class Solution:
     def to_text(self) -> str:
         today = with_unit(format_number(self.current, self.sig_figs), self.unit)
         word = "largest" if self.direction == "max" else "smallest"
-        lines = [f"{self.input} can go to {self.display} ({word} value at which {self._what()}; today {today},"
-                 f" {self._times_today()})",
-                 f"binding budget: {self.binding_budget}  ({METHODS[self.method]})"]
+        lines = [
+            f"{self.input} can go to {self.display} ({word} value at which {self._what()}; today {today}, {self._times_today()})",
+            f"binding budget: {self.binding_budget}  ({METHODS[self.method]})",
+        ]
         lines += [f"left out: {name} holds for no value of {self.input}" for name in self.unreachable]
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
         verb = "grow to" if self.direction == "max" else "fall to"
-        text = (f"**{self.input}** can {verb} **{self.display}** ({self._times_today()})"
-                f" before **{self.binding_budget}** breaks.\n")
+        text = (
+            f"**{self.input}** can {verb} **{self.display}** ({self._times_today()}) before **{self.binding_budget}** breaks.\n"
+        )
         for name in self.unreachable:
             text += f"\n**{name}** holds for no value of {self.input}: left out.\n"
         return text
@@ -106,10 +115,16 @@ class Solution:
 def broken_budgets(evaluation: Evaluation, only: str | None = None) -> list[str]:
     """Names of the budgets and latency paths that the point values break (cheap: no results built)."""
     scenario = evaluation.model.scenario
-    broken = [b.name for i, b in enumerate(scenario.budgets)
-              if only in (None, b.name) and breaks_limit(b.op, evaluation.base(b.name), evaluation.slot(LimitSlot(i)))]
-    broken += [f"latency {p.name}" for p in scenario.latency
-               if only in (None, p.name) and path_total(p, evaluation.slot) > evaluation.slot(PathBudgetSlot(p.name))]
+    broken = [
+        b.name
+        for i, b in enumerate(scenario.budgets)
+        if only in (None, b.name) and breaks_limit(b.op, evaluation.base(b.name), evaluation.slot(LimitSlot(i)))
+    ]
+    broken += [
+        f"latency {p.name}"
+        for p in scenario.latency
+        if only in (None, p.name) and path_total(p, evaluation.slot) > evaluation.slot(PathBudgetSlot(p.name))
+    ]
     return list(dict.fromkeys(broken))
 
 
@@ -118,8 +133,7 @@ def budget_names(model: Model) -> list[str]:
     return [b.name for b in model.scenario.budgets] + [p.name for p in model.scenario.latency]
 
 
-def solve(model: Model, input_name: str, budget: str | None = None,
-          overrides: Mapping[str, float] | None = None) -> Solution:
+def solve(model: Model, input_name: str, budget: str | None = None, overrides: Mapping[str, float] | None = None) -> Solution:
     """The edge of `input_name` at which the budgets (or `budget`) stop holding; budgets that hold for
     no value of the input are named and left out (every one of them: an error)."""
     scenario = model.scenario
@@ -127,8 +141,11 @@ def solve(model: Model, input_name: str, budget: str | None = None,
     value = model.input(input_name, where)
     names = budget_names(model)
     if budget is not None and budget not in names:
-        raise UsageError(f"no budget '{budget}' in this scenario (budgets and latency paths: {', '.join(names) or 'none'})",
-                         where, did_you_mean(budget, names))
+        raise UsageError(
+            f"no budget '{budget}' in this scenario (budgets and latency paths: {', '.join(names) or 'none'})",
+            where,
+            did_you_mean(budget, names),
+        )
     base_overrides = dict(overrides or {})
     today = model.evaluate(base_overrides).base(input_name)
     unit = display_unit(value, today)
@@ -141,6 +158,7 @@ def solve(model: Model, input_name: str, budget: str | None = None,
                 return not set(broken_budgets(model.evaluate({**base_overrides, input_name: x}), budget)) - left_out
             except EnvelopeError:
                 return False
+
         return holds
 
     unreachable: list[str] = []
@@ -151,20 +169,35 @@ def solve(model: Model, input_name: str, budget: str | None = None,
         if not unreachable:
             raise
         if set(unreachable) >= set(_all_labels(model, budget)):
-            raise UsageError(f"{_listed(unreachable)} for no value of '{input_name}' from 1e-12 to 1e12 times today's",
-                             where, "it does not depend on this input enough: solve for another input") from None
+            raise UsageError(
+                f"{_listed(unreachable)} for no value of '{input_name}' from 1e-12 to 1e12 times today's",
+                where,
+                "it does not depend on this input enough: solve for another input",
+            ) from None
         direction, inside, outside = _bracket(holds_without(set(unreachable)), today, input_name, budget)
     holds = holds_without(set(unreachable))
     edge, beyond = _bisect(holds, inside, outside)
-    binding = [b for b in broken_budgets(model.evaluate({**base_overrides, input_name: beyond}), budget)
-               if b not in unreachable]  # what breaks just past the edge
+    binding = [
+        b for b in broken_budgets(model.evaluate({**base_overrides, input_name: beyond}), budget) if b not in unreachable
+    ]  # what breaks just past the edge
     symbolic = _symbolic_edge(model, input_name, binding, base_overrides, edge)
     method = "numeric"
     if symbolic is not None:
         edge, method = symbolic, "symbolic"
     safe = _safe_edge(holds, edge, direction, unit, scenario.sig_figs, _is_whole(value.dimension))
-    return Solution(input_name, edge / unit.factor, unit, ", ".join(binding) or "?", direction, today / unit.factor,
-                    method, scenario.sig_figs, safe / unit.factor, budget, unreachable)
+    return Solution(
+        input_name,
+        edge / unit.factor,
+        unit,
+        ", ".join(binding) or "?",
+        direction,
+        today / unit.factor,
+        method,
+        scenario.sig_figs,
+        safe / unit.factor,
+        budget,
+        unreachable,
+    )
 
 
 def _listed(labels: list[str]) -> str:
@@ -205,8 +238,7 @@ def _whole_dimensions() -> frozenset[str]:
 
 def _is_whole(dimension: Dimension) -> bool:
     """An input counting whole things (gpu, node): solved to whole numbers."""
-    return len(dimension.exponents) == 1 and dimension.exponents[0][1] == 1.0 and \
-        dimension.exponents[0][0] in _whole_dimensions()
+    return len(dimension.exponents) == 1 and dimension.exponents[0][1] == 1.0 and dimension.exponents[0][0] in _whole_dimensions()
 
 
 def _safe_edge(holds: Any, edge: float, direction: str, unit: Unit, sig_figs: int, whole: bool) -> float:
@@ -258,6 +290,7 @@ def breaking_points(model: Model, input_name: str, overrides: Mapping[str, float
     limits += [(p.name, f"latency {p.name}", "<=") for p in model.scenario.latency]
     found = []
     for only, label, op in limits:
+
         def holds(x: float, only: str = only, label: str = label) -> bool:
             try:
                 return label not in broken_budgets(model.evaluate({**base_overrides, input_name: x}), only)
@@ -291,14 +324,14 @@ def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[s
     if holds(today):
         for direction, factor in (("max", 2.0), ("min", 0.5)):
             x = today
-            while SEARCH_RANGE ** -1 <= x / today <= SEARCH_RANGE:
+            while SEARCH_RANGE**-1 <= x / today <= SEARCH_RANGE:
                 if not holds(x * factor):
                     return direction, x, x * factor
                 x *= factor
         raise UsageError(f"{what} holds for every value of '{name}' from 1e-12 to 1e12 times today's: nothing binds")
     for factor in (0.5, 2.0):
         x = today
-        while SEARCH_RANGE ** -1 <= x / today <= SEARCH_RANGE:
+        while SEARCH_RANGE**-1 <= x / today <= SEARCH_RANGE:
             x *= factor
             if holds(x):
                 return ("max" if factor < 1 else "min"), x, x / factor
@@ -320,8 +353,9 @@ def _bisect(holds: Any, inside: float, outside: float) -> tuple[float, float]:
     return inside, outside
 
 
-def _symbolic_edge(model: Model, name: str, binding: list[str], overrides: Mapping[str, float],
-                   numeric_edge: float) -> float | None:
+def _symbolic_edge(
+    model: Model, name: str, binding: list[str], overrides: Mapping[str, float], numeric_edge: float
+) -> float | None:
     """The same edge from sympy, when one upper or lower budget binds and its formula inverts."""
     budgets = [b for b in model.scenario.budgets if b.name in binding]
     if len(budgets) != 1:

@@ -74,18 +74,25 @@ class Sweep:
         return found
 
     def to_dict(self) -> dict[str, Any]:
-        return {"input": self.input, "unit": self.unit.long_text(),
-                "units": {name: unit.long_text() for name, unit in self.units.items()},
-                "rows": [{"x": row.x, "values": row.values, "status": row.statuses} for row in self.rows]}
+        return {
+            "input": self.input,
+            "unit": self.unit.long_text(),
+            "units": {name: unit.long_text() for name, unit in self.units.items()},
+            "rows": [{"x": row.x, "values": row.values, "status": row.statuses} for row in self.rows],
+        }
 
     def to_csv(self) -> str:
         out = io.StringIO()
         writer = csv.writer(out)
-        writer.writerow([_bracketed(self.input, self.unit)] + [_bracketed(n, self.units[n]) for n in self.shown]
-                        + [f"{b} status" for b in self.budgets])
+        writer.writerow(
+            [_bracketed(self.input, self.unit)]
+            + [_bracketed(n, self.units[n]) for n in self.shown]
+            + [f"{b} status" for b in self.budgets]
+        )
         for row in self.rows:
-            writer.writerow([f"{row.x:.6g}"] + [f"{row.values[n]:.6g}" for n in self.shown]
-                            + [row.statuses[b] for b in self.budgets])
+            writer.writerow(
+                [f"{row.x:.6g}"] + [f"{row.values[n]:.6g}" for n in self.shown] + [row.statuses[b] for b in self.budgets]
+            )
         return out.getvalue()
 
     def to_markdown(self) -> str:
@@ -107,7 +114,7 @@ class Sweep:
         xs = [row.x for row in self.rows]
         normal = len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300  # log axes take normal floats only (plotext)
         log = normal and (self.log or xs[-1] / xs[0] >= 100)
-        for scale in (["log", "linear"] if log else ["linear"]):
+        for scale in ["log", "linear"] if log else ["linear"]:
             try:
                 drawing = self._drawing(width, height, scale)
             except (TypeError, ValueError, ArithmeticError):  # plotext's own arithmetic on extreme values
@@ -146,16 +153,23 @@ class Sweep:
         return str(plt.build())
 
 
-def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11, log: bool = False,
-          show: list[str] | None = None, overrides: Mapping[str, float] | None = None) -> Sweep:
+def sweep(
+    model: Model,
+    input_name: str,
+    start: str,
+    stop: str,
+    steps: int = 11,
+    log: bool = False,
+    show: list[str] | None = None,
+    overrides: Mapping[str, float] | None = None,
+) -> Sweep:
     """Evaluate the scenario at `steps` values of `input_name` from `start` to `stop` (quantities)."""
     scenario = model.scenario
     where = Location(f"sweep {input_name}")
     model.input(input_name, where)
     if not 2 <= steps <= MAX_STEPS:
         raise UsageError(f"--steps takes 2 to {MAX_STEPS:,}, not {steps:,}", where)
-    low, high = (float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}")))
-                 for text in (start, stop))
+    low, high = (float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}"))) for text in (start, stop))
     if log and not (low > 0 and high > 0):
         raise UsageError("--log needs both ends of the range above zero", where)
     names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
@@ -168,8 +182,7 @@ def sweep(model: Model, input_name: str, start: str, stop: str, steps: int = 11,
     unit = first.values[input_name].unit
     units = {name: first.values[name].unit for name in names}
     keep = _kept_budgets(first, set(names) if show else None)
-    result = Sweep(input_name, unit, list(names), units, [label for label, _ in keep], sig_figs=scenario.sig_figs,
-                   log=log)
+    result = Sweep(input_name, unit, list(names), units, [label for label, _ in keep], sig_figs=scenario.sig_figs, log=log)
     for x in xs:
         judged = _point_result(model, {**base_overrides, input_name: x})
         result.rows.append(_row(judged, x / unit.factor, names, units, keep))
@@ -218,9 +231,11 @@ def _point_result(model: Model, overrides: dict[str, float]) -> Result:
 def _kept_budgets(result: Result, shown: set[str] | None) -> list[tuple[str, int]]:
     """(label, position in budgets + latency paths) of the budgets a sweep follows: those of the shown values."""
     names = [b.name for b in result.budgets]
-    kept = [(name if names.count(name) == 1 else f"{name} {b.op}", i) for i, (name, b) in enumerate(zip(names, result.budgets,
-                                                                                                         strict=True))
-            if shown is None or name in shown]
+    kept = [
+        (name if names.count(name) == 1 else f"{name} {b.op}", i)
+        for i, (name, b) in enumerate(zip(names, result.budgets, strict=True))
+        if shown is None or name in shown
+    ]
     if shown is None:
         kept += [(f"latency {p.path}", len(names) + i) for i, p in enumerate(result.latency)]
     return kept

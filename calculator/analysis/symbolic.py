@@ -93,8 +93,13 @@ class Builder:
             return -self.build(expr.operand, where)
         if isinstance(expr, Binary):
             left, right = self.build(expr.left, where), self.build(expr.right, where)
-            return {"+": lambda: left + right, "-": lambda: left - right, "*": lambda: left * right,
-                    "/": lambda: left / right, "**": lambda: left**right}[expr.op]()
+            return {
+                "+": lambda: left + right,
+                "-": lambda: left - right,
+                "*": lambda: left * right,
+                "/": lambda: left / right,
+                "**": lambda: left**right,
+            }[expr.op]()
         assert isinstance(expr, Call)
         if expr.function in ROUNDING and self.smooth:
             return self.build(expr.args[0], where)
@@ -119,8 +124,7 @@ class Builder:
         return sympy.Symbol("[%]" if name == "percent" else f"[{name}]", positive=True)
 
 
-def closed_form(model: Model, name: str, numeric: bool = False,
-                smooth: bool = False) -> tuple[Any, dict[str, sympy.Symbol]]:
+def closed_form(model: Model, name: str, numeric: bool = False, smooth: bool = False) -> tuple[Any, dict[str, sympy.Symbol]]:
     """`name` as an expression in the scenario's inputs alone, and the input symbols it uses
     (`smooth`: without ceil/floor/round, for derivatives)."""
     builder = Builder(model, numeric, smooth=smooth)

@@ -109,17 +109,24 @@ class Catalog:
             return self.entries[entry_id]
         candidates = self.candidates(name)
         if len(candidates) > 1:
-            raise ShapeError(f"'{name}' is ambiguous: it could be {', '.join(candidates)}", where,
-                                "write the full id of the one you mean")
-        hint = (f"did you mean '{candidates[0]}'?" if candidates else
-                did_you_mean(name, self.entries) or "see 'envelope catalog' for what it holds")
+            raise ShapeError(
+                f"'{name}' is ambiguous: it could be {', '.join(candidates)}", where, "write the full id of the one you mean"
+            )
+        hint = (
+            f"did you mean '{candidates[0]}'?"
+            if candidates
+            else did_you_mean(name, self.entries) or "see 'envelope catalog' for what it holds"
+        )
         raise ShapeError(f"no catalog entry '{name}'", where, hint)
 
     def candidates(self, name: str) -> list[str]:
         """Entries whose id or an alias starts with `name` and then a separator: H100 -> H100-SXM, H100-PCIe."""
         prefix = normal_name(name)
-        found = [entry_id for alias, entry_id in self._names.items()
-                 if alias.startswith(prefix) and alias[len(prefix):len(prefix) + 1] in ("-", ".", "/")]
+        found = [
+            entry_id
+            for alias, entry_id in self._names.items()
+            if alias.startswith(prefix) and alias[len(prefix) : len(prefix) + 1] in ("-", ".", "/")
+        ]
         return list(dict.fromkeys(sorted(found, key=list(self.entries).index)))
 
 
@@ -149,8 +156,7 @@ class Bindings(Mapping[str, Entry]):
     def overrides(self) -> list[str]:
         """One line per bound entry whose figures a user catalog file changed."""
         changed = {e.id: e for e in self._entries.values() if e.overridden}
-        return [f"{e.id}: {', '.join(e.overridden)} from {e.origin} (overriding the shipped figures)"
-                for e in changed.values()]
+        return [f"{e.id}: {', '.join(e.overridden)} from {e.origin} (overriding the shipped figures)" for e in changed.values()]
 
 
 def normal_name(name: str) -> str:
@@ -186,8 +192,11 @@ def with_user_files(files: Iterable[tuple[str, Location | None]]) -> Catalog:
         try:
             text = read_text(Path(path))
         except EnvelopeError as error:
-            raise FileError(f"catalog file '{path}': {error.message}", named_at or error.location,
-                                "a catalog file is relative to the scenario that names it") from None
+            raise FileError(
+                f"catalog file '{path}': {error.message}",
+                named_at or error.location,
+                "a catalog file is relative to the scenario that names it",
+            ) from None
         _read_file(parse_yaml(text, path), path, entries, reference)
     cat = Catalog(entries, reference)
     _check_names(cat)
@@ -197,8 +206,9 @@ def with_user_files(files: Iterable[tuple[str, Location | None]]) -> Catalog:
 def _read_file(document: Document, origin: str, entries: dict[str, Entry], reference: dict[str, Figure]) -> None:
     data = document.data
     if not isinstance(data, dict) or not isinstance(data.get("entries"), dict):
-        raise ShapeError("a catalog file has 'kind:' and 'entries:' (see the shipped calculator/catalog/*.yaml)",
-                            document.where("entries"))
+        raise ShapeError(
+            "a catalog file has 'kind:' and 'entries:' (see the shipped calculator/catalog/*.yaml)", document.where("entries")
+        )
     _refuse_unknown(data, _FILE_KEYS, document, ())
     kind = str(data.get("kind") or Path(document.file).stem)
     perishable = set(data.get("perishable") or ())
@@ -206,8 +216,7 @@ def _read_file(document: Document, origin: str, entries: dict[str, Entry], refer
     for entry_id, raw in data["entries"].items():
         entry_id = str(entry_id)
         if kind == "ref":
-            reference[entry_id] = _figure(raw, {}, document.text_at("entries", entry_id),
-                                          entry_id in perishable, origin)
+            reference[entry_id] = _figure(raw, {}, document.text_at("entries", entry_id), entry_id in perishable, origin)
             continue
         shipped_id = by_normal.get(normal_name(entry_id))
         entry = _entry(kind, entry_id, raw, document, perishable, origin)
@@ -223,31 +232,45 @@ def _entry(kind: str, entry_id: str, raw: Any, document: Document, perishable: s
         raise ShapeError(f"catalog entry '{entry_id}' is a mapping with 'fields:' (and source, as_of)", where)
     _refuse_unknown(raw, _ENTRY_KEYS, document, ("entries", entry_id))
     defaults = {key: raw.get(key) for key in ("source", "as_of", "verified")}
-    figures = {str(name): _figure(value, defaults, document.text_at("entries", entry_id, "fields", name),
-                                  name in perishable, origin)
-               for name, value in (raw.get("fields") or {}).items()}
-    labels = {str(name): Label(str(text), document.text_at("entries", entry_id, "labels", name))
-              for name, text in (raw.get("labels") or {}).items()}
+    figures = {
+        str(name): _figure(value, defaults, document.text_at("entries", entry_id, "fields", name), name in perishable, origin)
+        for name, value in (raw.get("fields") or {}).items()
+    }
+    labels = {
+        str(name): Label(str(text), document.text_at("entries", entry_id, "labels", name))
+        for name, text in (raw.get("labels") or {}).items()
+    }
     for name in set(figures) & set(labels):
-        raise ShapeError(f"'{name}' is both a figure and a label of '{entry_id}'",
-                            document.where("entries", entry_id, "labels", name))
+        raise ShapeError(
+            f"'{name}' is both a figure and a label of '{entry_id}'", document.where("entries", entry_id, "labels", name)
+        )
     aliases = raw.get("aliases") or []
     if not isinstance(aliases, list):
         raise ShapeError("aliases is a list of names", document.where("entries", entry_id, "aliases"))
-    return Entry(kind, entry_id, str(raw.get("description", "")), figures, labels,
-                 tuple(str(a) for a in aliases), origin, (), where)
+    return Entry(
+        kind, entry_id, str(raw.get("description", "")), figures, labels, tuple(str(a) for a in aliases), origin, (), where
+    )
 
 
 def _overriding(shipped: Entry, mine: Entry, document: Document) -> Entry:
     """A user entry with a shipped id: its figures replace the shipped ones, the rest stay."""
     if mine.kind != shipped.kind:
-        raise ShapeError(f"'{mine.id}' is a {shipped.kind} in the shipped catalog, not a {mine.kind}",
-                            mine.location, f"put it in a file with 'kind: {shipped.kind}'")
+        raise ShapeError(
+            f"'{mine.id}' is a {shipped.kind} in the shipped catalog, not a {mine.kind}",
+            mine.location,
+            f"put it in a file with 'kind: {shipped.kind}'",
+        )
     changed = tuple([*mine.figures, *mine.labels])
-    return replace(shipped, description=mine.description or shipped.description,
-                   figures={**shipped.figures, **mine.figures}, labels={**shipped.labels, **mine.labels},
-                   aliases=tuple(dict.fromkeys([*shipped.aliases, *mine.aliases])), origin=mine.origin,
-                   overridden=tuple(dict.fromkeys([*shipped.overridden, *changed])), location=mine.location)
+    return replace(
+        shipped,
+        description=mine.description or shipped.description,
+        figures={**shipped.figures, **mine.figures},
+        labels={**shipped.labels, **mine.labels},
+        aliases=tuple(dict.fromkeys([*shipped.aliases, *mine.aliases])),
+        origin=mine.origin,
+        overridden=tuple(dict.fromkeys([*shipped.overridden, *changed])),
+        location=mine.location,
+    )
 
 
 def _figure(raw: Any, defaults: dict[str, Any], where: Location, perishable: bool, origin: str) -> Figure:
@@ -255,21 +278,34 @@ def _figure(raw: Any, defaults: dict[str, Any], where: Location, perishable: boo
     if isinstance(raw, dict):
         for key in raw:
             if key not in _FIGURE_KEYS:
-                raise ShapeError(f"unknown key '{key}' in a catalog figure", where,
-                                    did_you_mean(str(key), _FIGURE_KEYS) or "keys: " + ", ".join(sorted(_FIGURE_KEYS)))
+                raise ShapeError(
+                    f"unknown key '{key}' in a catalog figure",
+                    where,
+                    did_you_mean(str(key), _FIGURE_KEYS) or "keys: " + ", ".join(sorted(_FIGURE_KEYS)),
+                )
         fields.update(raw)
     else:
         fields["value"] = raw
     if fields.get("value") in (None, "") or not fields.get("source") or not fields.get("as_of"):
         missing = [key for key in ("value", "source", "as_of") if fields.get(key) in (None, "")]
-        raise ShapeError(f"a catalog figure needs a value, a source and an as_of date (missing: {', '.join(missing)})",
-                            where)
+        raise ShapeError(f"a catalog figure needs a value, a source and an as_of date (missing: {', '.join(missing)})", where)
     if isinstance(fields["value"], bool) or not isinstance(fields["value"], (str, int, float)):
-        raise ShapeError("a catalog figure is a number with a unit, like '80 GB/gpu'", where,
-                            "a fact that is not a number goes under 'labels:'")
+        raise ShapeError(
+            "a catalog figure is a number with a unit, like '80 GB/gpu'",
+            where,
+            "a fact that is not a number goes under 'labels:'",
+        )
     verified = _date(fields["verified"], where) if fields.get("verified") else None
-    return Figure(str(fields["value"]), str(fields["source"]), _date(fields["as_of"], where), fields.get("note"),
-                  where, perishable, verified, origin)
+    return Figure(
+        str(fields["value"]),
+        str(fields["source"]),
+        _date(fields["as_of"], where),
+        fields.get("note"),
+        where,
+        perishable,
+        verified,
+        origin,
+    )
 
 
 def _date(raw: Any, where: Location) -> dt.date:
@@ -284,9 +320,11 @@ def _date(raw: Any, where: Location) -> dt.date:
 def _refuse_unknown(raw: dict[Any, Any], known: set[str], document: Document, path: tuple[str, ...]) -> None:
     for key in raw:
         if key not in known:
-            raise ShapeError(f"unknown key '{key}' in a catalog {'entry' if path else 'file'}",
-                                document.where(*path, key),
-                                did_you_mean(str(key), known) or "keys: " + ", ".join(sorted(known)))
+            raise ShapeError(
+                f"unknown key '{key}' in a catalog {'entry' if path else 'file'}",
+                document.where(*path, key),
+                did_you_mean(str(key), known) or "keys: " + ", ".join(sorted(known)),
+            )
 
 
 def _check_links(links: dict[str, str], entries: dict[str, Entry], kind: str, document: Document) -> None:
@@ -297,10 +335,11 @@ def _check_links(links: dict[str, str], entries: dict[str, Entry], kind: str, do
                 continue
             target = entries.get(entry.labels[label].text)
             if target is None or target.kind != target_kind:
-                raise ShapeError(f"{entry.id}'s {label} '{entry.labels[label].text}' is not a {target_kind} entry"
-                                    " of the catalog", entry.labels[label].location,
-                                    did_you_mean(entry.labels[label].text,
-                                                 [e.id for e in entries.values() if e.kind == target_kind]))
+                raise ShapeError(
+                    f"{entry.id}'s {label} '{entry.labels[label].text}' is not a {target_kind} entry of the catalog",
+                    entry.labels[label].location,
+                    did_you_mean(entry.labels[label].text, [e.id for e in entries.values() if e.kind == target_kind]),
+                )
 
 
 def _check_names(cat: Catalog) -> None:
@@ -310,5 +349,4 @@ def _check_names(cat: Catalog) -> None:
         for name in (entry.id, *entry.aliases):
             other = seen.setdefault(normal_name(name), entry.id)
             if other != entry.id:
-                raise ShapeError(f"'{name}' names both {other} and {entry.id}", entry.location,
-                                    "an alias must name one entry")
+                raise ShapeError(f"'{name}' names both {other} and {entry.id}", entry.location, "an alias must name one entry")

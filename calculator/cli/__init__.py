@@ -1,2 +1,1 @@
-"""The `envelope` command: arguments, one function a command, exit codes. Nothing imports it.
-"""
+"""The `envelope` command: arguments, one function a command, exit codes. Nothing imports it."""

@@ -200,8 +200,9 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def check_paths(paths: list[Path], catalogs: Sequence[str] = (), only_scenarios: bool = False,
-                with_dependents: bool = True) -> tuple[list[Outcome], list[Path]]:
+def check_paths(
+    paths: list[Path], catalogs: Sequence[str] = (), only_scenarios: bool = False, with_dependents: bool = True
+) -> tuple[list[Outcome], list[Path]]:
     """Each scenario under the paths evaluated (`catalogs`: `--catalog` files for every one), then each
     scenario that extends a named file; and the files skipped as not scenarios (`only_scenarios`)."""
     files = scenario_files(paths)
@@ -229,8 +230,10 @@ def _outcome(file: Path, catalogs: Sequence[str]) -> Outcome:
     except Exception as error:  # one file's crash is its own line; the others still run
         if os.environ.get("ENVELOPE_DEBUG") == "1":
             traceback.print_exc()
-        fault = EnvelopeError(f"internal error: {type(error).__name__}: {error} (please report;"
-                              " ENVELOPE_DEBUG=1 shows the traceback)", Location(str(file)))
+        fault = EnvelopeError(
+            f"internal error: {type(error).__name__}: {error} (please report; ENVELOPE_DEBUG=1 shows the traceback)",
+            Location(str(file)),
+        )
         return Outcome(str(file), "error", error=fault, seconds=time.perf_counter() - started, internal=True)
     failures = [budget_failure(b) for b in result.budgets if b.status == "fail"]
     failures += [path_failure(p) for p in result.latency if p.status == "fail"]
@@ -243,10 +246,14 @@ def write_junit(outcomes: list[Outcome], target: Path) -> None:
     cases = ElementTree.Element("testsuite")
     for outcome in outcomes:
         _junit_cases(cases, outcome)
-    suite = ElementTree.Element("testsuite", name="envelope", tests=str(len(cases)),
-                                failures=str(sum(c.find("failure") is not None for c in cases)),
-                                errors=str(sum(c.find("error") is not None for c in cases)),
-                                time=f"{sum(o.seconds for o in outcomes):.3f}")
+    suite = ElementTree.Element(
+        "testsuite",
+        name="envelope",
+        tests=str(len(cases)),
+        failures=str(sum(c.find("failure") is not None for c in cases)),
+        errors=str(sum(c.find("error") is not None for c in cases)),
+        time=f"{sum(o.seconds for o in outcomes):.3f}",
+    )
     suite.extend(cases)
     root = ElementTree.Element("testsuites")
     root.append(suite)
@@ -268,11 +275,14 @@ def _junit_cases(parent: ElementTree.Element, outcome: Outcome) -> None:
     if not result.budgets and not result.latency:
         case(f"{result.scenario} evaluates", outcome.seconds)
     for budget in result.budgets:
-        _judged(case(f"budget {budget.name}"), budget.status, budget_failure(budget),
-                f"{_value_text(budget)}: {budget.utilization:.0%} of {_limit(budget)}")
+        _judged(
+            case(f"budget {budget.name}"),
+            budget.status,
+            budget_failure(budget),
+            f"{_value_text(budget)}: {budget.utilization:.0%} of {_limit(budget)}",
+        )
     for path in result.latency:
-        _judged(case(f"latency {path.path}"), path.status, path_failure(path),
-                f"{_path_text(path)} ({path.utilization:.0%})")
+        _judged(case(f"latency {path.path}"), path.status, path_failure(path), f"{_path_text(path)} ({path.utilization:.0%})")
 
 
 def _judged(case: ElementTree.Element, status: str, failure: str, detail: str) -> None:

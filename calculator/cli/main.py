@@ -80,20 +80,25 @@ def build_parser() -> argparse.ArgumentParser:
     diff = commands.add_parser("diff", help="what changed between two versions of a scenario, as Markdown")
     diff.add_argument("old", metavar="OLD")
     diff.add_argument("new", metavar="NEW", nargs="*", help="with --rev: more files or folders")
-    diff.add_argument("--rev", metavar="REV",
-                      help="compare each FILE (every scenario under a folder) with itself at a git revision (e.g. HEAD~1)")
+    diff.add_argument(
+        "--rev",
+        metavar="REV",
+        help="compare each FILE (every scenario under a folder) with itself at a git revision (e.g. HEAD~1)",
+    )
     _catalog_option(diff)
 
     check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
     check.add_argument("paths", nargs="+", metavar="PATH")
     check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
-    check.add_argument("--format", choices=("text", "github"), default="text",
-                       help="github: workflow annotations on the offending file and line")
-    check.add_argument("--only-scenarios", action="store_true",
-                       help="skip (and list) YAML files that are not scenarios: no top-level inputs/derived/budgets/"
-                            "latency/extends key")
-    check.add_argument("--no-dependents", action="store_true",
-                       help="do not also check the scenarios that extend a named file")
+    check.add_argument(
+        "--format", choices=("text", "github"), default="text", help="github: workflow annotations on the offending file and line"
+    )
+    check.add_argument(
+        "--only-scenarios",
+        action="store_true",
+        help="skip (and list) YAML files that are not scenarios: no top-level inputs/derived/budgets/latency/extends key",
+    )
+    check.add_argument("--no-dependents", action="store_true", help="do not also check the scenarios that extend a named file")
     _catalog_option(check)
 
     catalog = commands.add_parser("catalog", help="what the catalog holds: kinds, one kind's entries, or one entry")
@@ -102,8 +107,12 @@ def build_parser() -> argparse.ArgumentParser:
     _catalog_option(catalog)
     init = commands.add_parser("init", help="write a commented starter scenario that evaluates")
     init.add_argument("name", nargs="?", metavar="NAME", help="the file (NAME.yaml) and the scenario's name")
-    init.add_argument("--template", default="recommendation", metavar="KIND",
-                      help="recommendation, search, ads, llm-serving, training or batch-pipeline")
+    init.add_argument(
+        "--template",
+        default="recommendation",
+        metavar="KIND",
+        help="recommendation, search, ads, llm-serving, training or batch-pipeline",
+    )
     examples = commands.add_parser("examples", help="the worked scenarios shipped with envelope, and where they are")
     examples.add_argument("--path", action="store_true", help="print only the folder they are in")
     drill = commands.add_parser("drill", help="interview practice: estimate a scenario's key values, scored and explained")
@@ -112,8 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     drill.add_argument("--count", type=int, default=5, metavar="N", help="questions to ask (default: 5)")
     drill.add_argument("--traffic", metavar="INPUT", help="the input that tripling means (default: the first rate)")
     drill.add_argument("--reveal", action="store_true", help="show each answer and its derivation, unscored")
-    drill.add_argument("--format", choices=("text", "json"), default="text",
-                       help="json: the session on standard output (the conversation on standard error)")
+    drill.add_argument(
+        "--format",
+        choices=("text", "json"),
+        default="text",
+        help="json: the session on standard output (the conversation on standard error)",
+    )
     _catalog_option(drill)
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
@@ -124,8 +137,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _catalog_option(command: argparse.ArgumentParser) -> None:
-    command.add_argument("--catalog", action="append", default=[], metavar="FILE",
-                         help="your own catalog file (the shipped format): adds entries or overrides shipped ones")
+    command.add_argument(
+        "--catalog",
+        action="append",
+        default=[],
+        metavar="FILE",
+        help="your own catalog file (the shipped format): adds entries or overrides shipped ones",
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,8 +171,7 @@ def report_internal_error(error: BaseException) -> int:
     if os.environ.get("ENVELOPE_DEBUG") == "1":
         traceback.print_exception(error, file=sys.stderr)
     message = terminal_text(f"{type(error).__name__}: {error}", one_line=True)[:300]
-    print(f"envelope: internal error: {message} (please report; ENVELOPE_DEBUG=1 shows the traceback)",
-          file=sys.stderr)
+    print(f"envelope: internal error: {message} (please report; ENVELOPE_DEBUG=1 shows the traceback)", file=sys.stderr)
     return EXIT_INTERNAL
 
 
@@ -246,8 +263,16 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
-    table = sweep(model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log,
-                  arguments.show, _overrides(model, arguments.set))
+    table = sweep(
+        model,
+        arguments.input,
+        arguments.start,
+        arguments.stop,
+        arguments.steps,
+        arguments.log,
+        arguments.show,
+        _overrides(model, arguments.set),
+    )
     if arguments.format == "json":
         print_json(table.to_dict())
     elif arguments.format == "csv":
@@ -274,12 +299,16 @@ def command_render(arguments: argparse.Namespace) -> int:
     write_text_atomically(target, rendering.text)
     for block in rendering.blocks:
         if block.status == "error":
-            print(terminal_text("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`")
-                                           for line in block.output)), file=sys.stderr)
+            print(
+                terminal_text("\n".join(line.removeprefix("> ").replace("**error** ", "").strip("`") for line in block.output)),
+                file=sys.stderr,
+            )
     counts = {s: sum(b.status == s for b in rendering.blocks) for s in ("ok", "warn", "fail", "error")}
     shown = terminal_text(str(target))
-    print(f"{shown}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
-          f" {counts['error']} invalid")
+    print(
+        f"{shown}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+        f" {counts['error']} invalid"
+    )
     return rendering.exit_code
 
 
@@ -289,8 +318,10 @@ def command_diff(arguments: argparse.Namespace) -> int:
 
     if arguments.rev:
         if arguments.rev.startswith("-") or not arguments.rev.strip():
-            raise UsageError(f"--rev takes a git revision (HEAD~1, a branch, a commit), not '{arguments.rev}'",
-                             Location(f"--rev={arguments.rev}"))
+            raise UsageError(
+                f"--rev takes a git revision (HEAD~1, a branch, a commit), not '{arguments.rev}'",
+                Location(f"--rev={arguments.rev}"),
+            )
         return _diff_at_revision([Path(arguments.old), *map(Path, arguments.new)], arguments.rev, arguments.catalog)
     if len(arguments.new) != 1:
         raise UsageError("diff needs OLD and NEW, or FILE… --rev REV")
@@ -312,8 +343,13 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
 
     def old_of(path: Path) -> Any:
         # the files it extends are read at the same revision: a changed base is part of the change
-        return loads(text_at_revision(path, revision), f"{path}@{revision}", path.parent,
-                     read=lambda base: text_at_revision(base, revision), catalogs=catalogs)
+        return loads(
+            text_at_revision(path, revision),
+            f"{path}@{revision}",
+            path.parent,
+            read=lambda base: text_at_revision(base, revision),
+            catalogs=catalogs,
+        )
 
     files = scenario_files(paths)
     if len(paths) == 1 and paths[0].is_file():
@@ -341,8 +377,9 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
 def command_check(arguments: argparse.Namespace) -> int:
     from calculator.cli.check import check_paths, write_junit  # loaded when its command runs (start-up)
 
-    outcomes, skipped = check_paths([Path(p) for p in arguments.paths], arguments.catalog,
-                                    arguments.only_scenarios, not arguments.no_dependents)
+    outcomes, skipped = check_paths(
+        [Path(p) for p in arguments.paths], arguments.catalog, arguments.only_scenarios, not arguments.no_dependents
+    )
     for file in skipped:
         shown = terminal_text(str(file), one_line=True)
         print(f"{'skip':5}  {shown}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
@@ -353,8 +390,10 @@ def command_check(arguments: argparse.Namespace) -> int:
     counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
     extending = sum(o.extends is not None for o in outcomes)
     also = f" ({extending} because they extend a named file)" if extending else ""
-    print(f"{len(outcomes)} scenarios{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
-          f" {counts['error']} invalid" + (f"; {len(skipped)} other YAML files skipped" if skipped else ""))
+    print(
+        f"{len(outcomes)} scenarios{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+        f" {counts['error']} invalid" + (f"; {len(skipped)} other YAML files skipped" if skipped else "")
+    )
     if any(o.internal for o in outcomes):
         return EXIT_INTERNAL
     if counts["error"]:
@@ -388,8 +427,10 @@ def _catalog_entry(cat: Any, name: str) -> Any:
     except EnvelopeError as error:
         if not error.message.startswith("no catalog entry"):
             raise  # ambiguous: the candidates are the answer
-        raise EnvelopeError(f"no catalog kind or entry '{name}' (kinds: {', '.join(cat.kinds())})",
-                            hint=did_you_mean(name, cat.kinds()) or error.hint) from None
+        raise EnvelopeError(
+            f"no catalog kind or entry '{name}' (kinds: {', '.join(cat.kinds())})",
+            hint=did_you_mean(name, cat.kinds()) or error.hint,
+        ) from None
 
 
 def command_init(arguments: argparse.Namespace) -> int:
@@ -452,8 +493,11 @@ def command_schema(arguments: argparse.Namespace) -> int:
 
 def shipped_scenarios() -> Path:
     """./scenarios if there is one; else the checkout's (an editable install); else the installed copy."""
-    for folder in (Path("scenarios"), Path(__file__).resolve().parents[2] / "scenarios",
-                   Path(sys.prefix) / "share" / "envelope" / "scenarios"):
+    for folder in (
+        Path("scenarios"),
+        Path(__file__).resolve().parents[2] / "scenarios",
+        Path(sys.prefix) / "share" / "envelope" / "scenarios",
+    ):
         if folder.is_dir():
             return folder
     return Path("scenarios")  # reported as missing below
@@ -471,8 +515,10 @@ def command_tui(arguments: argparse.Namespace) -> int:
     except ModuleNotFoundError as missing:
         if (missing.name or "").split(".")[0] != "textual":
             raise
-        raise UsageError("the TUI needs textual, which this install does not have",
-                         hint='pip install "envelope[tui]" (every other command works without it)') from None
+        raise UsageError(
+            "the TUI needs textual, which this install does not have",
+            hint='pip install "envelope[tui]" (every other command works without it)',
+        ) from None
     app = app_module.EnvelopeApp(paths, after_first_paint=resume_after_startup)
     app.run()
     return EXIT_OK
@@ -485,17 +531,30 @@ def command_lsp(arguments: argparse.Namespace) -> int:
         missing = (error.name or "").split(".")[0]
         if missing not in ("pygls", "lsprotocol"):
             raise
-        raise UsageError(f"'envelope lsp' needs {missing}, which is not installed",
-                         hint="pip install 'envelope[lsp]' (or pip install pygls)") from None
+        raise UsageError(
+            f"'envelope lsp' needs {missing}, which is not installed", hint="pip install 'envelope[lsp]' (or pip install pygls)"
+        ) from None
     serve()
     return EXIT_OK
 
 
-COMMANDS = {"eval": command_eval, "explain": command_explain, "solve": command_solve, "sweep": command_sweep,
-            "render": command_render, "diff": command_diff,
-            "check": command_check, "catalog": command_catalog, "drill": command_drill, "init": command_init,
-            "examples": command_examples, "units": command_units, "schema": command_schema, "lsp": command_lsp,
-            "tui": command_tui}
+COMMANDS = {
+    "eval": command_eval,
+    "explain": command_explain,
+    "solve": command_solve,
+    "sweep": command_sweep,
+    "render": command_render,
+    "diff": command_diff,
+    "check": command_check,
+    "catalog": command_catalog,
+    "drill": command_drill,
+    "init": command_init,
+    "examples": command_examples,
+    "units": command_units,
+    "schema": command_schema,
+    "lsp": command_lsp,
+    "tui": command_tui,
+}
 
 
 if __name__ == "__main__":

@@ -24,8 +24,9 @@ def starter_text(kind: str, name: str | None) -> str:
     """The template's text, its `name:` set to `name` when one is given."""
     kinds = template_kinds()
     if kind not in kinds:
-        raise UsageError(f"no template '{kind}' (templates: {', '.join(kinds)})", Location("--template"),
-                         did_you_mean(kind, kinds))
+        raise UsageError(
+            f"no template '{kind}' (templates: {', '.join(kinds)})", Location("--template"), did_you_mean(kind, kinds)
+        )
     text = (TEMPLATES / f"{kind}.yaml").read_text(encoding="utf-8")
     if name:
         text = _NAME_LINE.sub(lambda _: f"name: {_yaml_text(name)}", text, count=1)
@@ -41,8 +42,11 @@ def write_starter(name: str | None, kind: str) -> Path:
     """NAME.yaml (scenario.yaml without a name) from the template; an existing file is never overwritten."""
     target = Path(name if name and name.endswith((".yaml", ".yml")) else f"{name or 'scenario'}.yaml")
     if target.exists():
-        raise FileError("already exists: envelope init never overwrites a file", Location(str(target)),
-                        hint="give another NAME, or remove the file first")
+        raise FileError(
+            "already exists: envelope init never overwrites a file",
+            Location(str(target)),
+            hint="give another NAME, or remove the file first",
+        )
     scenario_name = Path(name).stem.replace("_", " ") if name else None
     write_text_atomically(target, starter_text(kind, scenario_name))
     return target

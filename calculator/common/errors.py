@@ -57,8 +57,12 @@ class Location:
     def after(self, offset: int) -> Location:
         """The start of the text `offset` characters into the one that starts here, with its map."""
         line, column = self.point(offset)
-        rest = [n for i in range(0, len(self.folds), 3) if self.folds[i] > offset
-                for n in (self.folds[i] - offset, *self.folds[i + 1 : i + 3])]
+        rest = [
+            n
+            for i in range(0, len(self.folds), 3)
+            if self.folds[i] > offset
+            for n in (self.folds[i] - offset, *self.folds[i + 1 : i + 3])
+        ]
         return Location(self.file, line, column, folds=tuple(rest))
 
     @property

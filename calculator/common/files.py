@@ -17,12 +17,20 @@ from calculator.common.errors import FileError, Location
 
 CHUNK_BYTES = 1 << 16
 
-_KINDS = ((stat.S_ISDIR, "is a directory"), (stat.S_ISFIFO, "is a named pipe (FIFO)"), (stat.S_ISCHR, "is a device"),
-          (stat.S_ISBLK, "is a device"), (stat.S_ISSOCK, "is a socket"))
-_REASONS = {errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
-            errno.ENAMETOOLONG: "the file name is too long for this system",
-            errno.EACCES: "permission denied", errno.EPERM: "permission denied",
-            errno.ENOTDIR: "a part of the path is a file, not a folder"}
+_KINDS = (
+    (stat.S_ISDIR, "is a directory"),
+    (stat.S_ISFIFO, "is a named pipe (FIFO)"),
+    (stat.S_ISCHR, "is a device"),
+    (stat.S_ISBLK, "is a device"),
+    (stat.S_ISSOCK, "is a socket"),
+)
+_REASONS = {
+    errno.ELOOP: "too many levels of symbolic links (a symlink loop?)",
+    errno.ENAMETOOLONG: "the file name is too long for this system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+    errno.ENOTDIR: "a part of the path is a file, not a folder",
+}
 
 
 class MissingFile(FileError):

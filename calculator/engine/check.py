@@ -85,8 +85,9 @@ class Checker:
                 return self.units.unit(node.unit, where)
             except (UnknownUnitError, GrammarError) as error:
                 rest = " ".join(f.name for f in node.unit[1:])
-                raise type(error)(error.message, error.location,
-                                       f"did you mean {node.value:g}{first}{' ' + rest if rest else ''}?") from None
+                raise type(error)(
+                    error.message, error.location, f"did you mean {node.value:g}{first}{' ' + rest if rest else ''}?"
+                ) from None
         return self.units.unit(node.unit, where)
 
     def field(self, node: Field) -> tuple[float, Dimension]:
@@ -108,7 +109,8 @@ class Checker:
         if math.isfinite(result):
             return result
         raise first_failure(expr, {}, leaf, where) or EvaluationError(
-            f"'{to_text(expr)}' is not a finite number", where.shifted(expr.offset, end_of(expr)))
+            f"'{to_text(expr)}' is not a finite number", where.shifted(expr.offset, end_of(expr))
+        )
 
     # -- dimensions ----------------------------------------------------------------
     def dimension(self, expr: Expr, where: Location) -> Dimension:
@@ -136,7 +138,10 @@ class Checker:
                 verb = "add" if expr.op == "+" else "subtract"
                 raise DimensionError(
                     f"cannot {verb} '{self.units.dimension_text(left)}' and '{self.units.dimension_text(right)}'"
-                    f" in '{to_text(expr)}'", where.shifted(expr.offset, end_of(expr)), _conversion_hint(right, left, self.units))
+                    f" in '{to_text(expr)}'",
+                    where.shifted(expr.offset, end_of(expr)),
+                    _conversion_hint(right, left, self.units),
+                )
             return left
         return left * right if expr.op == "*" else left / right
 
@@ -168,15 +173,20 @@ class Checker:
         if expr.function in ("min", "max"):
             for other in args[1:]:
                 if other != args[0]:
-                    raise DimensionError(f"cannot compare '{self.units.dimension_text(args[0])}' and"
-                                        f" '{self.units.dimension_text(other)}' in {expr.function}()", at)
+                    raise DimensionError(
+                        f"cannot compare '{self.units.dimension_text(args[0])}' and"
+                        f" '{self.units.dimension_text(other)}' in {expr.function}()",
+                        at,
+                    )
             return args[0]
         (arg,) = args
         if expr.function in ROUNDING and not arg.counting:
             raise DimensionError(
                 f"{expr.function}() takes a dimensionless or counting quantity (gpu, request, ...),"
-                f" not '{self.units.dimension_text(arg)}': rounding 1.5 km depends on the unit", at,
-                hint=f"divide by a unit first, e.g. {expr.function}(x / (1 {self.units.dimension_text(arg)}))")
+                f" not '{self.units.dimension_text(arg)}': rounding 1.5 km depends on the unit",
+                at,
+                hint=f"divide by a unit first, e.g. {expr.function}(x / (1 {self.units.dimension_text(arg)}))",
+            )
         if expr.function == "sqrt":
             return arg**0.5
         if expr.function in ("log", "log2", "log10", "exp") and not arg.dimensionless:
@@ -190,20 +200,28 @@ class Checker:
         required = sum(1 for role in roles if not role.endswith("?"))
         if not required <= len(args) <= len(roles):
             wanted = ", ".join(role.rstrip("?") for role in roles)
-            raise GrammarError(f"{expr.function}() takes ({wanted}), not {len(args)} argument{'s' if len(args) != 1 else ''}",
-                               where.shifted(expr.offset, end_of(expr)), hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}")
+            raise GrammarError(
+                f"{expr.function}() takes ({wanted}), not {len(args)} argument{'s' if len(args) != 1 else ''}",
+                where.shifted(expr.offset, end_of(expr)),
+                hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}",
+            )
         for role, arg, node in zip(roles, args, expr.args, strict=False):
             role = role.rstrip("?")
             if not _ROLE_TESTS[role](arg):
                 raise DimensionError(
                     f"the {role} of {expr.function}() must be {_ROLE_WORDS[role]}, not '{self.units.dimension_text(arg)}'",
-                    where.shifted(node.offset, end_of(node)), hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}")
+                    where.shifted(node.offset, end_of(node)),
+                    hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}",
+                )
         if len(args) == 4 and not any(isinstance(n, (Name, Field)) for n in names_in(expr.args[3])):
             quantile = self.constant(expr.args[3], where)
             if not 0 < quantile < 1:
                 node = expr.args[3]
-                raise EvaluationError(f"the quantile of queue_wait() must be between 0% and 100%, not {quantile:.6g}",
-                                      where.shifted(node.offset, end_of(node)), hint="e.g. 99% for the p99 wait")
+                raise EvaluationError(
+                    f"the quantile of queue_wait() must be between 0% and 100%, not {quantile:.6g}",
+                    where.shifted(node.offset, end_of(node)),
+                    hint="e.g. 99% for the p99 wait",
+                )
         return _TIME if expr.function in ("queue_wait", "batch_wait") else DIMENSIONLESS
 
     # -- display units -------------------------------------------------------------
@@ -214,7 +232,8 @@ class Checker:
             raise DimensionError(
                 f"{what} is in '{self.units.dimension_text(dimension)}'; it cannot be shown in '{shown.text}'",
                 where.shifted(unit[0].offset, unit[-1].offset + len(unit[-1].name)),
-                _conversion_hint(dimension, shown.dimension, self.units))
+                _conversion_hint(dimension, shown.dimension, self.units),
+            )
         return shown
 
 
@@ -259,7 +278,7 @@ def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) ->
     if missing == _TIME:
         return "multiply by a time: a rate needs a duration to become an amount"
     if len(missing.exponents) == 1 and missing.exponents[0][1] < 0:
-        return f"divide by something in '{units.dimension_text(missing ** -1)}'"
+        return f"divide by something in '{units.dimension_text(missing**-1)}'"
     return f"multiply by something in '{units.dimension_text(missing)}'"
 
 
@@ -315,9 +334,12 @@ def _check_budget(checker: Checker, budget: Budget) -> None:
     if limit != value.dimension:
         raise DimensionError(
             f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
-            f" '{checker.units.dimension_text(limit)}'", _whole(budget.limit, budget.text_location),
-            _bare_limit_hint(checker, budget, value) or _budget_time_hint(budget.name, limit, value.dimension)
-            or _conversion_hint(limit, value.dimension, checker.units))
+            f" '{checker.units.dimension_text(limit)}'",
+            _whole(budget.limit, budget.text_location),
+            _bare_limit_hint(checker, budget, value)
+            or _budget_time_hint(budget.name, limit, value.dimension)
+            or _conversion_hint(limit, value.dimension, checker.units),
+        )
 
 
 def _budget_time_hint(name: str, limit: Dimension, value: Dimension) -> str | None:
@@ -348,9 +370,11 @@ def _check_path(checker: Checker, path: LatencyPath) -> None:
 def _check_latency(checker: Checker, formula: Formula, where: Location, what: str) -> None:
     dimension = checker.dimension(formula.expr, where)
     if dimension != _TIME:
-        raise DimensionError(f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'",
-                             _whole(formula, where),
-                            _conversion_hint(dimension, _TIME, checker.units))
+        raise DimensionError(
+            f"{what} must be a duration, not '{checker.units.dimension_text(dimension)}'",
+            _whole(formula, where),
+            _conversion_hint(dimension, _TIME, checker.units),
+        )
 
 
 def _check_derived(checker: Checker, value: Value) -> None:
@@ -393,8 +417,9 @@ def _percent_if_written(spec: Expr, checker: Checker) -> Unit | None:
 def _no_names(expr: Expr, checker: Checker, where: Location) -> None:
     for node in names_in(expr):
         if isinstance(node, Field) or node.name in checker.scenario.values:
-            raise GrammarError(f"an input is a fixed quantity; '{to_text(node)}' belongs in 'derived:'",
-                                where.shifted(node.offset, end_of(node)))
+            raise GrammarError(
+                f"an input is a fixed quantity; '{to_text(node)}' belongs in 'derived:'", where.shifted(node.offset, end_of(node))
+            )
 
 
 def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Dimension, float, float, Unit | None]:
@@ -408,8 +433,11 @@ def bounds(checker: Checker, low: Expr, high: Expr, where: Location) -> tuple[Di
     if isinstance(low, Number) and isinstance(high, Quantity) and written is not None:
         low_dim, low_value = high_dim, low_value * written.factor
     if low_dim != high_dim:
-        raise DimensionError(f"the bounds are in different units: '{checker.units.dimension_text(low_dim)}' and"
-                            f" '{checker.units.dimension_text(high_dim)}'", where.shifted(high.offset, end_of(high)))
+        raise DimensionError(
+            f"the bounds are in different units: '{checker.units.dimension_text(low_dim)}' and"
+            f" '{checker.units.dimension_text(high_dim)}'",
+            where.shifted(high.offset, end_of(high)),
+        )
     return high_dim, low_value, high_value, written
 
 
@@ -418,8 +446,11 @@ def _interval(checker: Checker, spec: Interval, where: Location) -> tuple[Dimens
     if not low < high:
         raise ShapeError(f"'A to B' needs A below B; here A = {to_text(spec.low)} and B = {to_text(spec.high)}", where)
     if low == 0:
-        raise ShapeError("a 90% interval from 0 cannot be lognormal", where,
-                            hint="start from a small positive number, or write normal(MEAN, SD)")
+        raise ShapeError(
+            "a 90% interval from 0 cannot be lognormal",
+            where,
+            hint="start from a small positive number, or write normal(MEAN, SD)",
+        )
     return dimension, Spread.interval(low, high), written
 
 

@@ -52,8 +52,7 @@ class Compiled:
 
 
 def slots_of(scenario: Scenario) -> list[Slot]:
-    slots = [Slot(DerivedSlot(name), _formula(scenario, name), scenario.values[name].text_location)
-             for name in scenario.order]
+    slots = [Slot(DerivedSlot(name), _formula(scenario, name), scenario.values[name].text_location) for name in scenario.order]
     slots += [Slot(LimitSlot(i), b.limit, b.text_location) for i, b in enumerate(scenario.budgets)]
     for path in scenario.latency:
         slots.append(Slot(PathBudgetSlot(path.name), path.budget, path.text_location))
@@ -78,12 +77,12 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     results: list[ast.expr] = []
     for n, slot in enumerate(slots):
         target = variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}"
-        body.append(ast.Assign([ast.Name(target, ast.Store(), **_AT)], builder.build(slot.formula.expr, slot.location),
-                               **_AT))
+        body.append(ast.Assign([ast.Name(target, ast.Store(), **_AT)], builder.build(slot.formula.expr, slot.location), **_AT))
         results.append(ast.Name(target, ast.Load(), **_AT))
     body.append(ast.Return(ast.Tuple(results, ast.Load(), **_AT), **_AT))
-    arguments = ast.arguments(posonlyargs=[], args=[ast.arg(variables[name], **_AT) for name in inputs],
-                              kwonlyargs=[], kw_defaults=[], defaults=[])
+    arguments = ast.arguments(
+        posonlyargs=[], args=[ast.arg(variables[name], **_AT) for name in inputs], kwonlyargs=[], kw_defaults=[], defaults=[]
+    )
     fields: dict[str, Any] = {"name": "scenario", "args": arguments, "body": body, "decorator_list": [], "returns": None}
     if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
         fields["type_params"] = []

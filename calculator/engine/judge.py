@@ -27,21 +27,28 @@ if TYPE_CHECKING:
     from calculator.engine.model import Evaluation
     from calculator.engine.uncertainty import Simulation
 
+
 def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Result:
     scenario = evaluation.model.scenario
-    values = {v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs, evaluation)
-              for v in [*scenario.inputs, *scenario.derived]}
+    values = {
+        v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs, evaluation)
+        for v in [*scenario.inputs, *scenario.derived]
+    }
     budgets = [_budget_result(b, i, evaluation, values[b.name]) for i, b in enumerate(scenario.budgets)]
     paths = [_path_result(p, evaluation) for p in scenario.latency]
     if simulation is not None:
         _add_uncertainty(evaluation, simulation, values, budgets, paths)
     status = worst([b.status for b in budgets] + [p.status for p in paths])
-    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs,
-                  scenario.hardware.overrides())
+    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs, scenario.hardware.overrides())
 
 
-def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dict[str, ValueResult],
-                     budgets: list[BudgetResult], paths: list[PathResult]) -> None:
+def _add_uncertainty(
+    evaluation: Evaluation,
+    simulation: Simulation,
+    values: dict[str, ValueResult],
+    budgets: list[BudgetResult],
+    paths: list[PathResult],
+) -> None:
     """Percentiles of every value and the probability that each budget breaks."""
     import numpy as np  # numpy: only for uncertain inputs
 
@@ -49,16 +56,24 @@ def _add_uncertainty(evaluation: Evaluation, simulation: Simulation, values: dic
         _add_sampled(evaluation, simulation, values, budgets, paths)
 
 
-def _add_sampled(evaluation: Evaluation, simulation: Simulation, values: dict[str, ValueResult],
-                 budgets: list[BudgetResult], paths: list[PathResult]) -> None:
+def _add_sampled(
+    evaluation: Evaluation,
+    simulation: Simulation,
+    values: dict[str, ValueResult],
+    budgets: list[BudgetResult],
+    paths: list[PathResult],
+) -> None:
     import numpy as np  # numpy: only for uncertain inputs
 
     scenario = evaluation.model.scenario
     spreads = evaluation.spreads
     # Inputs need no sampled percentiles: an uncertain one has exact quantiles, a certain one is a point.
     derived = [name for name in values if values[name].kind == "derived"]
-    sampled = dict(zip(derived, percentiles([simulation.input_or_slot(evaluation, n) for n in derived]), strict=True)
-                   ) if derived else {}
+    sampled = (
+        dict(zip(derived, percentiles([simulation.input_or_slot(evaluation, n) for n in derived]), strict=True))
+        if derived
+        else {}
+    )
     for name in values:
         point = values[name].base
         p05, p50, p95 = spreads[name].quantiles() if name in spreads else sampled.get(name, (point, point, point))
@@ -156,9 +171,20 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
     written = evaluation.model.checker.limit_units[index]
-    return BudgetResult(budget.name, budget.op, value.value, limit / value.unit.factor, value.unit, used, status,
-                        budget.warn, note=budget.note, location=budget.text_location, limit_unit=written,
-                        reason=value.reason)
+    return BudgetResult(
+        budget.name,
+        budget.op,
+        value.value,
+        limit / value.unit.factor,
+        value.unit,
+        used,
+        status,
+        budget.warn,
+        note=budget.note,
+        location=budget.text_location,
+        limit_unit=written,
+        reason=value.reason,
+    )
 
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
@@ -169,10 +195,22 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
     used = utilization("<=", total, budget)
     reason = None
     if math.isinf(total):
-        reason = next(unstable_reason(evaluation, formula.expr, where) for names, formula, where in path.leaves()
-                      if math.isinf(evaluation.slot(StageSlot(path.name, names))))
-    return PathResult(path.name, budget, total, unit, used, status_of(total > budget, used, path.warn), stages,
-                      location=path.location, reason=reason)
+        reason = next(
+            unstable_reason(evaluation, formula.expr, where)
+            for names, formula, where in path.leaves()
+            if math.isinf(evaluation.slot(StageSlot(path.name, names)))
+        )
+    return PathResult(
+        path.name,
+        budget,
+        total,
+        unit,
+        used,
+        status_of(total > budget, used, path.warn),
+        stages,
+        location=path.location,
+        reason=reason,
+    )
 
 
 def path_total(path: LatencyPath, slot: Callable[[SlotKey], Any], larger: Callable[[Any, Any], Any] = max) -> Any:
@@ -183,8 +221,9 @@ def path_total(path: LatencyPath, slot: Callable[[SlotKey], Any], larger: Callab
     return sum(_stage_total(stage, (stage.name,), path, slot, larger) for stage in path.stages)
 
 
-def _stage_total(stage: Stage, names: tuple[str, ...], path: LatencyPath, slot: Callable[[SlotKey], Any],
-                 larger: Callable[[Any, Any], Any]) -> Any:
+def _stage_total(
+    stage: Stage, names: tuple[str, ...], path: LatencyPath, slot: Callable[[SlotKey], Any], larger: Callable[[Any, Any], Any]
+) -> Any:
     if stage.formula is not None:
         return slot(StageSlot(path.name, names))
     children = [_stage_total(c, (*names, c.name), path, slot, larger) for c in (stage.parallel or stage.sequence or [])]

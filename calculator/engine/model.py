@@ -39,8 +39,7 @@ class Model:
         self.defaults: dict[str, float] = {v.name: v.point for v in scenario.inputs}
         self.positions = {name: n for n, name in enumerate(self.compiled.inputs)}
         # An uncertain input's default carries its spread; a plain float override makes it certain.
-        self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point
-                                               for v in scenario.inputs]
+        self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point for v in scenario.inputs]
         self._view: ScenarioView | None = None
         # Latency stages, by slot position: a duration below zero is refused at the stage
         self.stage_slots = [(n, slot) for n, slot in enumerate(self.compiled.slots) if isinstance(slot.key, StageSlot)]
@@ -51,16 +50,22 @@ class Model:
 
     def __repr__(self) -> str:
         s = self.scenario
-        return (f"<Model {s.name!r} ({s.file}): {len(s.inputs)} inputs, {len(s.values) - len(s.inputs)} derived,"
-                f" {len(s.budgets)} budgets, {len(s.latency)} latency paths>")
+        return (
+            f"<Model {s.name!r} ({s.file}): {len(s.inputs)} inputs, {len(s.values) - len(s.inputs)} derived,"
+            f" {len(s.budgets)} budgets, {len(s.latency)} latency paths>"
+        )
 
     def unbudgeted_inputs(self) -> list[str]:
         """Inputs that no budget and no latency path depends on, even through other values: changing one
         changes nothing that is checked (`users` when the traffic comes from `monthly_views`)."""
         s = self.scenario
         pending = [b.name for b in s.budgets] + [name for b in s.budgets for name in _formula_names(b.limit)]
-        pending += [name for path in s.latency for formula in (path.budget, *(f for _, f in path.formulas()))
-                    for name in _formula_names(formula)]
+        pending += [
+            name
+            for path in s.latency
+            for formula in (path.budget, *(f for _, f in path.formulas()))
+            for name in _formula_names(formula)
+        ]
         reached: set[str] = set()
         while pending:
             name = pending.pop()
@@ -93,16 +98,16 @@ class Model:
         check_input(self.checker, probe)
         if probe.dimension != value.dimension:
             units = self.scenario.units
-            raise DimensionError(f"'{name}' is in '{units.dimension_text(value.dimension)}', not"
-                                f" '{units.dimension_text(probe.dimension)}'", where)
+            raise DimensionError(
+                f"'{name}' is in '{units.dimension_text(value.dimension)}', not '{units.dimension_text(probe.dimension)}'", where
+            )
         return InputValue(probe.point, probe.spread)
 
     def input(self, name: str, where: Location) -> Value:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
             kind = "a derived value, not an input" if value else "not an input of this scenario"
-            raise UsageError(f"'{name}' is {kind}", where,
-                                did_you_mean(name, [v.name for v in self.scenario.inputs]))
+            raise UsageError(f"'{name}' is {kind}", where, did_you_mean(name, [v.name for v in self.scenario.inputs]))
         return value
 
     def formula_of(self, name: str) -> Expr | None:
@@ -131,9 +136,11 @@ class Model:
         for n, slot in self.stage_slots:
             if slots[n] < 0:
                 assert isinstance(slot.key, StageSlot)
-                raise EvaluationError(f"latency stage '{'.'.join(slot.key.stage)}' is negative ({slots[n]:g} s)",
-                                      slot.location.shifted(0, len(slot.formula.text.rstrip())),
-                                      hint="a stage takes time: write its duration as a positive quantity")
+                raise EvaluationError(
+                    f"latency stage '{'.'.join(slot.key.stage)}' is negative ({slots[n]:g} s)",
+                    slot.location.shifted(0, len(slot.formula.text.rstrip())),
+                    hint="a stage takes time: write its duration as a positive quantity",
+                )
         return Evaluation(self, arguments, slots)
 
     def locate_failure(self, arguments: list[float]) -> EnvelopeError:
@@ -198,8 +205,7 @@ def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], 
     return None
 
 
-def _carries_infinity(expr: Expr, children: tuple[Expr, ...], values: dict[str, float],
-                      leaf: Callable[[Expr], float]) -> bool:
+def _carries_infinity(expr: Expr, children: tuple[Expr, ...], values: dict[str, float], leaf: Callable[[Expr], float]) -> bool:
     """Whether an infinite `expr` is an unstable queue's wait, or carries one from a part (or a value) of it,
     rather than a finite computation that overflowed."""
     if (isinstance(expr, Call) and expr.function in QUEUEING) or not children:
@@ -224,8 +230,11 @@ class Evaluation:
     @property
     def spreads(self) -> dict[str, Spread]:
         """The uncertain inputs of this run: the scenario's, as changed by overrides."""
-        return {name: argument.spread for name, argument in zip(self.model.compiled.inputs, self.arguments, strict=True)
-                if isinstance(argument, InputValue) and argument.spread is not None}
+        return {
+            name: argument.spread
+            for name, argument in zip(self.model.compiled.inputs, self.arguments, strict=True)
+            if isinstance(argument, InputValue) and argument.spread is not None
+        }
 
     def base(self, name: str) -> float:
         """A value (input or derived) in base units."""

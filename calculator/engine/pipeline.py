@@ -38,8 +38,14 @@ def load(path: str | Path, catalogs: Sequence[str] = ()) -> Model:
         return model_from_document(with_catalog_files(load_file(path), list(catalogs)))
 
 
-def loads(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1,
-          read: Reader = read_text, catalogs: Sequence[str] = ()) -> Model:
+def loads(
+    text: str,
+    file: str = "<text>",
+    base_dir: Path | None = None,
+    first_line: int = 1,
+    read: Reader = read_text,
+    catalogs: Sequence[str] = (),
+) -> Model:
     """A scenario given as YAML text (`first_line`: where it starts in `file`, for error positions;
     `read`: where the files it extends come from)."""
     with paused():  # building allocates many small objects and frees none

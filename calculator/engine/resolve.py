@@ -82,7 +82,8 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
         uncertain = {v.name for v in values.values() if v.uncertain}
         with problems.entry():
             scenario.correlations = correlation_pairs(
-                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain)
+                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain
+            )
     return scenario
 
 
@@ -142,8 +143,17 @@ def _input(name: str, raw: Any, file: ScenarioFile, document: Document, values: 
     spec, display = parse_input(entry.value, text_at)
     if entry.unit is not None:
         display = parse_unit(entry.unit, document.text_at("inputs", name, "unit"))
-    return Value(name, "input", entry.value, document.where("inputs", name), text_at, entry.note,
-                 spec=spec, display_expr=display, uncertain=isinstance(spec, (Interval, Distribution)))
+    return Value(
+        name,
+        "input",
+        entry.value,
+        document.where("inputs", name),
+        text_at,
+        entry.note,
+        spec=spec,
+        display_expr=display,
+        uncertain=isinstance(spec, (Interval, Distribution)),
+    )
 
 
 def _derived(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> dict[str, Value]:
@@ -164,11 +174,19 @@ def _derived_value(name: str, raw: Any, document: Document, known: set[str]) -> 
     display = formula.display
     if entry.unit is not None:
         if display is not None:
-            raise ShapeError("two display units: use '-> unit' or 'unit:', not both",
-                             document.where("derived", name, "unit"))
+            raise ShapeError("two display units: use '-> unit' or 'unit:', not both", document.where("derived", name, "unit"))
         display = parse_unit(entry.unit, document.text_at("derived", name, "unit"))
-    return Value(name, "derived", entry.formula, document.where("derived", name), text_at, entry.note,
-                 formula=formula, display_expr=display, drill=entry.drill)
+    return Value(
+        name,
+        "derived",
+        entry.formula,
+        document.where("derived", name),
+        text_at,
+        entry.note,
+        formula=formula,
+        display_expr=display,
+        drill=entry.drill,
+    )
 
 
 def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> list[Budget]:
@@ -182,8 +200,7 @@ def _budgets(file: ScenarioFile, document: Document, values: dict[str, Value], p
     return budgets
 
 
-def _budget(name: str, raw: str | BudgetEntry, document: Document, values: dict[str, Value],
-            known: set[str]) -> list[Budget]:
+def _budget(name: str, raw: str | BudgetEntry, document: Document, values: dict[str, Value], known: set[str]) -> list[Budget]:
     where = document.where("budgets", name)
     if name not in values:
         raise UnknownNameError(f"budget on unknown value '{name}'", where, closest_or_all(name, values, "values"))
@@ -211,8 +228,11 @@ def _budget_entry(name: str, entry: BudgetEntry, document: Document, known: set[
 def _comparison(text: str, where: Location) -> tuple[str, str, int]:
     match = _BUDGET.match(text)
     if not match:
-        raise FormulaSyntaxError(f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT' (or ≤ ≥), not '{text}'", where,
-                            hint="or a mapping: {max: LIMIT, min: LIMIT, warn: 80%}")
+        raise FormulaSyntaxError(
+            f"a budget is '<= LIMIT', '< LIMIT', '>= LIMIT' or '> LIMIT' (or ≤ ≥), not '{text}'",
+            where,
+            hint="or a mapping: {max: LIMIT, min: LIMIT, warn: 80%}",
+        )
     return _SAME_OP.get(match.group(1), match.group(1)), match.group(2), match.start(2)
 
 
@@ -251,8 +271,15 @@ def _latency_path(name: str, entry: Any, document: Document, known: set[str]) ->
     stages = _stages(entry.stages, (*path, "stages"), document, known)
     if not stages:
         raise ShapeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
-    return LatencyPath(name, parse_formula(entry.budget, budget_at, known.__contains__), stages, warn,
-                       document.where(*path), budget_at, entry.note)
+    return LatencyPath(
+        name,
+        parse_formula(entry.budget, budget_at, known.__contains__),
+        stages,
+        warn,
+        document.where(*path),
+        budget_at,
+        entry.note,
+    )
 
 
 def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, known: set[str]) -> list[Stage]:
@@ -306,6 +333,7 @@ def _resolve_formula(formula: Formula, where: Location, scenario: Scenario, prob
 def _leave_out_broken(scenario: Scenario, problems: Problems) -> None:
     """Broken values out of the scenario, and (silently: their cause is reported) every value,
     budget and latency path that uses one, until nothing left uses a broken name."""
+
     def uses_broken(formula: Formula) -> bool:
         return problems.blocks(n.name for n in names_in(formula.expr) if isinstance(n, Name))
 
@@ -318,8 +346,9 @@ def _leave_out_broken(scenario: Scenario, problems: Problems) -> None:
                 del scenario.values[value.name]
                 changed = True
     scenario.budgets = [b for b in scenario.budgets if b.name in scenario.values and not uses_broken(b.limit)]
-    scenario.latency = [p for p in scenario.latency
-                        if not uses_broken(p.budget) and not any(uses_broken(f) for _, f in p.formulas())]
+    scenario.latency = [
+        p for p in scenario.latency if not uses_broken(p.budget) and not any(uses_broken(f) for _, f in p.formulas())
+    ]
 
 
 def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
@@ -327,28 +356,37 @@ def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
         scenario.units.lookup(node.name, at)
     except UnknownUnitError:
         hint = did_you_mean(node.name, scenario.values)
-        raise UnknownNameError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at,
-                               hint) from None
+        raise UnknownNameError(f"unknown name '{node.name}': not a value of this scenario, nor a unit", at, hint) from None
 
 
 def _resolve_field(node: Field, scenario: Scenario, at: Location, field_at: Location) -> None:
     cat = scenario.hardware.catalog
     if node.base == "ref":
         if node.field not in cat.reference:
-            raise UnknownNameError(f"no reference number 'ref.{node.field}'", field_at,
-                                did_you_mean(node.field, cat.reference) or "see 'envelope catalog ref'")
+            raise UnknownNameError(
+                f"no reference number 'ref.{node.field}'",
+                field_at,
+                did_you_mean(node.field, cat.reference) or "see 'envelope catalog ref'",
+            )
         return
     if node.base not in scenario.hardware:
         hint = "bind it under 'hardware:', e.g. hardware: {gpu: H100-SXM}"
-        raise UnknownNameError(f"'{node.base}' is not a hardware binding or 'ref'", at,
-                            did_you_mean(node.base, scenario.hardware) or hint)
+        raise UnknownNameError(
+            f"'{node.base}' is not a hardware binding or 'ref'", at, did_you_mean(node.base, scenario.hardware) or hint
+        )
     entry = scenario.hardware[node.base]
     if node.field in entry.labels:
-        raise GrammarError(f"{node.base}.{node.field} is text ('{entry.labels[node.field].text}'), not a number",
-                           field_at, "formulas read numeric fields: " + ", ".join(entry.figures))
+        raise GrammarError(
+            f"{node.base}.{node.field} is text ('{entry.labels[node.field].text}'), not a number",
+            field_at,
+            "formulas read numeric fields: " + ", ".join(entry.figures),
+        )
     if node.field not in entry.figures:
-        raise UnknownNameError(f"catalog entry {entry.id} has no field '{node.field}'", field_at,
-                            did_you_mean(node.field, entry.figures) or "fields: " + ", ".join(entry.figures))
+        raise UnknownNameError(
+            f"catalog entry {entry.id} has no field '{node.field}'",
+            field_at,
+            did_you_mean(node.field, entry.figures) or "fields: " + ", ".join(entry.figures),
+        )
 
 
 def field_figure_text(node: Field, scenario: Scenario) -> tuple[str, Location]:
@@ -374,8 +412,9 @@ def _ordered(scenario: Scenario) -> list[str]:
     derived = {v.name: v for v in scenario.values.values() if v.kind == "derived"}
     for value in derived.values():
         assert value.formula is not None
-        value.depends = tuple(dict.fromkeys(n.name for n in names_in(value.formula.expr)
-                                            if isinstance(n, Name) and n.name in scenario.values))
+        value.depends = tuple(
+            dict.fromkeys(n.name for n in names_in(value.formula.expr) if isinstance(n, Name) and n.name in scenario.values)
+        )
     order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
     for root in derived:
@@ -387,8 +426,9 @@ class CycleError(ShapeError):
     """Derived values that depend on each other, in a ring."""
 
     def __init__(self, names: list[str], location: Location):
-        super().__init__(f"cycle: {' -> '.join(names)}", location,
-                         hint="a derived value cannot depend on itself; make one of them an input")
+        super().__init__(
+            f"cycle: {' -> '.join(names)}", location, hint="a derived value cannot depend on itself; make one of them an input"
+        )
         self.names = names
 
 
@@ -402,7 +442,7 @@ def _visit(root: str, derived: dict[str, Value], state: dict[str, int], order: l
             if state.get(name) == 2:
                 continue
             if state.get(name) == 1:
-                cycle = [*trail[trail.index(name):], name]
+                cycle = [*trail[trail.index(name) :], name]
                 raise CycleError(cycle, derived[name].location)
             state[name] = 1
             trail.append(name)

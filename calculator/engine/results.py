@@ -45,8 +45,9 @@ class ValueResult:
         if self.p05 is None or self.p95 is None or math.isclose(self.p05, self.p95, rel_tol=1e-9, abs_tol=0.0):
             return self.display  # nothing uncertain reaches this value
         if self.unit.text == "%":  # each number a share: 38.7% (30% – 50%)
-            value, low, high = (format_quantity(x, self.unit, s) for x, s in
-                                ((self.value, sig_figs), (self.p05, 2), (self.p95, 2)))
+            value, low, high = (
+                format_quantity(x, self.unit, s) for x, s in ((self.value, sig_figs), (self.p05, 2), (self.p95, 2))
+            )
             return f"{value} ({low} – {high})"
         spread = f"{format_number(self.value, sig_figs)} ({format_number(self.p05, 2)} – {format_number(self.p95, 2)})"
         return with_unit(spread, self.unit)
@@ -69,8 +70,10 @@ class BudgetResult:
     reason: str | None = None  # why the value is infinite (an unstable queue): the budget fails for it
 
     def __repr__(self) -> str:
-        return (f"<BudgetResult {self.name} {format_quantity(self.value, self.unit)} {limit_text(self, 3)}:"
-                f" {self.utilization:.0%} {self.status}>")
+        return (
+            f"<BudgetResult {self.name} {format_quantity(self.value, self.unit)} {limit_text(self, 3)}:"
+            f" {self.utilization:.0%} {self.status}>"
+        )
 
 
 @dataclass
@@ -95,8 +98,10 @@ class PathResult:
     reason: str | None = None  # why the total is infinite (an unstable queue in a stage)
 
     def __repr__(self) -> str:
-        return (f"<PathResult {self.path}: {format_quantity(self.total, self.unit)} of"
-                f" {format_quantity(self.budget, self.unit)}, {self.utilization:.0%} {self.status}>")
+        return (
+            f"<PathResult {self.path}: {format_quantity(self.total, self.unit)} of"
+            f" {format_quantity(self.budget, self.unit)}, {self.utilization:.0%} {self.status}>"
+        )
 
 
 @dataclass
@@ -112,8 +117,10 @@ class Result:
     "bound catalog entries whose figures the scenario's own catalog files changed"
 
     def __repr__(self) -> str:
-        return (f"<Result {self.scenario!r}: {self.status}, {len(self.values)} values, {len(self.budgets)} budgets,"
-                f" {len(self.latency)} latency paths>")
+        return (
+            f"<Result {self.scenario!r}: {self.status}, {len(self.values)} values, {len(self.budgets)} budgets,"
+            f" {len(self.latency)} latency paths>"
+        )
 
     def budget(self, name: str) -> BudgetResult:
         """The budget on the value `name` (a file has at most one per value)."""
@@ -152,7 +159,6 @@ def worst(statuses: list[Status]) -> Status:
     return max(statuses, key=STATUS_ORDER.__getitem__, default="ok")
 
 
-
 def format_quantity(value: float, unit: Unit, sig_figs: int = 3) -> str:
     """A number in `unit` as every output writes it: `17.4k request/s`, `40%`, `64 gpu`."""
     return with_unit(format_number(value, sig_figs), unit)
@@ -163,7 +169,6 @@ def with_unit(number: str, unit: Unit) -> str:
     if unit.text in ("", "%"):
         return number + unit.text
     return f"{number} {unit.text}"
-
 
 
 def _rounded(x: float) -> float | None:
@@ -177,16 +182,28 @@ def _with_reason(data: dict[str, Any], reason: str | None) -> dict[str, Any]:
 
 
 def _value_dict(v: ValueResult) -> dict[str, Any]:
-    data: dict[str, Any] = {"value": _rounded(v.value), "unit": v.unit.long_text(), "display": v.display,
-                            "kind": v.kind, "formula": v.formula}
+    data: dict[str, Any] = {
+        "value": _rounded(v.value),
+        "unit": v.unit.long_text(),
+        "display": v.display,
+        "kind": v.kind,
+        "formula": v.formula,
+    }
     if v.p05 is not None:
         data.update(p05=_rounded(v.p05), p50=_rounded(v.p50 or 0.0), p95=_rounded(v.p95 or 0.0))
     return _with_reason(data, v.reason)
 
 
 def _budget_dict(b: BudgetResult) -> dict[str, Any]:
-    data: dict[str, Any] = {"name": b.name, "op": b.op, "value": _rounded(b.value), "limit": _rounded(b.limit),
-                            "unit": b.unit.long_text(), "utilization": _rounded(b.utilization), "status": b.status}
+    data: dict[str, Any] = {
+        "name": b.name,
+        "op": b.op,
+        "value": _rounded(b.value),
+        "limit": _rounded(b.limit),
+        "unit": b.unit.long_text(),
+        "utilization": _rounded(b.utilization),
+        "status": b.status,
+    }
     if b.p_violation is not None:
         data["p_violation"] = _rounded(b.p_violation)
     return _with_reason(data, b.reason)
@@ -202,9 +219,15 @@ def _stage_dict(s: StageResult) -> dict[str, Any]:
 
 
 def _path_dict(p: PathResult) -> dict[str, Any]:
-    data: dict[str, Any] = {"path": p.path, "budget": _rounded(p.budget), "total": _rounded(p.total),
-                            "unit": p.unit.long_text(), "utilization": _rounded(p.utilization), "status": p.status,
-                            "stages": [_stage_dict(s) for s in p.stages]}
+    data: dict[str, Any] = {
+        "path": p.path,
+        "budget": _rounded(p.budget),
+        "total": _rounded(p.total),
+        "unit": p.unit.long_text(),
+        "utilization": _rounded(p.utilization),
+        "status": p.status,
+        "stages": [_stage_dict(s) for s in p.stages],
+    }
     if p.p_violation is not None:
         data["p_violation"] = _rounded(p.p_violation)
     return _with_reason(data, p.reason)
@@ -229,9 +252,14 @@ def result_to_markdown(result: Result) -> str:
             used = f"{b.utilization:.0%}{risk_text(b.p_violation)}"
             lines.append(f"| {b.name} | {value} | {markdown_cell(limit_text(b, sf))} | {used} | {b.status} |")
     for p in result.latency:
-        lines += ["", f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
-                  f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}"
-                  + (f" ({p.reason})" if p.reason else ""), "", "| stage | time |", "|---|---:|"]
+        lines += [
+            "",
+            f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
+            f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}" + (f" ({p.reason})" if p.reason else ""),
+            "",
+            "| stage | time |",
+            "|---|---:|",
+        ]
         lines += [f"| {name} | {format_number(value, sf)} {p.unit.text} |" for name, value in flat_stages(p.stages)]
     return "\n".join(lines) + "\n"
 
@@ -250,5 +278,3 @@ def flat_stages(stages: list[StageResult], prefix: str = "") -> list[tuple[str, 
         if children:
             rows += flat_stages(children, prefix + s.name + " › ")
     return rows
-
-

@@ -135,17 +135,19 @@ def refuse_over_budget(rows: int, count: int, budget: float, file: str) -> None:
     if count > fit:
         raise EvaluationError(
             f"Monte Carlo of {rows:,} values × {count:,} samples needs {8 * rows * count / 1e6:,.0f} MB, over the"
-            f" memory budget of {budget / 1e6:,.0f} MB: at most {fit:,} samples fit", Location(file),
-            hint=f"set settings.samples (or --samples) to {max(fit, 100):,} or fewer, or raise settings.memory_budget")
+            f" memory budget of {budget / 1e6:,.0f} MB: at most {fit:,} samples fit",
+            Location(file),
+            hint=f"set settings.samples (or --samples) to {max(fit, 100):,} or fewer, or raise settings.memory_budget",
+        )
 
 
-def simulate(evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, seed: int,
-             correlations: Mapping[tuple[str, str], float]) -> Simulation:
+def simulate(
+    evaluation: Evaluation, spreads: Mapping[str, Spread], count: int, seed: int, correlations: Mapping[tuple[str, str], float]
+) -> Simulation:
     """Draw every uncertain input, correlate them, and run the compiled scenario once on the arrays
     (refused before anything is drawn when the samples would not fit in the scenario's memory budget)."""
     model = evaluation.model
-    refuse_over_budget(len(model.compiled.slots) + len(spreads), count, model.scenario.memory_budget,
-                       model.scenario.file)
+    refuse_over_budget(len(model.compiled.slots) + len(spreads), count, model.scenario.memory_budget, model.scenario.file)
     import numpy as np  # numpy: only for uncertain inputs
 
     rng = np.random.default_rng(seed)
@@ -193,12 +195,15 @@ def _draw_block(shaped: list[tuple[str, Spread]], rng: np.random.Generator, coun
     block = rng.standard_normal((len(shaped), count))
     block *= np.array([[spread.b] for _, spread in shaped])
     block += np.array([[spread.a] for _, spread in shaped])
-    return {name: np.exp(row, out=row) if spread.kind == "lognormal" else row
-            for row, (name, spread) in zip(block, shaped, strict=True)}
+    return {
+        name: np.exp(row, out=row) if spread.kind == "lognormal" else row
+        for row, (name, spread) in zip(block, shaped, strict=True)
+    }
 
 
-def rank_correlated(draws: dict[str, np.ndarray], correlations: Mapping[tuple[str, str], float],
-                    rng: np.random.Generator) -> dict[str, np.ndarray]:
+def rank_correlated(
+    draws: dict[str, np.ndarray], correlations: Mapping[tuple[str, str], float], rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Iman-Conover: reorder each input's samples so their ranks carry the asked correlations.
 
     The marginals are untouched (only the order of samples changes), so each input keeps
@@ -246,8 +251,7 @@ def _percentiles_in_blocks(rows: Sequence[np.ndarray]) -> np.ndarray:
 
     step = max(1, PERCENTILE_BLOCK_BYTES // (8 * len(rows[0]))) if rows else 1
     if len(rows) > step:  # in blocks of rows: the partitioned copy stays small
-        blocks: np.ndarray = np.vstack([_percentiles_in_blocks(rows[i : i + step])
-                                        for i in range(0, len(rows), step)])
+        blocks: np.ndarray = np.vstack([_percentiles_in_blocks(rows[i : i + step]) for i in range(0, len(rows), step)])
         return blocks
     if len(rows) < 2 or len(rows) * len(rows[0]) < PARALLEL_DRAWS:
         return _percentiles(rows)
@@ -304,8 +308,9 @@ def _between(low: np.ndarray, high: np.ndarray, weight: float) -> np.ndarray:
     return between
 
 
-def correlation_pairs(raw: Mapping[str, str], locate: Callable[[str], Location],
-                      uncertain: set[str]) -> dict[tuple[str, str], float]:
+def correlation_pairs(
+    raw: Mapping[str, str], locate: Callable[[str], Location], uncertain: set[str]
+) -> dict[tuple[str, str], float]:
     """`correlations: {[a, b]: 0.6}` as pairs of uncertain inputs with a coefficient in [-1, 1];
     `locate(key)` is where the pair `key` ('a|b') is written."""
     pairs: dict[tuple[str, str], float] = {}
@@ -316,8 +321,11 @@ def correlation_pairs(raw: Mapping[str, str], locate: Callable[[str], Location],
             raise ShapeError(f"a correlation names two different inputs, as [a, b], not '{key}'", where)
         for name in names:
             if name not in uncertain:
-                raise UnknownNameError(f"correlation names '{name}', which is not an uncertain input", where,
-                                    hint="only inputs written as 'A to B', normal() or uniform() can be correlated")
+                raise UnknownNameError(
+                    f"correlation names '{name}', which is not an uncertain input",
+                    where,
+                    hint="only inputs written as 'A to B', normal() or uniform() can be correlated",
+                )
         try:
             rho = float(str(text).strip())
         except ValueError:
@@ -327,8 +335,11 @@ def correlation_pairs(raw: Mapping[str, str], locate: Callable[[str], Location],
         pair = (names[0], names[1])
         for seen in (pair, pair[::-1]):
             if seen in pairs:
-                raise ShapeError(f"the correlation of {names[0]} and {names[1]} is given twice"
-                                 f" ({pairs[seen]:g} and {rho:g})", where, hint="keep one of them")
+                raise ShapeError(
+                    f"the correlation of {names[0]} and {names[1]} is given twice ({pairs[seen]:g} and {rho:g})",
+                    where,
+                    hint="keep one of them",
+                )
         pairs[pair] = rho
     if len(pairs) > 2:  # two pairs in (-1, 1) always fit together
         _check_consistent(pairs, locate("|".join(list(pairs)[-1])))
@@ -348,5 +359,8 @@ def _check_consistent(pairs: Mapping[tuple[str, str], float], where: Location) -
         np.linalg.cholesky(target)
     except np.linalg.LinAlgError:
         listed = ", ".join(f"{a}~{b} {rho:g}" for (a, b), rho in pairs.items())
-        raise ShapeError(f"the correlations contradict each other ({listed}): no set of inputs can have them all",
-                         where, hint="weaken one: their matrix must be positive definite") from None
+        raise ShapeError(
+            f"the correlations contradict each other ({listed}): no set of inputs can have them all",
+            where,
+            hint="weaken one: their matrix must be positive definite",
+        ) from None

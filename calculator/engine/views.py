@@ -108,7 +108,7 @@ class ScenarioView:
     files: tuple[str, ...]  # every file read: the scenario first, then its `extends:` chain
 
     def kind_of(self, name: str) -> str | None:
-        """"input" or "derived" for a value of the scenario, None for any other name."""
+        """ "input" or "derived" for a value of the scenario, None for any other name."""
         if self.input(name) is not None:
             return "input"
         return "derived" if self.derived_value(name) is not None else None
@@ -128,12 +128,21 @@ def scenario_view(scenario: Scenario) -> ScenarioView:
     derived = scenario.derived
     inputs = tuple(_input(v, tuple(d.name for d in derived if v.name in d.depends), scenario) for v in scenario.inputs)
     budgets = tuple(BudgetView(b.name, b.op, b.limit.text, b.warn, b.note, b.location) for b in scenario.budgets)
-    latency = tuple(PathView(p.name, p.budget.text, p.warn, p.note, p.location, tuple(map(_stage, p.stages)))
-                    for p in scenario.latency)
-    return ScenarioView(scenario.name, scenario.file, scenario.description, tuple(scenario.tags), inputs,
-                        tuple(DerivedView(v.name, v.formula.text if v.formula else v.text, v.note, v.location, v.depends)
-                              for v in derived),
-                        budgets, latency, _bindings(scenario.hardware), _files(scenario))
+    latency = tuple(
+        PathView(p.name, p.budget.text, p.warn, p.note, p.location, tuple(map(_stage, p.stages))) for p in scenario.latency
+    )
+    return ScenarioView(
+        scenario.name,
+        scenario.file,
+        scenario.description,
+        tuple(scenario.tags),
+        inputs,
+        tuple(DerivedView(v.name, v.formula.text if v.formula else v.text, v.note, v.location, v.depends) for v in derived),
+        budgets,
+        latency,
+        _bindings(scenario.hardware),
+        _files(scenario),
+    )
 
 
 def _input(value: Value, used_by: tuple[str, ...], scenario: Scenario) -> InputView:
@@ -141,18 +150,35 @@ def _input(value: Value, used_by: tuple[str, ...], scenario: Scenario) -> InputV
     if value.spread is not None:
         low, _, high = value.spread.quantiles()
     unit = value.display.text if value.display is not None else ""
-    return InputView(value.name, value.text, value.note, value.location, unit,
-                     scenario.units.dimension_text(value.dimension), value.uncertain, low, high, used_by)
+    return InputView(
+        value.name,
+        value.text,
+        value.note,
+        value.location,
+        unit,
+        scenario.units.dimension_text(value.dimension),
+        value.uncertain,
+        low,
+        high,
+        used_by,
+    )
 
 
 def _stage(stage: Stage) -> StageView:
-    return StageView(stage.name, stage.formula.text if stage.formula else None, stage.note,
-                     tuple(map(_stage, stage.parallel or ())), tuple(map(_stage, stage.sequence or ())))
+    return StageView(
+        stage.name,
+        stage.formula.text if stage.formula else None,
+        stage.note,
+        tuple(map(_stage, stage.parallel or ())),
+        tuple(map(_stage, stage.sequence or ())),
+    )
 
 
 def _bindings(hardware: Bindings) -> tuple[BindingView, ...]:
-    return tuple(BindingView(name, entry.id, tuple((key, figure.text) for key, figure in entry.figures.items()))
-                 for name, entry in hardware.items())
+    return tuple(
+        BindingView(name, entry.id, tuple((key, figure.text) for key, figure in entry.figures.items()))
+        for name, entry in hardware.items()
+    )
 
 
 def _files(scenario: Scenario) -> tuple[str, ...]:

@@ -35,18 +35,29 @@ class Malformed(ValueError):
 
 
 def document_to_json(document: Document) -> dict[str, Any]:
-    return {"file": document.file, "data": _value_to_json(document.data),
-            "places": _places_to_json(document.places), "text_places": _places_to_json(document.text_places),
-            "spans": {"paths": [_path_to_json(p) for p in document.spans],
-                      "numbers": [n for span in document.spans.values() for n in span]}}
+    return {
+        "file": document.file,
+        "data": _value_to_json(document.data),
+        "places": _places_to_json(document.places),
+        "text_places": _places_to_json(document.text_places),
+        "spans": {
+            "paths": [_path_to_json(p) for p in document.spans],
+            "numbers": [n for span in document.spans.values() for n in span],
+        },
+    }
 
 
 def document_from_json(payload: Any) -> Document:
     _require(isinstance(payload, dict) and payload.keys() == {"file", "data", "places", "text_places", "spans"})
     file, data = payload["file"], _value_from_json(payload["data"])
     _require(isinstance(file, str) and isinstance(data, dict))
-    return Document(data, file, _places_from_json(payload["places"]), _places_from_json(payload["text_places"]),
-                    _spans_from_json(payload["spans"]))
+    return Document(
+        data,
+        file,
+        _places_from_json(payload["places"]),
+        _places_from_json(payload["text_places"]),
+        _spans_from_json(payload["spans"]),
+    )
 
 
 def _path_to_json(path: Path_) -> list[str | list[str]]:
@@ -61,10 +72,12 @@ def _paths_from_json(paths: Any) -> list[Path_]:
 def _places_to_json(places: dict[Path_, Location]) -> dict[str, Any]:
     files = list(dict.fromkeys(loc.file for loc in places.values()))
     index = {file: i for i, file in enumerate(files)}
-    return {"paths": [_path_to_json(p) for p in places], "files": files,
-            "numbers": [n for loc in places.values() for n in (index[loc.file], loc.line, loc.column, loc.end_line,
-                                                                 loc.end_column)],
-            "folds": [[i, list(loc.folds)] for i, loc in enumerate(places.values()) if loc.folds]}
+    return {
+        "paths": [_path_to_json(p) for p in places],
+        "files": files,
+        "numbers": [n for loc in places.values() for n in (index[loc.file], loc.line, loc.column, loc.end_line, loc.end_column)],
+        "folds": [[i, list(loc.folds)] for i, loc in enumerate(places.values()) if loc.folds],
+    }
 
 
 def _places_from_json(places: Any) -> dict[Path_, Location]:
@@ -79,9 +92,10 @@ def _places_from_json(places: Any) -> dict[Path_, Location]:
         _require(type(entry) is list and len(entry) == 2 and type(entry[0]) is int and type(entry[1]) is list)
         _require(len(entry[1]) % 3 == 0 and all(type(n) is int for n in entry[1]))
         folded[entry[0]] = tuple(entry[1])
-    return {path: Location(files[numbers[j]], numbers[j + 1], numbers[j + 2], numbers[j + 3], numbers[j + 4],
-                           folded.get(i, ()))
-            for i, (path, j) in enumerate(zip(paths, range(0, len(numbers), 5), strict=True))}
+    return {
+        path: Location(files[numbers[j]], numbers[j + 1], numbers[j + 2], numbers[j + 3], numbers[j + 4], folded.get(i, ()))
+        for i, (path, j) in enumerate(zip(paths, range(0, len(numbers), 5), strict=True))
+    }
 
 
 def _spans_from_json(spans: Any) -> dict[Path_, tuple[int, int]]:
@@ -136,8 +150,10 @@ def _key_from_json(key: Any) -> Key:
 
 def scenario_to_json(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {"shape": type(value).__name__,
-                "fields": {f.name: scenario_to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {
+            "shape": type(value).__name__,
+            "fields": {f.name: scenario_to_json(getattr(value, f.name)) for f in dataclasses.fields(value)},
+        }
     if isinstance(value, dict):
         return {"dict": {k: scenario_to_json(v) for k, v in value.items()}}
     if isinstance(value, list):
@@ -192,6 +208,7 @@ def _decoder(annotation: Any) -> typing.Callable[[Any], Any]:
         def decode_list(value: Any) -> Any:
             _require(type(value) is list)
             return [item(v) for v in value]
+
         return decode_list
     if origin is dict:
         entry = _decoder(args[1])
@@ -199,15 +216,20 @@ def _decoder(annotation: Any) -> typing.Callable[[Any], Any]:
         def decode_dict(value: Any) -> Any:
             _require(type(value) is dict and value.keys() == {"dict"} and type(value["dict"]) is dict)
             return {k: entry(v) for k, v in value["dict"].items()}
+
         return decode_dict
     if annotation is type(None):
+
         def decode_none(value: Any) -> Any:
             _require(value is None)
+
         return decode_none
     if annotation in (str, int, bool):
+
         def decode_scalar(value: Any) -> Any:
             _require(type(value) is annotation)
             return value
+
         return decode_scalar
     _require(annotation in shapes.SHAPES)
     return _shape_decoder(annotation)
@@ -217,9 +239,13 @@ def _bounded(inner: typing.Callable[[Any], Any], bounds: tuple[Any, ...]) -> typ
     def decode_bounded(value: Any) -> Any:
         decoded = inner(value)
         for bound in bounds:
-            _require(isinstance(bound, _Bound) and (bound.low is None or decoded >= bound.low)
-                     and (bound.high is None or decoded <= bound.high))
+            _require(
+                isinstance(bound, _Bound)
+                and (bound.low is None or decoded >= bound.low)
+                and (bound.high is None or decoded <= bound.high)
+            )
         return decoded
+
     return decode_bounded
 
 
@@ -231,6 +257,7 @@ def _union(members: list[typing.Callable[[Any], Any]]) -> typing.Callable[[Any],
             except Malformed:
                 continue
         raise Malformed("no member of the union")
+
     return decode_union
 
 
@@ -239,9 +266,15 @@ def _shape_decoder(shape: type) -> typing.Callable[[Any], Any]:
 
     def decode_shape(value: Any) -> Any:
         decoders = _field_decoders(shape)  # looked up at call time: shapes nest (a stage holds stages)
-        _require(type(value) is dict and value.keys() == {"shape", "fields"} and value["shape"] == name
-                 and type(value["fields"]) is dict and value["fields"].keys() == decoders.keys())
+        _require(
+            type(value) is dict
+            and value.keys() == {"shape", "fields"}
+            and value["shape"] == name
+            and type(value["fields"]) is dict
+            and value["fields"].keys() == decoders.keys()
+        )
         return shape(**{key: decoders[key](v) for key, v in value["fields"].items()})
+
     return decode_shape
 
 
@@ -263,8 +296,10 @@ def matches(scenario: Any, data: Any) -> bool:
         by_name = _fields_by_name(type(scenario))
         if not set(data) <= set(by_name):
             return False
-        return all(matches(getattr(scenario, name), data[name]) if name in data else _is_default(scenario, field)
-                   for name, field in by_name.items())
+        return all(
+            matches(getattr(scenario, name), data[name]) if name in data else _is_default(scenario, field)
+            for name, field in by_name.items()
+        )
     if isinstance(scenario, dict):
         return isinstance(data, dict) and set(scenario) == set(data) and all(matches(v, data[k]) for k, v in scenario.items())
     if isinstance(scenario, list):

@@ -10,6 +10,7 @@ from calculator.common.errors import Location
 Key = str | tuple[str, ...]
 Path_ = tuple[Key, ...]
 
+
 @dataclass
 class Document:
     """A scenario as plain data; `places` maps a path of keys to where it is written."""

@@ -139,8 +139,9 @@ def _add_inputs(text: str, document: Document, added: list[tuple[str, str]]) -> 
     inputs = _inputs(document)
     where = document.where("inputs")
     if "inputs" in document.data and (not inputs or text[document.spans[("inputs",)][0]] in "{["):
-        raise EnvelopeError("this file's `inputs:` is not a block mapping with entries;"
-                            " add the inherited input to it by hand", where)
+        raise EnvelopeError(
+            "this file's `inputs:` is not a block mapping with entries; add the inherited input to it by hand", where
+        )
     lines = [f"{name}: {_fresh_scalar(new)}" for name, new in added]
     if inputs:
         first, last = next(iter(inputs)), list(inputs)[-1]
@@ -155,8 +156,8 @@ def _add_inputs(text: str, document: Document, added: list[tuple[str, str]]) -> 
 def _last_leaf_end(text: str, document: Document, path: Path_) -> int:
     """Where the last scalar under `path` ends (a block mapping's own end is at the next key, past any
     comments; a block scalar's takes in its line breaks)."""
-    inside = [p for p in document.spans if p[:len(path)] == path]
-    leaves = [p for p in inside if not any(len(q) > len(p) and q[:len(p)] == p for q in inside)]
+    inside = [p for p in document.spans if p[: len(path)] == path]
+    leaves = [p for p in inside if not any(len(q) > len(p) and q[: len(p)] == p for q in inside)]
     start, end = max((document.spans[p] for p in leaves), key=lambda span: span[1])
     while end > start + 1 and text[end - 1] in " \t\r\n":
         end -= 1
@@ -172,4 +173,3 @@ def _end_of_line(text: str, index: int) -> int:
 
 def _fresh_scalar(new: str) -> str:
     return new if plain_reads_back(new) else json.dumps(new, ensure_ascii=False)
-

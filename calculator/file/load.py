@@ -37,8 +37,9 @@ def read_text(path: Path) -> str:
         if path.parts[:1] != ("scenarios",):
             raise
         # the README's `envelope eval scenarios/...` outside a checkout
-        raise MissingFile("no such file", Location(name),
-                          hint="'envelope examples' lists the worked scenarios and where they are installed") from None
+        raise MissingFile(
+            "no such file", Location(name), hint="'envelope examples' lists the worked scenarios and where they are installed"
+        ) from None
     if b"\0" in raw:
         raise FileError("binary file, not a YAML scenario", Location(name))
     try:
@@ -77,8 +78,9 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
 def _parser_stamp() -> bytes:
     """The key includes the code that makes and holds a Document, and PyYAML: a change to either never reads an old entry."""
     here = Path(__file__).parent
-    return (source_stamp(here, ("document.py", "load.py", "yaml_nodes.py", "codec.py", "../common/errors.py"))
-            + package_stamp("yaml"))
+    return source_stamp(here, ("document.py", "load.py", "yaml_nodes.py", "codec.py", "../common/errors.py")) + package_stamp(
+        "yaml"
+    )
 
 
 def load_file(path: str | Path) -> Document:
@@ -86,8 +88,9 @@ def load_file(path: str | Path) -> Document:
     return _load(Path(path), (), read_text)
 
 
-def load_text(text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1,
-              read: Reader = read_text) -> Document:
+def load_text(
+    text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1, read: Reader = read_text
+) -> Document:
     """A scenario given as text; `extends:` is relative to `base_dir` (default: here) and read with `read`."""
     return _merge_extends(parse_yaml(text, file, first_line), base_dir or Path.cwd(), (), read)
 
@@ -144,8 +147,7 @@ def _resolved(path: Path, where: Location) -> Path:
     try:
         return path.resolve()
     except (OSError, RuntimeError) as error:  # RuntimeError: a symlink loop, on Python before 3.13
-        raise FileError(f"extends a path that cannot be followed: {getattr(error, 'strerror', None) or error}",
-                        where) from None
+        raise FileError(f"extends a path that cannot be followed: {getattr(error, 'strerror', None) or error}", where) from None
 
 
 def _merged(base: Document, child: Document) -> Document:

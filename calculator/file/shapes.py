@@ -122,5 +122,14 @@ class ScenarioFile:
     "'[a, b]: 0.6' rank correlation between two inputs"
 
 
-SHAPES = (ScenarioFile, InputEntry, DerivedEntry, BudgetEntry, StageEntry, ParallelStage, SequenceStage,
-          LatencyPathEntry, Settings)
+SHAPES = (
+    ScenarioFile,
+    InputEntry,
+    DerivedEntry,
+    BudgetEntry,
+    StageEntry,
+    ParallelStage,
+    SequenceStage,
+    LatencyPathEntry,
+    Settings,
+)

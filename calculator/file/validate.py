@@ -63,26 +63,42 @@ def json_schema() -> dict[str, Any]:
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["title"] = "envelope scenario"
     properties = schema["properties"]
-    properties["extends"] = {"type": "string", "description": "a scenario file (relative to this one) whose entries"
-                             " this file's override, section by section"}
-    properties["units"] = {"anyOf": [properties["units"], {"type": "array", "items": {"type": "string"}}],
-                           "description": properties["units"].get("description", "")}
-    properties["catalog"] = {"anyOf": [properties["catalog"], {"type": "string"}],
-                             "description": properties["catalog"].get("description", "")}
+    properties["extends"] = {
+        "type": "string",
+        "description": "a scenario file (relative to this one) whose entries this file's override, section by section",
+    }
+    properties["units"] = {
+        "anyOf": [properties["units"], {"type": "array", "items": {"type": "string"}}],
+        "description": properties["units"].get("description", ""),
+    }
+    properties["catalog"] = {
+        "anyOf": [properties["catalog"], {"type": "string"}],
+        "description": properties["catalog"].get("description", ""),
+    }
     properties["correlations"] = _correlations_schema()
     return schema
 
 
 def _correlations_schema() -> dict[str, Any]:
     number = {"type": ["number", "string"]}
-    pair = {"type": "object", "additionalProperties": False, "required": ["between", "value"],
-            "properties": {"between": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
-                           "value": number, "note": {"type": "string"}}}
-    return {"description": "rank correlations between uncertain inputs: a list of {between: [a, b], value: 0.6},"
-                           " or a mapping 'a|b': 0.6 (the YAML-only key form [a, b]: 0.6 works too)",
-            "anyOf": [{"type": "array", "items": pair},
-                      {"type": "object", "additionalProperties": number,
-                       "propertyNames": {"pattern": "^[^|]+\\|[^|]+$"}}]}
+    pair = {
+        "type": "object",
+        "additionalProperties": False,
+        "required": ["between", "value"],
+        "properties": {
+            "between": {"type": "array", "items": {"type": "string"}, "minItems": 2, "maxItems": 2},
+            "value": number,
+            "note": {"type": "string"},
+        },
+    }
+    return {
+        "description": "rank correlations between uncertain inputs: a list of {between: [a, b], value: 0.6},"
+        " or a mapping 'a|b': 0.6 (the YAML-only key form [a, b]: 0.6 works too)",
+        "anyOf": [
+            {"type": "array", "items": pair},
+            {"type": "object", "additionalProperties": number, "propertyNames": {"pattern": "^[^|]+\\|[^|]+$"}},
+        ],
+    }
 
 
 _SCALAR = ["string", "number", "boolean"]
@@ -104,8 +120,11 @@ def _scalars_as_text(node: Any) -> Any:
 @functools.lru_cache(maxsize=1)
 def _shapes_stamp() -> bytes:
     """The key includes the shapes, this code, the codec and pydantic: a change to any never reads an old entry."""
-    return (source_stamp(Path(__file__).parent, ("shapes.py", "validate.py", "codec.py"))
-            + package_stamp("pydantic") + package_stamp("pydantic_core"))
+    return (
+        source_stamp(Path(__file__).parent, ("shapes.py", "validate.py", "codec.py"))
+        + package_stamp("pydantic")
+        + package_stamp("pydantic_core")
+    )
 
 
 @functools.lru_cache(maxsize=1)
@@ -139,8 +158,13 @@ def _first_error(details: list[Any], document: Document) -> EnvelopeError:
 
 
 _UNKNOWN_KEY = ("extra_forbidden", "unexpected_keyword_argument")
-_WRONG_TYPE = {"string_type": "a value", "model_type": "a mapping", "dataclass_type": "a mapping",
-               "dataclass_args_type": "a mapping", "dict_type": "a mapping"}
+_WRONG_TYPE = {
+    "string_type": "a value",
+    "model_type": "a mapping",
+    "dataclass_type": "a mapping",
+    "dataclass_args_type": "a mapping",
+    "dict_type": "a mapping",
+}
 
 
 def _rank(kind: str) -> int:
@@ -156,8 +180,13 @@ def _to_envelope_error(error: Any, path: tuple[str, ...], document: Document) ->
     kind = error["type"]
     if kind in _UNKNOWN_KEY:
         allowed = _allowed_keys(path[:-1])
-        return ShapeError(f"unknown key '{path[-1]}' in {dotted}", where, _comma_hint(document, path)
-                          or did_you_mean(path[-1], allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None))
+        return ShapeError(
+            f"unknown key '{path[-1]}' in {dotted}",
+            where,
+            _comma_hint(document, path)
+            or did_you_mean(path[-1], allowed)
+            or (f"allowed keys: {', '.join(allowed)}" if allowed else None),
+        )
     if kind == "missing":
         return ShapeError(f"missing key '{path[-1]}' in {dotted}", where)
     if kind in _WRONG_TYPE:
@@ -184,7 +213,7 @@ def _comma_hint(document: Document, path: tuple[str, ...]) -> str | None:
     end = at
     while end + 1 < len(keys) and parent[keys[end + 1]] is None:
         end += 1
-    whole = ", ".join([parent[owner], *keys[start:end + 1]])
+    whole = ", ".join([parent[owner], *keys[start : end + 1]])
     return f"a comma inside {{ }} ends the text: quote it, {owner}: '{whole}'"
 
 

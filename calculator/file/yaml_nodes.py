@@ -164,8 +164,9 @@ class _Walker:
         start = self.where(node).shifted(1 if quoted else 0)
         mapped = Location(start.file, start.line, start.column, folds=folds(self.text, node, self.line_starts, self.first_line))
         whole = mapped.shifted(0, len(node.value))  # the value's span, for an error about all of it
-        self.document.text_places[path] = Location(mapped.file, whole.line, whole.column, whole.end_line, whole.end_column,
-                                                   mapped.folds)
+        self.document.text_places[path] = Location(
+            mapped.file, whole.line, whole.column, whole.end_line, whole.end_column, mapped.folds
+        )
         return str(node.value)
 
     def mapping(self, node: yaml.MappingNode, path: Path_) -> dict[Key, Any]:

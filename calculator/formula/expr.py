@@ -9,8 +9,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-FUNCTIONS = ("ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs",
-             "utilization", "erlang_c", "queue_wait", "batch_wait")
+FUNCTIONS = (
+    "ceil",
+    "floor",
+    "round",
+    "min",
+    "max",
+    "sqrt",
+    "log",
+    "log2",
+    "log10",
+    "exp",
+    "abs",
+    "utilization",
+    "erlang_c",
+    "queue_wait",
+    "batch_wait",
+)
 QUEUEING = ("utilization", "erlang_c", "queue_wait", "batch_wait")  # calculator/formula/queueing.py
 ROUNDING = ("ceil", "floor", "round")
 

@@ -162,8 +162,13 @@ class Parser:
             raise self.error(f"expected '{op}' here, found {self.describe(self.token)}")
         return self.advance()
 
-    def error(self, message: str, token: Token | None = None, hint: str | None = None,
-              kind: type[FormulaSyntaxError] = FormulaSyntaxError) -> FormulaSyntaxError:
+    def error(
+        self,
+        message: str,
+        token: Token | None = None,
+        hint: str | None = None,
+        kind: type[FormulaSyntaxError] = FormulaSyntaxError,
+    ) -> FormulaSyntaxError:
         at = token or self.token
         return kind(message, self.location.shifted(at.offset, at.offset + max(1, len(at.text))), hint)
 
@@ -182,8 +187,10 @@ class Parser:
             node, depth = pending.pop()
             if depth > MAX_DEPTH:
                 raise FormulaSyntaxError(
-                    f"formula is more than {MAX_DEPTH} operations deep", self.location.shifted(node.offset),
-                    hint="split it into derived values that build on each other")
+                    f"formula is more than {MAX_DEPTH} operations deep",
+                    self.location.shifted(node.offset),
+                    hint="split it into derived values that build on each other",
+                )
             if isinstance(node, Binary):
                 pending += [(node.left, depth + 1), (node.right, depth + 1)]
             elif isinstance(node, Unary):
@@ -264,8 +271,10 @@ class Parser:
                 raise self.error(f"expected a field name after '{token.text}.', found {self.describe(field)}")
             self.advance()
             if self.at_op(".", "("):
-                raise self.error("only catalog fields like 'gpu.memory' may follow a '.'; no attribute chains or method calls",
-                                 kind=GrammarError)
+                raise self.error(
+                    "only catalog fields like 'gpu.memory' may follow a '.'; no attribute chains or method calls",
+                    kind=GrammarError,
+                )
             return Field(token.text, field.text, token.offset)
         return Name(token.text, token.offset)
 
@@ -313,7 +322,10 @@ class Parser:
         rest = self.text[letter.offset + 1 :].strip()
         return self.error(
             f"'{letter.text}' alone is not a unit here (pint reads it as {DETACHED_MULTIPLIERS[letter.text]})",
-            letter, hint=f"did you mean {number.text}{letter.text}{' ' + rest if rest else ''}?", kind=GrammarError)
+            letter,
+            hint=f"did you mean {number.text}{letter.text}{' ' + rest if rest else ''}?",
+            kind=GrammarError,
+        )
 
     def _unit_continues(self) -> bool:
         nxt = self.peek()
@@ -358,9 +370,15 @@ class Parser:
     def _hyphen_joins(self, end: int) -> bool:
         """Whether a `-` right at `end` and a word right after it continue one unit name (`PF-day`)."""
         hyphen, word = self.token, self.peek()
-        return (hyphen.kind == "op" and hyphen.text == "-" and hyphen.offset == end and word.kind == "name"
-                and word.offset == end + 1 and not self.is_value(word.text)
-                and not (self.peek(2).kind == "op" and self.peek(2).text in ("(", ".")))
+        return (
+            hyphen.kind == "op"
+            and hyphen.text == "-"
+            and hyphen.offset == end
+            and word.kind == "name"
+            and word.offset == end + 1
+            and not self.is_value(word.text)
+            and not (self.peek(2).kind == "op" and self.peek(2).text in ("(", "."))
+        )
 
     def unit_power(self) -> float:
         if not self.at_op("**", "^"):

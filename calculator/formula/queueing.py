@@ -148,8 +148,12 @@ SCALAR: dict[str, Callable[..., Any]] = {
 
 def array_functions() -> dict[str, Callable[..., Any]]:
     """The same functions over numpy arrays (Monte Carlo); each element equals the scalar function's."""
-    return {"utilization": _utilization_array, "erlang_c": _erlang_c_array, "queue_wait": _queue_wait_array,
-            "batch_wait": _batch_wait_array}
+    return {
+        "utilization": _utilization_array,
+        "erlang_c": _erlang_c_array,
+        "queue_wait": _queue_wait_array,
+        "batch_wait": _batch_wait_array,
+    }
 
 
 def _utilization_array(rate: Any, service_time: Any, servers: Any) -> Any:
@@ -157,8 +161,7 @@ def _utilization_array(rate: Any, service_time: Any, servers: Any) -> Any:
 
     with np.errstate(all="ignore"):
         servers = np.asarray(servers, dtype=float)
-        return np.where(servers > 0, np.asarray(rate, dtype=float) * service_time / np.where(servers > 0, servers, 1),
-                        np.inf)
+        return np.where(servers > 0, np.asarray(rate, dtype=float) * service_time / np.where(servers > 0, servers, 1), np.inf)
 
 
 def _erlang_b_array(load: Any, count: Any) -> tuple[Any, Any]:
@@ -206,8 +209,7 @@ def _queue_figure(load: Any, service_time: Any, count: Any, blocking: Any, quant
             wait = waiting / drain
         else:
             quantile = np.asarray(quantile, dtype=float)
-            wait = np.where((quantile > 0) & (quantile < 1), np.maximum(0.0, np.log(waiting / (1 - quantile)) / drain),
-                            np.nan)
+            wait = np.where((quantile > 0) & (quantile < 1), np.maximum(0.0, np.log(waiting / (1 - quantile)) / drain), np.nan)
     wait = np.where((service_time == 0) | (waiting == 0), 0.0, wait)
     return np.where(stable, wait, np.inf)
 

@@ -41,6 +41,7 @@ _KEY = re.compile(r"^(\s*)(?:- )?([\w.-]+)\s*:")
 
 # --- hover -------------------------------------------------------------------------------------
 
+
 def hover(snapshot: Snapshot, lines: list[str], at: types.Position) -> types.Hover | None:
     """A value (with unit, p5–p95, formula, budget, note, where), a catalog figure, a binding or a unit."""
     line = lines[at.line] if at.line < len(lines) else ""
@@ -97,8 +98,10 @@ def value_text(result: Result, value: ValueResult, snapshot: Snapshot) -> str:
 def budget_line(budget: BudgetResult, sig_figs: int) -> str:
     """`budget <= 64 gpu: ✓ ok, 80% used`."""
     risk = "" if budget.p_violation is None else f", P(break) {budget.p_violation:.1%}"
-    return (f"budget {limit_text(budget, sig_figs)}: {STATUS_GLYPH[budget.status]} {budget.status},"
-            f" {budget.utilization:.0%} used{risk}")
+    return (
+        f"budget {limit_text(budget, sig_figs)}: {STATUS_GLYPH[budget.status]} {budget.status},"
+        f" {budget.utilization:.0%} used{risk}"
+    )
 
 
 def figure_text(name: str, figure: Figure) -> str:
@@ -124,21 +127,33 @@ def unit_text(snapshot: Snapshot, name: str) -> str | None:
 
 # --- inlay hints -------------------------------------------------------------------------------
 
+
 def inlay_hints(snapshot: Snapshot, lines: list[str], within: types.Range) -> list[types.InlayHint]:
     """Each derived value's result at the end of its formula's line; each budget's and path's use."""
     if snapshot.model is None or snapshot.result is None:
         return []
     scenario, result = snapshot.model.scenario, snapshot.result
-    hints: list[tuple[Location, str]] = [(v.text_location, f"{ARROW} {result.values[v.name].display}")
-                                         for v in scenario.derived if v.name in result.values]
+    hints: list[tuple[Location, str]] = [
+        (v.text_location, f"{ARROW} {result.values[v.name].display}") for v in scenario.derived if v.name in result.values
+    ]
     for budget in result.budgets:
         if budget.location is not None:
-            hints.append((budget.location, f"{ARROW} {with_unit(format_number(budget.value, result.sig_figs), budget.unit)},"
-                                           f" {budget.utilization:.0%} used {STATUS_GLYPH[budget.status]} {budget.status}"))
+            hints.append(
+                (
+                    budget.location,
+                    f"{ARROW} {with_unit(format_number(budget.value, result.sig_figs), budget.unit)},"
+                    f" {budget.utilization:.0%} used {STATUS_GLYPH[budget.status]} {budget.status}",
+                )
+            )
     for path in result.latency:
         if path.location is not None:
-            hints.append((path.location, f"{ARROW} {format_number(path.total, result.sig_figs)} {path.unit.text},"
-                                         f" {path.utilization:.0%} used {STATUS_GLYPH[path.status]} {path.status}"))
+            hints.append(
+                (
+                    path.location,
+                    f"{ARROW} {format_number(path.total, result.sig_figs)} {path.unit.text},"
+                    f" {path.utilization:.0%} used {STATUS_GLYPH[path.status]} {path.status}",
+                )
+            )
     found = []
     for place, label in hints:
         if file_of(place, snapshot.path) != snapshot.path or not within.start.line <= place.line - 1 <= within.end.line:
@@ -150,6 +165,7 @@ def inlay_hints(snapshot: Snapshot, lines: list[str], within: types.Range) -> li
 
 
 # --- completion --------------------------------------------------------------------------------
+
 
 def section_of(lines: list[str], row: int) -> str | None:
     """The top-level key the line `row` is under (None on a top-level line)."""
@@ -186,20 +202,25 @@ def completion(snapshot: Snapshot, lines: list[str], at: types.Position) -> list
 def _names(snapshot: Snapshot) -> list[types.CompletionItem]:
     assert snapshot.model is not None and snapshot.result is not None
     scenario, values = snapshot.model.scenario, snapshot.result.values
-    items = [_item(v.name, types.CompletionItemKind.Variable, f"{v.kind}: {values[v.name].display}", v.note)
-             for v in scenario.values.values() if v.name in values]
-    items += [_item(name, types.CompletionItemKind.Module, f"{entry.kind}: {entry.id}")
-              for name, entry in scenario.hardware.items()]
+    items = [
+        _item(v.name, types.CompletionItemKind.Variable, f"{v.kind}: {values[v.name].display}", v.note)
+        for v in scenario.values.values()
+        if v.name in values
+    ]
+    items += [
+        _item(name, types.CompletionItemKind.Module, f"{entry.kind}: {entry.id}") for name, entry in scenario.hardware.items()
+    ]
     return [*items, _item("ref", types.CompletionItemKind.Module, "reference numbers (ref.NAME)")]
 
 
 def _fields(snapshot: Snapshot, binding: str) -> list[types.CompletionItem]:
     assert snapshot.model is not None
     hardware = snapshot.model.scenario.hardware
-    figures = hardware.catalog.reference if binding == "ref" else \
-        hardware[binding].figures if binding in hardware else {}
-    return [_item(name, types.CompletionItemKind.Field, figure.text, f"{figure.source}, as of {figure.as_of}")
-            for name, figure in figures.items()]
+    figures = hardware.catalog.reference if binding == "ref" else hardware[binding].figures if binding in hardware else {}
+    return [
+        _item(name, types.CompletionItemKind.Field, figure.text, f"{figure.source}, as of {figure.as_of}")
+        for name, figure in figures.items()
+    ]
 
 
 def _units(snapshot: Snapshot) -> list[types.CompletionItem]:
@@ -210,8 +231,11 @@ def _units(snapshot: Snapshot) -> list[types.CompletionItem]:
         names.update({name: "a unit this scenario declares" for name in units.own})
     else:
         units = None
-    defined = [line.split("=")[0].strip() for line in DEFINITIONS.read_text(encoding="utf-8").splitlines()
-               if "=" in line and not line.startswith(("#", "@"))]
+    defined = [
+        line.split("=")[0].strip()
+        for line in DEFINITIONS.read_text(encoding="utf-8").splitlines()
+        if "=" in line and not line.startswith(("#", "@"))
+    ]
     seen = [name for name, entry in unit_table().names.items() if entry is not None]
     for name in [*defined, *seen]:
         if name not in names and re.fullmatch(r"[A-Za-z_%]\w*", name) and known_unit(name) is not None:
@@ -224,6 +248,7 @@ def _item(label: str, kind: types.CompletionItemKind, detail: str, documentation
 
 
 # --- go to definition --------------------------------------------------------------------------
+
 
 def definition(snapshot: Snapshot, lines: list[str], at: types.Position, lines_of: LinesOf) -> types.Location | None:
     """Where a value is written (in a base file too), or the catalog figure a `binding.field` reads."""
@@ -248,6 +273,7 @@ def definition(snapshot: Snapshot, lines: list[str], at: types.Position, lines_o
 
 
 # --- code actions ------------------------------------------------------------------------------
+
 
 def code_actions(snapshot: Snapshot, lines: list[str], uri: str, within: types.Range) -> list[types.CodeAction]:
     """Fixes for the errors on the lines asked about: declare a unit, take a did-you-mean, quote a split value."""
@@ -280,12 +306,13 @@ def _fixes(error: EnvelopeError, where: types.Range, lines: list[str], uri: str)
 
 def _text_of(lines: list[str], where: types.Range) -> str:
     line = lines[where.start.line] if where.start.line < len(lines) else ""
-    return line[from_utf16(line, where.start.character): from_utf16(line, where.end.character)]
+    return line[from_utf16(line, where.start.character) : from_utf16(line, where.end.character)]
 
 
 def _action(title: str, uri: str, edits: list[types.TextEdit], preferred: bool) -> types.CodeAction:
-    return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, is_preferred=preferred,
-                            edit=types.WorkspaceEdit(changes={uri: edits}))
+    return types.CodeAction(
+        title=title, kind=types.CodeActionKind.QuickFix, is_preferred=preferred, edit=types.WorkspaceEdit(changes={uri: edits})
+    )
 
 
 def declare_unit(lines: list[str], name: str) -> types.TextEdit:
@@ -293,7 +320,7 @@ def declare_unit(lines: list[str], name: str) -> types.TextEdit:
     for row, text in enumerate(lines):
         if not text.startswith("units:"):
             continue
-        rest = text[len("units:"):].split("#")[0].rstrip()
+        rest = text[len("units:") :].split("#")[0].rstrip()
         if rest.strip().startswith("[") and rest.endswith("]"):
             close = text.rindex("]", 0, len("units:") + len(rest))
             separator = ", " if rest.strip() != "[]" else ""
@@ -328,5 +355,9 @@ def quote_split_value(lines: list[str], where: types.Range) -> types.TextEdit | 
     value = text[start:end].rstrip()
     if '"' in value or "'" in value:
         return None
-    return types.TextEdit(types.Range(types.Position(row, utf16_length(text[:start])),
-                                      types.Position(row, utf16_length(text[:start + len(value)]))), f'"{value}"')
+    return types.TextEdit(
+        types.Range(
+            types.Position(row, utf16_length(text[:start])), types.Position(row, utf16_length(text[: start + len(value)]))
+        ),
+        f'"{value}"',
+    )

@@ -165,8 +165,7 @@ def definition(ls: EnvelopeServer, params: types.DefinitionParams) -> types.Loca
     return features.definition(ls.usable(uri), ls.text(uri).splitlines(), params.position, ls.lines_of)
 
 
-@server.feature(types.TEXT_DOCUMENT_CODE_ACTION,
-                types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
+@server.feature(types.TEXT_DOCUMENT_CODE_ACTION, types.CodeActionOptions(code_action_kinds=[types.CodeActionKind.QuickFix]))
 def code_action(ls: EnvelopeServer, params: types.CodeActionParams) -> list[types.CodeAction]:
     uri = params.text_document.uri
     return features.code_actions(ls.current(uri), ls.text(uri).splitlines(), uri, params.range)

@@ -84,8 +84,15 @@ def diagnostics(snapshot: Snapshot, lines_of: Callable[[Path], list[str]]) -> di
         lines = snapshot.lines if where == snapshot.path else lines_of(where)
         location = error.location if error.location is not None and error.location.line > 0 else Location(str(where), 1, 1)
         message = error.message + (f"\nhint: {error.hint}" if error.hint else "")
-        found.setdefault(where, []).append(types.Diagnostic(range=span(lines, location), message=message, code=error.kind,
-                                                            severity=types.DiagnosticSeverity.Error, source=SOURCE))
+        found.setdefault(where, []).append(
+            types.Diagnostic(
+                range=span(lines, location),
+                message=message,
+                code=error.kind,
+                severity=types.DiagnosticSeverity.Error,
+                source=SOURCE,
+            )
+        )
     if snapshot.result is not None:
         sig_figs = snapshot.result.sig_figs
         for budget in snapshot.result.budgets:
@@ -97,28 +104,45 @@ def diagnostics(snapshot: Snapshot, lines_of: Callable[[Path], list[str]]) -> di
     return found
 
 
-def _add(found: dict[Path, list[types.Diagnostic]], snapshot: Snapshot, location: Location | None, message: str,
-         status: str, lines_of: Callable[[Path], list[str]]) -> None:
+def _add(
+    found: dict[Path, list[types.Diagnostic]],
+    snapshot: Snapshot,
+    location: Location | None,
+    message: str,
+    status: str,
+    lines_of: Callable[[Path], list[str]],
+) -> None:
     if location is None:
         return
     where = file_of(location, snapshot.path)
     lines = snapshot.lines if where == snapshot.path else lines_of(where)
-    found.setdefault(where, []).append(types.Diagnostic(range=span(lines, location), message=message, source=SOURCE,
-                                                        severity=types.DiagnosticSeverity.Warning, code=f"budget-{status}"))
+    found.setdefault(where, []).append(
+        types.Diagnostic(
+            range=span(lines, location),
+            message=message,
+            source=SOURCE,
+            severity=types.DiagnosticSeverity.Warning,
+            code=f"budget-{status}",
+        )
+    )
 
 
 def budget_message(budget: BudgetResult, sig_figs: int) -> str:
     """`budget on serving_gpus fails: 80 gpu, limit <= 64 gpu (125%)`."""
     verb = "fails" if budget.status == "fail" else "warns"
     value = with_unit(format_number(budget.value, sig_figs), budget.unit)
-    return (f"budget on {budget.name} {verb}: {value}, limit {limit_text(budget, sig_figs)}"
-            f" ({budget.utilization:.0%} used{_risk(budget.p_violation)})")
+    return (
+        f"budget on {budget.name} {verb}: {value}, limit {limit_text(budget, sig_figs)}"
+        f" ({budget.utilization:.0%} used{_risk(budget.p_violation)})"
+    )
 
 
 def path_message(path: PathResult, sig_figs: int) -> str:
     verb = "fails" if path.status == "fail" else "warns"
-    return (f"latency path {path.path} {verb}: {format_number(path.total, sig_figs)} {path.unit.text} of"
-            f" {format_number(path.budget, sig_figs)} {path.unit.text} ({path.utilization:.0%} used{_risk(path.p_violation)})")
+    return (
+        f"latency path {path.path} {verb}: {format_number(path.total, sig_figs)} {path.unit.text} of"
+        f" {format_number(path.budget, sig_figs)} {path.unit.text} ({path.utilization:.0%} used{_risk(path.p_violation)})"
+    )
 
 
 def _risk(p_violation: float | None) -> str:

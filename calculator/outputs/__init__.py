@@ -1,2 +1,1 @@
-"""Layer 6, outputs: terminal tables, CI formats, Markdown notes.
-"""
+"""Layer 6, outputs: terminal tables, CI formats, Markdown notes."""

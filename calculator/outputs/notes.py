@@ -52,8 +52,9 @@ class Rendering:
         return 2 if "error" in statuses else 1 if "fail" in statuses else 0
 
 
-def render(text: str, file: str = "<notes>", derivation: bool = False, base_dir: Path | None = None,
-           catalogs: Sequence[str] = ()) -> Rendering:
+def render(
+    text: str, file: str = "<notes>", derivation: bool = False, base_dir: Path | None = None, catalogs: Sequence[str] = ()
+) -> Rendering:
     """The notes with every envelope block's results written (or rewritten) under it."""
     lines = text.splitlines()
     out: list[str] = []
@@ -100,8 +101,7 @@ def _skip_old_results(lines: list[str], i: int) -> int:
     return i
 
 
-def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None,
-              catalogs: Sequence[str] = ()) -> None:
+def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None, catalogs: Sequence[str] = ()) -> None:
     try:
         if _is_scenario(block.lines):
             model = loads("\n".join(block.lines) + "\n", file, base_dir, block.first_line, catalogs=catalogs)
@@ -113,8 +113,9 @@ def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None,
         block.output = [f"> **error** `{line}`" if n == 0 else f"> {line}" for n, line in enumerate(error.render().splitlines())]
         return
     block.status = result.status
-    block.output = _scenario_output(result, model, derivation) if _is_scenario(block.lines) else _estimate_output(
-        result, model, derivation)
+    block.output = (
+        _scenario_output(result, model, derivation) if _is_scenario(block.lines) else _estimate_output(result, model, derivation)
+    )
 
 
 def _is_scenario(lines: list[str]) -> bool:
@@ -129,8 +130,11 @@ def _estimates_document(block: Block, file: str) -> Document:
             continue
         number = block.first_line + offset
         match = _ASSIGNMENT.match(line)
-        name, formula, column = (match.group("name"), match.group("formula"), match.start("formula") + 1) if match else (
-            f"line_{number}", line.strip(), len(line) - len(line.lstrip()) + 1)
+        name, formula, column = (
+            (match.group("name"), match.group("formula"), match.start("formula") + 1)
+            if match
+            else (f"line_{number}", line.strip(), len(line) - len(line.lstrip()) + 1)
+        )
         if name in derived:
             raise_at = Location(file, number, 1)
             derived.clear()

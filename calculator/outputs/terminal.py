@@ -30,14 +30,20 @@ def print_table(result: Result, color: bool | None = None) -> None:
 
     console = Console(no_color=color is False, highlight=False, soft_wrap=False)
     sf = result.sig_figs
-    values = Table(title=f"{rich_text(result.scenario)}  [{STATUS_STYLE[result.status]}]{STATUS_MARK[result.status]}[/]",
-                   title_justify="left", expand=False)
+    values = Table(
+        title=f"{rich_text(result.scenario)}  [{STATUS_STYLE[result.status]}]{STATUS_MARK[result.status]}[/]",
+        title_justify="left",
+        expand=False,
+    )
     values.add_column("name", style="bold")
     values.add_column("value", justify="right")
     values.add_column("formula / note", overflow="fold")
     for v in result.values.values():
-        values.add_row(rich_text(v.name), rich_text(v.range_display(sf)),
-                       rich_text(v.formula) if v.formula else f"[dim]{rich_text(v.note or 'input', one_line=False)}[/]")
+        values.add_row(
+            rich_text(v.name),
+            rich_text(v.range_display(sf)),
+            rich_text(v.formula) if v.formula else f"[dim]{rich_text(v.note or 'input', one_line=False)}[/]",
+        )
     console.print(values)
     for line in result.catalog_overrides:
         console.print(f"[yellow]overridden[/] catalog entry {rich_text(line)}")
@@ -50,16 +56,22 @@ def print_table(result: Result, color: bool | None = None) -> None:
         for b in result.budgets:
             style = STATUS_STYLE[b.status]
             value = with_unit(format_number(b.value, sf), b.unit) + (f" ({b.reason})" if b.reason else "")
-            budgets.add_row(rich_text(b.name), rich_text(value), rich_text(limit_text(b, sf)),
-                            f"{b.utilization:.0%}{risk_text(b.p_violation)}",
-                            f"[{style}]{STATUS_MARK[b.status]}[/]")
+            budgets.add_row(
+                rich_text(b.name),
+                rich_text(value),
+                rich_text(limit_text(b, sf)),
+                f"{b.utilization:.0%}{risk_text(b.p_violation)}",
+                f"[{style}]{STATUS_MARK[b.status]}[/]",
+            )
         console.print(budgets)
     for p in result.latency:
         style = STATUS_STYLE[p.status]
-        console.print(f"[italic]latency {rich_text(p.path)}[/]: {format_number(p.total, sf)} of"
-                      f" {format_number(p.budget, sf)} {rich_text(p.unit.text)}"
-                      f" ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]"
-                      + (f"  {rich_text(p.reason)}" if p.reason else ""))
+        console.print(
+            f"[italic]latency {rich_text(p.path)}[/]: {format_number(p.total, sf)} of"
+            f" {format_number(p.budget, sf)} {rich_text(p.unit.text)}"
+            f" ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]"
+            + (f"  {rich_text(p.reason)}" if p.reason else "")
+        )
         console.print(_latency_table(p, sf))
 
 
@@ -96,9 +108,12 @@ def print_catalog(cat: Catalog, kind: str | None = None, entry: Entry | None = N
 def _print_kinds(console: Any, cat: Catalog) -> None:
     from rich.table import Table  # rich: only for a terminal table
 
-    table = Table(title="catalog kinds", title_justify="left",
-                  caption="envelope catalog KIND lists one kind; envelope catalog ID shows one entry",
-                  caption_justify="left")
+    table = Table(
+        title="catalog kinds",
+        title_justify="left",
+        caption="envelope catalog KIND lists one kind; envelope catalog ID shows one entry",
+        caption_justify="left",
+    )
     for column in ("kind", "entries", "for example"):
         table.add_column(column, overflow="fold")
     for kind, count in cat.counts().items():
@@ -115,8 +130,11 @@ def _print_kind(console: Any, cat: Catalog, kind: str) -> None:
     table.add_column("description", overflow="fold")
     for entry in cat.entries.values():
         if entry.kind == kind:
-            mark = f" [yellow](overridden by {entry.origin})[/]" if entry.overridden else (
-                f" [cyan](from {entry.origin})[/]" if entry.origin != SHIPPED else "")
+            mark = (
+                f" [yellow](overridden by {entry.origin})[/]"
+                if entry.overridden
+                else (f" [cyan](from {entry.origin})[/]" if entry.origin != SHIPPED else "")
+            )
             table.add_row(rich_text(entry.id), rich_text(entry.description) + mark)
     console.print(table)
 
@@ -168,9 +186,12 @@ class _Footnotes:
         self.lines: list[str] = []
 
     def mark(self, figure: Figure, common: str) -> str:
-        parts = [figure.note or "", f"source: {figure.source}" if figure.source != common else "",
-                 f"verified {figure.verified}" if figure.verified else "",
-                 f"from {figure.origin}" if figure.origin != SHIPPED else ""]
+        parts = [
+            figure.note or "",
+            f"source: {figure.source}" if figure.source != common else "",
+            f"verified {figure.verified}" if figure.verified else "",
+            f"from {figure.origin}" if figure.origin != SHIPPED else "",
+        ]
         text = ". ".join(p.rstrip(".") for p in parts if p)
         if not text:
             return ""
@@ -194,16 +215,29 @@ def catalog_json(cat: Catalog, kind: str | None = None, entry: Entry | None = No
 
 
 def _entry_dict(entry: Entry) -> dict[str, Any]:
-    return {"id": entry.id, "kind": entry.kind, "description": entry.description, "aliases": list(entry.aliases),
-            "origin": entry.origin, "overridden": list(entry.overridden),
-            "labels": {name: label.text for name, label in entry.labels.items()},
-            "fields": {name: _figure_dict(f) for name, f in entry.figures.items()}}
+    return {
+        "id": entry.id,
+        "kind": entry.kind,
+        "description": entry.description,
+        "aliases": list(entry.aliases),
+        "origin": entry.origin,
+        "overridden": list(entry.overridden),
+        "labels": {name: label.text for name, label in entry.labels.items()},
+        "fields": {name: _figure_dict(f) for name, f in entry.figures.items()},
+    }
 
 
 def _figure_dict(figure: Figure) -> dict[str, Any]:
-    return {"value": figure.text, "source": figure.source, "as_of": str(figure.as_of), "note": figure.note,
-            "verified": str(figure.verified) if figure.verified else None, "perishable": figure.perishable,
-            "stale": figure.stale(), "origin": figure.origin}
+    return {
+        "value": figure.text,
+        "source": figure.source,
+        "as_of": str(figure.as_of),
+        "note": figure.note,
+        "verified": str(figure.verified) if figure.verified else None,
+        "perishable": figure.perishable,
+        "stale": figure.stale(),
+        "origin": figure.origin,
+    }
 
 
 def _as_of(figure: Figure) -> str:
@@ -221,15 +255,22 @@ def print_sweep(table: Sweep, color: bool = True) -> None:
 
     console = Console(no_color=not color, highlight=False)
     first = _SweepColumn(table.heading(table.input), [format_number(row.x, table.sig_figs) for row in table.rows])
-    columns = [_SweepColumn(table.heading(name), [format_number(row.values[name], table.sig_figs) for row in table.rows])
-               for name in table.shown]
-    columns += [_SweepColumn(label, [f"{row.utilizations[label]:.0%}" for row in table.rows],
-                             [STATUS_STYLE[row.statuses[label]] for row in table.rows]) for label in table.budgets]
+    columns = [
+        _SweepColumn(table.heading(name), [format_number(row.values[name], table.sig_figs) for row in table.rows])
+        for name in table.shown
+    ]
+    columns += [
+        _SweepColumn(
+            label,
+            [f"{row.utilizations[label]:.0%}" for row in table.rows],
+            [STATUS_STYLE[row.statuses[label]] for row in table.rows],
+        )
+        for label in table.budgets
+    ]
     for part, group in enumerate(_fitting_groups(first, columns, console.width)):
         out = Table(title=f"sweep of {rich_text(table.input)}" + (" (continued)" if part else ""), title_justify="left")
         for column in [first, *group]:
-            out.add_column(rich_text(column.header), justify="right", style="bold" if column is first else None,
-                           no_wrap=True)
+            out.add_column(rich_text(column.header), justify="right", style="bold" if column is first else None, no_wrap=True)
         for i in range(len(table.rows)):
             out.add_row(*(column.markup(i) for column in [first, *group]))
         console.print(out)

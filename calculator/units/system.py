@@ -35,8 +35,9 @@ DEFINITIONS = Path(__file__).parent / "envelope_en.txt"
 ABBREVIATIONS = Path(__file__).parent / "abbreviations.yaml"
 CURRENCIES = Path(__file__).parent / "currencies.yaml"
 # Base dimensions that measure something; every other base dimension counts things.
-PHYSICAL = frozenset(["[length]", "[mass]", "[time]", "[current]", "[temperature]", "[substance]", "[luminosity]",
-                      "[information]", "[currency]"])
+PHYSICAL = frozenset(
+    ["[length]", "[mass]", "[time]", "[current]", "[temperature]", "[substance]", "[luminosity]", "[information]", "[currency]"]
+)
 # How a base dimension is spoken of in messages and shown when no unit is given.
 PREFERRED_UNIT = {"[information]": ("byte", 8.0)}
 
@@ -58,7 +59,7 @@ class Dimension:
         return Dimension.of(merged)
 
     def __truediv__(self, other: Dimension) -> Dimension:
-        return self * other ** -1
+        return self * other**-1
 
     def __pow__(self, power: float) -> Dimension:
         return Dimension.of({k: v * power for k, v in self.exponents})
@@ -178,8 +179,11 @@ class Currencies:
 
     def definitions(self) -> list[str]:
         """Each currency but USD as a pint definition: `EUR = 1.0411 * USD = _ = euro`."""
-        return [" = ".join([f"{code} = {self.in_usd(code)!r} * USD", "_", *self.aliases.get(code, [])])
-                for code in self.per_euro if code != "USD"]
+        return [
+            " = ".join([f"{code} = {self.in_usd(code)!r} * USD", "_", *self.aliases.get(code, [])])
+            for code in self.per_euro
+            if code != "USD"
+        ]
 
     def note(self, code: str) -> str:
         stale = "; exchange rates go stale" if self.perishable else ""
@@ -189,9 +193,13 @@ class Currencies:
 @functools.lru_cache(maxsize=1)
 def currencies() -> Currencies:
     data = _read_yaml(CURRENCIES)
-    return Currencies({str(k): float(v) for k, v in data["per_euro"].items()},
-                      {str(k): [str(a) for a in v] for k, v in data.get("aliases", {}).items()},
-                      str(data["as_of"]), str(data["source"]), bool(data.get("perishable", True)))
+    return Currencies(
+        {str(k): float(v) for k, v in data["per_euro"].items()},
+        {str(k): [str(a) for a in v] for k, v in data.get("aliases", {}).items()},
+        str(data["as_of"]),
+        str(data["source"]),
+        bool(data.get("perishable", True)),
+    )
 
 
 @dataclass(frozen=True)
@@ -314,7 +322,8 @@ class UnitTable:
         if not isinstance(names, dict) or not isinstance(roots, dict):
             return
         if all(_is_table_entry(entry) for entry in names.values()) and all(
-                root is None or isinstance(root, str) for root in roots.values()):
+            root is None or isinstance(root, str) for root in roots.values()
+        ):
             self.names, self.roots = names, roots
 
     def save(self) -> None:
@@ -338,8 +347,14 @@ class UnitTable:
             return None
         if isinstance(entry, dict):
             return Refusal(name, entry["refuse"], entry["note"])
-        return NameInfo(float(entry[0]), Dimension.of(entry[1]), str(entry[2]), bool(entry[3]),
-                        tuple((str(n), float(p)) for n, p in entry[4]), entry[5])
+        return NameInfo(
+            float(entry[0]),
+            Dimension.of(entry[1]),
+            str(entry[2]),
+            bool(entry[3]),
+            tuple((str(n), float(p)) for n, p in entry[4]),
+            entry[5],
+        )
 
     def root_unit(self, base_dimension: str) -> str | None:
         """The unit pint defines a base dimension by (`second = [time]`), or None."""
@@ -358,8 +373,14 @@ def _as_entry(found: NameInfo | Refusal | None) -> list[Any] | dict[str, str] | 
         return None
     if isinstance(found, Refusal):
         return {"refuse": found.hint, "note": found.note}
-    return [found.factor, dict(found.dimension.exponents), found.canonical, found.prefixed,
-            [[n, p] for n, p in found.expansion], found.note]
+    return [
+        found.factor,
+        dict(found.dimension.exponents),
+        found.canonical,
+        found.prefixed,
+        [[n, p] for n, p in found.expansion],
+        found.note,
+    ]
 
 
 def _is_table_entry(entry: Any) -> bool:
@@ -368,17 +389,22 @@ def _is_table_entry(entry: Any) -> bool:
         return True
     if isinstance(entry, dict):
         return set(entry) == {"refuse", "note"} and all(isinstance(v, str) for v in entry.values())
-    return (isinstance(entry, list) and len(entry) == 6 and type(entry[0]) in (int, float)
-            and isinstance(entry[1], dict) and all(type(p) in (int, float) for p in entry[1].values())
-            and isinstance(entry[2], str) and isinstance(entry[3], bool) and isinstance(entry[4], list)
-            and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and type(e[1]) in (int, float)
-                    for e in entry[4])
-            and (entry[5] is None or isinstance(entry[5], str)))
+    return (
+        isinstance(entry, list)
+        and len(entry) == 6
+        and type(entry[0]) in (int, float)
+        and isinstance(entry[1], dict)
+        and all(type(p) in (int, float) for p in entry[1].values())
+        and isinstance(entry[2], str)
+        and isinstance(entry[3], bool)
+        and isinstance(entry[4], list)
+        and all(isinstance(e, list) and len(e) == 2 and isinstance(e[0], str) and type(e[1]) in (int, float) for e in entry[4])
+        and (entry[5] is None or isinstance(entry[5], str))
+    )
 
 
 def _table_key() -> str:
-    data = b"".join(path.read_bytes() for pattern in ("*.txt", "*.yaml")
-                    for path in sorted(DEFINITIONS.parent.glob(pattern)))
+    data = b"".join(path.read_bytes() for pattern in ("*.txt", "*.yaml") for path in sorted(DEFINITIONS.parent.glob(pattern)))
     return cache_key("units", package_stamp("pint"), data, Path(__file__).read_bytes())
 
 
@@ -408,8 +434,13 @@ def known_unit(name: str) -> NameInfo | None:
 def is_builtin_count(name: str) -> bool:
     """Whether `name` is one of envelope's counting units (vcpu, session ...) or an alias of one (core)."""
     info = known_unit(name)
-    return (info is not None and not info.prefixed and info.factor == 1.0 and not info.expansion
-            and info.dimension == Dimension.of({f"[{info.canonical}]": 1}))
+    return (
+        info is not None
+        and not info.prefixed
+        and info.factor == 1.0
+        and not info.expansion
+        and info.dimension == Dimension.of({f"[{info.canonical}]": 1})
+    )
 
 
 @dataclass(frozen=True)
@@ -564,11 +595,25 @@ def simplest_unit(dimension: Dimension) -> Unit:
 
 
 # Prefix ladders for showing a value in a readable unit when none was asked for.
-_BYTE_LADDER = [(1.0, "B", "byte"), (1e3, "KB", "kilobyte"), (1e6, "MB", "megabyte"), (1e9, "GB", "gigabyte"),
-                (1e12, "TB", "terabyte"), (1e15, "PB", "petabyte"), (1e18, "EB", "exabyte")]
-_TIME_LADDER = [(1e-9, "ns", "nanosecond"), (1e-6, "µs", "microsecond"), (1e-3, "ms", "millisecond"),
-                (1.0, "s", "second"), (60.0, "min", "minute"), (3600.0, "hour", "hour"), (86400.0, "day", "day"),
-                (86400.0 * 365.25, "year", "year")]
+_BYTE_LADDER = [
+    (1.0, "B", "byte"),
+    (1e3, "KB", "kilobyte"),
+    (1e6, "MB", "megabyte"),
+    (1e9, "GB", "gigabyte"),
+    (1e12, "TB", "terabyte"),
+    (1e15, "PB", "petabyte"),
+    (1e18, "EB", "exabyte"),
+]
+_TIME_LADDER = [
+    (1e-9, "ns", "nanosecond"),
+    (1e-6, "µs", "microsecond"),
+    (1e-3, "ms", "millisecond"),
+    (1.0, "s", "second"),
+    (60.0, "min", "minute"),
+    (3600.0, "hour", "hour"),
+    (86400.0, "day", "day"),
+    (86400.0 * 365.25, "year", "year"),
+]
 _INFORMATION = Dimension.of({"[information]": 1})
 _TIME = Dimension.of({"[time]": 1})
 # Money over time is read per month (cloud bills), not per second.
@@ -576,8 +621,10 @@ _MONEY_PERIOD = "month"
 
 
 # Dimensions shown in their SI name rather than as base units: 700 W, not 700 m^2*kg/s^3.
-_NAMED = {Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -3}): ("W", "watt"),
-          Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -2}): ("J", "joule")}
+_NAMED = {
+    Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -3}): ("W", "watt"),
+    Dimension.of({"[mass]": 1, "[length]": 2, "[time]": -2}): ("J", "joule"),
+}
 
 
 def readable_unit(dimension: Dimension, value_in_base: float) -> Unit:
@@ -596,8 +643,9 @@ def readable_unit(dimension: Dimension, value_in_base: float) -> Unit:
     return simplest_unit(dimension)
 
 
-def _on_ladder(ladder: list[tuple[float, str, str]], base_per_step: float, magnitude_in_base: float,
-               dimension: Dimension, rest: Dimension) -> Unit:
+def _on_ladder(
+    ladder: list[tuple[float, str, str]], base_per_step: float, magnitude_in_base: float, dimension: Dimension, rest: Dimension
+) -> Unit:
     """The largest step of `ladder` that `magnitude_in_base` reaches, times the plain unit of `rest`."""
     magnitude = abs(magnitude_in_base) / base_per_step
     chosen = ladder[0]
@@ -615,8 +663,9 @@ def _per_period(dimension: Dimension) -> Unit:
     period = known_unit(_MONEY_PERIOD)
     assert period is not None  # defined in pint's default units
     other = simplest_unit(dimension * _TIME)
-    return Unit(other.factor / period.factor, dimension, f"{other.text}/{_MONEY_PERIOD}",
-                (*other.factors, (period.canonical, -1.0)))
+    return Unit(
+        other.factor / period.factor, dimension, f"{other.text}/{_MONEY_PERIOD}", (*other.factors, (period.canonical, -1.0))
+    )
 
 
 _DEFINED_IN_PINT: dict[str, str] = {}

@@ -26,12 +26,11 @@ try:
 except ImportError:  # hypothesis is not in the [dev] extra: the fuzz targets need `pip install hypothesis`
     collect_ignore_glob = ["test_*.py"]
 else:
-    _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much,
-              HealthCheck.large_base_example]
-    settings.register_profile("ci", max_examples=40, deadline=None, database=None, print_blob=True,
-                              suppress_health_check=_QUIET)
-    settings.register_profile("long", max_examples=10_000, deadline=None, database=None, print_blob=True,
-                              suppress_health_check=_QUIET)
+    _QUIET = [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much, HealthCheck.large_base_example]
+    settings.register_profile("ci", max_examples=40, deadline=None, database=None, print_blob=True, suppress_health_check=_QUIET)
+    settings.register_profile(
+        "long", max_examples=10_000, deadline=None, database=None, print_blob=True, suppress_health_check=_QUIET
+    )
     settings.load_profile(os.environ.get("ENVELOPE_FUZZ_PROFILE", "ci"))
 
 

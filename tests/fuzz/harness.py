@@ -71,8 +71,12 @@ def record(target: str, kind: str, message: str, where: str, example: Any) -> No
     _seen[signature] = size
     assert COLLECT is not None
     with open(COLLECT, "a", encoding="utf-8") as out:
-        out.write(json.dumps({"target": target, "type": kind, "message": message[:300], "where": where,
-                              "input": example}, ensure_ascii=False) + "\n")
+        out.write(
+            json.dumps(
+                {"target": target, "type": kind, "message": message[:300], "where": where, "input": example}, ensure_ascii=False
+            )
+            + "\n"
+        )
 
 
 def only_envelope_errors(target: str, example: Any, run: Callable[[], object]) -> None:
@@ -93,8 +97,16 @@ def cli_ok(target: str, example: Any, args: Sequence[str], cwd: Path, timeout: f
     env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
     env["COLUMNS"] = "120"
     try:
-        done = subprocess.run([*ENVELOPE, *args], cwd=cwd, env=env, capture_output=True, text=True, errors="replace",
-                              timeout=timeout, stdin=subprocess.DEVNULL)
+        done = subprocess.run(
+            [*ENVELOPE, *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
         code, out, err = done.returncode, done.stdout, done.stderr
     except subprocess.TimeoutExpired:
         code, out, err = -1, "", f"Hang: envelope {' '.join(args)} took more than {timeout:g} s"

@@ -16,12 +16,83 @@ SHIPPED = {path.name: path.read_text(encoding="utf-8") for path in sorted(SCENAR
 # ------------------------------------------------------------------------------------------ units
 
 UNIT_NAMES = [
-    "user", "request", "req", "query", "s", "ms", "us", "ns", "second", "minute", "min", "hour", "day", "week",
-    "month", "year", "byte", "bit", "B", "KB", "MB", "GB", "TB", "PB", "KiB", "GiB", "bps", "Mbps", "Gbps", "gpu",
-    "GPU", "node", "server", "token", "tok", "param", "params", "FLOP", "FLOPS", "TFLOPS", "PFLOPS", "USD",
-    "dollar", "image", "video", "item", "event", "sample", "percent", "%", "dimensionless", "m", "kg", "W", "kW",
-    "kWh", "J", "Hz", "GHz", "degC", "kelvin", "radian", "candidate", "kcandidate", "k", "M", "T", "G", "c", "e",
-    "x", "foo", "s_", "_", "users", "requests", "gpus",
+    "user",
+    "request",
+    "req",
+    "query",
+    "s",
+    "ms",
+    "us",
+    "ns",
+    "second",
+    "minute",
+    "min",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "byte",
+    "bit",
+    "B",
+    "KB",
+    "MB",
+    "GB",
+    "TB",
+    "PB",
+    "KiB",
+    "GiB",
+    "bps",
+    "Mbps",
+    "Gbps",
+    "gpu",
+    "GPU",
+    "node",
+    "server",
+    "token",
+    "tok",
+    "param",
+    "params",
+    "FLOP",
+    "FLOPS",
+    "TFLOPS",
+    "PFLOPS",
+    "USD",
+    "dollar",
+    "image",
+    "video",
+    "item",
+    "event",
+    "sample",
+    "percent",
+    "%",
+    "dimensionless",
+    "m",
+    "kg",
+    "W",
+    "kW",
+    "kWh",
+    "J",
+    "Hz",
+    "GHz",
+    "degC",
+    "kelvin",
+    "radian",
+    "candidate",
+    "kcandidate",
+    "k",
+    "M",
+    "T",
+    "G",
+    "c",
+    "e",
+    "x",
+    "foo",
+    "s_",
+    "_",
+    "users",
+    "requests",
+    "gpus",
 ]
 POWERS = [""] * 12 + ["^2", "^3", "^-1", "**2", "**-2", "^0", "^12", "^13", "^-12", "^1.5", "^(1/2)", "^1e7", "^ 2"]
 unit_names = st.sampled_from(UNIT_NAMES)
@@ -32,8 +103,11 @@ unit_factors = st.tuples(unit_names, st.sampled_from(POWERS)).map("".join)
 
 def _unit_extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
     """unit = factor {("*" | "/") factor}; a parenthesised unit comes after an operator (`request/(user*day)`)."""
-    return st.tuples(inner, st.sampled_from(["*", "/", " * ", " / "]), st.one_of(
-        unit_factors, st.tuples(inner, st.sampled_from(POWERS)).map(lambda t: f"({t[0]}){t[1]}"))).map("".join)
+    return st.tuples(
+        inner,
+        st.sampled_from(["*", "/", " * ", " / "]),
+        st.one_of(unit_factors, st.tuples(inner, st.sampled_from(POWERS)).map(lambda t: f"({t[0]}){t[1]}")),
+    ).map("".join)
 
 
 units = st.recursive(unit_factors, _unit_extend, max_leaves=6)
@@ -43,12 +117,42 @@ any_units = st.one_of(units, units, random_units)
 
 # --------------------------------------------------------------------------------------- formulas
 
-NUMBER_TEXTS = ["0", "1", "2", "3", "0.5", "10", "100", "1e3", "1e-3", "1e308", "1.7976e308", "2e308", "5e-324",
-                "1_000", ".5", "3.", "2e10", "1e-320", "007", "1e0", "9" * 30]
+NUMBER_TEXTS = [
+    "0",
+    "1",
+    "2",
+    "3",
+    "0.5",
+    "10",
+    "100",
+    "1e3",
+    "1e-3",
+    "1e308",
+    "1.7976e308",
+    "2e308",
+    "5e-324",
+    "1_000",
+    ".5",
+    "3.",
+    "2e10",
+    "1e-320",
+    "007",
+    "1e0",
+    "9" * 30,
+]
 SUFFIXES = ["", "", "", "", "k", "K", "M", "B", "T", "%"]
 FUNCTIONS = ["ceil", "floor", "round", "min", "max", "sqrt", "log", "log2", "log10", "exp", "abs"] * 3 + ["sin", "pow"]
-FIELDS = ["gpu.memory", "gpu.bf16_flops", "gpu.hourly_price", "gpu.fp8_flops", "gpu.nope", "ref.redis_query",
-          "ref.same_zone_network_bandwidth", "ref.nope", "a.b"]
+FIELDS = [
+    "gpu.memory",
+    "gpu.bf16_flops",
+    "gpu.hourly_price",
+    "gpu.fp8_flops",
+    "gpu.nope",
+    "ref.redis_query",
+    "ref.same_zone_network_bandwidth",
+    "ref.nope",
+    "a.b",
+]
 OPERATORS = ["+", "-", "*", "/", "^", "**", " + ", " - ", " * ", " / ", " ^ "]
 
 numbers = st.one_of(
@@ -56,12 +160,45 @@ numbers = st.one_of(
     st.integers(0, 10**9).map(str),
     st.floats(0, 1e12, allow_nan=False, allow_infinity=False).map(lambda x: f"{x:g}"),
 )
-VALID_UNITS = ["user", "request", "s", "ms", "hour", "day", "month", "byte", "GB", "TB", "Gbps", "gpu", "token",
-               "param", "FLOP", "FLOPS", "USD", "request/s", "request/user/day", "USD/hour/gpu", "byte/param",
-               "token/s", "s^2", "1/s", "%"]
-quantities = st.tuples(numbers, st.sampled_from(SUFFIXES), st.one_of(
-    st.just(""), st.just(""), st.sampled_from(VALID_UNITS).map(lambda u: " " + u),
-    st.sampled_from(VALID_UNITS).map(lambda u: " " + u), any_units.map(lambda u: " " + u), unit_names)).map("".join)
+VALID_UNITS = [
+    "user",
+    "request",
+    "s",
+    "ms",
+    "hour",
+    "day",
+    "month",
+    "byte",
+    "GB",
+    "TB",
+    "Gbps",
+    "gpu",
+    "token",
+    "param",
+    "FLOP",
+    "FLOPS",
+    "USD",
+    "request/s",
+    "request/user/day",
+    "USD/hour/gpu",
+    "byte/param",
+    "token/s",
+    "s^2",
+    "1/s",
+    "%",
+]
+quantities = st.tuples(
+    numbers,
+    st.sampled_from(SUFFIXES),
+    st.one_of(
+        st.just(""),
+        st.just(""),
+        st.sampled_from(VALID_UNITS).map(lambda u: " " + u),
+        st.sampled_from(VALID_UNITS).map(lambda u: " " + u),
+        any_units.map(lambda u: " " + u),
+        unit_names,
+    ),
+).map("".join)
 
 
 def names_from(names: list[str]) -> st.SearchStrategy[str]:
@@ -70,8 +207,9 @@ def names_from(names: list[str]) -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(names), st.sampled_from(names), odd) if names else odd
 
 
-clean_quantities = st.tuples(numbers, st.sampled_from(SUFFIXES), st.one_of(
-    st.just(""), st.sampled_from(VALID_UNITS).map(lambda u: " " + u))).map("".join)
+clean_quantities = st.tuples(
+    numbers, st.sampled_from(SUFFIXES), st.one_of(st.just(""), st.sampled_from(VALID_UNITS).map(lambda u: " " + u))
+).map("".join)
 
 
 def formulas(names: list[str] | None = None, max_leaves: int = 8, clean: bool = False) -> st.SearchStrategy[str]:
@@ -90,7 +228,8 @@ def formulas(names: list[str] | None = None, max_leaves: int = 8, clean: bool = 
 
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         call = st.tuples(functions, st.lists(inner, min_size=0 if not clean else 1, max_size=3)).map(
-            lambda t: f"{t[0]}({', '.join(t[1])})")
+            lambda t: f"{t[0]}({', '.join(t[1])})"
+        )
         return st.one_of(
             st.tuples(inner, st.sampled_from(OPERATORS), inner).map("".join),
             inner.map(lambda e: f"({e})"),
@@ -108,9 +247,45 @@ def mostly_clean(names: list[str], max_leaves: int) -> st.SearchStrategy[str]:
     return st.one_of(clean, clean, clean, clean, formulas(names, max_leaves))
 
 
-TOKENS = ["1", "2.5", "1e3", "100M", "2k", "5%", "user", "s", "ms", "GB", "request/s", "gpu", "a", "b", "+", "-", "*",
-          "/", "^", "**", "(", ")", ",", "->", "to", "ceil(", "min(", "max(", "sqrt(", "log(", "exp(", "gpu.memory",
-          "ref.redis_query", ".", "%", "normal(", "uniform("]
+TOKENS = [
+    "1",
+    "2.5",
+    "1e3",
+    "100M",
+    "2k",
+    "5%",
+    "user",
+    "s",
+    "ms",
+    "GB",
+    "request/s",
+    "gpu",
+    "a",
+    "b",
+    "+",
+    "-",
+    "*",
+    "/",
+    "^",
+    "**",
+    "(",
+    ")",
+    ",",
+    "->",
+    "to",
+    "ceil(",
+    "min(",
+    "max(",
+    "sqrt(",
+    "log(",
+    "exp(",
+    "gpu.memory",
+    "ref.redis_query",
+    ".",
+    "%",
+    "normal(",
+    "uniform(",
+]
 FORMULA_ALPHABET = "0123456789.eE+-*/^()%,>_ abcgklmnorstuxyzBGKMT\t[]{}'\"=:@\\#!~&|<µ×−"
 random_formulas = st.one_of(
     st.text(FORMULA_ALPHABET, max_size=30),
@@ -129,9 +304,11 @@ def quote(text: str) -> str:
 
 uncertain_inputs = st.one_of(
     st.tuples(numbers, numbers, st.one_of(st.sampled_from(VALID_UNITS), any_units)).map(
-        lambda t: f"{t[0]} to {t[1]} {t[2]}".strip()),
-    st.tuples(st.sampled_from(["normal", "uniform", "normal", "uniform", "lognormal"]), clean_quantities,
-              clean_quantities).map(lambda t: f"{t[0]}({t[1]}, {t[2]})"),
+        lambda t: f"{t[0]} to {t[1]} {t[2]}".strip()
+    ),
+    st.tuples(st.sampled_from(["normal", "uniform", "normal", "uniform", "lognormal"]), clean_quantities, clean_quantities).map(
+        lambda t: f"{t[0]}({t[1]}, {t[2]})"
+    ),
 )
 NOTES = st.one_of(
     st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=20),
@@ -151,8 +328,11 @@ def scenario_texts(draw: st.DrawFn) -> str:
     inputs = [f"i{k}" for k in range(draw(st.integers(1, 4)))]
     lines.append("inputs:")
     for name in inputs:
-        value = draw(st.one_of(clean_quantities, clean_quantities, clean_quantities, quantities, uncertain_inputs,
-                               mostly_clean([], max_leaves=3)))
+        value = draw(
+            st.one_of(
+                clean_quantities, clean_quantities, clean_quantities, quantities, uncertain_inputs, mostly_clean([], max_leaves=3)
+            )
+        )
         if draw(st.integers(0, 3)) == 0:
             lines.append(f"  {name}: {{value: {quote(value)}, note: {quote(draw(NOTES))}}}")
         else:
@@ -183,11 +363,19 @@ def scenario_texts(draw: st.DrawFn) -> str:
         for k in range(draw(st.integers(1, 3))):
             shape = draw(st.integers(0, 3))
             if shape == 0:
-                lines += [f"      s{k}:", "        parallel:", f"          p1: {quote(draw(stage))}",
-                          f"          p2: {quote(draw(stage))}"]
+                lines += [
+                    f"      s{k}:",
+                    "        parallel:",
+                    f"          p1: {quote(draw(stage))}",
+                    f"          p2: {quote(draw(stage))}",
+                ]
             elif shape == 1:
-                lines += [f"      s{k}:", "        sequence:", f"          q1: {quote(draw(stage))}",
-                          f"          q2: {quote(draw(stage))}"]
+                lines += [
+                    f"      s{k}:",
+                    "        sequence:",
+                    f"          q1: {quote(draw(stage))}",
+                    f"          q2: {quote(draw(stage))}",
+                ]
             else:
                 lines.append(f"      s{k}: {quote(draw(stage))}")
     if draw(st.booleans()):
@@ -204,23 +392,57 @@ def scenario_texts(draw: st.DrawFn) -> str:
     return "\n".join(lines) + "\n"
 
 
-SECTIONS = ["name", "description", "source", "tags", "extends", "hardware", "units", "inputs", "derived", "budgets",
-            "latency", "settings", "correlations", "stages", "budget", "value", "note", "formula", "unit", "parallel",
-            "sequence", "max", "min", "warn", "samples", "seed", "risk", "sig_figs", "gpu"]
-scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12), quantities,
-                    formulas(["a", "b"], max_leaves=3))
+SECTIONS = [
+    "name",
+    "description",
+    "source",
+    "tags",
+    "extends",
+    "hardware",
+    "units",
+    "inputs",
+    "derived",
+    "budgets",
+    "latency",
+    "settings",
+    "correlations",
+    "stages",
+    "budget",
+    "value",
+    "note",
+    "formula",
+    "unit",
+    "parallel",
+    "sequence",
+    "max",
+    "min",
+    "warn",
+    "samples",
+    "seed",
+    "risk",
+    "sig_figs",
+    "gpu",
+]
+scalars = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=12), quantities, formulas(["a", "b"], max_leaves=3)
+)
 shapes = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(st.sampled_from(SECTIONS), st.sampled_from(["a", "b", "c"]),
-                                                      st.text(max_size=6)), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(
+            st.one_of(st.sampled_from(SECTIONS), st.sampled_from(["a", "b", "c"]), st.text(max_size=6)), inner, max_size=4
+        ),
+    ),
     max_leaves=20,
 )
 yaml_shapes = st.tuples(
     st.one_of(st.just("shape"), st.just("shape"), st.just("shape"), shapes),
-    st.one_of(st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(quantities, quantities, scalars), max_size=3),
-              st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(quantities, quantities, scalars), max_size=3),
-              shapes),
+    st.one_of(
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(quantities, quantities, scalars), max_size=3),
+        st.dictionaries(st.sampled_from(["a", "b", "c"]), st.one_of(quantities, quantities, scalars), max_size=3),
+        shapes,
+    ),
     st.dictionaries(st.sampled_from(SECTIONS[:13]), shapes, max_size=6),
 ).map(lambda t: yaml.safe_dump({"name": t[0], "inputs": t[1], **t[2]}, allow_unicode=True, sort_keys=False))
 
@@ -236,14 +458,15 @@ def mutated_shipped(draw: st.DrawFn) -> tuple[str, str]:
     name = draw(st.sampled_from(sorted(SHIPPED)))
     text = SHIPPED[name]
     for _ in range(draw(st.integers(1, 4))):
-        kind = draw(st.sampled_from(["delete", "duplicate", "insert", "delete-line", "duplicate-line", "insert-line",
-                                     "swap-lines"]))
+        kind = draw(
+            st.sampled_from(["delete", "duplicate", "insert", "delete-line", "duplicate-line", "insert-line", "swap-lines"])
+        )
         if kind in ("delete", "duplicate", "insert"):
             i = draw(st.integers(0, max(0, len(text) - 1)))
             if kind == "delete":
-                text = text[:i] + text[i + 1:]
+                text = text[:i] + text[i + 1 :]
             elif kind == "duplicate":
-                text = text[:i] + text[i:i + 1] + text[i:]
+                text = text[:i] + text[i : i + 1] + text[i:]
             else:
                 text = text[:i] + draw(st.text(MUTATION_CHARS, min_size=1, max_size=3)) + text[i:]
         else:
@@ -255,9 +478,18 @@ def mutated_shipped(draw: st.DrawFn) -> tuple[str, str]:
                 lines.insert(i, lines[i])
             elif kind == "insert-line":
                 indent = " " * draw(st.sampled_from([0, 2, 4, 6, 3]))
-                lines.insert(i, indent + draw(st.one_of(
-                    st.tuples(st.sampled_from(["a", "x", "peak_qps", "dau", "gpu", "name"]), st.just(": "), any_formulas)
-                    .map("".join), st.text(MUTATION_CHARS, max_size=10))))
+                lines.insert(
+                    i,
+                    indent
+                    + draw(
+                        st.one_of(
+                            st.tuples(
+                                st.sampled_from(["a", "x", "peak_qps", "dau", "gpu", "name"]), st.just(": "), any_formulas
+                            ).map("".join),
+                            st.text(MUTATION_CHARS, max_size=10),
+                        )
+                    ),
+                )
             else:
                 j = draw(st.integers(0, max(0, len(lines) - 1)))
                 lines[i], lines[j] = lines[j], lines[i]

@@ -13,8 +13,7 @@ from .harness import PROFILE, cli_ok
 from .strategies import SCENARIOS, mutated_shipped, scenario_texts
 
 EXAMPLES = 4 if PROFILE == "ci" else settings().max_examples
-COMMANDS = [["eval"], ["eval", "--format", "json"], ["eval", "--format", "markdown"], ["check"],
-            ["check", "--format", "github"]]
+COMMANDS = [["eval"], ["eval", "--format", "json"], ["eval", "--format", "markdown"], ["check"], ["check", "--format", "github"]]
 
 
 @pytest.fixture(scope="module")

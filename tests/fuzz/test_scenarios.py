@@ -45,8 +45,7 @@ def test_scenario(text: str, data: st.DataObject) -> None:
             table.to_markdown()
             table.plot(color=False)
 
-        only_envelope_errors("scenario:sweep", {"text": text, "input": name, "from": start, "to": stop, "log": log},
-                             sweep)
+        only_envelope_errors("scenario:sweep", {"text": text, "input": name, "from": start, "to": stop, "log": log}, sweep)
 
         def solve() -> None:
             solution = calculator.solve(model, name)

@@ -13,8 +13,9 @@ from .test_formulas import present
 
 @given(any_units)
 def test_unit_of_an_input(unit: str) -> None:
-    text = (f"name: units\ninputs:\n  a: {quote('3 ' + unit)}\n  b: {quote('2' + unit)}\n"
-            f"derived:\n  c: {quote('a * 2 -> ' + unit)}\n")
+    text = (
+        f"name: units\ninputs:\n  a: {quote('3 ' + unit)}\n  b: {quote('2' + unit)}\nderived:\n  c: {quote('a * 2 -> ' + unit)}\n"
+    )
     only_envelope_errors("units:input", text, lambda: present(calculator.loads(text, "u.yaml").evaluate().result))
 
 

@@ -22,12 +22,14 @@ def empty(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @given(text=yaml_shapes)
 def test_yaml_shape(empty: Path, text: str) -> None:
-    only_envelope_errors("yaml:shape", text,
-                         lambda: present(calculator.loads(text, "shape.yaml", base_dir=empty).evaluate().result))
+    only_envelope_errors(
+        "yaml:shape", text, lambda: present(calculator.loads(text, "shape.yaml", base_dir=empty).evaluate().result)
+    )
 
 
 @given(mutated_shipped())
 def test_mutated_shipped_scenario(case: tuple[str, str]) -> None:
     name, text = case
-    only_envelope_errors("yaml:mutated", text,
-                         lambda: present(calculator.loads(text, name, base_dir=SCENARIOS).evaluate().result))
+    only_envelope_errors(
+        "yaml:mutated", text, lambda: present(calculator.loads(text, name, base_dir=SCENARIOS).evaluate().result)
+    )

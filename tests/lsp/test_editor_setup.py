@@ -12,7 +12,7 @@ from tests.helpers import ROOT
 def snippet(language: str) -> str:
     """The README's one ```language block of the editor section."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text[text.index("### In an editor: `envelope lsp`"):]
+    section = text[text.index("### In an editor: `envelope lsp`") :]
     [block] = re.findall(rf"```{language}\n(.*?)```", section[: section.index("\n## ")], re.DOTALL)
     return block
 

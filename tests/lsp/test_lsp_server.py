@@ -51,6 +51,7 @@ Wanted = Callable[[Sequence[types.Diagnostic]], bool]
 
 async def diagnostics_of(client: LanguageClient, uri: str, wanted: Wanted = lambda found: True) -> list[types.Diagnostic]:
     """The diagnostics published for `uri` once they satisfy `wanted` (waiting for new ones until then)."""
+
     async def arrive() -> list[types.Diagnostic]:
         while uri not in client.diagnostics or not wanted(client.diagnostics[uri]):
             await client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
@@ -60,8 +61,9 @@ async def diagnostics_of(client: LanguageClient, uri: str, wanted: Wanted = lamb
 
 
 def eval_json(path: Path) -> dict:
-    run = subprocess.run([sys.executable, "-m", "calculator.cli", "eval", str(path), "--format", "json"],
-                         capture_output=True, text=True, cwd=ROOT)
+    run = subprocess.run(
+        [sys.executable, "-m", "calculator.cli", "eval", str(path), "--format", "json"], capture_output=True, text=True, cwd=ROOT
+    )
     assert run.returncode in (0, 1), run.stderr
     return json.loads(run.stdout)
 
@@ -86,7 +88,7 @@ def applied(text: str, edits: Sequence[types.TextEdit]) -> str:
         return sum(len(x) for x in lines[: position.line]) + column
 
     for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
-        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+        text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
         lines = text.splitlines(keepends=True)
     return text
 
@@ -106,8 +108,9 @@ async def test_an_error_after_non_ascii_text_has_its_utf16_range_and_hint(client
     assert found.range == types.Range(types.Position(2, start), types.Position(2, start + 3))
     assert start == line.index("usr") + 1  # the emoji is two UTF-16 units: a code-point column would be one short
     assert found.severity == types.DiagnosticSeverity.Error
-    assert found.message == ("unknown unit or name 'usr'\n"
-                             "hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
+    assert found.message == (
+        "unknown unit or name 'usr'\nhint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]"
+    )
     assert found.code == "unknown-unit"
 
 
@@ -116,9 +119,11 @@ async def test_an_edit_updates_the_diagnostics_and_the_hint_travels_with_its_err
     uri = open_file(client, tmp_path / "s.yaml", text)
     assert await diagnostics_of(client, uri) == []
     broken = text.replace("dau * 2", "dauu * 2")
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(uri=uri, version=2),
-        [types.TextDocumentContentChangeWholeDocument(text=broken)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2), [types.TextDocumentContentChangeWholeDocument(text=broken)]
+        )
+    )
     [found] = await diagnostics_of(client, uri, bool)
     assert found.range == types.Range(types.Position(4, 5), types.Position(4, 9))
     assert found.message == "unknown name 'dauu': not a value of this scenario, nor a unit\nhint: did you mean 'dau'?"
@@ -130,8 +135,9 @@ async def test_an_error_in_an_extends_base_is_published_to_the_base(client: Lang
     uri = open_file(client, tmp_path / "child.yaml", "name: child\nextends: base.yaml\ninputs:\n  dau: 200M user\n")
     [found] = await diagnostics_of(client, base.resolve().as_uri(), bool)
     assert found.range == types.Range(types.Position(3, 13), types.Position(3, 16))
-    assert found.message == ("unknown unit or name 'usr'\n"
-                             "hint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]")
+    assert found.message == (
+        "unknown unit or name 'usr'\nhint: did you mean 'user'? Or declare it as a new counted thing: units: [usr]"
+    )
     assert await diagnostics_of(client, uri) == []
 
 
@@ -159,23 +165,28 @@ async def test_hover_shows_what_envelope_eval_reports(client: LanguageClient):
     text = path.read_text(encoding="utf-8")
     uri = open_file(client, path, text, write=False)
     reported = eval_json(path)["values"]
-    hover = await client.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), at(text, "peak_qps:", offset=2)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "peak_qps:", offset=2))
+    )
     assert hover is not None
     lines = hover.contents.value.split("\n\n")
     assert lines[0] == f"**peak_qps** = {reported['peak_qps']['display']}"
     assert f"`{reported['peak_qps']['formula']}`" in lines
     # an uncertain value (the click-through rate is a range): its p5–p95 as eval's json has them
-    hover = await client.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), at(text, "clicks_per_day:", offset=1)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "clicks_per_day:", offset=1))
+    )
     clicks = reported["clicks_per_day"]
     low, high = calculator.format_number(clicks["p05"], 2), calculator.format_number(clicks["p95"], 2)
-    assert hover.contents.value.split("\n\n")[:2] == [f"**clicks_per_day** = {clicks['display']}",
-                                                      f"p5–p95: {low} – {high} click/day"]
+    assert hover.contents.value.split("\n\n")[:2] == [
+        f"**clicks_per_day** = {clicks['display']}",
+        f"p5–p95: {low} – {high} click/day",
+    ]
     # a budgeted value says its status and use: serving_gpus against its 64 gpu
     budget = next(b for b in eval_json(path)["budgets"] if b["name"] == "serving_gpus")
-    hover = await client.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), at(text, "serving_gpus:", offset=1)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "serving_gpus:", offset=1))
+    )
     assert "budget <= 64 gpu: " in hover.contents.value
     assert f"{budget['status']}, {budget['utilization']:.0%} used" in hover.contents.value
 
@@ -184,18 +195,23 @@ async def test_hover_on_a_catalog_field_and_on_a_unit(client: LanguageClient, tm
     text = "name: t\nhardware:\n  gpu: H100-SXM\ninputs:\n  gpus: 8 gpu\n  t: 5 ms\nderived:\n  hbm: gpus * gpu.memory\n"
     uri = open_file(client, tmp_path / "s.yaml", text)
     await diagnostics_of(client, uri)
-    hover = await client.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), at(text, "gpu.memory", offset=5)))
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "gpu.memory", offset=5))
+    )
     shipped = yaml.safe_load((ROOT / "calculator" / "catalog" / "gpus.yaml").read_text(encoding="utf-8"))
     entry = shipped["entries"]["H100-SXM"]
     figure = entry["fields"]["memory"]
     figure = figure if isinstance(figure, dict) else {"value": figure}
     source = figure.get("source") or entry.get("source") or shipped.get("source")
     as_of = figure.get("as_of") or entry.get("as_of")
-    assert hover.contents.value.split("\n\n")[:3] == [f"**gpu.memory (H100-SXM)** = {figure['value']}",
-                                                      f"source: {source}", f"as of {as_of}"]
-    hover = await client.text_document_hover_async(types.HoverParams(
-        types.TextDocumentIdentifier(uri), at(text, "ms", line_of="t: 5 ms", offset=1)))
+    assert hover.contents.value.split("\n\n")[:3] == [
+        f"**gpu.memory (H100-SXM)** = {figure['value']}",
+        f"source: {source}",
+        f"as of {as_of}",
+    ]
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "ms", line_of="t: 5 ms", offset=1))
+    )
     assert hover.contents.value == "**ms**: a unit of time, = millisecond"
 
 
@@ -229,12 +245,16 @@ async def test_completion_offers_keys_names_units_fields_and_catalog_ids(client:
     text = SMALL + "  cost: qps * \n"
     uri = open_file(client, tmp_path / "s.yaml", SMALL)
     await diagnostics_of(client, uri)
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(uri=uri, version=2), [types.TextDocumentContentChangeWholeDocument(text=text)]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2), [types.TextDocumentContentChangeWholeDocument(text=text)]
+        )
+    )
 
     async def labels(line: int, character: int) -> dict[str, str | None]:
-        found = await client.text_document_completion_async(types.CompletionParams(
-            types.TextDocumentIdentifier(uri), types.Position(line, character)))
+        found = await client.text_document_completion_async(
+            types.CompletionParams(types.TextDocumentIdentifier(uri), types.Position(line, character))
+        )
         return {item.label: item.detail for item in found.items}
 
     in_formula = await labels(10, len("  cost: qps * "))
@@ -243,9 +263,12 @@ async def test_completion_offers_keys_names_units_fields_and_catalog_ids(client:
     assert in_formula["request"] == "a unit of request"
     lines = text.splitlines()
     lines[10] = "  cost: gpu."
-    client.text_document_did_change(types.DidChangeTextDocumentParams(
-        types.VersionedTextDocumentIdentifier(uri=uri, version=3),
-        [types.TextDocumentContentChangeWholeDocument(text="\n".join(lines) + "\n")]))
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            [types.TextDocumentContentChangeWholeDocument(text="\n".join(lines) + "\n")],
+        )
+    )
     fields = await labels(10, len("  cost: gpu."))
     assert fields["memory"] == "80 GB/gpu"
     ids = await labels(2, len("  gpu: "))
@@ -257,8 +280,9 @@ async def test_completion_offers_keys_names_units_fields_and_catalog_ids(client:
 
 async def code_action_titled(client: LanguageClient, uri: str, title: str, row: int) -> types.CodeAction:
     everything = types.Range(types.Position(row, 0), types.Position(row, 200))
-    found = await client.text_document_code_action_async(types.CodeActionParams(
-        types.TextDocumentIdentifier(uri), everything, types.CodeActionContext(diagnostics=[])))
+    found = await client.text_document_code_action_async(
+        types.CodeActionParams(types.TextDocumentIdentifier(uri), everything, types.CodeActionContext(diagnostics=[]))
+    )
     [action] = [a for a in found if a.title == title]
     return action
 
@@ -306,8 +330,8 @@ async def test_go_to_definition_reaches_into_the_extends_base(client: LanguageCl
     base.write_text("name: base\ninputs:\n  dau: 100M user\n", encoding="utf-8")
     text = "name: child\nextends: base.yaml\nderived:\n  users: dau * 2\n"
     uri = open_file(client, tmp_path / "child.yaml", text)
-    found = await client.text_document_definition_async(types.DefinitionParams(
-        types.TextDocumentIdentifier(uri), at(text, "dau", line_of="users:", offset=1)))
+    found = await client.text_document_definition_async(
+        types.DefinitionParams(types.TextDocumentIdentifier(uri), at(text, "dau", line_of="users:", offset=1))
+    )
     assert found.uri == base.resolve().as_uri()
     assert found.range.start == types.Position(2, 2)
-

@@ -12,8 +12,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "ad_click_prediction.yaml"
 
 
-
-
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
 H100_MEMORY_GB = catalog_number("gpus.yaml", "H100-SXM", "fields", "memory")
 H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # USD per GPU-hour, a p5's share

@@ -12,8 +12,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "event_recommendation.yaml"
 
 
-
-
 MISPREDICT_NS = catalog_number("reference.yaml", "branch_mispredict")  # ns
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD per GB-month
 

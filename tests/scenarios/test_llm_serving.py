@@ -40,7 +40,6 @@ def result():
     return calculator.load(SCENARIO).evaluate().result
 
 
-
 def test_memory(result):
     assert KV_PER_TOKEN == 327_680  # 320 KiB
     assert result.values["kv_bytes_per_token"].value == pytest.approx(KV_PER_TOKEN / 1024, rel=1e-9)  # KiB

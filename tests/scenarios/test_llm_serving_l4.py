@@ -44,7 +44,6 @@ def result():
     return calculator.load(SCENARIO).evaluate().result
 
 
-
 def test_weights_alone_exceed_the_interactive_limit(result):
     # 70.6 GB over 8 x 300 GB/s at 70%: 42 ms a step before any KV read
     weights_ms = WEIGHTS / REPLICA_BW * 1e3
@@ -86,8 +85,9 @@ def test_batch_still_fits(result):
 
 
 def test_cli_exits_1():
-    done = run([sys.executable, "-m", "calculator.cli.main", "eval", str(SCENARIO), "--format", "json"],
-               capture_output=True, text=True)
+    done = run(
+        [sys.executable, "-m", "calculator.cli.main", "eval", str(SCENARIO), "--format", "json"], capture_output=True, text=True
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["status"] == "fail"

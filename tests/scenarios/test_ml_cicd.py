@@ -12,9 +12,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "ml_cicd.yaml"
 
 
-
-
-
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
 # an H100's share of the p5.48xlarge (8x H100) it runs in
 H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # USD per GPU-hour
@@ -35,7 +32,6 @@ PER_GPU = H100_BF16 * 0.30
 @pytest.fixture(scope="module")
 def result():
     return calculator.load(SCENARIO).evaluate().result
-
 
 
 def test_retrain(result):

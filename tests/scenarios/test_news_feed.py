@@ -12,9 +12,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "news_feed.yaml"
 
 
-
-
-
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
 H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # a p5.48xlarge's share, per GPU-hour
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD per GB-month
@@ -76,9 +73,11 @@ def test_logs_training_and_cost(result):
     gpu_hours_per_day = impressions * 3 * MAIN_FLOPS / (H100_BF16 * 0.40) / 3600
     assert result.values["retrain_gpu_hours"].value == pytest.approx(gpu_hours_per_day, rel=1e-9)
     assert result.values["retrain_time"].value == pytest.approx(gpu_hours_per_day / 64, rel=1e-9)
-    expected = (460 * H100_PRICE * HOURS_PER_MONTH
-                + gpu_hours_per_day * DAYS_PER_MONTH * H100_PRICE
-                + logs_tb_per_day * 90 * 1000 * BLOB_PRICE)
+    expected = (
+        460 * H100_PRICE * HOURS_PER_MONTH
+        + gpu_hours_per_day * DAYS_PER_MONTH * H100_PRICE
+        + logs_tb_per_day * 90 * 1000 * BLOB_PRICE
+    )
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
     assert result.values["monthly_cost"].unit.text == "USD/month"
 

@@ -11,9 +11,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "people_you_may_know.yaml"
 
 
-
-
-
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
 H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # USD per GPU-hour, a p5's share
 H100_MEMORY_GB = catalog_number("gpus.yaml", "H100-SXM", "fields", "memory")
@@ -48,18 +45,18 @@ def test_graph_size(result):
 def test_friends_of_friends(result):
     # 1,000 x 1,000 two-hop candidates a user, for 300M daily users
     assert result.values["fof_candidates"].value == pytest.approx(DEGREE * DEGREE, rel=1e-9)
-    assert result.values["fof_pairs_per_run"].value == pytest.approx(DAU * DEGREE ** 2, rel=1e-9)
+    assert result.values["fof_pairs_per_run"].value == pytest.approx(DAU * DEGREE**2, rel=1e-9)
     # online scoring would gather 1M x 512-byte embeddings per page view
-    per_request = DEGREE ** 2 * 512
+    per_request = DEGREE**2 * 512
     assert result.values["online_gather_bytes"].value == pytest.approx(per_request / 1e6, rel=1e-9)  # MB
     assert result.values["online_gather_bandwidth"].value == pytest.approx(PEAK_QPS * per_request / 1e12, rel=1e-9)
-    expected_ms = per_request / (SAME_ZONE_GIB_S * 2 ** 30) * 1e3
+    expected_ms = per_request / (SAME_ZONE_GIB_S * 2**30) * 1e3
     assert result.values["online_gather_time"].value == pytest.approx(expected_ms, rel=1e-9)
 
 
 def test_batch_job(result):
     # GNN for 1B users at 10 MFLOP + edge head on 3e14 pairs at 0.4 MFLOP, H100s at 30%
-    flops = USERS * 10e6 + DAU * DEGREE ** 2 * 400e3
+    flops = USERS * 10e6 + DAU * DEGREE**2 * 400e3
     gpu_hours = flops / (H100_BF16 * 0.30) / 3600
     assert result.values["batch_gpu_hours"].value == pytest.approx(gpu_hours, rel=1e-9)
     assert result.values["batch_compute_time"].value == pytest.approx(gpu_hours / 32, rel=1e-9)
@@ -67,7 +64,7 @@ def test_batch_job(result):
     assert result.values["batch_gpu_cost"].value == pytest.approx(gpu_hours * DAYS_PER_MONTH * H100_PRICE, rel=1e-9)
 
 
-PAIRS = DAU * DEGREE ** 2  # 3e14 (user, friend-of-friend) pairs a night
+PAIRS = DAU * DEGREE**2  # 3e14 (user, friend-of-friend) pairs a night
 GATHER_BYTES = PAIRS * 512  # a 512-byte fp16 candidate embedding a pair: 153.6 PB
 
 

@@ -12,8 +12,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "similar_listings.yaml"
 
 
-
-
 MEMORY_REF_NS = catalog_number("reference.yaml", "main_memory_reference")  # ns
 READ_1MB_US = catalog_number("reference.yaml", "read_1mb_sequential_memory")  # us
 REDIS_US = catalog_number("reference.yaml", "redis_query")  # us

@@ -16,8 +16,6 @@ SCENARIO = ROOT / "scenarios" / "street_view_blurring.yaml"
 DAYS_PER_YEAR = 365.25  # pint's year
 
 
-
-
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
 L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour: the 1-GPU instance a worker runs on
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "bf16_flops") * 1e12

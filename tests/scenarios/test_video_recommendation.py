@@ -13,9 +13,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "video_recommendation.yaml"
 
 
-
-
-
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12  # FLOP/s per GPU
 H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # a p5.48xlarge's share, per GPU-hour
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD per GB-month

@@ -16,8 +16,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "video_recommendation_3x_traffic.yaml"
 
 
-
-
 H100_BF16 = catalog_number("gpus.yaml", "H100-SXM", "fields", "bf16_flops") * 1e12
 H100_PRICE = catalog_number("instances.yaml", "p5.48xlarge", "hourly_price") / 8  # a p5.48xlarge's share, per GPU-hour
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")
@@ -28,7 +26,6 @@ REQUESTS_PER_DAY = 450e9 / 30.4375 / 3 * 2  # 3x views, 3 views a session, 2 pag
 @pytest.fixture(scope="module")
 def result():
     return calculator.load(SCENARIO).evaluate().result
-
 
 
 def test_ranking_gpus_break_the_budget(result):
@@ -73,10 +70,10 @@ def test_latency_breaks_at_the_fixed_fleet(result):
 
 def test_cli_exits_1():
     # `envelope eval` exits 1 when a budget fails (2 would mean an invalid file)
-    done = run([sys.executable, "-m", "calculator.cli.main", "eval", str(SCENARIO), "--format", "json"],
-               capture_output=True, text=True)
+    done = run(
+        [sys.executable, "-m", "calculator.cli.main", "eval", str(SCENARIO), "--format", "json"], capture_output=True, text=True
+    )
     assert done.returncode == 1, done.stderr
     report = json.loads(done.stdout)
     assert report["status"] == "fail"
-    assert {b["name"] for b in report["budgets"] if b["status"] == "fail"} == {
-        "ranking_gpus", "monthly_cost", "retrain_time"}
+    assert {b["name"] for b in report["budgets"] if b["status"] == "fail"} == {"ranking_gpus", "monthly_cost", "retrain_time"}

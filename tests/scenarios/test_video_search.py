@@ -14,9 +14,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "video_search.yaml"
 
 
-
-
-
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
 # the 1-GPU g6.xlarge a replica runs on
 L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour per GPU

@@ -14,9 +14,6 @@ ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "visual_search.yaml"
 
 
-
-
-
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
 L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour: the 1-GPU instance a worker runs on
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD/GB/month

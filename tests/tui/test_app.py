@@ -275,13 +275,16 @@ def test_the_watcher_polls_by_itself(small: Path):
 
 
 def test_a_bad_file_shows_its_error_and_loads_once_fixed(tmp_path: Path, small: Path):
-    bad = write(tmp_path / "bad.yaml", """\
+    bad = write(
+        tmp_path / "bad.yaml",
+        """\
         name: Bad
         inputs:
           users: 10M user
         derived:
           qps: users * 2 request/user/day + 1 byte
-        """)
+        """,
+    )
     app = EnvelopeApp([bad, small], watch_interval=None)
 
     async def steps(pilot: Pilot[None]) -> None:
@@ -321,8 +324,10 @@ def test_pin_and_compare(small: Path):
 
 
 def test_compare_two_scenarios_side_by_side(small: Path):
-    other = write(small.with_name("bigger.yaml"), small.read_text(encoding="utf-8").replace("10M user", "40M user")
-                  .replace("Small service", "Bigger service"))
+    other = write(
+        small.with_name("bigger.yaml"),
+        small.read_text(encoding="utf-8").replace("10M user", "40M user").replace("Small service", "Bigger service"),
+    )
     app = EnvelopeApp([small, other], watch_interval=None)
 
     async def steps(pilot: Pilot[None]) -> None:
@@ -334,7 +339,10 @@ def test_compare_two_scenarios_side_by_side(small: Path):
         await settle(pilot)
         values = screen.query_one("#compare-values", DataTable)
         assert [str(c) for c in values.get_row_at(values.get_row_index("qps"))][1:] == [
-            "9.26k request/s", "2.31k request/s", "-75%"]
+            "9.26k request/s",
+            "2.31k request/s",
+            "-75%",
+        ]
 
     drive(app, steps)
 

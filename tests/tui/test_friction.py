@@ -95,7 +95,7 @@ def test_escape_closes_the_details_panel(small: Path):
 
 
 def test_a_scenario_without_latency_paths_has_no_latency_panel(tmp_path: Path):
-    path = write(tmp_path / "flat.yaml", SMALL[:SMALL.index("latency:")])
+    path = write(tmp_path / "flat.yaml", SMALL[: SMALL.index("latency:")])
     app = EnvelopeApp([path], watch_interval=None)
 
     async def steps(pilot: Pilot[None]) -> None:

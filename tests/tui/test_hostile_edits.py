@@ -11,8 +11,12 @@ from tests.tui.conftest import drive, edit, settle
 from tui.app import EnvelopeApp
 from tui.widgets.inputs import InputsPanel
 
-HOSTILE = [("users", "min(1 FLOP/candidate)"), ("users", "2^1e7"), ("requests_per_user", "1/0"),
-           ("gpu_qps", "uniform(-1.7e308 gpu, 1.7e308 gpu)")]
+HOSTILE = [
+    ("users", "min(1 FLOP/candidate)"),
+    ("users", "2^1e7"),
+    ("requests_per_user", "1/0"),
+    ("gpu_qps", "uniform(-1.7e308 gpu, 1.7e308 gpu)"),
+]
 
 
 def texts(app: EnvelopeApp) -> dict[str, str]:

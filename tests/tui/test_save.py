@@ -16,8 +16,10 @@ def test_only_the_edited_values_change(small: Path):
     old = small.read_text(encoding="utf-8")
     new, changes = rewrite(old, {"users": "20M user", "requests_per_user": "50 request/user/day"})
     assert new == old.replace("10M user", "20M user").replace("20 request/user/day", "50 request/user/day")
-    assert [(c.name, c.old, c.new) for c in changes] == [("users", "10M user", "20M user"),
-                                                          ("requests_per_user", "20 request/user/day", "50 request/user/day")]
+    assert [(c.name, c.old, c.new) for c in changes] == [
+        ("users", "10M user", "20M user"),
+        ("requests_per_user", "20 request/user/day", "50 request/user/day"),
+    ]
 
 
 def test_flow_mapping_value_is_quoted_when_it_must_be(small: Path):
@@ -142,7 +144,10 @@ def test_a_save_of_the_tour_changes_only_the_edited_spans(tour: Path):
     assert tour.with_name("tour_base.yaml").read_bytes() == base_before
     view = calculator.load(tour).view()
     assert {v.name: v.text for v in view.inputs if v.name in ("utilization", "model_params", "retention")} == {
-        "utilization": "35%", "model_params": "100M to 900M param", "retention": "30 day"}
+        "utilization": "35%",
+        "model_params": "100M to 900M param",
+        "retention": "30 day",
+    }
 
 
 def test_a_save_into_a_flow_mapping_changes_only_its_value(tmp_path: Path):

@@ -69,12 +69,15 @@ def test_save_preview(snap_compare):
 
 def test_scenario_that_fails_to_load(snap_compare, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.chdir(tmp_path)
-    write(tmp_path / "broken.yaml", """\
+    write(
+        tmp_path / "broken.yaml",
+        """\
         name: Broken
         inputs:
           users: 10M user
         derived:
           qps: users * 2 request/user/day + 1 byte
-        """)
+        """,
+    )
     app = EnvelopeApp(["broken.yaml"], watch_interval=None)
     assert snap_compare(app, terminal_size=(80, 24), run_before=settle)

@@ -50,16 +50,14 @@ def budget_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, T
         if row.old and row.new and math.isfinite(row.old[1]) and math.isfinite(row.new[1]) and row.old[1] != row.new[1]:
             points = f"{(row.new[1] - row.old[1]) * 100:+.0f}"
             delta = "" if points in ("+0", "-0") else f"{points} pts"  # float noise is no change
-        rows.append((row.label, _status_text(row.old, before.get(row.name)), _status_text(row.new, after.get(row.name)),
-                     delta))
+        rows.append((row.label, _status_text(row.old, before.get(row.name)), _status_text(row.new, after.get(row.name)), delta))
     return rows
 
 
 def limit_values(result: calculator.Result) -> dict[str, str]:
     """Each budget's value (`name op`) and each latency path's total (`latency NAME`), as shown."""
     values = {f"{b.name} {b.op}": calculator.format_quantity(b.value, b.unit, result.sig_figs) for b in result.budgets}
-    values.update({f"latency {p.path}": calculator.format_quantity(p.total, p.unit, result.sig_figs)
-                   for p in result.latency})
+    values.update({f"latency {p.path}": calculator.format_quantity(p.total, p.unit, result.sig_figs) for p in result.latency})
     return values
 
 
@@ -67,8 +65,10 @@ def _status_text(side: tuple[str, float] | None, value: str | None) -> Text:
     if side is None:
         return Text("—")
     status, share = side
-    return Text(f"{value or ''} {percent(share)} {STATUS_MARK[status]} {status}".strip(),
-                style={"ok": "green", "warn": "yellow", "fail": "bold red"}[status])
+    return Text(
+        f"{value or ''} {percent(share)} {STATUS_MARK[status]} {status}".strip(),
+        style={"ok": "green", "warn": "yellow", "fail": "bold red"}[status],
+    )
 
 
 class CompareScreen(ModalScreen[None]):
@@ -93,8 +93,13 @@ class CompareScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="compare-dialog") as dialog:
             dialog.border_title = "compare"
-            yield Select([(side.label, side.key) for side in self.others], value=self.chosen or Select.BLANK,
-                         allow_blank=False, id="compare-with", prompt="compare with")
+            yield Select(
+                [(side.label, side.key) for side in self.others],
+                value=self.chosen or Select.BLANK,
+                allow_blank=False,
+                id="compare-with",
+                prompt="compare with",
+            )
             yield Label("", id="compare-title")
             yield DataTable(id="compare-budgets", cursor_type="row")
             yield DataTable(id="compare-values", cursor_type="row")
@@ -141,9 +146,15 @@ class CompareScreen(ModalScreen[None]):
         if other is None:
             title.update("Nothing to compare with: pin a state (p) or open another scenario.")
             return
-        title.update(Text.assemble(("A ", "bold"), other.label, ("   B ", "bold"), self.current.label,
-                                   ("   n next · w pick · x " + ("every row" if self.only_changes else "only what changed"),
-                                    "dim")))
+        title.update(
+            Text.assemble(
+                ("A ", "bold"),
+                other.label,
+                ("   B ", "bold"),
+                self.current.label,
+                ("   n next · w pick · x " + ("every row" if self.only_changes else "only what changed"), "dim"),
+            )
+        )
         for name, left, right, delta in budget_rows(other.result, self.current.result):
             if not self.only_changes or left.plain != right.plain:
                 budgets.add_row(name, left, right, Text(delta, style="bold" if delta else ""), key=name)

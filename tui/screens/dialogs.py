@@ -41,8 +41,10 @@ class HelpScreen(ModalScreen[None]):
             dialog.border_title = "keys"
             with VerticalScroll():
                 yield Static(table)
-            yield Label("ctrl+p: every command, searchable · mouse: click to select, double-click an input to edit · "
-                        "esc: close", classes="dialog-hint")
+            yield Label(
+                "ctrl+p: every command, searchable · mouse: click to select, double-click an input to edit · esc: close",
+                classes="dialog-hint",
+            )
 
 
 class SaveScreen(ModalScreen[bool]):
@@ -68,8 +70,9 @@ class SaveScreen(ModalScreen[bool]):
                 summary.append(f"{change.new}\n", style="bold")
         with Vertical(classes="dialog", id="save-dialog") as dialog:
             dialog.border_title = f"save {plan.path}"
-            yield Label(f"{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''}; every other byte of the "
-                        "file stays as it is:")
+            yield Label(
+                f"{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''}; every other byte of the file stays as it is:"
+            )
             yield Static(summary)
             with VerticalScroll(id="save-diff"):
                 yield Static(Syntax(plan.diff(), "diff", theme="ansi_dark", background_color="default"))
@@ -107,8 +110,9 @@ class ConflictScreen(ModalScreen[str]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="conflict-dialog") as dialog:
             dialog.border_title = "not saved"
-            yield Label(f"{self.path} changed on disk since it was loaded: saving would overwrite that change.",
-                        classes="dialog-error")
+            yield Label(
+                f"{self.path} changed on disk since it was loaded: saving would overwrite that change.", classes="dialog-error"
+            )
             yield Label(f"Nothing was written. Your {self.edits} edit{'s are' if self.edits != 1 else ' is'} kept.")
             yield Label("Reload reads the file again and re-applies your edits on it; then save again.")
             with Horizontal(classes="dialog-buttons"):

@@ -34,8 +34,15 @@ class DerivedLine(Row):
 
     def draw(self, width: int) -> Text:
         style = "bold" if self.change else ""
-        return self.columns.line([Text(self.name, style), Text(self.value, style),
-                                  Text(self.change, f"bold {self.accent}".strip()), Text(self.formula, "dim")], width)
+        return self.columns.line(
+            [
+                Text(self.name, style),
+                Text(self.value, style),
+                Text(self.change, f"bold {self.accent}".strip()),
+                Text(self.formula, "dim"),
+            ],
+            width,
+        )
 
 
 class DerivedTable(RowList):

@@ -67,8 +67,9 @@ class InputLine(Row):
     def draw(self, width: int) -> Text:
         style = "bold" if self.edited else ""
         mark = "✎" if self.edited else ("~" if self.uncertain else " ")
-        return self.columns.line([Text(mark, "bold"), Text(self.name, style), Text(self.text, style),
-                                  Text(self.note, "dim")], width)
+        return self.columns.line(
+            [Text(mark, "bold"), Text(self.name, style), Text(self.text, style), Text(self.note, "dim")], width
+        )
 
 
 class InputsTable(RowList):
@@ -147,9 +148,14 @@ class InputsPanel(Vertical):
     def update_values(self) -> None:
         """Marks and texts from the workbench (after an edit, a reset, an undo): only the rows that changed are redrawn."""
         workbench = self.workbench
-        rows = [] if workbench is None else [
-            (v.name, workbench.text(v.name), v.name in workbench.edits, v.uncertain, v.note or "")
-            for v in workbench.view.inputs]
+        rows = (
+            []
+            if workbench is None
+            else [
+                (v.name, workbench.text(v.name), v.name in workbench.edits, v.uncertain, v.note or "")
+                for v in workbench.view.inputs
+            ]
+        )
         self.columns = Columns.fit([("✎", name, text) for name, text, *_ in rows], HEADINGS, ALIGNS)
         self.query_one(Headings).show(self.columns, HEADINGS)
         self.table.show_rows([InputLine(*row, columns=self.columns) for row in rows])

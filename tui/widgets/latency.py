@@ -36,8 +36,10 @@ class Step:
 
 def steps(path: calculator.PathResult) -> list[Step]:
     """The rows of one path, in order, with start times."""
-    rows = [Step(path.path, path.path, 0, 0.0, path.total, "path", True),
-            Step(f"{path.path}/", "total", 1, 0.0, path.total, "total", True)]
+    rows = [
+        Step(path.path, path.path, 0, 0.0, path.total, "path", True),
+        Step(f"{path.path}/", "total", 1, 0.0, path.total, "total", True),
+    ]
     start = 0.0
     for stage in path.stages:
         rows += _stage_steps(stage, f"{path.path}/{stage.name}", start, 1, True)
@@ -84,9 +86,11 @@ class StepLine(Row):
         unit = path.unit.text
         if step.kind == "path":
             status = f"bold {styles[path.status]}"
-            text = Text.assemble((f"{STATUS_MARK[path.status]} {step.label}", status),
-                                 f"  {number(path.total)} / {number(path.budget)} {unit}  ",
-                                 (percent(path.utilization), status))
+            text = Text.assemble(
+                (f"{STATUS_MARK[path.status]} {step.label}", status),
+                f"  {number(path.total)} / {number(path.budget)} {unit}  ",
+                (percent(path.utilization), status),
+            )
             if path.p_violation is not None:
                 text.append(f"  P(break) {percent(path.p_violation)}")
             return text

@@ -38,11 +38,13 @@ class Columns:
     narrowing: int | None = None
 
     @classmethod
-    def fit(cls, rows: Sequence[Sequence[str]], headings: Sequence[str], aligns: Sequence[str],
-            narrowing: int | None = None) -> Columns:
+    def fit(
+        cls, rows: Sequence[Sequence[str]], headings: Sequence[str], aligns: Sequence[str], narrowing: int | None = None
+    ) -> Columns:
         """As wide as the widest text (or heading) of each column but the last."""
-        return cls(tuple(max(len(row[i]) for row in [*rows, headings]) for i in range(len(headings) - 1)),
-                   tuple(aligns), narrowing)
+        return cls(
+            tuple(max(len(row[i]) for row in [*rows, headings]) for i in range(len(headings) - 1)), tuple(aligns), narrowing
+        )
 
     def offset(self, column: int) -> int:
         """Where `column` starts: a space at the left, one between columns (at full width)."""

@@ -23,8 +23,13 @@ from .palette import status_style
 def entry_prompt(entry: ScenarioEntry, styles: dict[str, str]) -> Text:
     """`✓✎Format tour` (✎: edited) with the mark in the status's colour, then the file name (dimmed) or `error`."""
     status = entry.status
-    text = Text.assemble((STATUS_MARK[status], f"bold {styles.get(status, '')}".strip()), ("✎" if entry.edited else " ", "bold"),
-                         entry.title, no_wrap=True, overflow="ellipsis")
+    text = Text.assemble(
+        (STATUS_MARK[status], f"bold {styles.get(status, '')}".strip()),
+        ("✎" if entry.edited else " ", "bold"),
+        entry.title,
+        no_wrap=True,
+        overflow="ellipsis",
+    )
     text.append(f"\n  {entry.path.name}", style="dim")
     if status == "error":
         text.append("  error", style=styles["error"])
