@@ -12,54 +12,74 @@ The engine never imports a UI; the TUI, the CLI and notebooks all use this API.
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused
-from calculator.units.system import registry, to_pint
+from calculator.common.errors import (
+    DimensionError,
+    EnvelopeError,
+    ErrorGroup,
+    EvaluationError,
+    FileError,
+    FormulaSyntaxError,
+    GrammarError,
+    Location,
+    ShapeError,
+    UnknownNameError,
+    UnknownUnitError,
+    UsageError,
+)
 
-with paused():  # importing allocates and frees nothing: collections here are pure cost
-    from calculator.common.errors import (
-        DimensionError,
-        EnvelopeError,
-        ErrorGroup,
-        EvaluationError,
-        FileError,
-        FormulaSyntaxError,
-        GrammarError,
-        Location,
-        ShapeError,
-        UnknownNameError,
-        UnknownUnitError,
-        UsageError,
-    )
-    from calculator.common.numbers import format_number
-    from calculator.engine.model import Evaluation, Model
-    from calculator.engine.pipeline import load, loads
-    from calculator.engine.results import (
-        STATUS_EMOJI,
-        STATUS_GLYPH,
-        BudgetResult,
-        PathResult,
-        Result,
-        StageResult,
-        ValueResult,
-        format_quantity,
-    )
-    from calculator.engine.uncertainty import HistogramBin
-    from calculator.engine.views import (
-        BindingView,
-        BudgetView,
-        DerivedView,
-        InputView,
-        PathView,
-        ScenarioView,
-        StageView,
-    )
-    from calculator.file.edit import InputChange, rewrite_inputs
+# The rest of the public API is imported when first used (PEP 562): `import calculator.cli.main`
+# imports this package first, and a command loads only the stages it runs (the views, the file
+# editor and the analyses are a sixth of a cold `envelope eval` if imported eagerly).
+_LAZY = {
+    "format_number": "calculator.common.numbers",
+    "write_text_atomically": "calculator.common.cache",
+    "Evaluation": "calculator.engine.model",
+    "Model": "calculator.engine.model",
+    "load": "calculator.engine.pipeline",
+    "loads": "calculator.engine.pipeline",
+    **dict.fromkeys(
+        ["STATUS_EMOJI", "STATUS_GLYPH", "BudgetResult", "PathResult", "Result", "StageResult", "ValueResult"],
+        "calculator.engine.results",
+    ),
+    "format_quantity": "calculator.engine.results",
+    "HistogramBin": "calculator.engine.uncertainty",
+    **dict.fromkeys(
+        ["BindingView", "BudgetView", "DerivedView", "InputView", "PathView", "ScenarioView", "StageView"],
+        "calculator.engine.views",
+    ),
+    "InputChange": "calculator.file.edit",
+    "rewrite_inputs": "calculator.file.edit",
+    **dict.fromkeys(["Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
+    "Drill": "calculator.analysis.drill",
+    "Explanation": "calculator.analysis.explain",
+    "BreakingPoint": "calculator.analysis.solve",
+    "Solution": "calculator.analysis.solve",
+    "Sweep": "calculator.analysis.sweep",
+}
+
+
+if not TYPE_CHECKING:  # for mypy the names are the imports below: a misspelt name is an error, not Any
+
+    def __getattr__(name: str) -> Any:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module 'calculator' has no attribute '{name}'")
+        with paused():  # importing allocates and frees nothing: collections here are pure cost
+            value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # found directly from now on
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
+
 
 __all__ = [
     "STATUS_EMOJI",
@@ -123,6 +143,31 @@ if TYPE_CHECKING:
     from calculator.analysis.explain import Explanation
     from calculator.analysis.solve import BreakingPoint, Solution
     from calculator.analysis.sweep import Sweep
+    from calculator.common.cache import write_text_atomically
+    from calculator.common.numbers import format_number
+    from calculator.engine.model import Evaluation, Model
+    from calculator.engine.pipeline import load, loads
+    from calculator.engine.results import (
+        STATUS_EMOJI,
+        STATUS_GLYPH,
+        BudgetResult,
+        PathResult,
+        Result,
+        StageResult,
+        ValueResult,
+        format_quantity,
+    )
+    from calculator.engine.uncertainty import HistogramBin
+    from calculator.engine.views import (
+        BindingView,
+        BudgetView,
+        DerivedView,
+        InputView,
+        PathView,
+        ScenarioView,
+        StageView,
+    )
+    from calculator.file.edit import InputChange, rewrite_inputs
 
 
 def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
@@ -171,6 +216,8 @@ def sweep(
 
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
     """Load and evaluate a scenario file; `overrides` maps input names to quantities ("200M user")."""
+    from calculator.engine.pipeline import load  # imported when first used (start-up: see _LAZY)
+
     model = load(path)
     parsed = {name: model.parse_override(name, text) for name, text in (overrides or {}).items()}
     result: Result = model.evaluate(parsed).result
@@ -179,6 +226,8 @@ def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
 
 def quantity(value: ValueResult, model: Model | None = None) -> Any:
     """A value of a result as a pint Quantity in its display unit (pass the model for its own units)."""
+    from calculator.units.system import registry, to_pint  # imported when first used (start-up: see _LAZY)
+
     return registry().Quantity(value.value, to_pint(value.unit, model.scenario.units if model else None))
 
 
@@ -199,6 +248,8 @@ def estimate(text: str) -> Any:
             Location("<estimate>", 1, 1, 1, len(formula) + 1),
             hint=f'drop "{name} =": estimate("{rest}")',
         )
+    from calculator.engine.pipeline import loads  # imported when first used (start-up: see _LAZY)
+
     try:
         model = loads(f"{_ESTIMATE_SCENARIO}{formula}\n", "<estimate>")
         return quantity(model.evaluate().result.values["estimate"])

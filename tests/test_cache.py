@@ -179,7 +179,7 @@ def test_a_planted_entry_never_changes_the_answer(plant, private_cache, tmp_path
     env = dict(os.environ)
     first = eval_json(TOUR, env)
     planted = entries(private_cache)
-    assert {p.parent.name for p in planted} == {"documents", "validated", "units"}
+    assert {p.parent.name for p in planted} == {"documents", "validated", "units", "catalog"}
     marker = tmp_path / "marker"
     if plant == "another input's entry":  # genuine, sealed entries, for another scenario's input
         before = set(planted)

@@ -12,8 +12,10 @@ import pytest
 import yaml
 
 import calculator
-from calculator.catalog.entries import CATALOG_DIR, catalog
+from calculator.catalog.entries import CATALOG_DIR, build_shipped, catalog
+from calculator.catalog.snapshot import catalog_from_json, catalog_to_json
 from calculator.cli.main import main
+from calculator.file.codec import Malformed
 from tests.helpers import evaluate
 
 ISSUE_IDS = {
@@ -374,3 +376,23 @@ def test_catalog_kinds_with_counts_and_json(capsys):
     assert entry["labels"] == {"attention": "GQA", "ffn": "SwiGLU"}
     assert main(["catalog", "H100"]) == 2
     assert "'H100' is ambiguous: it could be H100-SXM, H100-PCIe, H100-NVL" in capsys.readouterr().err
+
+
+def test_the_cached_snapshot_is_the_catalog_the_files_make(private_cache):
+    """What a warm run reads (the snapshot, through JSON) equals what a cold run builds from the YAML files."""
+    files = sorted(CATALOG_DIR.glob("*.yaml"))
+    built = build_shipped(files, [path.read_text() for path in files])
+    assert catalog_from_json(json.loads(json.dumps(catalog_to_json(built)))) == built
+    catalog.cache_clear()
+    cold = catalog()  # builds and writes the snapshot
+    catalog.cache_clear()
+    warm = catalog()  # reads it
+    assert list((private_cache / "catalog").glob("*.json"))
+    assert cold == warm == built
+    assert warm.find("H100-SXM").figures["memory"].location.file.endswith("gpus.yaml")
+
+
+@pytest.mark.parametrize("spoil", [{"strings": []}, {"strings": [], "entries": [[1]], "reference": []}, []])
+def test_a_snapshot_of_another_shape_is_refused(spoil):
+    with pytest.raises(Malformed):
+        catalog_from_json(spoil)

@@ -16,118 +16,23 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import re
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from calculator.catalog.figures import SHIPPED, Catalog, Entry, Figure, Label, normal_name
+from calculator.catalog.snapshot import catalog_from_json, catalog_to_json
+from calculator.common.cache import cache_key, read_entry, source_stamp, write_entry
 from calculator.common.errors import EnvelopeError, FileError, Location, ShapeError, did_you_mean
+from calculator.file.codec import Malformed
 from calculator.file.document import Document
-from calculator.file.load import parse_yaml, read_text
+from calculator.file.load import parse_yaml, parser_stamp, read_text
 
 CATALOG_DIR = Path(__file__).parent
-STALE_AFTER_DAYS = 548  # about 18 months
-SHIPPED = "shipped"
-_SEPARATORS = re.compile(r"[\s_]+")
 _ENTRY_KEYS = {"description", "source", "as_of", "verified", "aliases", "fields", "labels"}
 _FIGURE_KEYS = {"value", "source", "as_of", "verified", "note"}
 _FILE_KEYS = {"kind", "entries", "perishable", "links"}
-
-
-@dataclass(frozen=True)
-class Figure:
-    """One catalog figure: `989 TFLOPS/gpu`, with where it comes from."""
-
-    text: str
-    source: str
-    as_of: dt.date
-    note: str | None
-    location: Location
-    perishable: bool = False
-    "a price or a rate: it goes stale; a spec-sheet figure does not"
-    verified: dt.date | None = None
-    origin: str = SHIPPED
-    "the catalog file it was read from, or 'shipped'"
-
-    def stale(self, today: dt.date | None = None) -> bool:
-        if not self.perishable:
-            return False
-        return ((today or dt.date.today()) - self.as_of).days > STALE_AFTER_DAYS
-
-
-@dataclass(frozen=True)
-class Label:
-    """A fact that is not a number (`attention: GQA`); shown, never read by a formula."""
-
-    text: str
-    location: Location
-
-
-@dataclass(frozen=True)
-class Entry:
-    kind: str
-    id: str
-    description: str
-    figures: dict[str, Figure]
-    labels: dict[str, Label] = field(default_factory=dict)
-    aliases: tuple[str, ...] = ()
-    origin: str = SHIPPED
-    "the catalog file that defined or last changed it"
-    overridden: tuple[str, ...] = ()
-    "the shipped figures (and labels) a user catalog file replaced"
-    location: Location | None = None
-
-
-@dataclass(frozen=True)
-class Catalog:
-    entries: dict[str, Entry]
-    reference: dict[str, Figure]
-
-    def kinds(self) -> list[str]:
-        return sorted({e.kind for e in self.entries.values()} | {"ref"})
-
-    def counts(self) -> dict[str, int]:
-        counts = {kind: 0 for kind in self.kinds()}
-        for entry in self.entries.values():
-            counts[entry.kind] += 1
-        counts["ref"] = len(self.reference)
-        return counts
-
-    @functools.cached_property
-    def _names(self) -> dict[str, str]:
-        names: dict[str, str] = {}
-        for entry in self.entries.values():
-            for name in (entry.id, *entry.aliases):
-                names[normal_name(name)] = entry.id
-        return names
-
-    def find(self, name: str, where: Location | None = None) -> Entry:
-        """The entry a name means: its id or an alias, in any case; an ambiguous name lists the candidates."""
-        entry_id = self._names.get(normal_name(name))
-        if entry_id is not None:
-            return self.entries[entry_id]
-        candidates = self.candidates(name)
-        if len(candidates) > 1:
-            raise ShapeError(
-                f"'{name}' is ambiguous: it could be {', '.join(candidates)}", where, "write the full id of the one you mean"
-            )
-        hint = (
-            f"did you mean '{candidates[0]}'?"
-            if candidates
-            else did_you_mean(name, self.entries) or "see 'envelope catalog' for what it holds"
-        )
-        raise ShapeError(f"no catalog entry '{name}'", where, hint)
-
-    def candidates(self, name: str) -> list[str]:
-        """Entries whose id or an alias starts with `name` and then a separator: H100 -> H100-SXM, H100-PCIe."""
-        prefix = normal_name(name)
-        found = [
-            entry_id
-            for alias, entry_id in self._names.items()
-            if alias.startswith(prefix) and alias[len(prefix) : len(prefix) + 1] in ("-", ".", "/")
-        ]
-        return list(dict.fromkeys(sorted(found, key=list(self.entries).index)))
 
 
 class Bindings(Mapping[str, Entry]):
@@ -159,18 +64,34 @@ class Bindings(Mapping[str, Entry]):
         return [f"{e.id}: {', '.join(e.overridden)} from {e.origin} (overriding the shipped figures)" for e in changed.values()]
 
 
-def normal_name(name: str) -> str:
-    """How names compare: case-insensitive, a space or _ is a -."""
-    return _SEPARATORS.sub("-", name.strip()).casefold()
-
-
 @functools.lru_cache(maxsize=1)
 def catalog() -> Catalog:
-    """Every shipped catalog file, read once per process."""
+    """Every shipped catalog file, read once per process (and kept in the user's cache: snapshot)."""
+    files = sorted(CATALOG_DIR.glob("*.yaml"))
+    texts = [read_text(path) for path in files]
+    key = cache_key(
+        "catalog",
+        parser_stamp(),
+        source_stamp(CATALOG_DIR, ("figures.py", "entries.py", "snapshot.py")),
+        *(f"{path}\0{text}".encode() for path, text in zip(files, texts, strict=True)),  # locations name the path
+    )
+    cached = read_entry("catalog", key)
+    if cached is not None:
+        try:
+            return catalog_from_json(cached)
+        except Malformed:
+            pass  # not what this code writes: build it again, and replace it
+    cat = build_shipped(files, texts)
+    write_entry("catalog", key, catalog_to_json(cat), keep=4)
+    return cat
+
+
+def build_shipped(files: list[Path], texts: list[str]) -> Catalog:
+    """The shipped catalog from its files' texts (what a cold run does, and the snapshot keeps)."""
     entries: dict[str, Entry] = {}
     reference: dict[str, Figure] = {}
-    for path in sorted(CATALOG_DIR.glob("*.yaml")):
-        _read_file(parse_yaml(read_text(path), str(path)), SHIPPED, entries, reference)
+    for path, text in zip(files, texts, strict=True):
+        _read_file(parse_yaml(text, str(path)), SHIPPED, entries, reference)
     cat = Catalog(entries, reference)
     _check_names(cat)
     return cat

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import DimensionError, EnvelopeError, EvaluationError, Location, UsageError, did_you_mean
 from calculator.engine.check import Checker, check_input
@@ -21,10 +21,12 @@ from calculator.engine.results import Result
 from calculator.engine.scenario import Scenario, Value
 from calculator.engine.slots import DerivedSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
-from calculator.engine.views import ScenarioView, scenario_view
 from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Formula, Name, Unary, end_of, names_in, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
+
+if TYPE_CHECKING:
+    from calculator.engine.views import ScenarioView
 
 
 class Model:
@@ -81,6 +83,8 @@ class Model:
 
     def view(self) -> ScenarioView:
         """The scenario as read-only data: inputs, derived values, budgets, latency paths, files (built once)."""
+        from calculator.engine.views import scenario_view  # only clients that show a scenario need it (start-up)
+
         if self._view is None:
             self._view = scenario_view(self.scenario)
         return self._view

@@ -9,7 +9,8 @@ import re
 from collections.abc import Container
 from typing import Any
 
-from calculator.catalog.entries import Bindings, Entry, with_user_files
+from calculator.catalog.entries import Bindings, with_user_files
+from calculator.catalog.figures import Entry
 from calculator.common.errors import (
     FormulaSyntaxError,
     GrammarError,

@@ -60,7 +60,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     if not text.strip():
         raise FileError("empty file: a scenario needs at least 'name:' and 'inputs:'", Location(file, 1, 1))
     sources.remember(text, file, first_line)
-    key = cache_key("documents", _parser_stamp(), f"{file}\0{first_line}".encode("utf-8", "surrogateescape"), text.encode())
+    key = cache_key("documents", parser_stamp(), f"{file}\0{first_line}".encode("utf-8", "surrogateescape"), text.encode())
     cached = read_entry("documents", key)
     if cached is not None:
         try:
@@ -75,7 +75,7 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
 
 
 @functools.lru_cache(maxsize=1)
-def _parser_stamp() -> bytes:
+def parser_stamp() -> bytes:
     """The key includes the code that makes and holds a Document, and PyYAML: a change to either never reads an old entry."""
     here = Path(__file__).parent
     return source_stamp(here, ("document.py", "load.py", "yaml_nodes.py", "codec.py", "../common/errors.py")) + package_stamp(

@@ -14,7 +14,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from calculator.catalog.entries import Figure, catalog
+from calculator.catalog.entries import catalog
+from calculator.catalog.figures import Figure
 from calculator.common.errors import EnvelopeError, Location, ShapeError, UnknownUnitError
 from calculator.common.numbers import format_number
 from calculator.engine.results import STATUS_GLYPH, BudgetResult, Result, ValueResult, limit_text, with_unit

@@ -9,14 +9,14 @@ import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from calculator.catalog.entries import SHIPPED
+from calculator.catalog.figures import SHIPPED
 from calculator.common.numbers import format_number
 from calculator.common.text import rich_text, terminal_text
 from calculator.engine.results import STATUS_GLYPH, flat_stages, limit_text, risk_text, with_unit
 
 if TYPE_CHECKING:
     from calculator.analysis.sweep import Sweep
-    from calculator.catalog.entries import Catalog, Entry, Figure
+    from calculator.catalog.figures import Catalog, Entry, Figure
     from calculator.engine.results import PathResult, Result
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
