@@ -59,7 +59,7 @@ PANEL_KEYS: list[tuple[str, str, str]] = [
 ]
 """Keys of the panels and of Textual itself; the app's own keys come from its BINDINGS (see `keys`)."""
 
-KEY_NAMES = {"slash": "/", "question_mark": "?", "shift+s": "S", "shift+d": "D"}
+KEY_NAMES = {"slash": "/", "question_mark": "?", "shift+s": "S"}
 
 
 class ScenarioBar(Static):
@@ -116,7 +116,7 @@ class EnvelopeApp(App[None]):
         ),
         Binding("p", "pin", "Pin", tooltip="pin the current state (to compare with)", id="Pin this state"),
         Binding("c", "compare", "Compare", tooltip="compare: pinned state, the file, or another scenario", id="Compare"),
-        Binding("D,shift+d", "drill", "Drill", show=False, tooltip="drill: estimate the key values yourself, scored", id="Drill"),
+        Binding("D", "drill", "Drill", show=False, tooltip="drill: estimate the key values yourself, scored", id="Drill"),
         Binding("S,shift+s", "save_as", "Save as", show=False, tooltip="save as a new file", id="Save as…"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False, tooltip="reload from disk (edits are kept)", id="Reload"),
         Binding("slash", "filter", "Filter", show=False, tooltip="filter scenarios by name or #tag"),
