@@ -51,11 +51,11 @@ def path_total(name: str, path: str) -> float:
 
 
 def test_the_llm_answer_path_by_hand():
-    # decode: 300 tokens, each a step of 70.6 GB of FP8 weights over 4 × 3.35 TB/s of HBM (5.27 ms)
-    params = calculator.load(ROOT / "calculator" / "templates" / "llm-serving.yaml").evaluate().result.values
-    weights_gb = params["weights"].value
-    step_ms = weights_gb / (4 * 3350) * 1000
-    assert params["time_per_token"].value == pytest.approx(step_ms)
+    # decode: 300 tokens, each a step of 70,553,706,496 params × 1 byte (Llama 3.1 70B in FP8) over
+    # 4 × 3.35 TB/s of H100 HBM: 5.27 ms a step
+    values = calculator.load(ROOT / "calculator" / "templates" / "llm-serving.yaml").evaluate().result.values
+    step_ms = 70_553_706_496 / (4 * 3.35e12) * 1000
+    assert values["time_per_token"].value == pytest.approx(step_ms)
     assert path_total("llm-serving", "answer") == pytest.approx(0.1 + 0.5 + 300 * step_ms / 1000)
 
 
