@@ -193,3 +193,12 @@ def test_explain_latex_for_a_whole_scenario_typesets():
     typeset(documents + [m for text in markdown for m in re.findall(r"\$\$(.+?)\$\$", text)])
     for document in documents:
         words_only_in_text(document)
+
+
+def test_the_checker_refuses_what_katex_cannot_typeset():
+    """The check can fail: an unknown command, an unclosed brace, a stray `&`, a whole step in `\\text{}` passes
+    KaTeX but not `words_only_in_text`."""
+    verdicts = katex_errors([r"\lceli x", r"\frac{a}{", r"a & b", r"2\,\mathrm{GB}"])
+    assert [v is not None for v in verdicts] == [True, True, True, False]
+    with pytest.raises(AssertionError):
+        words_only_in_text(r"\text{2 GB × 3 = 6 GB}")
