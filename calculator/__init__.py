@@ -92,6 +92,7 @@ __all__ = [
     "DerivedView",
     "DimensionError",
     "Drill",
+    "DrillFeedback",
     "EnvelopeError",
     "ErrorGroup",
     "Evaluation",
@@ -140,6 +141,7 @@ __all__ = [
 if TYPE_CHECKING:
     from calculator.analysis.compare import Comparison, LimitComparison, ValueComparison
     from calculator.analysis.drill import Drill
+    from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
     from calculator.analysis.solve import BreakingPoint, Solution
     from calculator.analysis.sweep import Sweep

@@ -26,3 +26,19 @@ def error_of(text: str) -> calculator.EnvelopeError:
     with pytest.raises(calculator.EnvelopeError) as caught:
         evaluate(text)
     return caught.value
+
+
+KATEX = ROOT / "tests" / "katex"
+
+
+def katex_errors(formulas: list[str]) -> list[str | None]:
+    """KaTeX's verdict on each formula (None: it typesets), from one `node` run of tests/katex/check.mjs."""
+    import json
+    import subprocess
+
+    assert (KATEX / "node_modules" / "katex").is_dir(), "KaTeX is not installed: npm ci --prefix tests/katex"
+    run = subprocess.run(
+        ["node", str(KATEX / "check.mjs")], input=json.dumps(formulas), capture_output=True, text=True, timeout=120, check=True
+    )
+    verdicts: list[str | None] = json.loads(run.stdout)
+    return verdicts

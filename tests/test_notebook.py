@@ -38,7 +38,7 @@ def test_the_notebook_runs_and_renders_each_object_as_markdown(executed):
     assert markdown(executed, "import calculator").startswith("### Format tour — ")
     assert "| peak_qps | 20.8k request/s |" in markdown(executed, "import calculator")
     assert markdown(executed, "result") == markdown(executed, "import calculator")  # a model shows its result
-    assert "$$ranking\\_gpus = \\left\\lceil" in markdown(executed, "calculator.explain")  # ceil typeset
+    assert "$$\\mathrm{ranking\\_gpus} = \\left\\lceil" in markdown(executed, "calculator.explain")  # ceil typeset
     assert markdown(executed, "calculator.solve").startswith("**dau** can grow to **")
     sweep = markdown(executed, "calculator.sweep")
     assert sweep.startswith("| dau (user) | peak_qps (request/s) |")

@@ -116,6 +116,7 @@ class EnvelopeApp(App[None]):
         ),
         Binding("p", "pin", "Pin", tooltip="pin the current state (to compare with)", id="Pin this state"),
         Binding("c", "compare", "Compare", tooltip="compare: pinned state, the file, or another scenario", id="Compare"),
+        Binding("D", "drill", "Drill", show=False, tooltip="drill: estimate the key values yourself, scored", id="Drill"),
         Binding("S,shift+s", "save_as", "Save as", show=False, tooltip="save as a new file", id="Save as…"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False, tooltip="reload from disk (edits are kept)", id="Reload"),
         Binding("slash", "filter", "Filter", show=False, tooltip="filter scenarios by name or #tag"),
@@ -492,6 +493,15 @@ class EnvelopeApp(App[None]):
             if other is not entry and other.workbench is not None:
                 others.append(Side(other.key, f"{other.title} ({other.path.name})", other.workbench.result))
         self.push_screen(CompareScreen(current, others))
+
+    def action_drill(self) -> None:
+        """Interview practice on the current scenario: the values hidden, asked one at a time, scored."""
+        workbench = self.workbench
+        if workbench is None:
+            return
+        from .screens.drill import DrillScreen  # its own screen: loaded when first opened
+
+        self.push_screen(DrillScreen(workbench.model))
 
     def action_reload(self) -> None:
         """Read the file again; edits are re-applied on the new file."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from calculator.analysis.bounded import too_large_for_sympy
+from calculator.analysis.latex import formula_latex, latex_number, latex_quantity, latex_value, substituted_latex, upright
 from calculator.common.errors import EnvelopeError, Location, UsageError, closest_or_all
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
@@ -48,6 +49,8 @@ class Explanation:
     sensitivity_method: dict[str, str]
     drivers: list[Driver] = field(default_factory=list)
     kind: str = "derived"
+    formula_latex: str = ""  # the formula as written, in LaTeX (calculator.analysis.latex)
+    steps_latex: list[str] = field(default_factory=list)  # `steps` in LaTeX, one for one
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -87,9 +90,8 @@ class Explanation:
         return "\n".join(lines) + "\n"
 
     def to_markdown(self) -> str:
-        latex_name = self.name.replace("_", "\\_")
-        lines = [f"**{self.name}** = `{self.formula}`", "", f"$${latex_name} = {self.closed_form_latex}$$", ""]
-        lines += [f"- {'= ' if i else ''}`{step}`" for i, step in enumerate(self.steps)]
+        lines = [f"**{self.name}** = `{self.formula}`", "", f"$${upright(self.name)} = {self.closed_form_latex}$$", ""]
+        lines += [f"- $= {step}$" for step in self.steps_latex]
         if self.sensitivity:
             lines += ["", "| input | elasticity |", "|---|---:|"]
             lines += [
@@ -102,22 +104,13 @@ class Explanation:
         return "\n".join(lines) + "\n"
 
     def to_latex(self) -> str:
-        """A handcalcs-style derivation: the formula, the closed form, the numbers, the value."""
-        latex_name = r"\mathrm{" + self.name.replace("_", r"\_") + "}"
-        steps = [_latex_text(step) for step in self.steps]
-        lines = [r"\begin{aligned}", f"{latex_name} &= {self.closed_form_latex} \\\\"]
-        lines += [f"&= {step} \\\\" for step in steps[:-1]]
-        lines += [f"&= {steps[-1]}", r"\end{aligned}"]
-        return "\n".join(lines) + "\n"
+        """A handcalcs-style derivation: the formula, the numbers substituted, the value (as `derivation_lines`)."""
+        rows = [f"{upright(self.name)} &= {self.formula_latex or self.closed_form_latex}"]
+        rows += [f"&= {step}" for step in self.steps_latex]
+        return "\n".join([r"\begin{aligned}", " \\\\\n".join(rows), r"\end{aligned}"]) + "\n"
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
-
-
-def _latex_text(step: str) -> str:
-    """A step of the hand calculation as LaTeX text: units upright, × as \\times."""
-    escaped = step.replace("_", r"\_").replace("%", r"\%").replace("×", r"\times").replace("–", "--")
-    return r"\text{" + escaped.replace(r"\times", r"$\times$") + "}"
 
 
 def _ranked(sensitivity: dict[str, float]) -> list[tuple[str, float]]:
@@ -163,6 +156,8 @@ def explain(
             {name: 1.0},
             {name: "exact"},
             kind="input",
+            formula_latex=upright(name),
+            steps_latex=[latex_value(shown, model.scenario.sig_figs)],
         )
     assert value.formula is not None
     too_large = too_large_for_sympy(model, name)
@@ -181,8 +176,13 @@ def explain(
         substituted(value.formula.expr, model, result.values, inline=True),
         shown.range_display(),
     ]
+    steps_latex = [
+        substituted_latex(value.formula.expr, model, result.values, inline=False),
+        substituted_latex(value.formula.expr, model, result.values, inline=True),
+        latex_value(shown, result.sig_figs),
+    ]
     if steps[0] == steps[1]:
-        del steps[1]
+        del steps[1], steps_latex[1]
     point = {symbols[n]: evaluation.base(n) for n in symbols}
     sensitivity, methods = {}, {}
     for input_name, symbol in symbols.items():
@@ -202,6 +202,8 @@ def explain(
         sensitivity,
         methods,
         drivers,
+        formula_latex=formula_latex(value.formula.expr),
+        steps_latex=steps_latex,
     )
 
 
@@ -214,8 +216,13 @@ def _numeric_explanation(
     assert value.formula is not None
     inputs = _inputs_reached(model, value.formula.expr)
     simulation = evaluation.simulate(samples, seed) if set(inputs) & set(evaluation.spreads) else None
-    shown = judge(evaluation, simulation).values[name]
-    steps = [substituted(value.formula.expr, model, judge(evaluation, simulation).values, inline=False), shown.range_display()]
+    values = judge(evaluation, simulation).values
+    shown = values[name]
+    steps = [substituted(value.formula.expr, model, values, inline=False), shown.range_display()]
+    steps_latex = [
+        substituted_latex(value.formula.expr, model, values, inline=False),
+        latex_value(shown, model.scenario.sig_figs),
+    ]
     sensitivity = {n: _numeric_elasticity(model, evaluation, name, n) for n in inputs}
     note = f"not written out: it is {why}; the numbers below are computed directly"
     drivers = _drivers(simulation, evaluation, name) if simulation is not None else []
@@ -231,6 +238,8 @@ def _numeric_explanation(
         sensitivity,
         dict.fromkeys(sensitivity, "numeric"),
         drivers,
+        formula_latex=formula_latex(value.formula.expr),
+        steps_latex=steps_latex,
     )
 
 
@@ -272,7 +281,7 @@ def _latex(expression: Any) -> str:
         symbol: r"\mathrm{" + str(symbol).strip("[]").replace("_", r"\_").replace("%", r"\%") + "}"
         for symbol in expression.free_symbols
     }
-    return str(sympy.latex(expression, symbol_names=names, mul_symbol="dot"))
+    return str(sympy.latex(expression, symbol_names=names, mul_symbol="times"))
 
 
 def _elasticity(
@@ -379,6 +388,14 @@ def _explain_path(model: Model, path: LatencyPath, overrides: Mapping[str, float
     total = with_unit(format_number(shown.total, result.sig_figs), shown.unit)
     budget = with_unit(format_number(shown.budget, result.sig_figs), shown.unit)
     steps = [numbers, f"{total} of {budget} ({shown.utilization:.0%}, {shown.status})"]
+    share = latex_number(f"{shown.utilization:.0%}")
+    steps_latex = [
+        " + ".join(_stage_latex(stage, unit) for stage in shown.stages),
+        latex_quantity(format_number(shown.total, result.sig_figs), unit)
+        + r"\text{ of }"
+        + latex_quantity(format_number(shown.budget, result.sig_figs), unit)
+        + rf"\ ({share}\text{{, {shown.status}}})",
+    ]
     sensitivity: dict[str, float] = {}
     for stage in shown.stages:
         _critical_shares(stage, stage.name, shown.total, sensitivity)
@@ -386,7 +403,7 @@ def _explain_path(model: Model, path: LatencyPath, overrides: Mapping[str, float
         path.name,
         formula,
         formula,
-        formula.replace("_", "\\_"),
+        " + ".join(_stage_latex(stage) for stage in shown.stages),
         steps,
         shown.total,
         shown.unit.long_text(),
@@ -394,6 +411,8 @@ def _explain_path(model: Model, path: LatencyPath, overrides: Mapping[str, float
         sensitivity,
         dict.fromkeys(sensitivity, "exact"),
         kind="latency",
+        formula_latex=" + ".join(_stage_latex(stage) for stage in shown.stages),
+        steps_latex=steps_latex,
     )
 
 
@@ -404,6 +423,17 @@ def _stage_formula(stage: StageResult, unit: str | None = None) -> str:
         return stage.name if unit is None else f"{format_number(stage.value, 3)} {unit}"
     inner = [_stage_formula(child, unit) for child in children]
     return f"max({', '.join(inner)})" if stage.parallel is not None else f"({' + '.join(inner)})"
+
+
+def _stage_latex(stage: StageResult, unit: str | None = None) -> str:
+    r"""`_stage_formula` in LaTeX: `\mathrm{network} + \max\left(...\right)`."""
+    children = stage.parallel if stage.parallel is not None else stage.sequence
+    if children is None:
+        return upright(stage.name) if unit is None else latex_quantity(format_number(stage.value, 3), unit)
+    inner = [_stage_latex(child, unit) for child in children]
+    if stage.parallel is not None:
+        return r"\max\left(" + ", ".join(inner) + r"\right)"
+    return r"\left(" + " + ".join(inner) + r"\right)"
 
 
 def _critical_shares(stage: StageResult, label: str, total: float, shares: dict[str, float]) -> None:

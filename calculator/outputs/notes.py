@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from calculator.analysis.explain import substituted
+from calculator.analysis.latex import latex_value, substituted_latex
 from calculator.common.errors import EnvelopeError, Location, ShapeError
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
@@ -162,7 +162,7 @@ def _scenario_output(result: Result, model: object, derivation: bool) -> list[st
 
 
 def _derivations(result: Result, model: object) -> list[str]:
-    """formula → numbers → result, one line a derived value."""
+    """formula → numbers → result, one line a derived value, the numbers as math (KaTeX and MathJax typeset it)."""
 
     assert isinstance(model, Model)
     lines = [""]
@@ -170,8 +170,8 @@ def _derivations(result: Result, model: object) -> list[str]:
         assert value.formula is not None
         if isinstance(value.formula.expr, (Number, Quantity)):
             continue  # a number given, not derived
-        numbers = substituted(value.formula.expr, model, result.values, inline=False)
-        shown = result.values[value.name].range_display(result.sig_figs)
+        numbers = substituted_latex(value.formula.expr, model, result.values, inline=False)
+        shown = latex_value(result.values[value.name], result.sig_figs)
         written = value.formula.text if value.name.startswith("line_") else f"{value.name} = {value.formula.text}"
-        lines.append(f"- `{written}` = {numbers} = **{shown}**")
+        lines.append(f"- `{written}`: $= {numbers} = {shown}$")
     return lines
