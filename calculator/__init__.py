@@ -58,6 +58,7 @@ _LAZY = {
     "rewrite_inputs": "calculator.file.edit",
     **dict.fromkeys(["Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
     "Drill": "calculator.analysis.drill",
+    "DrillFeedback": "calculator.analysis.drill:Feedback",
     "Explanation": "calculator.analysis.explain",
     "BreakingPoint": "calculator.analysis.solve",
     "Solution": "calculator.analysis.solve",
@@ -68,11 +69,11 @@ _LAZY = {
 if not TYPE_CHECKING:  # for mypy the names are the imports below: a misspelt name is an error, not Any
 
     def __getattr__(name: str) -> Any:
-        module = _LAZY.get(name)
-        if module is None:
+        module, _, attribute = _LAZY.get(name, "").partition(":")
+        if not module:
             raise AttributeError(f"module 'calculator' has no attribute '{name}'")
         with paused():  # importing allocates and frees nothing: collections here are pure cost
-            value = getattr(importlib.import_module(module), name)
+            value = getattr(importlib.import_module(module), attribute or name)
         globals()[name] = value  # found directly from now on
         return value
 

@@ -36,3 +36,14 @@ def test_eval_path_keeps_heavy_imports_off(tmp_path):
     assert list((tmp_path / "envelope" / "documents").glob("*.json"))
     warm = loaded_after(EVAL, env)
     assert not {"pint", "pydantic", "yaml", "sympy", "numpy", "textual", "rich", "ruamel"} & warm
+
+
+def test_every_public_name_resolves_and_imports_only_its_stage():
+    """The public API is imported when first used: each name of __all__ is there, and `import calculator`
+    alone loads no engine stage (a command loads the stages it runs)."""
+    probe = "import calculator\nmissing = [n for n in calculator.__all__ if getattr(calculator, n, None) is None]\nprint(missing)"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert done.stdout.strip() == "[]"
+    bare = loaded_after("import calculator")
+    assert not {m for m in bare if m.startswith(("calculator.engine", "calculator.analysis", "calculator.units"))}
+    assert "calculator.engine.views" not in loaded_after(EVAL)
