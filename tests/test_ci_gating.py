@@ -59,7 +59,7 @@ def test_checking_a_base_checks_every_scenario_that_extends_it(tree, capsys, mon
     assert lines[3] == "3 scenarios (2 because they extend a named file): 0 ok, 1 warn, 2 fail, 0 invalid"
     assert "other.yaml" not in "\n".join(lines)  # it extends nothing named
     assert main(["check", "scenarios/fraud.yaml", "--no-dependents"]) == 0
-    assert capsys.readouterr().out.splitlines()[-1] == "1 scenarios: 0 ok, 1 warn, 0 fail, 0 invalid"
+    assert capsys.readouterr().out.splitlines()[-1] == "1 scenario: 0 ok, 1 warn, 0 fail, 0 invalid"
 
 
 def test_a_dependent_named_too_is_checked_once(tree, capsys, monkeypatch):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
 from calculator.common.files import MissingFile
-from calculator.common.numbers import format_number
+from calculator.common.numbers import counted, format_number
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
 from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult, limit_text, with_unit
@@ -289,7 +289,8 @@ def text_at_revision(path: Path, revision: str) -> str:
 
 def several_to_markdown(diffs: list[tuple[str, Diff]], unchanged: int, new_files: list[str]) -> str:
     """One PR comment for several scenarios: the changed ones, each under its file."""
-    lines = [f"## envelope: {len(diffs)} of {len(diffs) + unchanged + len(new_files)} scenarios changed", ""]
+    total = len(diffs) + unchanged + len(new_files)
+    lines = [f"## envelope: {len(diffs)} of {counted(total, 'scenario')} changed", ""]
     for file, diff in diffs:
         lines += [f"`{file}`", "", diff.to_markdown()]
     lines += [f"`{file}`: new, nothing to compare with\n" for file in new_files]

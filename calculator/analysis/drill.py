@@ -27,7 +27,7 @@ from typing import Any, Literal
 from calculator.analysis.explain import Explanation, explain
 from calculator.analysis.solve import breaking_points
 from calculator.common.errors import EnvelopeError, Location
-from calculator.common.numbers import format_number
+from calculator.common.numbers import counted, format_number
 from calculator.common.text import markdown_cell
 from calculator.engine.check import check_input
 from calculator.engine.model import Model
@@ -326,7 +326,7 @@ class Drill:
             lines.append(f"  {name}: {entry.id}")
         lines += [
             "",
-            f"Estimate {len(self.questions)} values, one at a time, with units (e.g. '20k request/s', '3 PB', 'about 50 gpu').",
+            f"Estimate {counted(len(self.questions), 'value')}, one at a time, with units (e.g. '20k request/s', '3 PB', 'about 50 gpu').",
         ]
         return lines
 

@@ -291,11 +291,14 @@ def command_sweep(arguments: argparse.Namespace) -> int:
 
 def command_render(arguments: argparse.Namespace) -> int:
     from calculator.file.load import read_text  # loaded when its command runs (start-up)
+    from calculator.common.numbers import counted  # loaded when its command runs (start-up)
     from calculator.outputs.notes import render  # loaded when its command runs (start-up)
 
     source = Path(arguments.notes)
     target = Path(arguments.output) if arguments.output else source
-    rendering = render(read_text(source), str(target), arguments.derivation, source.parent, arguments.catalog)
+    rendering = render(
+        read_text(source), str(source), arguments.derivation, source.parent, arguments.catalog, in_place=target.resolve() == source.resolve()
+    )
     write_text_atomically(target, rendering.text)
     for block in rendering.blocks:
         if block.status == "error":
@@ -306,8 +309,8 @@ def command_render(arguments: argparse.Namespace) -> int:
     counts = {s: sum(b.status == s for b in rendering.blocks) for s in ("ok", "warn", "fail", "error")}
     shown = terminal_text(str(target))
     print(
-        f"{shown}: {len(rendering.blocks)} blocks: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
-        f" {counts['error']} invalid"
+        f"{shown}: {counted(len(rendering.blocks), 'block')}: {counts['ok']} ok, {counts['warn']} warn,"
+        f" {counts['fail']} fail, {counts['error']} invalid"
     )
     return rendering.exit_code
 
@@ -376,6 +379,7 @@ def _diff_at_revision(paths: list[Path], revision: str, catalogs: list[str]) -> 
 
 def command_check(arguments: argparse.Namespace) -> int:
     from calculator.cli.check import check_paths, write_junit  # loaded when its command runs (start-up)
+    from calculator.common.numbers import counted  # loaded when its command runs (start-up)
 
     outcomes, skipped = check_paths(
         [Path(p) for p in arguments.paths], arguments.catalog, arguments.only_scenarios, not arguments.no_dependents
@@ -389,10 +393,10 @@ def command_check(arguments: argparse.Namespace) -> int:
         write_junit(outcomes, Path(arguments.junit))
     counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
     extending = sum(o.extends is not None for o in outcomes)
-    also = f" ({extending} because they extend a named file)" if extending else ""
+    also = f" ({extending} because {'it extends' if extending == 1 else 'they extend'} a named file)" if extending else ""
     print(
-        f"{len(outcomes)} scenarios{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
-        f" {counts['error']} invalid" + (f"; {len(skipped)} other YAML files skipped" if skipped else "")
+        f"{counted(len(outcomes), 'scenario')}{also}: {counts['ok']} ok, {counts['warn']} warn, {counts['fail']} fail,"
+        f" {counts['error']} invalid" + (f"; {counted(len(skipped), 'other YAML file')} skipped" if skipped else "")
     )
     if any(o.internal for o in outcomes):
         return EXIT_INTERNAL

@@ -190,7 +190,8 @@ class ErrorGroup(EnvelopeError):
     def render(self, source: SourceLine | None = None) -> str:
         shown = [error.render(source) for error in self._errors[:MAX_SHOWN_ERRORS]]
         if len(self._errors) > MAX_SHOWN_ERRORS:
-            shown.append(f"... and {len(self._errors) - MAX_SHOWN_ERRORS} more errors")
+            more = len(self._errors) - MAX_SHOWN_ERRORS
+            shown.append(f"... and {more} more error{'s' if more != 1 else ''}")
         return "\n".join(shown)
 
     def to_dict(self) -> dict[str, object]:

@@ -42,6 +42,11 @@ def format_number(value: float, sig_figs: int = 3) -> str:
     return _fixed(rounded, digits)
 
 
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """`1 block`, `3 blocks`, `0 blocks`: a count with its noun in the right number (`plural` when not noun + s)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
 def format_exact(value: float, sig_figs: int = 3) -> str:
     """A whole number below a million that `sig_figs` would round exactly (`8,192`, not 8.19k);
     any other as format_number writes it (`2k`, `64`, `1.5M`)."""

@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import DimensionError, EnvelopeError, EvaluationError, Location, UsageError, did_you_mean
+from calculator.common.numbers import counted
 from calculator.engine.check import Checker, check_input
 from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
@@ -53,8 +54,8 @@ class Model:
     def __repr__(self) -> str:
         s = self.scenario
         return (
-            f"<Model {s.name!r} ({s.file}): {len(s.inputs)} inputs, {len(s.values) - len(s.inputs)} derived,"
-            f" {len(s.budgets)} budgets, {len(s.latency)} latency paths>"
+            f"<Model {s.name!r} ({s.file}): {counted(len(s.inputs), 'input')}, {len(s.values) - len(s.inputs)} derived,"
+            f" {counted(len(s.budgets), 'budget')}, {counted(len(s.latency), 'latency path')}>"
         )
 
     def unbudgeted_inputs(self) -> list[str]:

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from calculator.common.errors import Location
-from calculator.common.numbers import format_number
+from calculator.common.numbers import counted, format_number
 from calculator.common.text import markdown_cell
 from calculator.units.system import Unit
 
@@ -118,8 +118,8 @@ class Result:
 
     def __repr__(self) -> str:
         return (
-            f"<Result {self.scenario!r}: {self.status}, {len(self.values)} values, {len(self.budgets)} budgets,"
-            f" {len(self.latency)} latency paths>"
+            f"<Result {self.scenario!r}: {self.status}, {counted(len(self.values), 'value')},"
+            f" {counted(len(self.budgets), 'budget')}, {counted(len(self.latency), 'latency path')}>"
         )
 
     def budget(self, name: str) -> BudgetResult:

@@ -22,7 +22,9 @@ from calculator.engine.model import Model
 from calculator.engine.pipeline import loads, model_from_document
 from calculator.engine.results import Result
 from calculator.file.document import Document
+from calculator.file.load import parse_yaml, with_catalog_files
 from calculator.formula.expr import Number, Quantity
+from calculator.formula.parse import Distribution, Interval, parse_input, parse_unit, tokenize
 
 BEGIN = "<!-- envelope: results (written by `envelope render`; edits here are replaced) -->"
 END = "<!-- envelope: end -->"
@@ -53,9 +55,19 @@ class Rendering:
 
 
 def render(
-    text: str, file: str = "<notes>", derivation: bool = False, base_dir: Path | None = None, catalogs: Sequence[str] = ()
+    text: str,
+    file: str = "<notes>",
+    derivation: bool = False,
+    base_dir: Path | None = None,
+    catalogs: Sequence[str] = (),
+    in_place: bool = True,
 ) -> Rendering:
-    """The notes with every envelope block's results written (or rewritten) under it."""
+    """The notes with every envelope block's results written (or rewritten) under it.
+
+    Errors name `file`, the notes read, at the line where the mistake is in that file once the
+    command is done: in the text written when it replaces the notes (`in_place`), else in the text read.
+    The last line keeps its line break (or its lack of one), and CRLF notes stay CRLF.
+    """
     lines = text.splitlines()
     out: list[str] = []
     blocks: list[Block] = []
@@ -66,15 +78,16 @@ def render(
             out.append(lines[i])
             i += 1
             continue
-        # Positions in errors refer to the written file, where earlier results have shifted the lines.
-        block.first_line = len(out) + 2
+        if in_place:  # earlier results written have shifted the lines
+            block.first_line = len(out) + 2
         out += lines[i : block.end + 1]
         _evaluate(block, file, derivation, base_dir, catalogs)
         blocks.append(block)
         i = _skip_old_results(lines, block.end + 1)
         out += ["", BEGIN, *block.output, END]
-    trailing = "\n" if text.endswith("\n") or not text else ""
-    return Rendering("\n".join(out) + trailing, blocks)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    trailing = newline if text.endswith(("\n", "\r")) or not text else ""
+    return Rendering(newline.join(out) + trailing, blocks)
 
 
 def _block_at(lines: list[str], i: int) -> Block | None:
@@ -105,55 +118,138 @@ def _evaluate(block: Block, file: str, derivation: bool, base_dir: Path | None, 
     try:
         if _is_scenario(block.lines):
             model = loads("\n".join(block.lines) + "\n", file, base_dir, block.first_line, catalogs=catalogs)
+            result = model.evaluate().result
+            output = _scenario_output(result, model, derivation)
         else:
-            model = model_from_document(_estimates_document(block, file))
-        result = model.evaluate().result
+            estimates = _estimates_document(block, file)
+            model = model_from_document(with_catalog_files(estimates.document, list(catalogs)))
+            result = model.evaluate().result
+            output = _estimate_output(result, model, estimates, derivation)
     except EnvelopeError as error:
         block.status = "error"
         block.output = [f"> **error** `{line}`" if n == 0 else f"> {line}" for n, line in enumerate(error.render().splitlines())]
         return
     block.status = result.status
-    block.output = (
-        _scenario_output(result, model, derivation) if _is_scenario(block.lines) else _estimate_output(result, model, derivation)
-    )
+    block.output = output
 
 
 def _is_scenario(lines: list[str]) -> bool:
     return any(re.match(r"^(name|inputs|derived|extends)\s*:", line) for line in lines)
 
 
-def _estimates_document(block: Block, file: str) -> Document:
+@dataclass
+class _Estimates:
+    """A one-line block as a scenario document, and how each unnamed line is labelled (as written)."""
+
+    document: Document
+    labels: dict[str, str]  # an unnamed line's row: its text
+    written: dict[str, str]  # each line as written (`to` kept), in the order written
+
+
+def _estimates_document(block: Block, file: str) -> _Estimates:
+    """One line an estimate: `name = formula`, a bare formula, `A to B` (a range, or `X to UNIT`: X in UNIT),
+    or `hardware: {gpu: H100-SXM}`; `# ...` after a space is a comment, as in YAML."""
+    inputs: dict[str, str] = {}
     derived: dict[str, str] = {}
-    document = Document({"name": "estimates", "derived": derived}, file)
+    hardware: dict[str, str] = {}
+    document = Document({"name": "estimates", "inputs": inputs, "derived": derived}, file)
+    labels: dict[str, str] = {}
+    written_lines: dict[str, str] = {}
     for offset, line in enumerate(block.lines):
-        if not line.strip() or line.lstrip().startswith("#"):
+        written = _without_comment(line)
+        if not written.strip():
             continue
         number = block.first_line + offset
-        match = _ASSIGNMENT.match(line)
+        if _HARDWARE.match(written):
+            _bind_hardware(document, hardware, line, number)
+            continue
+        match = _ASSIGNMENT.match(written)
         name, formula, column = (
             (match.group("name"), match.group("formula"), match.start("formula") + 1)
             if match
-            else (f"line_{number}", line.strip(), len(line) - len(line.lstrip()) + 1)
+            else (f"line_{number}", written.strip(), len(written) - len(written.lstrip()) + 1)
         )
-        if name in derived:
-            raise_at = Location(file, number, 1)
-            derived.clear()
-            document.data["derived"] = {}
-            raise ShapeError(f"'{name}' is estimated twice", raise_at)
-        derived[name] = formula
-        document.places[("derived", name)] = Location(file, number, 1)
-        document.text_places[("derived", name)] = Location(file, number, column)
-    if not derived:
-        raise ShapeError("an empty envelope block", Location(file, block.first_line, 1))
-    return document
+        if name in inputs or name in derived:
+            raise ShapeError(f"'{name}' is estimated twice", Location(file, number, 1), hint="give the second a new name")
+        if not match:
+            labels[name] = formula
+        written_lines[name] = formula if not match else f"{name} = {formula}"
+        converted = _as_conversion(formula)
+        section = "inputs" if converted == formula and _is_range(formula, Location(file, number, column)) else "derived"
+        (inputs if section == "inputs" else derived)[name] = converted
+        document.places[(section, name)] = Location(file, number, 1)
+        document.text_places[(section, name)] = Location(file, number, column)
+    if not inputs and not derived:
+        raise ShapeError("an empty envelope block", Location(file, block.first_line, 1), hint=_BLOCK_FORMS)
+    return _Estimates(document, labels, written_lines)
 
 
-def _estimate_output(result: Result, model: object, derivation: bool) -> list[str]:
+_HARDWARE = re.compile(r"^\s*hardware\s*:")
+_COMMENT = re.compile(r"(^|\s)#")
+_BLOCK_FORMS = "write estimates one a line: 'qps = 100M user * 5 request/user/day -> request/s', or a scenario's YAML"
+
+
+def _without_comment(line: str) -> str:
+    """The line up to a `#` that starts it or follows a space (YAML's rule; `#` is never part of a formula)."""
+    found = _COMMENT.search(line)
+    return line[: found.start()].rstrip() if found else line
+
+
+def _bind_hardware(document: Document, bound: dict[str, str], line: str, number: int) -> None:
+    """`hardware: {gpu: H100-SXM}` as in a scenario, read as YAML where it is written (its own places)."""
+    binding = parse_yaml(line + "\n", document.file, number)
+    entries = binding.data.get("hardware")
+    if not isinstance(entries, dict) or not entries:
+        raise ShapeError(
+            "'hardware:' in an envelope block takes names and catalog entries, as {gpu: H100-SXM}",
+            binding.where("hardware"),
+            hint="'envelope catalog' lists the entries",
+        )
+    for name in entries:
+        if name in bound:
+            raise ShapeError(f"hardware '{name}' is bound twice in this block", binding.where("hardware", name), hint="keep one")
+    bound.update(entries)
+    document.data["hardware"] = bound
+    document.places.update(binding.places)
+    document.text_places.update(binding.text_places)
+
+
+def _is_range(formula: str, where: Location) -> bool:
+    """`100M to 300M user`, normal(...) or uniform(...): an uncertain input, as under `inputs:`."""
+    try:
+        spec, _ = parse_input(formula, where)
+    except EnvelopeError:
+        return False  # not an input's value: read as a formula, whose error says what is wrong
+    return isinstance(spec, (Interval, Distribution))
+
+
+def _as_conversion(formula: str) -> str:
+    """`X to request/s` (a unit after the last `to`) as `X -> request/s`; `to` and `->` have the same
+    width, so positions in errors stay those of the text written."""
+    try:
+        tokens = tokenize(formula, Location("<notes>"))
+    except EnvelopeError:
+        return formula
+    joins = [t for t in tokens if t.kind == "name" and t.text == "to"]
+    if not joins:
+        return formula
+    after = formula[joins[-1].offset + 2 :]
+    if not after.strip() or after.strip()[0].isdigit():
+        return formula  # a number after `to`: a range's upper end, not a unit
+    try:
+        parse_unit(after.strip(), Location("<notes>"))
+    except EnvelopeError:
+        return formula
+    return f"{formula[: joins[-1].offset]}->{after}"
+
+
+def _estimate_output(result: Result, model: object, estimates: _Estimates, derivation: bool) -> list[str]:
     rows = ["| estimate | value |", "|---|---:|"]
-    for value in result.values.values():
-        label = value.formula if value.name.startswith("line_") and value.formula else value.name
+    for name in estimates.written:
+        value = result.values[name]
+        label = estimates.labels.get(name, name)
         rows.append(f"| {markdown_cell(label)} | {markdown_cell(value.range_display(result.sig_figs))} |")
-    return rows + (_derivations(result, model) if derivation else [])
+    return rows + (_derivations(result, model, estimates.written) if derivation else [])
 
 
 def _scenario_output(result: Result, model: object, derivation: bool) -> list[str]:
@@ -161,7 +257,7 @@ def _scenario_output(result: Result, model: object, derivation: bool) -> list[st
     return rows + (_derivations(result, model) if derivation else [])
 
 
-def _derivations(result: Result, model: object) -> list[str]:
+def _derivations(result: Result, model: object, written: dict[str, str] | None = None) -> list[str]:
     """formula → numbers → result, one line a derived value, the numbers as math (KaTeX and MathJax typeset it)."""
 
     assert isinstance(model, Model)
@@ -172,6 +268,6 @@ def _derivations(result: Result, model: object) -> list[str]:
             continue  # a number given, not derived
         numbers = substituted_latex(value.formula.expr, model, result.values, inline=False)
         shown = latex_value(result.values[value.name], result.sig_figs)
-        written = value.formula.text if value.name.startswith("line_") else f"{value.name} = {value.formula.text}"
-        lines.append(f"- `{written}`: $= {numbers} = {shown}$")
+        line = (written or {}).get(value.name, f"{value.name} = {value.formula.text}")
+        lines.append(f"- `{line}`: $= {numbers} = {shown}$")
     return lines
