@@ -58,7 +58,7 @@ def test_the_answer_shown_is_rounded_toward_the_side_that_holds(tmp_path, capsys
     assert held.budget("gpus").status != "fail"  # setting it back holds
     assert main(["solve", file, "--for", "users"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("users can go to 17.9M user (largest value at which every budget holds;")
+    assert out.startswith("users can grow to 17.9M user (largest value at which every budget holds;")
     assert "(closed form, solved by sympy)" in out and "[symbolic]" not in out
 
 
@@ -71,6 +71,10 @@ def test_whole_counts_are_solved_to_whole_numbers_on_the_side_that_holds(tmp_pat
     assert data["direction"] == "min" and data["display"] == "13 gpu"
     assert main(["solve", file, "--for", "tensor_parallel", "--format", "markdown"]) == 0
     assert capsys.readouterr().out == "**tensor_parallel** can fall to **13 gpu** (3.25× today) before **per_gpu** breaks.\n"
+    assert main(["solve", file, "--for", "tensor_parallel"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("tensor_parallel can fall to 13 gpu (smallest value at which every budget holds; today 4 gpu")
+    assert "up to" not in text and "grow" not in text
 
 
 def test_a_budget_that_holds_for_no_value_is_named_and_the_rest_solved(tmp_path, capsys):
@@ -78,7 +82,7 @@ def test_a_budget_that_holds_for_no_value_is_named_and_the_rest_solved(tmp_path,
     assert main(["solve", file, "--for", "users"]) == 0
     out = capsys.readouterr().out
     # 80 + 40 = 120 ms > 100 ms whatever users is; gpus still binds at 17,959,300
-    assert out.startswith("users can go to 17.9M user (largest value at which every other budget holds;")
+    assert out.startswith("users can grow to 17.9M user (largest value at which every other budget holds;")
     assert "left out: latency authorize holds for no value of users" in out
     assert main(["solve", file, "--for", "users", "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["holds_for_no_value"] == ["latency authorize"]

@@ -93,16 +93,20 @@ class Solution:
         today = with_unit(format_number(self.current, self.sig_figs), self.unit)
         word = "largest" if self.direction == "max" else "smallest"
         lines = [
-            f"{self.input} can go to {self.display} ({word} value at which {self._what()}; today {today}, {self._times_today()})",
+            f"{self.input} can {self._verb()} {self.display} ({word} value at which {self._what()}; today {today},"
+            f" {self._times_today()})",
             f"binding budget: {self.binding_budget}  ({METHODS[self.method]})",
         ]
         lines += [f"left out: {name} holds for no value of {self.input}" for name in self.unreachable]
         return "\n".join(lines) + "\n"
 
+    def _verb(self) -> str:
+        """A largest value is what the input can grow to; a smallest, what it can fall to."""
+        return "grow to" if self.direction == "max" else "fall to"
+
     def to_markdown(self) -> str:
-        verb = "grow to" if self.direction == "max" else "fall to"
         text = (
-            f"**{self.input}** can {verb} **{self.display}** ({self._times_today()}) before **{self.binding_budget}** breaks.\n"
+            f"**{self.input}** can {self._verb()} **{self.display}** ({self._times_today()}) before **{self.binding_budget}** breaks.\n"
         )
         for name in self.unreachable:
             text += f"\n**{name}** holds for no value of {self.input}: left out.\n"
