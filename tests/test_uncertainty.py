@@ -174,7 +174,8 @@ def test_bad_distributions(inputs, message):
 @pytest.mark.parametrize(
     ("correlations", "message"),
     [
-        ("[a, c]: 0.5", "correlation names 'c', which is not an uncertain input"),
+        ("[a, c]: 0.5", "correlation names 'c', which is a point value (3 user), not an uncertain input"),
+        ("[a, d]: 0.5", "correlation names 'd', which is not an uncertain input"),
         ("[a, b]: 1.5", "a correlation must be between -1 and 1 (exclusive), not 1.5"),
         ("[a, a]: 0.5", "a correlation names two different inputs"),
     ],

@@ -13,7 +13,15 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from calculator.common.errors import DimensionError, EnvelopeError, EvaluationError, Location, UsageError, did_you_mean
+from calculator.common.errors import (
+    DimensionError,
+    EnvelopeError,
+    EvaluationError,
+    Location,
+    ShapeError,
+    UsageError,
+    did_you_mean,
+)
 from calculator.common.numbers import counted
 from calculator.engine.check import Checker, check_input
 from calculator.engine.compile import Compiled, Slot, compile_scenario
@@ -90,11 +98,13 @@ class Model:
             self._view = scenario_view(self.scenario)
         return self._view
 
-    def parse_override(self, name: str, text: str, where: Location | None = None) -> InputValue:
+    def parse_override(self, name: str, text: str, where: Location | None = None, point_only: bool = False) -> InputValue:
         """`--set NAME=VALUE`: a new value for an input, in base units, checked against its dimension.
 
         The result is a float (the point value) that carries the spread when the text
-        is uncertain (`50M to 200M user`), so `evaluate` can simulate it.
+        is uncertain (`50M to 200M user`), so `evaluate` can simulate it. A point value
+        for an input that a correlation names is refused, as the same value in the file is
+        (`point_only`: the caller uses only point values, as a sweep's ends, so it may).
         """
         where = where or Location(f"{name}={text}")
         value = self.input(name, where)
@@ -106,7 +116,24 @@ class Model:
             raise DimensionError(
                 f"'{name}' is in '{units.dimension_text(value.dimension)}', not '{units.dimension_text(probe.dimension)}'", where
             )
+        if probe.spread is None and not point_only:
+            self._refuse_point_if_correlated(name, text, where)
         return InputValue(probe.point, probe.spread)
+
+    def correlated_with(self, name: str) -> list[str]:
+        """The inputs a correlation pairs with input `name`."""
+        return [b if a == name else a for a, b in self.scenario.correlations if name in (a, b)]
+
+    def _refuse_point_if_correlated(self, name: str, text: str, where: Location) -> None:
+        partners = self.correlated_with(name)
+        if partners:
+            raise ShapeError(
+                f"'{name}' is correlated with {', '.join(repr(p) for p in partners)}, so it takes a range, not the"
+                f" point value '{text.strip()}'",
+                where,
+                hint=f"write it as 'A to B' (or normal(), uniform()), or drop the correlation of '{name}' from"
+                " 'correlations:'",
+            )
 
     def input(self, name: str, where: Location) -> Value:
         value = self.scenario.values.get(name)

@@ -81,9 +81,10 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
     scenario.order = _dependency_order(scenario, problems)
     if file.correlations:
         uncertain = {v.name for v in values.values() if v.uncertain}
+        points = {v.name: (v.text, v.location) for v in values.values() if v.kind == "input" and not v.uncertain}
         with problems.entry():
             scenario.correlations = correlation_pairs(
-                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain
+                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain, points
             )
     return scenario
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
-from calculator.common.errors import EvaluationError, Location, ShapeError, UnknownNameError
+from calculator.common.errors import EvaluationError, Location, ShapeError, UnknownNameError, did_you_mean
 from calculator.engine.slots import DerivedSlot
 
 if TYPE_CHECKING:
@@ -308,11 +308,24 @@ def _between(low: np.ndarray, high: np.ndarray, weight: float) -> np.ndarray:
     return between
 
 
+def point_correlated(name: str, text: str, set_at: Location, where: Location) -> ShapeError:
+    """A correlation that names an input given as one number: the error, at the correlation."""
+    return ShapeError(
+        f"correlation names '{name}', which is a point value ({text}), not an uncertain input",
+        where,
+        hint=f"write '{name}' (set at {set_at}) as 'A to B', normal() or uniform(), or drop this correlation",
+    )
+
+
 def correlation_pairs(
-    raw: Mapping[str, str], locate: Callable[[str], Location], uncertain: set[str]
+    raw: Mapping[str, str],
+    locate: Callable[[str], Location],
+    uncertain: set[str],
+    points: Mapping[str, tuple[str, Location]] | None = None,
 ) -> dict[tuple[str, str], float]:
     """`correlations: {[a, b]: 0.6}` as pairs of uncertain inputs with a coefficient in [-1, 1];
-    `locate(key)` is where the pair `key` ('a|b') is written."""
+    `locate(key)` is where the pair `key` ('a|b') is written; `points`: the inputs that are point
+    values, with their text and where it is set (a point value named is a mistake of shape, not of name)."""
     pairs: dict[tuple[str, str], float] = {}
     for key, text in raw.items():
         where = locate(key)
@@ -320,11 +333,13 @@ def correlation_pairs(
         if len(names) != 2 or names[0] == names[1]:
             raise ShapeError(f"a correlation names two different inputs, as [a, b], not '{key}'", where)
         for name in names:
+            if name in (points or {}):
+                raise point_correlated(name, *(points or {})[name], where)
             if name not in uncertain:
                 raise UnknownNameError(
                     f"correlation names '{name}', which is not an uncertain input",
                     where,
-                    hint="only inputs written as 'A to B', normal() or uniform() can be correlated",
+                    hint=did_you_mean(name, uncertain) or "only inputs written as 'A to B', normal() or uniform() can be correlated",
                 )
         try:
             rho = float(str(text).strip())
