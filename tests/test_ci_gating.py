@@ -116,13 +116,31 @@ def test_the_readme_pre_commit_snippet_is_a_valid_config():
         "default_install_hook_types",
     }
     (repo,) = config["repos"]
-    assert set(repo) == {"repo", "rev", "hooks"}
-    assert repo["repo"].startswith("https://")
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    assert repo["rev"] == f"v{project['version']}"  # a tag, not a moving branch
-    assert [hook["id"] for hook in repo["hooks"]] == ["envelope-check"]
-    hook_ids = {hook["id"] for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())}
-    assert {hook["id"] for hook in repo["hooks"]} <= hook_ids
+    # a local hook: no `rev`, so no tag or moving branch to name (the repository has no release tag)
+    assert set(repo) == {"repo", "hooks"} and repo["repo"] == "local"
+    (hook,) = repo["hooks"]
+    assert set(hook) <= {"id", "name", "entry", "language", "files", "require_serial", "args", "pass_filenames"}
+    assert hook["language"] == "system"  # the envelope installed where pre-commit runs
+    (shipped,) = yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text())
+    # the same hook as the repository's own, so the two forms check the same files the same way
+    assert hook["id"] == shipped["id"] and hook["name"] == shipped["name"]
+    assert hook["entry"].split() == [*shipped["entry"].split(), *shipped["args"]]
+    assert hook["files"] == shipped["files"] and hook["require_serial"] is True
+
+
+def test_the_readme_hook_run_as_pre_commit_runs_it_fails_on_a_broken_dependent(tree, capsys, monkeypatch):
+    (hook,) = yaml.safe_load(_readme_pre_commit_config())["repos"][0]["hooks"]
+    changed = ["scenarios/fraud.yaml", "README.md", "other.yaml"]
+    files = [f for f in changed if re.search(hook["files"], f)]  # pre-commit passes the files that match
+    assert files == ["scenarios/fraud.yaml", "other.yaml"]
+    command, *arguments = hook["entry"].split()
+    assert command == "envelope"
+    monkeypatch.chdir(tree)
+    # fraud.yaml alone warns (94%), but fraud_eu.yaml extends it and fails (116%): the hook fails
+    assert main([*arguments, *files]) == 1
+    out = capsys.readouterr().out
+    assert "fail   eu/fraud_eu.yaml" in out.replace(str(tree) + "/", "")
+    assert "fail   other.yaml" in out  # 200 of 100 gpus
 
 
 def test_summary_line_groups_fail_then_warn(tmp_path, capsys):
