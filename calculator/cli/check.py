@@ -18,6 +18,7 @@ from xml.etree import ElementTree
 from calculator.common.cache import write_text_atomically
 from calculator.common.errors import EnvelopeError, FileError, Location
 from calculator.common.files import read_bounded
+from calculator.common.numbers import counted
 from calculator.common.text import terminal_text
 from calculator.engine.pipeline import load
 from calculator.engine.results import BudgetResult, PathResult, Result, format_quantity, limit_text
@@ -42,6 +43,16 @@ class Outcome:
     "set when the file was not named but extends one that was: the file it extends"
     internal: bool = False
     "the error is envelope's own fault, not the file's (the run exits 3)"
+    unchecked: list[tuple[str, Location]] = field(default_factory=list)
+    "inputs that no budget or latency path depends on, and where each is written (notes, not failures)"
+
+    def notes(self) -> list[str]:
+        """`file:line:col: note: ...` for each input nothing checked depends on (stderr; never the exit code)."""
+        return [
+            terminal_text(f"{where}: note: no budget or latency path depends on input '{name}'"
+                          " (changing it changes nothing checked)", one_line=True)
+            for name, where in self.unchecked
+        ]
 
     def summary_line(self) -> str:
         because = f"  (extends {self.extends})" if self.extends else ""
@@ -49,7 +60,7 @@ class Outcome:
             return terminal_text(f"{'error':5}  {self.error.render().splitlines()[0]}{because}", one_line=True)
         assert self.result is not None
         result = self.result
-        detail = f"{_count(len(result.budgets), 'budget')}, {_count(len(result.latency), 'latency path')}"
+        detail = f"{counted(len(result.budgets), 'budget')}, {counted(len(result.latency), 'latency path')}"
         groups = []
         for status in ("fail", "warn"):
             named = [f"{b.name} {b.utilization:.0%}" for b in result.budgets if b.status == status]
@@ -76,6 +87,10 @@ class Outcome:
                 level = "error" if path.status == "fail" else "warning"
                 message = f"latency {path.path}: {_path_text(path)} ({path.utilization:.0%})"
                 lines.append(_annotation(level, path.location, f"latency {path.path} {path.status}", message))
+        lines += [
+            _annotation("notice", where, f"input {name} unchecked", "no budget or latency path depends on it")
+            for name, where in self.unchecked
+        ]
         return "\n".join(lines)
 
 
@@ -99,10 +114,6 @@ def budget_failure(budget: BudgetResult) -> str:
 
 def path_failure(path: PathResult) -> str:
     return f"latency {path.path}: {_path_text(path)}"
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _annotation(level: str, location: Location | None, title: str, message: str) -> str:
@@ -224,7 +235,8 @@ def check_paths(
 def _outcome(file: Path, catalogs: Sequence[str]) -> Outcome:
     started = time.perf_counter()
     try:
-        result = load(file, catalogs).evaluate().result
+        model = load(file, catalogs)
+        result = model.evaluate().result
     except EnvelopeError as error:
         return Outcome(str(file), "error", error=error, seconds=time.perf_counter() - started)
     except Exception as error:  # one file's crash is its own line; the others still run
@@ -237,7 +249,10 @@ def _outcome(file: Path, catalogs: Sequence[str]) -> Outcome:
         return Outcome(str(file), "error", error=fault, seconds=time.perf_counter() - started, internal=True)
     failures = [budget_failure(b) for b in result.budgets if b.status == "fail"]
     failures += [path_failure(p) for p in result.latency if p.status == "fail"]
-    return Outcome(str(file), result.status, result, seconds=time.perf_counter() - started, failures=failures)
+    checked = result.budgets or result.latency
+    unchecked = [(name, model.scenario.values[name].location) for name in model.unbudgeted_inputs()] if checked else []
+    seconds = time.perf_counter() - started
+    return Outcome(str(file), result.status, result, seconds=seconds, failures=failures, unchecked=unchecked)
 
 
 def write_junit(outcomes: list[Outcome], target: Path) -> None:

@@ -216,16 +216,16 @@ def command_eval(arguments: argparse.Namespace) -> int:
     if arguments.seed is not None and not 0 <= arguments.seed < 2**63:
         raise UsageError(f"--seed takes a whole number from 0, not {arguments.seed}", Location("--seed"))
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
+    unchecked = model.unbudgeted_inputs() if result.budgets or result.latency else []
     if arguments.format == "json":
-        print_json(result.to_dict())
+        print_json({**result.to_dict(), "unchecked_inputs": unchecked})
     elif arguments.format == "markdown":
         print(terminal_text(result.to_markdown()), end="")
     else:
         from calculator.outputs.terminal import print_table  # loaded when its command runs (start-up)
 
         print_table(result, color=None if "NO_COLOR" not in os.environ else False)
-        unchecked = model.unbudgeted_inputs()
-        if unchecked and (result.budgets or result.latency):
+        if unchecked:
             print(f"no budget or latency path depends on: {', '.join(unchecked)} (changing them changes nothing checked)")
     return EXIT_FAIL if result.status == "fail" else EXIT_OK
 
@@ -387,8 +387,13 @@ def command_check(arguments: argparse.Namespace) -> int:
     for file in skipped:
         shown = terminal_text(str(file), one_line=True)
         print(f"{'skip':5}  {shown}  not a scenario (no top-level inputs, derived, budgets, latency or extends)")
+    noted: set[str] = set()  # a base's input is noted once, not again for each file extending it
     for outcome in outcomes:
         print(outcome.github_annotation() if arguments.format == "github" else outcome.summary_line())
+        for note in outcome.notes() if arguments.format != "github" else []:
+            if note not in noted:
+                noted.add(note)
+                print(note, file=sys.stderr)
     if arguments.junit:
         write_junit(outcomes, Path(arguments.junit))
     counts = {status: sum(o.status == status for o in outcomes) for status in ("ok", "warn", "fail", "error")}
