@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Mapping
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -188,7 +188,8 @@ def solve(model: Model, input_name: str, budget: str | None = None, overrides: M
     method = "numeric"
     if symbolic is not None:
         edge, method = symbolic, "symbolic"
-    safe = _safe_edge(holds, edge, direction, unit, scenario.sig_figs, _is_whole(value.dimension))
+    whole = _is_whole(value.dimension, scenario.units.whole)
+    safe = _safe_edge(holds, edge, direction, unit, scenario.sig_figs, whole)
     return Solution(
         input_name,
         edge / unit.factor,
@@ -240,9 +241,12 @@ def _whole_dimensions() -> frozenset[str]:
     return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
 
 
-def _is_whole(dimension: Dimension) -> bool:
-    """An input counting whole things (gpu, node): solved to whole numbers."""
-    return len(dimension.exponents) == 1 and dimension.exponents[0][1] == 1.0 and dimension.exponents[0][0] in _whole_dimensions()
+def _is_whole(dimension: Dimension, declared: Container[str] = ()) -> bool:
+    """An input counting whole things (gpu, node, or a scenario's unit marked `whole`): solved to whole numbers."""
+    if len(dimension.exponents) != 1 or dimension.exponents[0][1] != 1.0:
+        return False
+    name = dimension.exponents[0][0]
+    return name in _whole_dimensions() or name in declared
 
 
 def _safe_edge(holds: Any, edge: float, direction: str, unit: Unit, sig_figs: int, whole: bool) -> float:

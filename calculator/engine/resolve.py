@@ -89,19 +89,26 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
     return scenario
 
 
+WHOLE = "whole"  # `units: {shard: whole}`: a new counting dimension counted in whole numbers
+
+
 def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
     units = UnitSystem()
     for name, definition in sorted(file.units.items(), key=lambda item: item[1] is not None):
         where = document.where("units", name)
         if not IDENTIFIER.match(name):
             raise ShapeError(f"'{name}' is not a unit name (letters, digits and _)", where)
-        if definition is None:
-            units.declare(name, None, where)
+        if definition is None or definition.strip() == WHOLE:
+            units.declare(name, None, where, whole=definition is not None)
             continue
         text_at = document.text_at("units", name)
         formula = parse_formula(definition, text_at)
         if not isinstance(formula.expr, Quantity):
-            raise ShapeError(f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'", text_at)
+            raise ShapeError(
+                f"a unit alias is a number and a unit, like '1000 frame', not '{definition}'",
+                text_at,
+                hint=f"'{name}: null' is a new counting unit, '{name}: {WHOLE}' one counted in whole numbers",
+            )
         base = units.unit(formula.expr.unit, text_at)
         scaled = type(base)(base.factor * formula.expr.value, base.dimension, base.text, base.factors)
         units.declare(name, scaled, where)

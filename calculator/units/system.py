@@ -457,11 +457,18 @@ class UnitSystem:
 
     own: dict[str, NameInfo] = field(default_factory=dict)
     notes: list[Note] = field(default_factory=list)
+    whole: set[str] = field(default_factory=set)
+    "this scenario's counting dimensions (`[shard]`) marked `whole`: solved to whole numbers, as gpu and node are"
 
-    def declare(self, name: str, definition: Unit | None, location: Location) -> None:
+    def declare(self, name: str, definition: Unit | None, location: Location, whole: bool = False) -> None:
         """Add a scenario unit: a new counting dimension (None) or an alias of a unit. Declaring
-        one of envelope's counting units (files written before it was built in) is a note."""
+        one of envelope's counting units (files written before it was built in) is a note, unless the
+        declaration marks it `whole` (counted in whole numbers), which only this scenario knows."""
         if definition is None and is_builtin_count(name):
+            info = known_unit(name)
+            if whole and info is not None:
+                self.whole.add(f"[{info.canonical}]")
+                return
             self.notes.append(Note(f"'{name}' is built in now (a counting unit); its declaration can go", location))
             return
         found = known_name(name)
@@ -471,6 +478,8 @@ class UnitSystem:
             raise ShapeError(f"unit '{name}' is declared twice", location)
         if definition is None:
             self.own[name] = NameInfo(1.0, Dimension.of({f"[{name}]": 1}), name)
+            if whole:
+                self.whole.add(f"[{name}]")
         else:
             self.own[name] = NameInfo(definition.factor, definition.dimension, name)
 
