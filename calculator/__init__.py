@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from calculator.common.collector import paused
 from calculator.common.errors import (
+    CorrelatedPointError,
     DimensionError,
     EnvelopeError,
     ErrorGroup,
@@ -56,6 +57,7 @@ _LAZY = {
     ),
     "InputChange": "calculator.file.edit",
     "rewrite_inputs": "calculator.file.edit",
+    "drop_correlation": "calculator.file.edit",
     **dict.fromkeys(["Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
     "Drill": "calculator.analysis.drill",
     "DrillFeedback": "calculator.analysis.drill:Feedback",
@@ -90,6 +92,7 @@ __all__ = [
     "BudgetResult",
     "BudgetView",
     "Comparison",
+    "CorrelatedPointError",
     "DerivedView",
     "DimensionError",
     "Drill",
@@ -125,6 +128,7 @@ __all__ = [
     "breaking_points",
     "compare_results",
     "drill",
+    "drop_correlation",
     "estimate",
     "evaluate",
     "explain",
@@ -170,7 +174,7 @@ if TYPE_CHECKING:
         ScenarioView,
         StageView,
     )
-    from calculator.file.edit import InputChange, rewrite_inputs
+    from calculator.file.edit import InputChange, drop_correlation, rewrite_inputs
 
 
 def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:

@@ -8,12 +8,13 @@ from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 import calculator
 from calculator.cli.main import main
-from tests.tui.conftest import drive, start_edit
+from tests.tui.conftest import drive, settle, start_edit
 from tui.app import EnvelopeApp
+from tui.screens.dialogs import SaveScreen
 
 BASE = """\
 name: correlated
@@ -92,7 +93,7 @@ def test_point_only_analyses_still_run_on_a_correlated_input(tmp_path, capsys):
     assert f'"value": {float(f"{edge:.6g}")}' in capsys.readouterr().out
 
 
-def test_the_tui_refuses_the_edit_and_says_how_to_fix_it(tmp_path):
+def test_the_tui_refuses_the_edit_says_why_and_escape_keeps_the_file(tmp_path):
     file = Path(_write(tmp_path, "s.yaml", BASE))
     app = EnvelopeApp([file], watch_interval=None)
 
@@ -104,7 +105,82 @@ def test_the_tui_refuses_the_edit_and_says_how_to_fix_it(tmp_path):
         assert "'dau' is correlated with 'rate', so it takes a range" in message
         assert "drop the correlation of 'dau'" in message
         await pilot.press("enter")
-        await pilot.pause()
+        await settle(pilot)
+        assert isinstance(app.screen, SaveScreen)  # the fix, offered with its diff
+        assert "'dau' is correlated with rate" in str(app.screen.query_one("#save-reason", Label).render())
+        await pilot.press("escape")
+        await settle(pilot)
         assert app.workbench is not None and "dau" not in app.workbench.edits
 
     drive(app, steps, size=(120, 40))
+    assert file.read_text(encoding="utf-8") == BASE
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_the_tui_drops_the_correlation_and_sets_the_point_value_on_y(tmp_path, size):
+    file = Path(_write(tmp_path, "s.yaml", BASE))
+    app = EnvelopeApp([file], watch_interval=None)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        panel = await start_edit(pilot, "dau")
+        panel.field.value = "100M user"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SaveScreen)
+        await pilot.press("y")
+        await settle(pilot)
+        assert app.workbench is not None and not app.workbench.edits  # saved: the file is the new baseline
+
+    drive(app, steps, size=size)
+    # the only correlation goes with its `correlations:` line; every other byte stays
+    expected = BASE.replace("correlations:\n  - { between: [dau, rate], value: 0.5 }\n", "").replace(
+        "dau: 50M to 200M user", "dau: 100M user"
+    )
+    assert file.read_text(encoding="utf-8") == expected
+    assert calculator.load(file).view().input("dau").text == "100M user"
+
+
+def test_a_correlation_from_a_base_is_not_dropped_through_the_extending_file(tmp_path):
+    _write(tmp_path, "base.yaml", BASE)
+    child = Path(_write(tmp_path, "child.yaml", "extends: base.yaml\nname: child\n"))
+    app = EnvelopeApp([child], watch_interval=None)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        panel = await start_edit(pilot, "dau")
+        panel.field.value = "100M user"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not isinstance(app.screen, SaveScreen)
+        assert "dau" not in app.workbench.edits
+
+    drive(app, steps, size=(120, 40))
+    assert (tmp_path / "base.yaml").read_text(encoding="utf-8") == BASE
+    assert child.read_text(encoding="utf-8") == "extends: base.yaml\nname: child\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (  # one of two list entries: its line only
+            "correlations:\n  - { between: [a, b], value: 0.5 }\n  - {between: [c, d], value: 0.2}\nx: 1\n",
+            "correlations:\n  - {between: [c, d], value: 0.2}\nx: 1\n",
+        ),
+        ("correlations:\n  b|a: 0.5   # note\n  [c, d]: 0.2\n", "correlations:\n  [c, d]: 0.2\n"),  # either order
+        ("correlations:\n  - between: [b, a]\n    value: 0.5\nx: 1\n", "x: 1\n"),  # a two-line entry, the only one
+    ],
+)
+def test_drop_correlation_removes_whole_lines_and_keeps_the_rest(text, expected):
+    assert calculator.drop_correlation("name: t\n" + text, "a", "b") == ("name: t\n" + expected, "0.5")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("correlations: [{between: [a, b], value: 0.5}]\n", "<text>:2:1: error: the correlations are written on one line"),
+        ("correlations:\n  c|d: 0.5\n", "<text>:2:1: error: this file does not write the correlation of 'a' and 'b'"),
+    ],
+)
+def test_drop_correlation_refuses_what_it_cannot_drop_by_lines(text, message):
+    with pytest.raises(calculator.EnvelopeError) as raised:
+        calculator.drop_correlation("name: t\n" + text, "a", "b")
+    assert raised.value.render().startswith(message)

@@ -33,7 +33,15 @@ import calculator
 
 from .details import Analysis, Selection, analyse, describe
 from .format import STATUS_MARK
-from .save import Conflict, SavePlan, SaveRefused, plan_save, write_atomically, write_plan
+from .save import (
+    Conflict,
+    SavePlan,
+    SaveRefused,
+    plan_dropping_correlations,
+    plan_save,
+    write_atomically,
+    write_plan,
+)
 from .scenarios import ScenarioEntry, discover
 from .state import Workbench
 from .widgets.budgets import BudgetsPanel
@@ -380,6 +388,10 @@ class EnvelopeApp(App[None]):
             return
         try:
             workbench.set(event.name, event.text)
+        except calculator.CorrelatedPointError as error:
+            panel.show_error(event.name, error.message)
+            self.offer_to_drop_correlations(event.name, event.text, error.partners)
+            return
         except calculator.EnvelopeError as error:
             panel.show_error(event.name, error.message)
             return
@@ -391,6 +403,26 @@ class EnvelopeApp(App[None]):
         # The field closes in the next frame: hiding it re-lays out the screen, and the new values come first.
         self.call_after_refresh(self._mark_rendered)
         self.call_after_refresh(panel.cancel_edit)
+
+    def offer_to_drop_correlations(self, name: str, text: str, partners: list[str]) -> None:
+        """A point value for a correlated input: offer the save that drops its correlations (y), with the diff."""
+        entry, workbench = self.entry, self.workbench
+        if entry is None or workbench is None:
+            return
+        from .screens.dialogs import SaveScreen
+
+        try:
+            edits = {**edit_texts(workbench), name: text.strip()}
+            plan = plan_dropping_correlations(entry.path, edits, [(name, p) for p in partners], entry.fingerprint)
+        except (Conflict, SaveRefused, OSError) as error:
+            self.notify(f"{name} keeps its range: {error}", severity="warning", timeout=8)
+            return
+        reason = f"'{name}' is correlated with {', '.join(partners)}: a point value needs the correlation gone."
+        self.push_screen(SaveScreen(plan, reason), lambda confirmed: self._dropped(entry, plan) if confirmed else None)
+
+    def _dropped(self, entry: ScenarioEntry, plan: SavePlan) -> None:
+        self.write(entry, plan)
+        self.query_one(InputsPanel).cancel_edit()
 
     def _mark_rendered(self) -> None:
         self.rendered_at = time.perf_counter()

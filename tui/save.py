@@ -111,6 +111,30 @@ def plan_save(path: Path, edits: Mapping[str, str], loaded: Fingerprint | None, 
     return SavePlan(target or path, old_text, new_text, tuple(changes), current)
 
 
+def plan_dropping_correlations(
+    path: Path, edits: Mapping[str, str], pairs: list[tuple[str, str]], loaded: Fingerprint | None
+) -> SavePlan:
+    """A save of `edits` that also drops the correlations `pairs` from `path` (a point value for a
+    correlated input needs them gone). Raises :class:`Conflict` and :class:`SaveRefused` as `plan_save`,
+    and SaveRefused when a correlation is not written in this file (a base's) or is on one line."""
+    data = path.read_bytes()
+    current = Fingerprint.of_bytes(data, path.stat())
+    if loaded is not None and current.sha256 != loaded.sha256:
+        raise Conflict(path)
+    old_text = data.decode("utf-8")
+    text = old_text
+    dropped = []
+    for first, second in pairs:
+        try:
+            text, value = calculator.drop_correlation(text, first, second, str(path))
+        except calculator.EnvelopeError as error:
+            raise SaveRefused(f"cannot drop the correlation: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+        dropped.append(Change(f"correlation {first}~{second}", value, "dropped"))
+    new_text, changes = rewrite(text, edits)
+    verify(new_text, edits, path)
+    return SavePlan(path, old_text, new_text, (*dropped, *changes), current)
+
+
 def write_plan(plan: SavePlan, check_conflict: bool = True) -> Fingerprint:
     """Write a plan atomically; refuse if the file changed since the plan was made. Returns the new fingerprint."""
     if check_conflict and plan.path.exists() and Fingerprint.of(plan.path).sha256 != plan.fingerprint.sha256:

@@ -160,6 +160,16 @@ class ShapeError(EnvelopeError):
     kind = "shape"
 
 
+class CorrelatedPointError(ShapeError):
+    """A point value given for an input that a correlation names: `partners` are the inputs it is
+    correlated with, so a UI can offer to drop those correlations."""
+
+    def __init__(self, message: str, location: Location | None, hint: str | None, input_name: str, partners: list[str]):
+        super().__init__(message, location, hint)
+        self.input_name = input_name
+        self.partners = partners
+
+
 class EvaluationError(EnvelopeError):
     """A formula that checks but cannot be computed: division by zero, overflow, out of domain."""
 

@@ -14,11 +14,11 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import (
+    CorrelatedPointError,
     DimensionError,
     EnvelopeError,
     EvaluationError,
     Location,
-    ShapeError,
     UsageError,
     did_you_mean,
 )
@@ -127,12 +127,13 @@ class Model:
     def _refuse_point_if_correlated(self, name: str, text: str, where: Location) -> None:
         partners = self.correlated_with(name)
         if partners:
-            raise ShapeError(
+            raise CorrelatedPointError(
                 f"'{name}' is correlated with {', '.join(repr(p) for p in partners)}, so it takes a range, not the"
                 f" point value '{text.strip()}'",
                 where,
-                hint=f"write it as 'A to B' (or normal(), uniform()), or drop the correlation of '{name}' from"
-                " 'correlations:'",
+                f"write it as 'A to B' (or normal(), uniform()), or drop the correlation of '{name}' from 'correlations:'",
+                name,
+                partners,
             )
 
     def input(self, name: str, where: Location) -> Value:

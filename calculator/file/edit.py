@@ -16,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from calculator.common.errors import EnvelopeError
+from calculator.common.errors import EnvelopeError, ShapeError
 from calculator.file.document import Document, Key, Path_
 
 SPECIAL_FIRST = "!&*[]{}|>'\"%@`#,?-:"  # a plain scalar cannot start with these (or they change its meaning)
@@ -56,6 +56,48 @@ def rewrite_inputs(text: str, edits: Mapping[str, str], file: str = "<text>") ->
     if added:
         text = _add_inputs(text, _parse(text, file), added)
     return text, changes
+
+
+def drop_correlation(text: str, first: str, second: str, file: str = "<text>") -> tuple[str, str]:
+    """`text` without the correlation of `first` and `second` (in any of its forms), and the value it had.
+
+    Whole lines go: the entry's, and `correlations:` with it when it was the only one, so
+    every other byte stays. Raises ShapeError when this text does not write that correlation
+    (it may come from a file this one extends) or writes it inside a one-line flow collection.
+    """
+    document = _parse(text, file)
+    entries = document.data.get("correlations")
+    found = _correlation_entry(document, entries, {first, second})
+    where = document.where("correlations")
+    if found is None:
+        raise ShapeError(
+            f"this file does not write the correlation of '{first}' and '{second}'",
+            where,
+            hint="it comes from a file this one extends: drop it there",
+        )
+    prefix, value = found
+    lines = [loc for path, loc in document.places.items() if path[: len(prefix)] == prefix]
+    first_line, last_line = min(loc.line for loc in lines), max(loc.end_line or loc.line for loc in lines)
+    if first_line == where.line:
+        raise ShapeError("the correlations are written on one line: drop this one by hand", where)
+    if isinstance(entries, (list, dict)) and len(entries) == 1:
+        first_line = where.line  # the only one: `correlations:` goes too
+    kept = text.splitlines(keepends=True)
+    return "".join(kept[: first_line - 1] + kept[last_line:]), value
+
+
+def _correlation_entry(document: Document, entries: object, pair: set[str]) -> tuple[Path_, str] | None:
+    """The path and value of the entry correlating `pair`: `- {between: [a, b], value: v}`, `a|b: v` or `[a, b]: v`."""
+    if isinstance(entries, list):
+        for index, item in enumerate(entries):
+            if isinstance(item, dict) and isinstance(item.get("between"), list) and set(item["between"]) == pair:
+                return ("correlations", str(index)), str(item.get("value"))
+    if isinstance(entries, dict):
+        for key, value in entries.items():
+            names = set(key) if isinstance(key, tuple) else set(str(key).split("|"))
+            if names == pair and len(pair) == 2:
+                return ("correlations", key), str(value)
+    return None
 
 
 def input_texts(text: str, file: str = "<text>") -> dict[str, str]:

@@ -54,9 +54,10 @@ class SaveScreen(ModalScreen[bool]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "save", "Save"), Binding("escape,n", "cancel", "Cancel")]
 
-    def __init__(self, plan: SavePlan):
+    def __init__(self, plan: SavePlan, reason: str | None = None):
         super().__init__()
         self.plan = plan
+        self.reason = reason  # why this save is offered, when the user did not ask for it (ctrl+s)
 
     def compose(self) -> ComposeResult:
         plan = self.plan
@@ -70,6 +71,8 @@ class SaveScreen(ModalScreen[bool]):
                 summary.append(f"{change.new}\n", style="bold")
         with Vertical(classes="dialog", id="save-dialog") as dialog:
             dialog.border_title = f"save {plan.path}"
+            if self.reason:
+                yield Label(self.reason, id="save-reason")
             yield Label(
                 f"{len(plan.changes)} change{'s' if len(plan.changes) != 1 else ''}; every other byte of the file stays as it is:"
             )

@@ -245,6 +245,8 @@ class InputsPanel(Vertical):
         error = check_value(self.workbench, self.editing, event.value)
         if error is not None:
             self.say(error, error=True)
+            if needs_a_correlation_dropped(self.workbench, self.editing, event.value):
+                self.post_message(self.Applied(self.editing, event.value))  # the app offers that save
             return
         self.post_message(self.Applied(self.editing, event.value))
 
@@ -273,3 +275,14 @@ def check_value(workbench: Workbench, name: str, text: str) -> str | None:
     except calculator.EnvelopeError as error:
         return error.message + (f"\n  hint: {error.hint}" if error.hint else "")
     return None
+
+
+def needs_a_correlation_dropped(workbench: Workbench, name: str, text: str) -> bool:
+    """Whether the engine refuses `text` only because it is a point value for a correlated input."""
+    try:
+        workbench.parse(name, text)
+    except calculator.CorrelatedPointError:
+        return True
+    except calculator.EnvelopeError:
+        return False
+    return False
