@@ -48,7 +48,7 @@ def test_trailing_comments_are_comments(tmp_path):
 
 
 def test_a_hash_inside_a_formula_is_still_an_error(tmp_path, capsys):
-    code, text = _render(tmp_path, "x = 2#3 gpu")
+    code, _ = _render(tmp_path, "x = 2#3 gpu")
     assert code == 2
     # line 3 of n.md; `x = 2` is 5 characters, so '#' is column 6
     assert "n.md:3:6: error: unexpected character '#'" in capsys.readouterr().err

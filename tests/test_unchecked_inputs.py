@@ -59,7 +59,9 @@ def test_a_failing_scenario_keeps_exit_1_with_its_notes(tmp_path, capsys):
 
 
 def test_nothing_is_flagged_when_every_input_counts_or_nothing_is_checked(tmp_path, capsys):
-    file = _write(tmp_path, SCENARIO.replace("qps: views -> request/s", "qps: views * sessions * users / (30M session/day) -> request/s"))
+    file = _write(
+        tmp_path, SCENARIO.replace("qps: views -> request/s", "qps: views * sessions * users / (30M session/day) -> request/s")
+    )
     assert main(["eval", file, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["unchecked_inputs"] == []
     bare = _write(tmp_path, SCENARIO.split("budgets:")[0])  # no budget, no latency path: nothing to flag against

@@ -128,7 +128,8 @@ def plan_dropping_correlations(
         try:
             text, value = calculator.drop_correlation(text, first, second, str(path))
         except calculator.EnvelopeError as error:
-            raise SaveRefused(f"cannot drop the correlation: {error.message}" + (f" ({error.hint})" if error.hint else ""))
+            hint = f" ({error.hint})" if error.hint else ""
+            raise SaveRefused(f"cannot drop the correlation: {error.message}{hint}") from None
         dropped.append(Change(f"correlation {first}~{second}", value, "dropped"))
     new_text, changes = rewrite(text, edits)
     verify(new_text, edits, path)

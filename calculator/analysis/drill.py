@@ -326,7 +326,8 @@ class Drill:
             lines.append(f"  {name}: {entry.id}")
         lines += [
             "",
-            f"Estimate {counted(len(self.questions), 'value')}, one at a time, with units (e.g. '20k request/s', '3 PB', 'about 50 gpu').",
+            f"Estimate {counted(len(self.questions), 'value')}, one at a time, with units"
+            " (e.g. '20k request/s', '3 PB', 'about 50 gpu').",
         ]
         return lines
 

@@ -106,7 +106,8 @@ class Solution:
 
     def to_markdown(self) -> str:
         text = (
-            f"**{self.input}** can {self._verb()} **{self.display}** ({self._times_today()}) before **{self.binding_budget}** breaks.\n"
+            f"**{self.input}** can {self._verb()} **{self.display}** ({self._times_today()})"
+            f" before **{self.binding_budget}** breaks.\n"
         )
         for name in self.unreachable:
             text += f"\n**{name}** holds for no value of {self.input}: left out.\n"

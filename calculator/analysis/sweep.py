@@ -169,7 +169,10 @@ def sweep(
     model.input(input_name, where)
     if not 2 <= steps <= MAX_STEPS:
         raise UsageError(f"--steps takes 2 to {MAX_STEPS:,}, not {steps:,}", where)
-    low, high = (float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}"), point_only=True)) for text in (start, stop))
+    low, high = (
+        float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}"), point_only=True))
+        for text in (start, stop)
+    )
     if log and not (low > 0 and high > 0):
         raise UsageError("--log needs both ends of the range above zero", where)
     names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))

@@ -49,8 +49,10 @@ class Outcome:
     def notes(self) -> list[str]:
         """`file:line:col: note: ...` for each input nothing checked depends on (stderr; never the exit code)."""
         return [
-            terminal_text(f"{where}: note: no budget or latency path depends on input '{name}'"
-                          " (changing it changes nothing checked)", one_line=True)
+            terminal_text(
+                f"{where}: note: no budget or latency path depends on input '{name}' (changing it changes nothing checked)",
+                one_line=True,
+            )
             for name, where in self.unchecked
         ]
 

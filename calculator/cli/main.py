@@ -290,14 +290,19 @@ def command_sweep(arguments: argparse.Namespace) -> int:
 
 
 def command_render(arguments: argparse.Namespace) -> int:
-    from calculator.file.load import read_text  # loaded when its command runs (start-up)
     from calculator.common.numbers import counted  # loaded when its command runs (start-up)
+    from calculator.file.load import read_text  # loaded when its command runs (start-up)
     from calculator.outputs.notes import render  # loaded when its command runs (start-up)
 
     source = Path(arguments.notes)
     target = Path(arguments.output) if arguments.output else source
     rendering = render(
-        read_text(source), str(source), arguments.derivation, source.parent, arguments.catalog, in_place=target.resolve() == source.resolve()
+        read_text(source),
+        str(source),
+        arguments.derivation,
+        source.parent,
+        arguments.catalog,
+        in_place=target.resolve() == source.resolve(),
     )
     write_text_atomically(target, rendering.text)
     for block in rendering.blocks:

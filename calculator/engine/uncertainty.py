@@ -339,7 +339,8 @@ def correlation_pairs(
                 raise UnknownNameError(
                     f"correlation names '{name}', which is not an uncertain input",
                     where,
-                    hint=did_you_mean(name, uncertain) or "only inputs written as 'A to B', normal() or uniform() can be correlated",
+                    hint=did_you_mean(name, uncertain)
+                    or "only inputs written as 'A to B', normal() or uniform() can be correlated",
                 )
         try:
             rho = float(str(text).strip())
