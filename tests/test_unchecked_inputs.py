@@ -42,9 +42,10 @@ def test_check_notes_each_unchecked_input_where_it_is_written(tmp_path, capsys):
     file = _write(tmp_path)
     assert main(["check", file]) == 0  # a note, not a failure
     captured = capsys.readouterr()
+    # one line a scenario, at the first of them
     assert captured.err.splitlines() == [
-        f"{file}:3:3: note: no budget or latency path depends on input 'users' (changing it changes nothing checked)",
-        f"{file}:4:3: note: no budget or latency path depends on input 'sessions' (changing it changes nothing checked)",
+        f"{file}:3:3: note: no budget or latency path depends on inputs 'users', 'sessions'"
+        " (changing them changes nothing checked)"
     ]
     assert captured.out.splitlines()[-1] == "1 scenario: 1 ok, 0 warn, 0 fail, 0 invalid"
     assert main(["check", "--format", "github", file]) == 0
@@ -55,7 +56,14 @@ def test_check_notes_each_unchecked_input_where_it_is_written(tmp_path, capsys):
 def test_a_failing_scenario_keeps_exit_1_with_its_notes(tmp_path, capsys):
     file = _write(tmp_path, SCENARIO.replace("<= 2k request/s", "<= 1k request/s"))  # 1,042 of 1k: fails
     assert main(["check", file]) == 1
-    assert "note: no budget or latency path depends on input 'users'" in capsys.readouterr().err
+    assert "note: no budget or latency path depends on inputs 'users', 'sessions'" in capsys.readouterr().err
+    one = _write(
+        tmp_path, SCENARIO.replace("qps: views -> request/s", "qps: views * sessions / (3 session/user/day) -> request/s")
+    )
+    assert main(["check", one]) == 0
+    assert capsys.readouterr().err == (
+        f"{one}:3:3: note: no budget or latency path depends on input 'users' (changing it changes nothing checked)\n"
+    )
 
 
 def test_nothing_is_flagged_when_every_input_counts_or_nothing_is_checked(tmp_path, capsys):

@@ -47,14 +47,16 @@ class Outcome:
     "inputs that no budget or latency path depends on, and where each is written (notes, not failures)"
 
     def notes(self) -> list[str]:
-        """`file:line:col: note: ...` for each input nothing checked depends on (stderr; never the exit code)."""
-        return [
-            terminal_text(
-                f"{where}: note: no budget or latency path depends on input '{name}' (changing it changes nothing checked)",
-                one_line=True,
-            )
-            for name, where in self.unchecked
-        ]
+        """One `file:line:col: note: ...` (at the first) naming the inputs nothing checked depends on, or none
+        (stderr; never the exit code)."""
+        if not self.unchecked:
+            return []
+        names = ", ".join(f"'{name}'" for name, _ in self.unchecked)
+        them = "it" if len(self.unchecked) == 1 else "them"
+        noun = "input" if len(self.unchecked) == 1 else "inputs"
+        where = self.unchecked[0][1]
+        text = f"{where}: note: no budget or latency path depends on {noun} {names} (changing {them} changes nothing checked)"
+        return [terminal_text(text, one_line=True)]
 
     def summary_line(self) -> str:
         because = f"  (extends {self.extends})" if self.extends else ""
