@@ -41,14 +41,15 @@ def _yaml_text(text: str) -> str:
 def write_starter(name: str | None, kind: str) -> Path:
     """NAME.yaml (scenario.yaml without a name) from the template; an existing file is never overwritten."""
     target = Path(name if name and name.endswith((".yaml", ".yml")) else f"{name or 'scenario'}.yaml")
+    scenario_name = Path(name).stem.replace("_", " ") if name else None
+    text = starter_text(kind, scenario_name)  # an unknown template is said first, whatever is on disk
     if target.exists():
         raise FileError(
             "already exists: envelope init never overwrites a file",
             Location(str(target)),
             hint="give another NAME, or remove the file first",
         )
-    scenario_name = Path(name).stem.replace("_", " ") if name else None
-    write_text_atomically(target, starter_text(kind, scenario_name))
+    write_text_atomically(target, text)
     return target
 
 
