@@ -45,3 +45,16 @@ def test_the_readme_notes_example_renders_what_it_says(tmp_path, capsys):
     assert f"| qps | {median * 2 / 86_400 / 1e3:.1f}k (" in text  # 40.1k request/s
     assert f"| 100M user * 5 request/user/day to request/s | {100e6 * 5 / 86_400 / 1e3:.2f}k request/s |" in text
     assert f"| weights | {70e9 * 2 / 80e9:.2f} gpu |" in text  # 140 GB of weights over 80 GB H100s
+
+
+def test_an_unknown_input_with_nothing_close_lists_the_inputs(tmp_path, capsys):
+    path = tmp_path / "s.yaml"
+    path.write_text(
+        "name: s\ninputs:\n  dau: 1M user\n  rate: 2 request/user/day\nderived:\n  qps: dau * rate -> request/s\n"
+        "budgets:\n  qps: <= 100 request/s\n",
+        encoding="utf-8",
+    )
+    assert main(["solve", str(path), "--for", "peak_users"]) == 2
+    assert capsys.readouterr().err == (
+        f"{path}: error: 'peak_users' is not an input of this scenario\n  hint: inputs: dau, rate\n"
+    )

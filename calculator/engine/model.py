@@ -20,7 +20,7 @@ from calculator.common.errors import (
     EvaluationError,
     Location,
     UsageError,
-    did_you_mean,
+    closest_or_all,
 )
 from calculator.common.numbers import counted
 from calculator.engine.check import Checker, check_input
@@ -140,7 +140,7 @@ class Model:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
             kind = "a derived value, not an input" if value else "not an input of this scenario"
-            raise UsageError(f"'{name}' is {kind}", where, did_you_mean(name, [v.name for v in self.scenario.inputs]))
+            raise UsageError(f"'{name}' is {kind}", where, closest_or_all(name, [v.name for v in self.scenario.inputs], "inputs"))
         return value
 
     def formula_of(self, name: str) -> Expr | None:
