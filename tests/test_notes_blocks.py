@@ -38,7 +38,10 @@ def test_to_a_unit_converts_like_the_arrow(tmp_path):
     per_second = 100e6 * 5 / 86_400  # 5,787 request/s
     assert f"| 100M user * 5 request/user/day to request/s | {per_second / 1e3:.2f}k request/s |" in text
     assert "| req | 1k GB |" in text  # 1 TB = 1,000 GB: a conversion, not a range from 1 TB to 1 GB
-    assert f"- `100M user * 5 request/user/day to request/s` = 100M user × 5 request/user/day = **{per_second / 1e3:.2f}k" in text
+    # the derivation names the line as written (`to`), its steps as LaTeX
+    derivation = next(line for line in text.splitlines() if line.startswith("- `100M user"))
+    assert derivation.startswith("- `100M user * 5 request/user/day to request/s`: $= 100\\mathrm{M}\\,\\mathrm{user} \\times 5")
+    assert derivation.endswith(f"= {per_second / 1e3:.2f}\\mathrm{{k}}\\,\\mathrm{{request}}/\\mathrm{{s}}$")
 
 
 def test_trailing_comments_are_comments(tmp_path):
