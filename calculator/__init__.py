@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.collector import paused
@@ -181,7 +181,7 @@ if TYPE_CHECKING:
     from calculator.file.edit import InputChange, rewrite_inputs
 
 
-def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
+def explain(model: Model, name: str, overrides: Mapping[str, Override] | None = None) -> Explanation:
     """How `name` is derived: formula, closed form (sympy), numbers, elasticities, spread drivers."""
     from calculator.analysis.explain import explain as explain_value  # loaded when its command runs (start-up)
 
@@ -195,7 +195,7 @@ def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
     return solve_input(model, input_name, budget)
 
 
-def breaking_points(model: Model, input_name: str, overrides: dict[str, float] | None = None) -> list[BreakingPoint]:
+def breaking_points(model: Model, input_name: str, overrides: Mapping[str, Override] | None = None) -> list[BreakingPoint]:
     """Where each budget and latency path breaks as one input moves (the rest as they are), nearest first."""
     from calculator.analysis.solve import breaking_points as find  # loaded when first asked (start-up)
 
