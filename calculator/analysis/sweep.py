@@ -96,7 +96,7 @@ class Sweep:
 
     def to_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv.writer(out, lineterminator="\n")  # printed to a terminal, where a \r would be escaped
         writer.writerow(
             [_bracketed(self.input, self.unit)]
             + [_bracketed(n, self.units[n]) for n in self.shown]
