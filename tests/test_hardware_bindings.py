@@ -75,10 +75,14 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 def test_the_figures_used_are_the_catalogs():
     entries = yaml.safe_load((ROOT / "calculator" / "catalog" / "gpus.yaml").read_text())["entries"]
-    for gpu, (memory, bandwidth, price) in FIGURES.items():
+    for gpu, figures in FIGURES.items():
         fields = entries[gpu]["fields"]
-        figure = lambda name: fields[name]["value"] if isinstance(fields[name], dict) else fields[name]  # noqa: E731
-        assert (figure("memory"), figure("memory_bandwidth"), figure("hourly_price")) == (memory, bandwidth, price)
+        assert tuple(_text(fields[name]) for name in ("memory", "memory_bandwidth", "hourly_price")) == figures
+
+
+def _text(figure: str | dict[str, str]) -> str:
+    """A catalog figure's value: written alone, or as the `value:` of a mapping with its source."""
+    return figure["value"] if isinstance(figure, dict) else figure
 
 
 # --- --set gpu=ID ------------------------------------------------------------------------------------------------
@@ -382,3 +386,17 @@ def test_an_override_is_checked_without_changing_the_checked_scenario(tmp_path):
     before = dict(model.scenario.values)
     assert float(model.parse_override("model_bytes", "1 TB")) == pytest.approx(1 * TB)
     assert dict(model.scenario.values) == before
+
+
+def test_the_docs_sweep_over_a_binding_prints_what_the_docs_say(tmp_path, capsys):
+    doc = (ROOT / "docs" / "format.md").read_text(encoding="utf-8")
+    scenario_text = doc.split("```yaml envelope\nname: Which GPU holds the weights?\n", 1)[1].split("```", 1)[0]
+    shown = doc.split("`envelope sweep FILE gpu --show gpus hourly --format markdown`", 1)[1]
+    table = shown.split("```markdown\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "weights.yaml"
+    path.write_text("name: Which GPU holds the weights?\n" + scenario_text, encoding="utf-8")
+    code, out, _ = run(capsys, "sweep", str(path), "gpu", "--show", "gpus", "hourly", "--format", "markdown")
+    assert code == 0
+    assert out == table
+    # by hand: 140 GB over 80 GB/gpu is 1.75, so 2 H100s at 6.88 = 13.76; one H200 (141 GB) 7.91; one B200 14.24
+    assert [row.split(" | ")[1:] for row in table.splitlines()[2:]] == [["2", "13.8 |"], ["1", "7.91 |"], ["1", "14.2 |"]]
