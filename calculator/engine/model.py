@@ -43,6 +43,8 @@ class HardwareChoice:
     figures: Mapping[FigureSlot, float]
 
 
+REBOUND_KEPT = 32  # models kept by `with_hardware`, one per set of choices
+
 Override = float | HardwareChoice
 "an input's new value in base units (an `InputValue` when uncertain), or another entry for a binding"
 
@@ -62,6 +64,7 @@ class Model:
         self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point for v in scenario.inputs]
         self.figure_arguments: list[float] = [scenario.figures[slot] for slot in self.compiled.figures]
         self._view: ScenarioView | None = None
+        self._rebound: dict[tuple[tuple[str, str, str], ...], Model] = {}  # with_hardware's models, by choice
         # Latency stages, by slot position: a duration below zero is refused at the stage
         self.stage_slots = [(n, slot) for n, slot in enumerate(self.compiled.slots) if isinstance(slot.key, StageSlot)]
 
@@ -159,6 +162,16 @@ class Model:
         choices = list(choices)
         if not choices:
             return self
+        key = tuple(sorted((c.binding, c.entry.id, c.entry.origin) for c in choices))
+        rebound = self._rebound.get(key)
+        if rebound is None:
+            rebound = self._rebind(choices)
+            if len(self._rebound) >= REBOUND_KEPT:  # a long TUI session tries many: keep the latest few
+                self._rebound.pop(next(iter(self._rebound)))
+            self._rebound[key] = rebound
+        return rebound
+
+    def _rebind(self, choices: list[HardwareChoice]) -> Model:
         resolved = self.scenario.resolved
         bound = {name: resolved.hardware[name] for name in resolved.hardware}
         figures = dict(self.scenario.figures)
