@@ -69,7 +69,8 @@ def evaluate_designs(
 ) -> Designs:
     """The scenario for many designs: `inputs` maps input names to values in base units (a float for
     every design, or an array of one value a design); `hardware` maps binding names to a catalog entry
-    (for every design) or to entry ids, one a design. Inputs and bindings not named keep the model's.
+    (for every design) or to entry ids, one a design. Inputs not named keep the model's point values (an
+    uncertain input its median: Monte Carlo over designs is the caller's), bindings their entries.
     Every array has the same length (the number of designs); an unknown name, an entry of the wrong
     kind or arrays of different lengths is a UsageError."""
     import numpy as np  # numpy: only for arrays of designs

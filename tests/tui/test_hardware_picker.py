@@ -119,3 +119,16 @@ def test_a_choice_cannot_be_saved_into_a_one_of_without_value(tmp_path: Path):
 
     with pytest.raises(SaveRefused, match="'gpu' lists its options without 'value:'"):
         plan_save(gpu_file(tmp_path), {"gpu": "H200"}, None)
+
+
+def test_the_details_explain_with_the_picked_entry(tmp_path: Path):
+    import calculator
+    from tui.details import analyse
+    from tui.state import Workbench
+
+    workbench = Workbench(calculator.load(gpu_file(tmp_path)))
+    assert workbench.set("gpu", "B200")
+    analysis = analyse(workbench, "memory")
+    assert analysis.error is None and analysis.explanation is not None
+    assert analysis.explanation.display == "360 GB"  # 2 gpu x 180 GB, the B200's memory
+    assert "180 GB/gpu" in analysis.explanation.to_text()
