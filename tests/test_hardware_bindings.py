@@ -326,7 +326,7 @@ def test_bad_sweeps_over_entries_are_usage_errors(tmp_path, capsys, args, messag
 def test_diff_shows_a_changed_choice(tmp_path, capsys):
     code, out, _ = run(capsys, "diff", str(scenario(tmp_path)), str(scenario(tmp_path, "H200", "h200.yaml")))
     assert code == 0
-    assert "- hardware `gpu`: H100-SXM → H200" in out
+    assert "| hardware | before | after |\n|---|---|---|\n| gpu | H100-SXM | H200 |\n" in out
     assert "| memory | 160 GB | 282 GB |" in out  # 2 x 80 GB, 2 x 141 GB
 
 

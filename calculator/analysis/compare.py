@@ -68,8 +68,9 @@ class Diff:
             ]
         if not (self.inputs or self.values or self.budgets or self.hardware or self.limits):
             return "\n".join([*lines, "No change in inputs, values or budgets.", ""])
-        if self.hardware:  # a changed choice: `gpu: H100-SXM → H200`
-            lines += [f"- hardware `{c.name}`: {markdown_cell(c.old)} → {markdown_cell(c.new)}" for c in self.hardware] + [""]
+        if self.hardware:
+            lines += ["| hardware | before | after |", "|---|---|---|"]
+            lines += [f"| {c.name} | {markdown_cell(c.old)} | {markdown_cell(c.new)} |" for c in self.hardware] + [""]
         if self.limits:
             lines += [f"- {markdown_cell(change)}" for change in self.limits] + [""]
         if self.inputs:
