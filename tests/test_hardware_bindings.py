@@ -400,3 +400,16 @@ def test_the_docs_sweep_over_a_binding_prints_what_the_docs_say(tmp_path, capsys
     assert out == table
     # by hand: 140 GB over 80 GB/gpu is 1.75, so 2 H100s at 6.88 = 13.76; one H200 (141 GB) 7.91; one B200 14.24
     assert [row.split(" | ")[1:] for row in table.splitlines()[2:]] == [["2", "13.8 |"], ["1", "7.91 |"], ["1", "14.2 |"]]
+
+
+def test_explain_of_a_binding_says_what_it_is(tmp_path, capsys):
+    code, _, err = run(capsys, "explain", str(scenario(tmp_path)), "gpu")
+    assert code == 2
+    assert "error: 'gpu' is a hardware binding (H100-SXM), not a value" in err
+    assert "hint: 'envelope catalog H100-SXM' shows its figures; 'envelope sweep FILE gpu' compares entries" in err
+
+
+def test_solve_for_a_binding_is_refused(tmp_path, capsys):
+    code, _, err = run(capsys, "solve", str(scenario(tmp_path)), "--for", "gpu")
+    assert code == 2
+    assert "error: 'gpu' is a hardware binding: it takes a catalog entry, not a quantity" in err

@@ -133,6 +133,13 @@ def explain(
     paths = {path.name: path for path in model.scenario.latency}
     if value is None and name.removeprefix("latency ") in paths:
         return _explain_path(model, paths[name.removeprefix("latency ")], overrides)
+    if value is None and name in model.scenario.hardware:
+        entry = model.scenario.hardware[name].id
+        raise UsageError(
+            f"'{name}' is a hardware binding ({entry}), not a value",
+            Location(model.scenario.file),
+            f"'envelope catalog {entry}' shows its figures; 'envelope sweep FILE {name}' compares entries",
+        )
     if value is None:
         known = [*paths, *model.scenario.values]
         raise UsageError(
