@@ -46,7 +46,7 @@ class HardwarePicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         binding = self.binding
         with Vertical(classes="dialog", id="hardware-dialog") as dialog:
-            dialog.border_title = f"{binding.name}: a {binding.kind} entry"
+            dialog.border_title = f"{binding.name}: a catalog entry of kind {binding.kind}"
             source = "its one_of options" if binding.listed else f"every {binding.kind} entry with the figures the formulas read"
             yield Label(Text.assemble(("now ", "dim"), (self.current, "bold"), (f"   · {source}", "dim")))
             yield DataTable(id="hardware-entries", cursor_type="row")
