@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.collector import paused
@@ -40,8 +40,8 @@ from calculator.common.errors import (
 _LAZY = {
     "format_number": "calculator.common.numbers",
     "write_text_atomically": "calculator.common.cache",
-    "Evaluation": "calculator.engine.model",
-    "Model": "calculator.engine.model",
+    **dict.fromkeys(["Evaluation", "HardwareChoice", "Model", "Override"], "calculator.engine.model"),
+    **dict.fromkeys(["Designs", "evaluate_designs"], "calculator.engine.designs"),
     "load": "calculator.engine.pipeline",
     "loads": "calculator.engine.pipeline",
     **dict.fromkeys(
@@ -51,12 +51,12 @@ _LAZY = {
     "format_quantity": "calculator.engine.results",
     "HistogramBin": "calculator.engine.uncertainty",
     **dict.fromkeys(
-        ["BindingView", "BudgetView", "DerivedView", "InputView", "PathView", "ScenarioView", "StageView"],
+        ["BindingView", "BudgetView", "DerivedView", "EntryView", "InputView", "PathView", "ScenarioView", "StageView"],
         "calculator.engine.views",
     ),
     "InputChange": "calculator.file.edit",
     "rewrite_inputs": "calculator.file.edit",
-    **dict.fromkeys(["Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
+    **dict.fromkeys(["ChoiceComparison", "Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
     "Drill": "calculator.analysis.drill",
     "DrillFeedback": "calculator.analysis.drill:Feedback",
     "Explanation": "calculator.analysis.explain",
@@ -89,11 +89,14 @@ __all__ = [
     "BreakingPoint",
     "BudgetResult",
     "BudgetView",
+    "ChoiceComparison",
     "Comparison",
     "DerivedView",
+    "Designs",
     "DimensionError",
     "Drill",
     "DrillFeedback",
+    "EntryView",
     "EnvelopeError",
     "ErrorGroup",
     "Evaluation",
@@ -102,12 +105,14 @@ __all__ = [
     "FileError",
     "FormulaSyntaxError",
     "GrammarError",
+    "HardwareChoice",
     "HistogramBin",
     "InputChange",
     "InputView",
     "LimitComparison",
     "Location",
     "Model",
+    "Override",
     "PathResult",
     "PathView",
     "Result",
@@ -127,6 +132,7 @@ __all__ = [
     "drill",
     "estimate",
     "evaluate",
+    "evaluate_designs",
     "explain",
     "format_number",
     "format_quantity",
@@ -140,7 +146,7 @@ __all__ = [
 ]
 
 if TYPE_CHECKING:
-    from calculator.analysis.compare import Comparison, LimitComparison, ValueComparison
+    from calculator.analysis.compare import ChoiceComparison, Comparison, LimitComparison, ValueComparison
     from calculator.analysis.drill import Drill
     from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
@@ -148,7 +154,8 @@ if TYPE_CHECKING:
     from calculator.analysis.sweep import Sweep
     from calculator.common.cache import write_text_atomically
     from calculator.common.numbers import format_number
-    from calculator.engine.model import Evaluation, Model
+    from calculator.engine.designs import Designs, evaluate_designs
+    from calculator.engine.model import Evaluation, HardwareChoice, Model, Override
     from calculator.engine.pipeline import load, loads
     from calculator.engine.results import (
         STATUS_EMOJI,
@@ -165,6 +172,7 @@ if TYPE_CHECKING:
         BindingView,
         BudgetView,
         DerivedView,
+        EntryView,
         InputView,
         PathView,
         ScenarioView,
@@ -173,7 +181,7 @@ if TYPE_CHECKING:
     from calculator.file.edit import InputChange, rewrite_inputs
 
 
-def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
+def explain(model: Model, name: str, overrides: Mapping[str, Override] | None = None) -> Explanation:
     """How `name` is derived: formula, closed form (sympy), numbers, elasticities, spread drivers."""
     from calculator.analysis.explain import explain as explain_value  # loaded when its command runs (start-up)
 
@@ -187,7 +195,7 @@ def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
     return solve_input(model, input_name, budget)
 
 
-def breaking_points(model: Model, input_name: str, overrides: dict[str, float] | None = None) -> list[BreakingPoint]:
+def breaking_points(model: Model, input_name: str, overrides: Mapping[str, Override] | None = None) -> list[BreakingPoint]:
     """Where each budget and latency path breaks as one input moves (the rest as they are), nearest first."""
     from calculator.analysis.solve import breaking_points as find  # loaded when first asked (start-up)
 
@@ -218,11 +226,12 @@ def sweep(
 
 
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
-    """Load and evaluate a scenario file; `overrides` maps input names to quantities ("200M user")."""
+    """Load and evaluate a scenario file; `overrides` maps input names to quantities ("200M user")
+    and `hardware:` binding names to catalog entries ("gpu": "H200")."""
     from calculator.engine.pipeline import load  # imported when first used (start-up: see _LAZY)
 
     model = load(path)
-    parsed = {name: model.parse_override(name, text) for name, text in (overrides or {}).items()}
+    parsed = {name: model.parse_assignment(name, text) for name, text in (overrides or {}).items()}
     result: Result = model.evaluate(parsed).result
     return result
 

@@ -75,6 +75,8 @@ def histogram(workbench: Workbench, name: str) -> list[tuple[float, float, float
 
 def describe(workbench: Workbench, selection: Selection, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
     """The panel's content for `selection` (`analysis` None: still computing)."""
+    if selection.kind == "input" and workbench.binding(selection.name) is not None:
+        return _binding(workbench, selection.name, styles)
     if selection.kind == "input":
         return _input(workbench, selection.name, analysis, styles)
     if selection.kind == "derived":
@@ -125,6 +127,23 @@ def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: d
         parts += [Text("\nbreaks a budget at (the rest as they are)", style="bold"), table]
     parts += _histogram_part(analysis, result.unit.text)
     return Group(*parts)
+
+
+def _binding(workbench: Workbench, name: str, styles: dict[str, str]) -> RenderableType:
+    """A hardware binding: the entry it is bound to now (and in the file), and the figures its formulas read."""
+    binding = workbench.binding(name)
+    assert binding is not None, name
+    now = workbench.text(name)
+    rows: list[tuple[str, RenderableType | str]] = [("entry", now)]
+    if name in workbench.edits:
+        rows.append(("in the file", Text(binding.entry, style="dim")))
+    entry = next((e for e in binding.options if e.id == now), None)
+    if entry is not None:
+        rows.append(("is", entry.description))
+        figures = dict(entry.figures)
+        rows += [(f"{name}.{field}", figures.get(field, "—")) for field in binding.fields]
+    rows.append(("choices", f"{len(binding.options)} {binding.kind} entries (enter picks)"))
+    return Group(_heading(name, f"hardware ({binding.kind})", None, styles), _facts(rows))
 
 
 def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, str, str]]:

@@ -19,7 +19,7 @@ from calculator.analysis.bounded import too_large_for_sympy, within_deadline
 from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, display_unit, path_total
-from calculator.engine.model import Evaluation, Model
+from calculator.engine.model import Evaluation, Model, Override
 from calculator.engine.results import with_unit
 from calculator.engine.slots import LimitSlot, PathBudgetSlot
 from calculator.formula.expr import Name, has_rounding
@@ -133,9 +133,10 @@ def budget_names(model: Model) -> list[str]:
     return [b.name for b in model.scenario.budgets] + [p.name for p in model.scenario.latency]
 
 
-def solve(model: Model, input_name: str, budget: str | None = None, overrides: Mapping[str, float] | None = None) -> Solution:
+def solve(model: Model, input_name: str, budget: str | None = None, overrides: Mapping[str, Override] | None = None) -> Solution:
     """The edge of `input_name` at which the budgets (or `budget`) stop holding; budgets that hold for
     no value of the input are named and left out (every one of them: an error)."""
+    model, overrides = model.applying(overrides)  # another hardware entry: the formulas read its figures
     scenario = model.scenario
     where = Location(scenario.file)
     value = model.input(input_name, where)
@@ -278,9 +279,10 @@ class BreakingPoint:
         return abs(math.log(self.factor)) if self.factor > 0 else math.inf
 
 
-def breaking_points(model: Model, input_name: str, overrides: Mapping[str, float] | None = None) -> list[BreakingPoint]:
+def breaking_points(model: Model, input_name: str, overrides: Mapping[str, Override] | None = None) -> list[BreakingPoint]:
     """For each budget and latency path that `input_name` can break: the first value (up or down) at which
     it breaks, found as `solve` finds its edge; nearest first. A budget the input never breaks is left out."""
+    model, overrides = model.applying(overrides)  # another hardware entry: the formulas read its figures
     model.input(input_name, Location(model.scenario.file))
     base_overrides = dict(overrides or {})
     today = model.evaluate(base_overrides).base(input_name)

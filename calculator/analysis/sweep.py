@@ -14,16 +14,16 @@ import functools
 import io
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
-from calculator.engine.model import Model
+from calculator.engine.model import Model, Override
 from calculator.engine.results import Result
-from calculator.units.system import Unit
+from calculator.units.system import DIMENSIONLESS, Unit
 
 MAX_STEPS = 10_000
 # One marker a series, so that the plot reads without colour.
@@ -38,10 +38,11 @@ def labelled(name: str, unit: Unit) -> str:
 
 @dataclass
 class SweepRow:
-    x: float  # in the input's unit
+    x: float  # in the input's unit (a sweep over catalog entries: the entry's position)
     values: dict[str, float]  # in each value's unit
     statuses: dict[str, str]  # budget label -> ok/warn/fail
     utilizations: dict[str, float]
+    choice: str | None = None  # a sweep over a hardware binding: the entry's id
 
 
 @dataclass
@@ -55,6 +56,15 @@ class Sweep:
     sig_figs: int = 3
     log: bool = False
     breaking: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def over_entries(self) -> bool:
+        """A sweep of a hardware binding: one row per catalog entry."""
+        return any(row.choice is not None for row in self.rows)
+
+    def x_text(self, row: SweepRow) -> str:
+        """The swept value of a row as a table shows it: the entry's id, or the number."""
+        return row.choice if row.choice is not None else format_number(row.x, self.sig_figs)
 
     def heading(self, name: str) -> str:
         """A column's heading: `dau (user)`, or only the name of a dimensionless value."""
@@ -78,28 +88,30 @@ class Sweep:
             "input": self.input,
             "unit": self.unit.long_text(),
             "units": {name: unit.long_text() for name, unit in self.units.items()},
-            "rows": [{"x": row.x, "values": row.values, "status": row.statuses} for row in self.rows],
+            "rows": [
+                {"x": row.choice if row.choice is not None else row.x, "values": row.values, "status": row.statuses}
+                for row in self.rows
+            ],
         }
 
     def to_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv.writer(out, lineterminator="\n")  # printed to a terminal, where a \r would be escaped
         writer.writerow(
             [_bracketed(self.input, self.unit)]
             + [_bracketed(n, self.units[n]) for n in self.shown]
             + [f"{b} status" for b in self.budgets]
         )
         for row in self.rows:
-            writer.writerow(
-                [f"{row.x:.6g}"] + [f"{row.values[n]:.6g}" for n in self.shown] + [row.statuses[b] for b in self.budgets]
-            )
+            x = row.choice if row.choice is not None else f"{row.x:.6g}"
+            writer.writerow([x] + [f"{row.values[n]:.6g}" for n in self.shown] + [row.statuses[b] for b in self.budgets])
         return out.getvalue()
 
     def to_markdown(self) -> str:
         header = [labelled(self.input, self.unit)] + [labelled(n, self.units[n]) for n in self.shown] + self.budgets
         lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
         for row in self.rows:
-            cells = [format_number(row.x, self.sig_figs)] + [format_number(row.values[n], self.sig_figs) for n in self.shown]
+            cells = [self.x_text(row)] + [format_number(row.values[n], self.sig_figs) for n in self.shown]
             cells += [f"{row.statuses[b]} {row.utilizations[b]:.0%}" for b in self.budgets]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
@@ -113,7 +125,7 @@ class Sweep:
         axis, and failing that a note instead of a plot)."""
         xs = [row.x for row in self.rows]
         normal = len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300  # log axes take normal floats only (plotext)
-        log = normal and (self.log or xs[-1] / xs[0] >= 100)
+        log = normal and not self.over_entries and (self.log or xs[-1] / xs[0] >= 100)
         for scale in ["log", "linear"] if log else ["linear"]:
             try:
                 drawing = self._drawing(width, height, scale)
@@ -144,8 +156,11 @@ class Sweep:
             plt.vline(x, "red")
         if scale == "log":
             plt.xscale("log")
-        ticks = xs[:: max(1, (len(xs) - 1) // 4)]
-        plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
+        if self.over_entries:  # one tick an entry, named
+            plt.xticks(xs, [self.x_text(row) for row in self.rows])
+        else:
+            ticks = xs[:: max(1, (len(xs) - 1) // 4)]
+            plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
         plt.xlabel(labelled(self.input, self.unit))
         plt.ylabel("% of budget")
         plt.title(f"budgets as {self.input} varies (100%: the limit; vertical: where one breaks)")
@@ -161,9 +176,10 @@ def sweep(
     steps: int = 11,
     log: bool = False,
     show: list[str] | None = None,
-    overrides: Mapping[str, float] | None = None,
+    overrides: Mapping[str, Override] | None = None,
 ) -> Sweep:
     """Evaluate the scenario at `steps` values of `input_name` from `start` to `stop` (quantities)."""
+    model, overrides = model.applying(overrides)
     scenario = model.scenario
     where = Location(f"sweep {input_name}")
     model.input(input_name, where)
@@ -172,10 +188,7 @@ def sweep(
     low, high = (float(model.parse_override(input_name, text, Location(f"sweep {input_name} {text}"))) for text in (start, stop))
     if log and not (low > 0 and high > 0):
         raise UsageError("--log needs both ends of the range above zero", where)
-    names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
-    for name in names:
-        if name not in scenario.values:
-            raise UsageError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
+    names = _shown(model, show, where)
     base_overrides = dict(overrides or {})
     xs = _steps(low, high, steps, log)
     first = _point_result(model, {**base_overrides, input_name: xs[0]})
@@ -201,6 +214,57 @@ def sweep(
     return result
 
 
+def sweep_entries(
+    model: Model,
+    binding: str,
+    entries: Sequence[str] | None = None,
+    show: list[str] | None = None,
+    overrides: Mapping[str, Override] | None = None,
+) -> Sweep:
+    """One row per catalog entry bound to `binding` (`--over H100-SXM,H200`; by default the binding's
+    `one_of:` options, else every catalog entry of its kind that has the figures the formulas read)."""
+    model, base_overrides = model.applying(overrides)
+    where = Location(f"sweep {binding}")
+    view = next((b for b in model.view().bindings if b.name == binding), None)
+    if view is None:
+        raise UsageError(
+            f"'{binding}' is not a hardware binding of this scenario",
+            where,
+            did_you_mean(binding, model.scenario.hardware) or "sweep INPUT FROM TO sweeps an input",
+        )
+    texts = list(entries) if entries is not None else [option.id for option in view.options]
+    if not 1 <= len(texts) <= MAX_STEPS:
+        raise UsageError(f"--over takes 1 to {MAX_STEPS:,} entries, not {len(texts):,}", where)
+    choices = [model.choose(binding, text, Location(f"--over {text}")) for text in texts]
+    names = _shown(model, show, where)
+    rows = []
+    first: Result | None = None
+    units: dict[str, Unit] = {}
+    keep: list[tuple[str, int]] = []
+    for n, choice in enumerate(choices):
+        judged = _point_result(model.with_hardware([choice]), base_overrides)
+        if first is None:
+            first, units = judged, {name: judged.values[name].unit for name in names}
+            keep = _kept_budgets(judged, set(names) if show else None)
+        row = _row(judged, float(n), names, units, keep)
+        row.choice = choice.entry.id
+        rows.append(row)
+    none = Unit(1.0, DIMENSIONLESS, "", ())
+    sweep_table = Sweep(binding, none, names, units, [label for label, _ in keep], sig_figs=model.scenario.sig_figs)
+    sweep_table.rows = rows
+    return sweep_table
+
+
+def _shown(model: Model, show: list[str] | None, where: Location) -> list[str]:
+    """The values a sweep shows: those asked for, else the budgeted ones, else every derived value."""
+    scenario = model.scenario
+    names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
+    for name in names:
+        if name not in scenario.values:
+            raise UsageError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
+    return names
+
+
 def _bisect(fails: Callable[[float], bool], low: float, high: float, log: bool) -> float:
     """The point between `low` and `high` (whose failing differs) where it changes, halving the interval."""
     failing_low = fails(low)
@@ -223,7 +287,7 @@ def _bracketed(name: str, unit: Unit) -> str:
     return f"{name} [{unit.text}]" if unit.text else name
 
 
-def _point_result(model: Model, overrides: dict[str, float]) -> Result:
+def _point_result(model: Model, overrides: Mapping[str, float]) -> Result:
     """Values and statuses at point values only: a sweep shows where budgets break, not spreads."""
     return judge(model.evaluate(overrides))
 

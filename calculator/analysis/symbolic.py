@@ -109,7 +109,7 @@ class Builder:
 
     def leaf(self, expr: Quantity | Name | Field, where: Any) -> Any:
         if self.numeric:
-            return sympy.Float(self.model.checker.leaf(expr, where)[0])
+            return sympy.Float(self.model.leaf_value(expr))
         if isinstance(expr, Field):
             return sympy.Symbol(f"{expr.base}.{expr.field}", positive=True)
         if isinstance(expr, Name):

@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("eval", help="evaluate one scenario: values, budgets, latency paths")
     run.add_argument("file", metavar="FILE")
-    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input for this run")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an input (or bind a hardware: name) for this run",
+    )
     run.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     run.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
@@ -58,11 +64,18 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     _catalog_option(solve)
 
-    sweep = commands.add_parser("sweep", help="values and budget status as INPUT varies from FROM to TO")
+    sweep = commands.add_parser(
+        "sweep", help="values and budget status as INPUT varies from FROM to TO, or over a hardware binding's entries"
+    )
     sweep.add_argument("file", metavar="FILE")
-    sweep.add_argument("input", metavar="INPUT")
-    sweep.add_argument("start", metavar="FROM", help="a quantity, e.g. '10M user'")
-    sweep.add_argument("stop", metavar="TO")
+    sweep.add_argument("input", metavar="INPUT", help="an input, or a hardware: binding (then no FROM and TO)")
+    sweep.add_argument("start", metavar="FROM", nargs="?", help="a quantity, e.g. '10M user'")
+    sweep.add_argument("stop", metavar="TO", nargs="?")
+    sweep.add_argument(
+        "--over",
+        metavar="ID,ID,...",
+        help="a hardware binding's catalog entries to sweep (default: its one_of options, else every entry of its kind)",
+    )
     sweep.add_argument("--steps", type=int, default=11, metavar="N")
     sweep.add_argument("--log", action="store_true", help="geometric steps")
     sweep.add_argument("--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones)")
@@ -182,18 +195,19 @@ def print_json(data: object) -> None:
     print(json.dumps(finite_json(data), indent=2, ensure_ascii=False, allow_nan=False))
 
 
-def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
-    """`--set NAME=VALUE` assignments, each checked against the input's dimension."""
+def _overrides(model: object, assignments: list[str]) -> dict[str, Any]:
+    """`--set NAME=VALUE` assignments: an input's value checked against its dimension, or another
+    catalog entry for a `hardware:` binding checked against its kind (`--set gpu=H200`)."""
     from calculator.engine.model import Model  # loaded when its command runs (start-up)
 
     assert isinstance(model, Model)
-    overrides: dict[str, float] = {}
+    overrides: dict[str, Any] = {}
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE, not '{assignment}'", Location("--set"))
         name = name.strip()
-        overrides[name] = model.parse_override(name, text, Location(f"--set {assignment}"))
+        overrides[name] = model.parse_assignment(name, text, Location(f"--set {assignment}"))
     return overrides
 
 
@@ -260,19 +274,28 @@ def command_solve(arguments: argparse.Namespace) -> int:
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
+    from calculator.analysis.sweep import sweep, sweep_entries  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
-    table = sweep(
-        model,
-        arguments.input,
-        arguments.start,
-        arguments.stop,
-        arguments.steps,
-        arguments.log,
-        arguments.show,
-        _overrides(model, arguments.set),
-    )
+    overrides = _overrides(model, arguments.set)
+    where = Location(f"sweep {arguments.input}")
+    if arguments.input in model.scenario.hardware:
+        if arguments.start is not None:
+            raise UsageError(
+                f"'{arguments.input}' is a hardware binding: it is swept over catalog entries, not from FROM to TO",
+                where,
+                f"envelope sweep FILE {arguments.input} [--over ID,ID,...]",
+            )
+        over = [text.strip() for text in arguments.over.split(",")] if arguments.over is not None else None
+        table = sweep_entries(model, arguments.input, over, arguments.show, overrides)
+    else:
+        if arguments.over is not None:
+            raise UsageError(f"--over lists the catalog entries of a hardware binding; '{arguments.input}' is not one", where)
+        if arguments.stop is None:
+            raise UsageError(f"sweep {arguments.input} needs FROM and TO (e.g. '10M user' '100M user')", where)
+        table = sweep(
+            model, arguments.input, arguments.start, arguments.stop, arguments.steps, arguments.log, arguments.show, overrides
+        )
     if arguments.format == "json":
         print_json(table.to_dict())
     elif arguments.format == "csv":

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from calculator.common.errors import Location
 from calculator.common.numbers import format_exact, format_number
 from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
-from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
+from calculator.engine.scenario import Budget, CheckedValue, LatencyPath, Stage
 from calculator.engine.slots import LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import percentiles
 from calculator.formula.expr import Binary, Call, Expr, Name, Unary
@@ -39,7 +39,10 @@ def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Resul
     if simulation is not None:
         _add_uncertainty(evaluation, simulation, values, budgets, paths)
     status = worst([b.status for b in budgets] + [p.status for p in paths])
-    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs, scenario.hardware.overrides())
+    hardware = {name: entry.id for name, entry in scenario.hardware.items()}
+    return Result(
+        scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs, scenario.hardware.overrides(), hardware
+    )
 
 
 def _add_uncertainty(
@@ -98,11 +101,11 @@ def _add_sampled(
             path_result.status = "warn"
 
 
-def display_unit(value: Value, base: float) -> Unit:
+def display_unit(value: CheckedValue, base: float) -> Unit:
     return value.display or readable_unit(value.dimension, base)
 
 
-def _value_result(value: Value, base: float, sig_figs: int, evaluation: Evaluation) -> ValueResult:
+def _value_result(value: CheckedValue, base: float, sig_figs: int, evaluation: Evaluation) -> ValueResult:
     unit = display_unit(value, base if math.isfinite(base) else 1.0)
     shown = base / unit.factor
     exact = value.kind == "input" and not value.uncertain  # a count as written: 8,192 gpu, not 8.19k
@@ -124,7 +127,7 @@ def unstable_reason(evaluation: Evaluation, expr: Expr, where: Location) -> str:
     while pending:
         node, at = pending.pop(0)
         if isinstance(node, Call):
-            args = [interpret(a, values, model.leaf(at)) for a in node.args]
+            args = [interpret(a, values, model.leaf_value) for a in node.args]
             load = unstable_utilization(node.function, args)
             if load is not None:
                 return f"unstable queue: utilization {format_number(load * 100, 3)}% in {node.function}()"
@@ -170,7 +173,7 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     limit = evaluation.slot(LimitSlot(index))
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
-    written = evaluation.model.checker.limit_units[index]
+    written = evaluation.model.scenario.limit_units[index]
     return BudgetResult(
         budget.name,
         budget.op,
@@ -188,7 +191,7 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
 
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
-    unit = path.display or _MS
+    unit = evaluation.model.scenario.path_units.get(path.name) or _MS
     stages = [_stage_result(s, (s.name,), path, evaluation, unit) for s in path.stages]
     total = sum(s.value for s in stages)
     budget = evaluation.slot(PathBudgetSlot(path.name)) / unit.factor

@@ -115,6 +115,8 @@ class Result:
     sig_figs: int = 3
     catalog_overrides: list[str] = field(default_factory=list)
     "bound catalog entries whose figures the scenario's own catalog files changed"
+    hardware: dict[str, str] = field(default_factory=dict)
+    "each `hardware:` binding's catalog entry in this run (`gpu` -> `H200` after `--set gpu=H200`)"
 
     def __repr__(self) -> str:
         return (
@@ -138,14 +140,18 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON data (the keys of `envelope eval --format json`)."""
-        return {
-            "scenario": self.scenario,
-            "file": self.file,
-            "status": self.status,
-            "values": {name: _value_dict(v) for name, v in self.values.items()},
-            "budgets": [_budget_dict(b) for b in self.budgets],
-            "latency": [_path_dict(p) for p in self.latency],
-        } | ({"catalog_overrides": self.catalog_overrides} if self.catalog_overrides else {})
+        return (
+            {
+                "scenario": self.scenario,
+                "file": self.file,
+                "status": self.status,
+                "values": {name: _value_dict(v) for name, v in self.values.items()},
+                "budgets": [_budget_dict(b) for b in self.budgets],
+                "latency": [_path_dict(p) for p in self.latency],
+            }
+            | ({"catalog_overrides": self.catalog_overrides} if self.catalog_overrides else {})
+            | ({"hardware": self.hardware} if self.hardware else {})
+        )
 
     def to_markdown(self) -> str:
         """The result as Markdown tables (what `envelope render` writes under a notes block)."""

@@ -29,6 +29,16 @@ class InputEntry:
 
 
 @dataclass(frozen=True)
+class HardwareOptions:
+    """A hardware binding that may take one of several catalog entries: `{one_of: [H100-SXM, H200], value: H200}`."""
+
+    one_of: list[str]
+    "catalog entries of one kind, as people type them: ids or aliases"
+    value: str | None = None
+    "the entry evaluated by default (one of the options); absent: the first option"
+
+
+@dataclass(frozen=True)
 class DerivedEntry:
     """A derived value with a display unit and a note."""
 
@@ -109,8 +119,8 @@ class ScenarioFile:
     tags: list[str] = field(default_factory=list)
     catalog: list[str] = field(default_factory=list)
     "your own catalog files (relative to this file): entries added, or overriding shipped ones"
-    hardware: dict[str, str] = field(default_factory=dict)
-    "name -> catalog entry of any kind, e.g. gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge"
+    hardware: dict[str, str | HardwareOptions] = field(default_factory=dict)
+    "name -> catalog entry of any kind, e.g. gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge; or {one_of: [...]}"
     units: dict[str, str | None] = field(default_factory=dict)
     "new counting units, or aliases: kframe: 1000 frame"
     inputs: dict[str, str | InputEntry] = field(default_factory=dict)
@@ -125,6 +135,7 @@ class ScenarioFile:
 SHAPES = (
     ScenarioFile,
     InputEntry,
+    HardwareOptions,
     DerivedEntry,
     BudgetEntry,
     StageEntry,

@@ -254,7 +254,7 @@ def print_sweep(table: Sweep, color: bool = True) -> None:
     from rich.table import Table  # rich: only for a terminal table
 
     console = Console(no_color=not color, highlight=False)
-    first = _SweepColumn(table.heading(table.input), [format_number(row.x, table.sig_figs) for row in table.rows])
+    first = _SweepColumn(table.heading(table.input), [table.x_text(row) for row in table.rows])
     columns = [
         _SweepColumn(table.heading(name), [format_number(row.values[name], table.sig_figs) for row in table.rows])
         for name in table.shown
