@@ -34,6 +34,7 @@ class Value:
     uncertain: bool = False
     spread: Spread | None = None  # inputs written as a distribution
     drill: bool = False  # derived values marked `drill: true`: asked in `envelope drill`
+    integer: bool = False  # inputs marked `integer: true`: solved to whole numbers
 
 
 @dataclass
@@ -47,6 +48,8 @@ class Budget:
     location: Location
     text_location: Location
     note: str | None = None
+    percentile: float | None = None
+    "judged at this quantile (0.95 for `percentile: 95%`) of the value's samples, not at its point value"
 
 
 @dataclass
@@ -79,6 +82,8 @@ class LatencyPath:
     text_location: Location
     note: str | None = None
     display: Unit | None = None
+    percentile: float | None = None
+    "judged at this quantile (0.99 for `percentile: 99%`) of the total's samples, not at its point value"
 
     def formulas(self) -> list[tuple[Stage, Formula]]:
         return [pair for stage in self.stages for pair in stage.formulas()]
