@@ -180,11 +180,20 @@ def explain(model: Model, name: str, overrides: dict[str, float] | None = None) 
     return explain_value(model, name, overrides)
 
 
-def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
-    """The largest (or smallest) value of an input at which every budget (or `budget`) holds."""
+def solve(
+    model: Model,
+    input_name: str,
+    budget: str | None = None,
+    risk: float | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> Solution:
+    """The largest (or smallest) value of an input at which every budget (or `budget`) holds; with `risk`
+    (0.05), at which every budget's Monte Carlo P(break) is at most it, on the same `samples` for every
+    trial value (seeded with `seed`; the scenario's settings by default)."""
     from calculator.analysis.solve import solve as solve_input  # loaded when its command runs (start-up)
 
-    return solve_input(model, input_name, budget)
+    return solve_input(model, input_name, budget, risk=risk, samples=samples, seed=seed)
 
 
 def breaking_points(model: Model, input_name: str, overrides: dict[str, float] | None = None) -> list[BreakingPoint]:

@@ -54,6 +54,13 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("file", metavar="FILE")
     solve.add_argument("--for", dest="input", required=True, metavar="INPUT")
     solve.add_argument("--budget", metavar="NAME", help="only this budget (or latency path)")
+    solve.add_argument(
+        "--risk",
+        metavar="P",
+        help="the edge at which every budget breaks with probability at most P (e.g. 5%%), by Monte Carlo",
+    )
+    solve.add_argument("--samples", type=int, metavar="N", help="with --risk: Monte Carlo samples (default: the settings)")
+    solve.add_argument("--seed", type=int, metavar="S", help="with --risk: random seed (default: the settings)")
     solve.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     _catalog_option(solve)
@@ -208,13 +215,26 @@ def load_noting(path: str, catalogs: Sequence[str]) -> Any:
     return model
 
 
-def command_eval(arguments: argparse.Namespace) -> int:
-
-    model = load_noting(arguments.file, arguments.catalog)
+def _check_monte_carlo_options(arguments: argparse.Namespace) -> None:
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
         raise UsageError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
     if arguments.seed is not None and not 0 <= arguments.seed < 2**63:
         raise UsageError(f"--seed takes a whole number from 0, not {arguments.seed}", Location("--seed"))
+
+
+def probability(text: str, option: str) -> float:
+    """`5%` or `0.05` as 0.05 (its range is checked where it is used)."""
+    written = text.strip()
+    try:
+        return float(written[:-1]) / 100 if written.endswith("%") else float(written)
+    except ValueError:
+        raise UsageError(f"{option} takes a probability such as 5% or 0.05, not '{text}'", Location(option)) from None
+
+
+def command_eval(arguments: argparse.Namespace) -> int:
+
+    model = load_noting(arguments.file, arguments.catalog)
+    _check_monte_carlo_options(arguments)
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
     if arguments.format == "json":
         print_json(result.to_dict())
@@ -250,7 +270,12 @@ def command_solve(arguments: argparse.Namespace) -> int:
     from calculator.analysis.solve import solve  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
-    solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
+    risk = None if arguments.risk is None else probability(arguments.risk, "--risk")
+    if risk is None and (arguments.samples is not None or arguments.seed is not None):
+        raise UsageError("--samples and --seed go with --risk (a solve without it uses point values)", Location("--samples"))
+    _check_monte_carlo_options(arguments)
+    overrides = _overrides(model, arguments.set)
+    solution = solve(model, arguments.input, arguments.budget, overrides, risk, arguments.samples, arguments.seed)
     if arguments.format == "json":
         print_json(solution.to_dict())
     else:
