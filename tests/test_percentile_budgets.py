@@ -74,7 +74,9 @@ def test_a_percentile_that_holds_follows_the_usual_warn_rule() -> None:
     budget = result.budgets[0]
     assert budget.status == "ok"
     assert budget.judged == pytest.approx(2.0, rel=0.02)
-    assert budget.p_violation == pytest.approx(1 - NormalDist().cdf(math.log(2.5 / 2) / lognormal_of_interval(0.4, 2.5)[1]), abs=0.01)
+    assert budget.p_violation == pytest.approx(
+        1 - NormalDist().cdf(math.log(2.5 / 2) / lognormal_of_interval(0.4, 2.5)[1]), abs=0.01
+    )
     # at 70%, judged 2 s is 80% of the limit, above the warn share
     warned = evaluate(P95_SCENARIO.replace("percentile: 95%, warn: 90%", "percentile: 50%, warn: 70%"))
     assert warned.budgets[0].status == "warn"
@@ -124,7 +126,7 @@ settings: {{samples: {SAMPLES}}}
     assert path["judged"] == pytest.approx(p99 * 1000, abs=1000 * quantile_tolerance(mu, sigma, 0.99, SAMPLES))
     assert path["total"] == pytest.approx(30 + 40)  # the median total: 30 + sqrt(20·80)
     assert main(["eval", str(file), "--set", "rank=30 ms to 120 ms"]) == 1  # p99 = 30 + 60·e^0.980 = 190 ms
-    assert "latency feed: 90 of 150 ms, p99 1" in capsys.readouterr().out  # the judged p99 beside the median total  # the judged percentile beside the median
+    assert "latency feed: 90 of 150 ms, p99 1" in capsys.readouterr().out  # the judged p99 beside the median total
 
 
 def test_without_uncertainty_the_percentile_is_the_point_value() -> None:

@@ -70,9 +70,18 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument("input", metavar="INPUT")
     sweep.add_argument("start", metavar="FROM", help="a quantity, e.g. '10M user'")
     sweep.add_argument("stop", metavar="TO")
-    sweep.add_argument("--steps", type=int, default=11, metavar="N")
-    sweep.add_argument("--log", action="store_true", help="geometric steps")
-    sweep.add_argument("--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones)")
+    sweep.add_argument(
+        "--and",
+        dest="second",
+        nargs=3,
+        metavar=("Y", "FROM", "TO"),
+        help="a second input: a grid of both, drawn as a heat map of the status (or of --show NAME)",
+    )
+    sweep.add_argument("--steps", type=int, nargs="+", default=[11], metavar="N", help="steps (with --and: N [M])")
+    sweep.add_argument("--log", action="store_true", help="geometric steps (log axes)")
+    sweep.add_argument(
+        "--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones); with --and, one value"
+    )
     sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     sweep.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
     sweep.add_argument("--no-plot", action="store_true", help="the table only")
@@ -288,12 +297,16 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
+    if arguments.second is not None:
+        return _grid_sweep(model, arguments)
+    if len(arguments.steps) != 1:
+        raise UsageError("--steps takes one number (two go with --and: N for INPUT, M for the second)", Location("--steps"))
     table = sweep(
         model,
         arguments.input,
         arguments.start,
         arguments.stop,
-        arguments.steps,
+        arguments.steps[0],
         arguments.log,
         arguments.show,
         _overrides(model, arguments.set),
@@ -311,6 +324,37 @@ def command_sweep(arguments: argparse.Namespace) -> int:
         print_sweep(table, color=color)
         if not arguments.no_plot:
             print(table.plot(color=color))
+    return EXIT_OK
+
+
+def _grid_sweep(model: Any, arguments: argparse.Namespace) -> int:
+    """`sweep FILE X FROM TO --and Y FROM TO`: the grid as a heat map, CSV or JSON."""
+    from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
+
+    if len(arguments.steps) > 2:
+        raise UsageError(f"--steps takes N or N M with --and, not {len(arguments.steps)} numbers", Location("--steps"))
+    if arguments.show is not None and len(arguments.show) != 1:
+        raise UsageError("with --and, --show takes one value: the heat map's", Location("--show"))
+    if arguments.format == "markdown":
+        raise UsageError("a grid is written as table, csv or json (markdown is for one input)", Location("--format"))
+    steps = (arguments.steps[0], arguments.steps[-1])
+    grid = grid_sweep(
+        model,
+        (arguments.input, arguments.start, arguments.stop),
+        tuple(arguments.second),
+        steps,
+        arguments.log,
+        arguments.show[0] if arguments.show else None,
+        _overrides(model, arguments.set),
+    )
+    if arguments.format == "json":
+        print_json(grid.to_dict())
+    elif arguments.format == "csv":
+        print(terminal_text(grid.to_csv()), end="")
+    else:
+        from calculator.outputs.heatmap import print_heat_map  # loaded when its command runs (start-up)
+
+        print_heat_map(grid, color="NO_COLOR" not in os.environ and sys.stdout.isatty())
     return EXIT_OK
 
 
