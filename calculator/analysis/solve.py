@@ -90,6 +90,13 @@ class Solution:
     def _shown(self, base: float | None) -> str:
         return "none found" if base is None else with_unit(format_number(base / self.unit.factor, self.sig_figs), self.unit)
 
+    def _edge_range(self, r: RiskPrecision) -> str:
+        """`6.43M to 6.59M user`, low to high, from the edges at the stricter and the looser risk."""
+        if r.stricter is None or r.looser is None:
+            return f"{self._shown(r.stricter)} (stricter) and {self._shown(r.looser)} (looser)"
+        low, high = sorted((r.stricter, r.looser))
+        return f"{format_number(low / self.unit.factor, self.sig_figs)} to {self._shown(high)}"
+
     def _precision_lines(self) -> list[str]:
         """`--risk`: the samples, P(break) at the answer with its standard error, where the edge moves with it."""
         if self.risk is None:
@@ -100,7 +107,7 @@ class Solution:
             f" bisection to {self._shown(r.bracket)}",
             f"precision: P(break) {_share(r.p_break)} ± {_share(r.standard_error)} at the answer (one standard error);"
             f" for a risk of {_share(r.risk)} ∓ {_share(r.spread)} (two standard errors) the edge is"
-            f" {self._shown(r.stricter)} to {self._shown(r.looser)}",
+            f" {self._edge_range(r)}",
         ]
 
     def to_dict(self) -> dict[str, Any]:
