@@ -194,3 +194,32 @@ def test_a_bad_latency_percentile_is_a_located_error(tmp_path: Path, capsys, bud
     file.write_text(text)
     assert main(["eval", str(file)]) == 2
     assert f"bad.yaml:{where}: error: {message}" in capsys.readouterr().err
+
+
+def test_a_github_annotation_names_the_judged_percentile(tmp_path: Path, capsys) -> None:
+    file = tmp_path / "slo.yaml"
+    file.write_text(P95_SCENARIO)
+    assert main(["check", str(file), "--format", "github"]) == 1
+    annotation = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("::error"))
+    # at the max (column 19: after "  response: {max: "); the median 2 s, and the p95 (about 5 s) that failed
+    assert ",line=7,col=19,title=budget response fail::response is 2 s (p95 " in annotation
+    assert "%25 of <= 2.5 s" in annotation
+
+
+def test_a_percentile_that_is_not_a_number_fails() -> None:
+    # rate above 100 request/s makes the one-server queue unstable: its wait is infinite, and w − w is NaN there.
+    # The point (86.6 request/s) is stable; P(rate > 100) = 1 − Φ(ln(100/86.6) / 0.334) = 33%, so the p95 is NaN.
+    result = evaluate("""\
+    name: nan
+    inputs:
+      rate: 50 request/s to 150 request/s
+    derived:
+      w: queue_wait(rate, 10 ms, 1)
+      gap: w - w
+    budgets:
+      gap: {max: 1 s, percentile: 95%}
+    """)
+    budget = result.budgets[0]
+    assert budget.judged is not None and math.isnan(budget.judged)
+    assert budget.status == "fail" and result.status == "fail"
+    assert "(p95 not a number)" in result.to_markdown()

@@ -110,7 +110,8 @@ class CommonSamples:
                     p_break[budget.name] = max(float(np.mean(broken)), p_break.get(budget.name, 0.0))
                 elif point is not None:
                     limit = point.slot(LimitSlot(i))
-                    if breaks_limit(budget.op, judged_percentile(values, limits, limit, budget.percentile), limit):
+                    judged = judged_percentile(values, limits, limit, budget.percentile)
+                    if breaks_limit(budget.op, judged, limit) or math.isnan(judged):
                         over.append(budget.name)
             for path in scenario.latency:
                 if only not in (None, path.name):
@@ -121,7 +122,8 @@ class CommonSamples:
                     p_break[label] = float(np.mean((totals > limits) | np.isnan(totals)))
                 elif point is not None:
                     limit = point.slot(PathBudgetSlot(path.name))
-                    if judged_percentile(totals, limits, limit, path.percentile) > limit:
+                    judged = judged_percentile(totals, limits, limit, path.percentile)
+                    if judged > limit or math.isnan(judged):
                         over.append(label)
         return p_break, over
 

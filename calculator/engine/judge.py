@@ -88,7 +88,8 @@ def _add_sampled(
             judged = judged_percentile(samples, limits, limit, budget.percentile)
             result.judged = judged / result.unit.factor
             result.utilization = utilization(budget.op, judged, limit)
-            result.status = status_of(breaks_limit(budget.op, judged, limit), result.utilization, budget.warn)
+            broken = bool(breaks_limit(budget.op, judged, limit)) or math.isnan(judged)  # NaN: inf − inf in a sample
+            result.status = status_of(broken, result.utilization, budget.warn)
         elif result.status == "ok" and result.p_violation >= scenario.risk:
             result.status = "warn"
     positions = evaluation.model.compiled.index
@@ -105,7 +106,7 @@ def _add_sampled(
             judged = judged_percentile(totals, limits, limit, path.percentile)
             path_result.judged = judged / path_result.unit.factor
             path_result.utilization = utilization("<=", judged, limit)
-            path_result.status = status_of(judged > limit, path_result.utilization, path.warn)
+            path_result.status = status_of(judged > limit or math.isnan(judged), path_result.utilization, path.warn)
         elif path_result.status == "ok" and path_result.p_violation >= scenario.risk:
             path_result.status = "warn"
 

@@ -290,7 +290,8 @@ def judged_text(percentile: float | None, judged: float | None, unit: Unit, sig_
     """` (p95 3.9 s)` after a median, for a percentile budget (`, p99 180 ms` with `opening=","`)."""
     if percentile is None or judged is None:
         return ""
-    text = f"{percentile_label(percentile)} {format_quantity(judged, unit, sig_figs)}"
+    shown = "not a number" if math.isnan(judged) else format_quantity(judged, unit, sig_figs)  # inf − inf in samples
+    text = f"{percentile_label(percentile)} {shown}"
     return f"{opening} {text}" if opening == "," else f"{opening}{text})"
 
 
