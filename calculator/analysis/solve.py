@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 SEARCH_RANGE = 1e12  # how many times today's value, up and down, the search may go
 BISECTIONS = 200
+EDGE_RANGE_TOLERANCE = 1e-6  # --risk: how closely the edges at risk ∓ 2 standard errors are found
 
 
 METHODS = {
@@ -308,7 +309,7 @@ def _solve_at_risk(
             _, holding, breaking = _bracket(at, today, value.name, budget)
         except UsageError:
             return None
-        return _bisect(at, holding, breaking)[0]
+        return _bisect(at, holding, breaking, EDGE_RANGE_TOLERANCE)[0]  # a range for the reader: 6 figures do
 
     precise = precision(common, risk, safe, abs(beyond - edge), edge_at, budget)
     return Solution(
@@ -476,9 +477,12 @@ def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[s
     raise UsageError(f"no value of '{name}' from 1e-12 to 1e12 times today's makes {what} hold")
 
 
-def _bisect(holds: Any, inside: float, outside: float) -> tuple[float, float]:
-    """The last holding value and the first breaking one, next to each other to float precision."""
+def _bisect(holds: Any, inside: float, outside: float, rel_tol: float = 0.0) -> tuple[float, float]:
+    """The last holding value and the first breaking one, next to each other to float precision
+    (or within `rel_tol` of each other)."""
     for _ in range(BISECTIONS):
+        if rel_tol and abs(outside - inside) <= rel_tol * abs(inside):
+            break
         middle = math.sqrt(inside * outside)
         if middle in (inside, outside):
             middle = (inside + outside) / 2
