@@ -202,3 +202,18 @@ def test_csv_lines_end_in_a_plain_newline_in_one_and_two_dimensions(file: str, c
     for out in (one, two):
         assert "\\x0d" not in out and "\r" not in out
     assert one.splitlines()[1] == "1,2,9,ok,ok,ok"  # a = 1 with b at 2: product 2, slack 12 - 3 = 9, path 3 s of 9 s
+
+
+def test_a_grid_larger_than_the_terminal_shows_evenly_spaced_points_and_says_so(file: str) -> None:
+    grid = grid_sweep(calculator.load(file), ("a", "1", "5"), ("b", "1", "9"), (401, 201))
+    lines = heat_map_text(grid, width=80).splitlines()
+    # b steps by 0.04, so row labels take 4 characters ("1.16"): 80 columns less 4 and the axis (3) leave 73
+    # one-character cells; at most 40 rows
+    assert lines[0].endswith("; 73 × 40 of the points shown, evenly spaced")
+    assert lines[0].startswith("status of 3 budgets over a × b (80,601 points: ")
+    rows = [line for line in lines if "│" in line]
+    assert len(rows) == 40 and all(len(line.split("│")[1]) == 73 for line in rows)
+    assert rows[0].startswith("   9 │") and rows[-1].startswith("   1 │")  # the top and the bottom rows always show
+    # bottom row b = 1: a from 1 to 5 never breaks anything (product ≤ 5, slack ≥ 6, path ≤ 6 s of 9 s)
+    assert set(rows[-1].split("│")[1]) == {"✓"}
+    assert grid.counts()["ok"] + grid.counts()["warn"] + grid.counts()["fail"] == 401 * 201

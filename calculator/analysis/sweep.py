@@ -16,7 +16,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
@@ -26,6 +26,9 @@ from calculator.engine.results import Result
 from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot
 from calculator.engine.uncertainty import samples_that_fit
 from calculator.units.system import Unit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_STEPS = 10_000
 # One marker a series, so that the plot reads without colour.
@@ -275,34 +278,44 @@ class Axis:
 
 @dataclass
 class Grid:
-    """Values and budget statuses over two inputs; every grid is indexed [row][column] = [y][x]."""
+    """Values and budget statuses over two inputs: numpy arrays indexed [row, column] = [y, x]
+    (a million points stay arrays; only what is written out becomes Python numbers)."""
 
     x: Axis
     y: Axis
     shown: list[str]
     units: dict[str, Unit]
     budgets: list[str]
-    values: dict[str, list[list[float]]]  # name -> grid, in its unit
-    statuses: dict[str, list[list[str]]]  # budget label -> grid of ok/warn/fail
-    utilizations: dict[str, list[list[float]]]
-    status: list[list[str]]  # the worst status of the followed budgets in each cell ("ok" when there are none)
+    values: dict[str, np.ndarray]  # name -> grid of floats, in its unit
+    budget_codes: dict[str, np.ndarray]  # budget label -> grid of status codes (indices of STATUSES)
+    utilizations: dict[str, np.ndarray]
+    codes: np.ndarray  # the worst status code of the followed budgets at each point (0, ok, when there are none)
     show: str | None = None
     "the value a heat map shows; None: the status"
     sig_figs: int = 3
 
+    @functools.cached_property
+    def status(self) -> np.ndarray:
+        """Each point's status, "ok", "warn" or "fail"."""
+        return _named(self.codes)
+
+    @functools.cached_property
+    def statuses(self) -> dict[str, np.ndarray]:
+        """Each budget's status at each point."""
+        return {label: _named(codes) for label, codes in self.budget_codes.items()}
+
     def counts(self) -> dict[str, int]:
         """How many points are ok, warn and fail."""
-        flat = [status for row in self.status for status in row]
-        return {status: flat.count(status) for status in ("ok", "warn", "fail")}
+        return {status: int((self.codes == code).sum()) for code, status in enumerate(STATUSES)}
 
     def to_dict(self) -> dict[str, Any]:
         cells = [
             {
                 "x": x,
                 "y": y,
-                "values": {name: self.values[name][j][i] for name in self.shown},
-                "status": self.status[j][i],
-                "budgets": {label: self.statuses[label][j][i] for label in self.budgets},
+                "values": {name: float(self.values[name][j, i]) for name in self.shown},
+                "status": str(self.status[j, i]),
+                "budgets": {label: str(self.statuses[label][j, i]) for label in self.budgets},
             }
             for j, y in enumerate(self.y.values)
             for i, x in enumerate(self.x.values)
@@ -329,9 +342,9 @@ class Grid:
             for i, x in enumerate(self.x.values):
                 writer.writerow(
                     [f"{x:.6g}", f"{y:.6g}"]
-                    + [f"{self.values[n][j][i]:.6g}" for n in self.shown]
-                    + [self.statuses[b][j][i] for b in self.budgets]
-                    + [self.status[j][i]]
+                    + [f"{self.values[n][j, i]:.6g}" for n in self.shown]
+                    + [str(self.statuses[b][j, i]) for b in self.budgets]
+                    + [str(self.status[j, i])]
                 )
         return out.getvalue()
 
@@ -366,19 +379,14 @@ def grid_sweep(
     slots = _grid_slots(model, base_overrides, (x[0], xs), (y[0], ys), where)
     units = {name: corner.values[name].unit for name in names}
     shape = (len(ys), len(xs))
+    import numpy as np  # numpy: only for a grid
 
-    def grid_of(flat: Any, factor: float = 1.0) -> list[list[float]]:
-        rows: list[list[float]] = (flat / factor).reshape(shape).tolist()
-        return rows
-
-    def status_grid(codes: Any) -> list[list[str]]:
-        return [[STATUSES[code] for code in row] for row in codes.reshape(shape).tolist()]
+    def grid_of(flat: Any, factor: float = 1.0) -> np.ndarray:
+        return np.asarray(flat / factor if factor != 1 else flat, dtype=float).reshape(shape)
 
     judged = _grid_statuses(model, slots)
     labels = [label for label, _ in keep]
-    import numpy as np  # numpy: only for a grid
-
-    worst = functools.reduce(np.maximum, [judged[i][0] for _, i in keep], np.zeros(len(xs) * len(ys), dtype=int))
+    worst = functools.reduce(np.maximum, [judged[i][0] for _, i in keep], np.zeros(len(xs) * len(ys), dtype=np.int8))
     x_unit, y_unit = corner.values[x[0]].unit, corner.values[y[0]].unit
     return Grid(
         Axis(x[0], x_unit, [v / x_unit.factor for v in xs], log),
@@ -387,9 +395,9 @@ def grid_sweep(
         units,
         labels,
         {name: grid_of(_grid_value(model, slots, name), units[name].factor) for name in names},
-        {label: status_grid(judged[i][0]) for label, i in keep},
+        {label: judged[i][0].reshape(shape) for label, i in keep},
         {label: grid_of(judged[i][1]) for label, i in keep},
-        status_grid(worst),
+        worst.reshape(shape),
         show,
         scenario.sig_figs,
     )
@@ -456,7 +464,11 @@ def _raise_first_failure(
 ) -> None:
     import numpy as np  # numpy: only for a grid
 
-    bad = ~np.all(np.isfinite(np.vstack(slots)), axis=0) if slots else np.zeros(0, dtype=bool)
+    bad = np.zeros(len(x[1]), dtype=bool)
+    for slot in slots:
+        finite = np.isfinite(slot)
+        if not finite.all():
+            bad |= ~finite
     for point in np.flatnonzero(bad)[:FAILURE_CHECKS]:
         model.evaluate({**overrides, x[0]: float(x[1][point]), y[0]: float(y[1][point])})  # raises where a formula fails
 
@@ -492,11 +504,14 @@ def _utilization(op: str, values: Any, limits: Any) -> Any:
     import numpy as np  # numpy: only for a grid
 
     numerator, denominator = (values, limits) if op in ("<=", "<") else (limits, values)
-    ratio = np.where(
-        denominator == 0, np.where(numerator == 0, 0.0, np.inf), numerator / np.where(denominator == 0, 1, denominator)
-    )
+    ratio = np.divide(numerator, denominator)  # x/0 is inf and 0/0 NaN here; judge says inf and 0
+    zero = denominator == 0
+    if zero.any():
+        ratio = np.where(zero, np.where(numerator == 0, 0.0, np.inf), ratio)
     if op in (">=", ">"):
-        ratio = np.where((values <= 0) & (limits > 0), np.inf, ratio)
+        unmet = (values <= 0) & (limits > 0)  # nothing of a lower limit is met
+        if unmet.any():
+            ratio = np.where(unmet, np.inf, ratio)
     return ratio
 
 
@@ -507,4 +522,13 @@ def _status(breaks: Any, used: Any, warn: float) -> Any:
     """judge.status_of on arrays, as codes of STATUSES."""
     import numpy as np  # numpy: only for a grid
 
-    return np.where(breaks, 2, np.where(used >= warn, 1, 0))
+    codes = (used >= warn).astype(np.int8)
+    codes[breaks] = 2
+    return codes
+
+
+def _named(codes: np.ndarray) -> np.ndarray:
+    import numpy as np  # numpy: only for a grid
+
+    named: np.ndarray = np.array(STATUSES)[codes]
+    return named

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from calculator.common.numbers import format_number
 from calculator.engine.results import STATUS_GLYPH
@@ -21,25 +21,41 @@ Piece = tuple[str, str]  # text, rich style ("" for none)
 SHADES = "·░▒▓█"
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 LABELLED_ROWS = 12  # at most this many rows carry their value; the others only the axis
+MAX_ROWS = 40  # rows drawn at most: a taller grid shows evenly spaced rows
 
 
 def heat_map_lines(grid: Grid, width: int = 80) -> list[list[Piece]]:
-    """The heat map: a title and legend, the rows (highest y on top) with y ticks, the x axis and its ticks."""
-    columns, rows = len(grid.x.values), len(grid.y.values)
-    y_ticks = _row_labels(grid)
-    margin = max(len(label) for label in y_ticks)
-    cell = 2 if margin + 3 + 2 * columns <= width else 1
-    cells, legend = _cells(grid)
-    lines: list[list[Piece]] = [[(_title(grid), "bold")], legend, [(f"{' ' * margin}   ↑ {grid.y.label}", "")]]
-    for j in reversed(range(rows)):
+    """The heat map: a title and legend, the rows (highest y on top) with y ticks, the x axis and its ticks.
+
+    A grid larger than the terminal shows every k-th point (the first and the last always), and says so."""
+    y_shown = _spread_indices(len(grid.y.values), MAX_ROWS)
+    y_ticks = _row_labels(grid, y_shown)
+    margin = max(len(label) for label in y_ticks.values())
+    room = max(width - margin - 3, 1)
+    cell = 2 if 2 * len(grid.x.values) <= room else 1
+    x_shown = _spread_indices(len(grid.x.values), room // cell)
+    cells, legend = _cells(grid, y_shown, x_shown)
+    title = _title(grid)
+    if len(x_shown) < len(grid.x.values) or len(y_shown) < len(grid.y.values):
+        title += f"; {len(x_shown)} × {len(y_shown)} of the points shown, evenly spaced"
+    lines: list[list[Piece]] = [[(title, "bold")], legend, [(f"{' ' * margin}   ↑ {grid.y.label}", "")]]
+    for j, row in zip(reversed(y_shown), reversed(cells), strict=True):
         line: list[Piece] = [(f"{y_ticks[j]:>{margin}} │", "")]
-        for text, style in cells[j]:
+        for text, style in row:
             line += [(" " * (cell - 1), ""), (text, style)]  # a glyph a cell, spaced when there is room
         lines.append(line)
-    lines.append([(" " * margin + " └" + "─" * (cell * columns + 1), "")])
-    lines.append([(" " * (margin + 3) + _x_ticks(grid, cell), "")])
+    lines.append([(" " * margin + " └" + "─" * (cell * len(x_shown) + 1), "")])
+    lines.append([(" " * (margin + 2) + _x_ticks(grid, x_shown, cell), "")])  # from the first cell's start
     lines.append([(" " * (margin + 3) + f"→ {grid.x.label}", "")])
     return lines
+
+
+def _spread_indices(count: int, room: int) -> list[int]:
+    """All of 0..count-1 when they fit in `room`, else about `room` of them evenly spaced, the first and last kept."""
+    if count <= room:
+        return list(range(count))
+    picks = max(room, 2)
+    return sorted({round(k * (count - 1) / (picks - 1)) for k in range(picks)})
 
 
 def heat_map_text(grid: Grid, width: int = 80) -> str:
@@ -64,21 +80,22 @@ def _title(grid: Grid) -> str:
         return f"{grid.show} {across}"
     followed = f"{len(grid.budgets)} budget" + ("s" if len(grid.budgets) != 1 else "")
     points = len(grid.x.values) * len(grid.y.values)
-    tally = ", ".join(f"{counts[s]} {s}" for s in ("ok", "warn", "fail"))
+    tally = ", ".join(f"{counts[s]:,} {s}" for s in ("ok", "warn", "fail"))
     return f"status of {followed} {across} ({points:,} points: {tally})"
 
 
-def _cells(grid: Grid) -> tuple[list[list[Piece]], list[Piece]]:
-    """Each point's glyph and style, and the legend that reads them."""
+def _cells(grid: Grid, rows: list[int], columns: list[int]) -> tuple[list[list[Piece]], list[Piece]]:
+    """The shown points' glyphs and styles (row by row, lowest y first), and the legend that reads them."""
     if grid.show is None:
         legend: list[Piece] = []
         for status in ("ok", "warn", "fail"):
             legend += [(f"{STATUS_GLYPH[status]} {status}", STATUS_STYLE[status]), ("   ", "")]
-        cells = [[(STATUS_GLYPH[s], STATUS_STYLE[s]) for s in row] for row in grid.status]
+        looks = [(STATUS_GLYPH[status], STATUS_STYLE[status]) for status in ("ok", "warn", "fail")]  # by status code
+        cells = [[looks[int(grid.codes[j, i])] for i in columns] for j in rows]
         return cells, legend
     values = grid.values[grid.show]
-    finite = [v for row in values for v in row if math.isfinite(v)]
-    low, high = (min(finite), max(finite)) if finite else (0.0, 0.0)
+    finite = values[_finite(values)]
+    low, high = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
     log = low > 0 and high / low >= 100
     edges = _shade_edges(low, high, log)
     unit = grid.units[grid.show].text
@@ -87,7 +104,13 @@ def _cells(grid: Grid) -> tuple[list[list[Piece]], list[Piece]]:
         span = f"{format_number(start, 2)}–{format_number(end, 2)}"
         legend += [(f"{shade} {span}", ""), ("  ", "")]
     legend.append((f"{unit}{', log shades' if log else ''}", "dim"))
-    return [[(_shade(v, edges), "") for v in row] for row in values], legend
+    return [[(_shade(float(values[j, i]), edges), "") for i in columns] for j in rows], legend
+
+
+def _finite(values: Any) -> Any:
+    import numpy as np  # numpy: a grid's values are arrays
+
+    return np.isfinite(values)
 
 
 def _shade_edges(low: float, high: float, log: bool) -> list[float]:
@@ -108,28 +131,30 @@ def _shade(value: float, edges: list[float]) -> str:
     return SHADES[band]
 
 
-def _row_labels(grid: Grid) -> list[str]:
-    """Each row's y value, or '' on rows left unlabelled when there are many (the top and bottom always show)."""
-    rows = len(grid.y.values)
-    every = max(1, math.ceil(rows / LABELLED_ROWS))
-    return [format_number(y, grid.sig_figs) if (j % every == 0 or j == rows - 1) else "" for j, y in enumerate(grid.y.values)]
+def _row_labels(grid: Grid, rows: list[int]) -> dict[int, str]:
+    """The shown rows' y values, or '' on rows left unlabelled when there are many (the top and bottom always show)."""
+    every = max(1, math.ceil(len(rows) / LABELLED_ROWS))
+    return {
+        j: format_number(grid.y.values[j], grid.sig_figs) if (k % every == 0 or k == len(rows) - 1) else ""
+        for k, j in enumerate(rows)
+    }
 
 
-def _x_ticks(grid: Grid, cell: int) -> str:
+def _x_ticks(grid: Grid, columns: list[int], cell: int) -> str:
     """Values under their columns: the first, the last, then the middles of the gaps, as many as fit."""
-    columns = len(grid.x.values)
-    labels = [format_number(x, grid.sig_figs) for x in grid.x.values]
-    line = [" "] * (cell * columns + 16)
+    shown = len(columns)
+    labels = [format_number(grid.x.values[i], grid.sig_figs) for i in columns]
+    line = [" "] * (cell * shown + 16)
     placed: list[tuple[int, int]] = []
-    order = [0, columns - 1]
-    step = columns - 1
+    order = [0, shown - 1]
+    step = shown - 1
     while step > 1:
         step //= 2
-        order += list(range(step, columns - 1, step))
-    for i in dict.fromkeys(order):
-        start = min(max(i * cell - len(labels[i]) // 2, 0), len(line) - len(labels[i]))
-        end = start + len(labels[i])
+        order += list(range(step, shown - 1, step))
+    for k in dict.fromkeys(order):
+        start = min(max(k * cell + cell - 1 - len(labels[k]) // 2, 0), len(line) - len(labels[k]))
+        end = start + len(labels[k])
         if all(end + 1 < a or start > b + 1 for a, b in placed):
-            line[start:end] = labels[i]
+            line[start:end] = labels[k]
             placed.append((start, end))
     return "".join(line).rstrip()
