@@ -63,6 +63,7 @@ _LAZY = {
     "BreakingPoint": "calculator.analysis.solve",
     "Solution": "calculator.analysis.solve",
     "Sweep": "calculator.analysis.sweep",
+    "Grid": "calculator.analysis.sweep",
 }
 
 
@@ -102,6 +103,7 @@ __all__ = [
     "FileError",
     "FormulaSyntaxError",
     "GrammarError",
+    "Grid",
     "HistogramBin",
     "InputChange",
     "InputView",
@@ -136,6 +138,7 @@ __all__ = [
     "rewrite_inputs",
     "solve",
     "sweep",
+    "sweep_grid",
     "write_text_atomically",
 ]
 
@@ -145,7 +148,7 @@ if TYPE_CHECKING:
     from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
     from calculator.analysis.solve import BreakingPoint, Solution
-    from calculator.analysis.sweep import Sweep
+    from calculator.analysis.sweep import Grid, Sweep
     from calculator.common.cache import write_text_atomically
     from calculator.common.numbers import format_number
     from calculator.engine.model import Evaluation, Model
@@ -224,6 +227,21 @@ def sweep(
     from calculator.analysis.sweep import sweep as sweep_input  # loaded when its command runs (start-up)
 
     return sweep_input(model, input_name, start, stop, steps, log, show)
+
+
+def sweep_grid(
+    model: Model,
+    x: tuple[str, str, str],
+    y: tuple[str, str, str],
+    steps: tuple[int, int] = (11, 11),
+    log: bool = False,
+    show: str | None = None,
+) -> Grid:
+    """Values and budget statuses over a grid of two inputs, each (name, from, to) as quantities
+    (`("dau", "10M user", "200M user")`): numpy arrays indexed [y, x]."""
+    from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
+
+    return grid_sweep(model, x, y, steps, log, show)
 
 
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:

@@ -217,3 +217,9 @@ def test_a_grid_larger_than_the_terminal_shows_evenly_spaced_points_and_says_so(
     # bottom row b = 1: a from 1 to 5 never breaks anything (product ≤ 5, slack ≥ 6, path ≤ 6 s of 9 s)
     assert set(rows[-1].split("│")[1]) == {"✓"}
     assert grid.counts()["ok"] + grid.counts()["warn"] + grid.counts()["fail"] == 401 * 201
+
+
+def test_the_python_api_gives_the_same_grid(file: str) -> None:
+    grid = calculator.sweep_grid(calculator.load(file), ("a", "1", "5"), ("b", "1", "5"), (5, 5))
+    assert grid.status[4, 1] == worst(hand_status(2, 5)) == "warn"  # a = 2, b = 5: a product of 10, 100%
+    assert grid.status[0, 4] == "ok" and grid.status[4, 4] == "fail"
