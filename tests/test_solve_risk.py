@@ -193,3 +193,20 @@ def test_integer_mark_must_be_a_boolean(tmp_path: Path, capsys) -> None:
     assert main(["eval", file]) == 2
     err = capsys.readouterr().err
     assert "s.yaml:3:21: error: 'inputs.batch.integer': Input should be a valid boolean, unable to interpret input" in err
+
+
+def test_risk_solve_of_one_budget_and_of_an_uncertain_input(tmp_path: Path, capsys) -> None:
+    text = TRAFFIC.replace("  traffic: <= 10k request/s\n", "  traffic: <= 10k request/s\n  load: <= 100 request/s/user\n")
+    file = _write(tmp_path, text)
+    model = calculator.load(file)
+    # --budget traffic: the same edge as with traffic alone; load never binds users
+    assert calculator.solve(model, "users", "traffic", risk=0.05).value == calculator.solve(model, "users", risk=0.05).value
+    # solving for load itself: it takes each trial value exactly, and nothing else is uncertain
+    with pytest.raises(calculator.UsageError) as raised:
+        calculator.solve(model, "load", risk=0.05)
+    assert raised.value.message == (
+        "--risk needs an uncertain input other than 'load': solving for it takes each trial value exactly,"
+        " and nothing else is uncertain"
+    )
+    assert main(["solve", file, "--for", "load", "--risk", "5%"]) == 2
+    assert "--risk: error: --risk needs an uncertain input other than 'load'" in capsys.readouterr().err

@@ -69,6 +69,13 @@ class CommonSamples:
         self.count = simulation.count
         self.seed = model.scenario.seed if seed is None else seed
         self.draws = {name: draws for name, draws in simulation.inputs.items() if name != input_name}
+        if not self.draws:
+            raise UsageError(
+                f"--risk needs an uncertain input other than '{input_name}': solving for it takes each trial value"
+                " exactly, and nothing else is uncertain",
+                Location("--risk"),
+                hint="solve for another input, or without --risk",
+            )
         self.arguments: list[Any] = [
             self.draws.get(name, point) for name, point in zip(model.compiled.inputs, evaluation.arguments, strict=True)
         ]
