@@ -63,6 +63,7 @@ _LAZY = {
     "BreakingPoint": "calculator.analysis.solve",
     "Solution": "calculator.analysis.solve",
     "Sweep": "calculator.analysis.sweep",
+    "Grid": "calculator.analysis.sweep",
 }
 
 
@@ -105,6 +106,7 @@ __all__ = [
     "FileError",
     "FormulaSyntaxError",
     "GrammarError",
+    "Grid",
     "HardwareChoice",
     "HistogramBin",
     "InputChange",
@@ -142,6 +144,7 @@ __all__ = [
     "rewrite_inputs",
     "solve",
     "sweep",
+    "sweep_grid",
     "write_text_atomically",
 ]
 
@@ -151,7 +154,7 @@ if TYPE_CHECKING:
     from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
     from calculator.analysis.solve import BreakingPoint, Solution
-    from calculator.analysis.sweep import Sweep
+    from calculator.analysis.sweep import Grid, Sweep
     from calculator.common.cache import write_text_atomically
     from calculator.common.numbers import format_number
     from calculator.engine.designs import Designs, evaluate_designs
@@ -188,11 +191,20 @@ def explain(model: Model, name: str, overrides: Mapping[str, Override] | None = 
     return explain_value(model, name, overrides)
 
 
-def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
-    """The largest (or smallest) value of an input at which every budget (or `budget`) holds."""
+def solve(
+    model: Model,
+    input_name: str,
+    budget: str | None = None,
+    risk: float | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> Solution:
+    """The largest (or smallest) value of an input at which every budget (or `budget`) holds; with `risk`
+    (0.05), at which every budget's Monte Carlo P(break) is at most it, on the same `samples` for every
+    trial value (seeded with `seed`; the scenario's settings by default)."""
     from calculator.analysis.solve import solve as solve_input  # loaded when its command runs (start-up)
 
-    return solve_input(model, input_name, budget)
+    return solve_input(model, input_name, budget, risk=risk, samples=samples, seed=seed)
 
 
 def breaking_points(model: Model, input_name: str, overrides: Mapping[str, Override] | None = None) -> list[BreakingPoint]:
@@ -223,6 +235,21 @@ def sweep(
     from calculator.analysis.sweep import sweep as sweep_input  # loaded when its command runs (start-up)
 
     return sweep_input(model, input_name, start, stop, steps, log, show)
+
+
+def sweep_grid(
+    model: Model,
+    x: tuple[str, str, str],
+    y: tuple[str, str, str],
+    steps: tuple[int, int] = (11, 11),
+    log: bool = False,
+    show: str | None = None,
+) -> Grid:
+    """Values and budget statuses over a grid of two inputs, each (name, from, to) as quantities
+    (`("dau", "10M user", "200M user")`): numpy arrays indexed [y, x]."""
+    from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
+
+    return grid_sweep(model, x, y, steps, log, show)
 
 
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:

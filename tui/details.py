@@ -19,7 +19,7 @@ from rich.text import Text
 
 import calculator
 
-from .format import STATUS_MARK, bar, change, number, percent
+from .format import STATUS_MARK, bar, change, number, percent, percentile_name
 from .state import Workbench
 
 OP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
@@ -250,6 +250,7 @@ def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles:
     rows: list[tuple[str, RenderableType | str]] = [
         ("limit", f"{budget.name} {OP_TEXT[budget.op]} {calculator.format_quantity(budget.limit, budget.unit)}"),
         ("value", calculator.format_quantity(budget.value, budget.unit)),
+        *_judged_row(budget),
         (
             "used",
             Text.assemble(
@@ -269,6 +270,13 @@ def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles:
     if workbench.view.kind_of(budget.name) == "derived":
         parts += _derivation(workbench, budget.name, analysis, styles)
     return Group(*parts)
+
+
+def _judged_row(limited: calculator.BudgetResult | calculator.PathResult) -> list[tuple[str, RenderableType | str]]:
+    """A percentile budget's judged percentile: what its status and utilization are of."""
+    if limited.percentile is None or limited.judged is None:
+        return []
+    return [(percentile_name(limited.percentile), f"{calculator.format_quantity(limited.judged, limited.unit)} (judged)")]
 
 
 def _to_hold(budget: calculator.BudgetResult) -> str:
@@ -300,6 +308,7 @@ def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> Renderable
         ("budget", f"{number(path.budget)} {unit}"),
         ("total", f"{number(path.total)} {unit}  ({percent(path.utilization)})"),
         ("slack", f"{number(path.budget - path.total)} {unit}"),
+        *_judged_row(path),
     ]
     if path.p_violation is not None:
         rows.append(("P(break)", percent(path.p_violation)))

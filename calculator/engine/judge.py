@@ -86,7 +86,14 @@ def _add_sampled(
         samples = simulation.input_or_slot(evaluation, budget.name)
         limits = simulation.slots[evaluation.model.compiled.index[LimitSlot(index)]]
         result.p_violation = float(np.mean(breaks_limit(budget.op, samples, limits)))
-        if result.status == "ok" and result.p_violation >= scenario.risk:
+        if budget.percentile is not None:
+            limit = evaluation.slot(LimitSlot(index))
+            judged = judged_percentile(samples, limits, limit, budget.percentile)
+            result.judged = judged / result.unit.factor
+            result.utilization = utilization(budget.op, judged, limit)
+            broken = bool(breaks_limit(budget.op, judged, limit)) or math.isnan(judged)  # NaN: inf − inf in a sample
+            result.status = status_of(broken, result.utilization, budget.warn)
+        elif result.status == "ok" and result.p_violation >= scenario.risk:
             result.status = "warn"
     positions = evaluation.model.compiled.index
 
@@ -97,8 +104,29 @@ def _add_sampled(
         totals = path_total(path, samples_of, np.maximum)
         limits = samples_of(PathBudgetSlot(path.name))
         path_result.p_violation = float(np.mean(totals > limits))
-        if path_result.status == "ok" and path_result.p_violation >= scenario.risk:
+        if path.percentile is not None:
+            limit = evaluation.slot(PathBudgetSlot(path.name))
+            judged = judged_percentile(totals, limits, limit, path.percentile)
+            path_result.judged = judged / path_result.unit.factor
+            path_result.utilization = utilization("<=", judged, limit)
+            path_result.status = status_of(judged > limit or math.isnan(judged), path_result.utilization, path.warn)
+        elif path_result.status == "ok" and path_result.p_violation >= scenario.risk:
             path_result.status = "warn"
+
+
+def judged_percentile(samples: Any, limits: Any, limit: float, percentile: float) -> float:
+    """The `percentile` quantile of a value's samples (base units), judged against `limit`, its point limit.
+
+    A limit that is uncertain too is taken into account: the value is measured against its own sample
+    of the limit (value × limit / that sample), which is the value itself when the limit is fixed.
+    """
+    import numpy as np  # numpy: only for uncertain inputs
+
+    values = np.asarray(samples, dtype=float)
+    bounds = np.asarray(limits, dtype=float)
+    if limit > 0 and bool(np.all(bounds > 0)) and not bool(np.all(bounds == limit)):
+        values = values * (limit / bounds)
+    return float(np.quantile(values, percentile))
 
 
 def display_unit(value: CheckedValue, base: float) -> Unit:
@@ -174,6 +202,7 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
     written = evaluation.model.scenario.limit_units[index]
+    judged = value.value if budget.percentile is not None else None  # no samples: the percentile is the point
     return BudgetResult(
         budget.name,
         budget.op,
@@ -187,6 +216,8 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
         location=budget.text_location,
         limit_unit=written,
         reason=value.reason,
+        percentile=budget.percentile,
+        judged=judged,
     )
 
 
@@ -213,6 +244,8 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
         stages,
         location=path.location,
         reason=reason,
+        percentile=path.percentile,
+        judged=total if path.percentile is not None else None,  # no samples: the percentile is the point
     )
 
 

@@ -32,6 +32,7 @@ from calculator.file.shapes import (
     HardwareOptions,
     InputEntry,
     ParallelStage,
+    PathBudgetEntry,
     ScenarioFile,
     SequenceStage,
     StageEntry,
@@ -198,6 +199,7 @@ def _input(name: str, raw: Any, file: ScenarioFile, document: Document, values: 
         spec=spec,
         display_expr=display,
         uncertain=isinstance(spec, (Interval, Distribution)),
+        integer=entry.integer,
     )
 
 
@@ -260,14 +262,36 @@ def _budget(name: str, raw: str | BudgetEntry, document: Document, values: dict[
 def _budget_entry(name: str, entry: BudgetEntry, document: Document, known: set[str]) -> list[Budget]:
     where = document.where("budgets", name)
     warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at("budgets", name, "warn"))
+    percentile = None
+    if entry.percentile is not None:
+        percentile = _percentile(entry.percentile, document.text_at("budgets", name, "percentile"))
     budgets = []
     for op, key, text in (("<=", "max", entry.max), (">=", "min", entry.min)):
         if text is not None:
             text_at = document.text_at("budgets", name, key)
-            budgets.append(Budget(name, op, parse_formula(text, text_at, known.__contains__), warn, where, text_at, entry.note))
+            limit = parse_formula(text, text_at, known.__contains__)
+            budgets.append(Budget(name, op, limit, warn, where, text_at, entry.note, percentile))
     if not budgets:
+        if percentile is not None:
+            raise ShapeError(
+                f"budget on '{name}' has a percentile but no limit to judge it against",
+                where,
+                hint=f"add the limit: {{max: LIMIT, percentile: {entry.percentile}}} (or min:)",
+            )
         raise ShapeError(f"budget on '{name}' has neither max nor min", where)
     return budgets
+
+
+def _percentile(text: str, where: Location) -> float:
+    """A percentile like '95%' or '0.95', as a quantile strictly between 0 and 1."""
+    formula = parse_formula(text, where)
+    if not isinstance(formula.expr, Number) or not 0 < formula.expr.value < 1:
+        raise ShapeError(
+            f"a percentile is more than 0% and less than 100%, not '{text}'",
+            where,
+            hint="e.g. 95% for a p95, 99% for a p99",
+        )
+    return formula.expr.value
 
 
 def _comparison(text: str, where: Location) -> tuple[str, str, int]:
@@ -311,20 +335,42 @@ def _latency(file: ScenarioFile, document: Document, values: dict[str, Value], p
 
 def _latency_path(name: str, entry: Any, document: Document, known: set[str]) -> LatencyPath:
     path = ("latency", name)
-    budget_at = document.text_at(*path, "budget")
     warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at(*path, "warn"))
+    budget_text, budget_at, percentile = _path_budget(name, entry.budget, document)
     stages = tuple(_stages(entry.stages, (*path, "stages"), document, known))
     if not stages:
         raise ShapeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
     return LatencyPath(
         name,
-        parse_formula(entry.budget, budget_at, known.__contains__),
+        parse_formula(budget_text, budget_at, known.__contains__),
         stages,
         warn,
         document.where(*path),
         budget_at,
         entry.note,
+        percentile=percentile,
     )
+
+
+def _path_budget(name: str, budget: str | PathBudgetEntry, document: Document) -> tuple[str, Location, float | None]:
+    """A path's limit (its text and where it is) and the percentile it is judged at, if any."""
+    path = ("latency", name, "budget")
+    if isinstance(budget, str):
+        return budget, document.text_at(*path), None
+    if budget.min is not None:
+        raise ShapeError(
+            f"latency path '{name}' has a min: a path's budget is an upper limit",
+            document.where(*path, "min"),
+            hint="write {max: LIMIT, percentile: 99%}; for a floor on a value, use budgets:",
+        )
+    percentile = None if budget.percentile is None else _percentile(budget.percentile, document.text_at(*path, "percentile"))
+    if budget.max is None:
+        raise ShapeError(
+            f"latency path '{name}' has a budget without max: no limit to judge the total against",
+            document.where(*path),
+            hint="write {max: 200 ms, percentile: 99%}",
+        )
+    return budget.max, document.text_at(*path, "max"), percentile
 
 
 def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, known: set[str]) -> list[Stage]:

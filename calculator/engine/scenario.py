@@ -33,6 +33,7 @@ class Value:
     depends: tuple[str, ...] = ()
     uncertain: bool = False
     drill: bool = False  # derived values marked `drill: true`: asked in `envelope drill`
+    integer: bool = False  # inputs marked `integer: true`: solved to whole numbers
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +57,8 @@ class Budget:
     location: Location
     text_location: Location
     note: str | None = None
+    percentile: float | None = None
+    "judged at this quantile (0.95 for `percentile: 95%`) of the value's samples, not at its point value"
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,8 @@ class LatencyPath:
     location: Location
     text_location: Location
     note: str | None = None
+    percentile: float | None = None
+    "judged at this quantile (0.99 for `percentile: 99%`) of the total's samples, not at its point value"
 
     def formulas(self) -> list[tuple[Stage, Formula]]:
         return [pair for stage in self.stages for pair in stage.formulas()]

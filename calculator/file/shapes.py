@@ -26,6 +26,8 @@ class InputEntry:
     note: str | None = None
     "where the number comes from; shown in the TUI"
     source: str | None = None
+    integer: bool = False
+    "a whole number of things: `envelope solve` answers with a whole number"
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,8 @@ class BudgetEntry:
     min: str | None = None
     warn: str | None = None
     "utilization at which the status is 'warn' (default 80%)"
+    percentile: str | None = None
+    "judge this percentile of the value (e.g. '95%') instead of its median: a p95 SLO"
     note: str | None = None
 
 
@@ -88,9 +92,20 @@ Stage = str | StageEntry | ParallelStage | SequenceStage
 
 
 @dataclass(frozen=True)
+class PathBudgetEntry:
+    """A latency path's limit at a percentile: `{max: 200 ms, percentile: 99%}`."""
+
+    max: str | None = None
+    min: str | None = None
+    "refused: a latency path's budget is an upper limit (listed so the error can say so at the key)"
+    percentile: str | None = None
+    "judge this percentile of the path's total (e.g. '99%') instead of its median"
+
+
+@dataclass(frozen=True)
 class LatencyPathEntry:
-    budget: str
-    "the path's limit, e.g. '200 ms'"
+    budget: str | PathBudgetEntry
+    "the path's limit, e.g. '200 ms', or '{max: 200 ms, percentile: 99%}'"
     stages: dict[str, Stage]
     warn: str | None = None
     note: str | None = None
@@ -141,6 +156,7 @@ SHAPES = (
     StageEntry,
     ParallelStage,
     SequenceStage,
+    PathBudgetEntry,
     LatencyPathEntry,
     Settings,
 )
