@@ -158,6 +158,21 @@ def test_vectorized_equals_scalar():
     )
 
 
+def test_vectorized_thousands_of_servers_and_empty_queues():
+    # the in-place inverse recurrence over samples, against the log-space closed form at c = 2,000
+    rho = np.array([0.5, 0.9, 0.97, 0.995])
+    servers, service = 2000, 0.1
+    rate = rho * servers / service
+    arrays = array_functions()
+    want = [erlang_c_log_space(r * servers, servers) for r in rho]
+    np.testing.assert_allclose(arrays["erlang_c"](rate, service, float(servers)), want, rtol=1e-9)
+    means = [wait_from(c, r * servers, servers, service, None) for c, r in zip(want, rho, strict=True)]
+    np.testing.assert_allclose(arrays["queue_wait"](rate, service, float(servers)), means, rtol=1e-9)
+    # a per-sample server count, some whole, some not; no traffic waits 0; an overloaded sample waits forever
+    got = arrays["queue_wait"](np.array([0.0, 30.0, 30.0, 50.0]), 0.1, np.array([3.0, 4.0, 4.25, 4.0]))
+    np.testing.assert_allclose(got, [0.0, queueing.queue_wait(30, 0.1, 4), queueing.queue_wait(30, 0.1, 4.25), math.inf])
+
+
 # -- in scenarios ---------------------------------------------------------------------------
 QUEUE = """
     name: queue

@@ -13,8 +13,10 @@ M/M/c: Poisson arrivals at `rate`, exponential service of mean `service_time`,
 offered load a = rate·service_time and c servers, the Erlang B blocking
 probability comes from the standard recurrence B(0) = 1,
 B(k) = a·B(k-1) / (k + a·B(k-1)) — no factorial, no overflow, stable for
-thousands of servers — and Erlang C = B / (1 - (a/c)(1 - B)). A queue with
-a ≥ c (utilization ≥ 1) never drains: its wait is infinite (`math.inf`), which
+thousands of servers — and Erlang C = B / (1 - (a/c)(1 - B)), computed as
+B / ((1 - a/c) + (a/c)·B) to avoid the cancellation near a = c. Monte Carlo
+runs the same recurrence inverted, 1/B(k) = 1 + k/(a·B(k-1)), in place over
+the samples. A queue with a ≥ c (utilization ≥ 1) never drains: its wait is infinite (`math.inf`), which
 the engine shows and judges as an unstable queue.
 
 Dynamic batching: a batch opens with its first request and closes when it holds
@@ -80,7 +82,8 @@ def _erlang_c_whole(rate: float, service_time: float, count: int) -> float:
     if count < 1 or load >= count:
         return 1.0
     blocking = erlang_b(load, count)
-    return blocking / (1 - load / count * (1 - blocking))
+    rho = load / count
+    return blocking / ((1 - rho) + rho * blocking)  # = B / (1 - ρ(1 - B)), without its cancellation near ρ = 1
 
 
 def _wait_whole(rate: float, service_time: float, count: int, quantile: float | None) -> float:
@@ -164,16 +167,28 @@ def _utilization_array(rate: Any, service_time: Any, servers: Any) -> Any:
         return np.where(servers > 0, np.asarray(rate, dtype=float) * service_time / np.where(servers > 0, servers, 1), np.inf)
 
 
-def _erlang_b_array(load: Any, count: Any) -> tuple[Any, Any]:
-    """The recurrence over arrays, each element stopping at its own whole server count: B(count) and B(count + 1)."""
+def _inverse_erlang_b_array(load: Any, count: Any) -> tuple[Any, Any]:
+    """1/B at each element's whole server count, by 1/B(k) = 1 + k/(a·B(k-1)), and 1/a (for the count above).
+
+    The same recurrence as `erlang_b`, inverted so that each step is three in-place array operations
+    (no division, no temporary arrays): Monte Carlo runs it once per server for every sample. A zero
+    load gives an infinite 1/B (B = 0: nobody is blocked); so does an overflow (B below 1e-308).
+    """
     import numpy as np  # numpy: only for uncertain inputs
 
-    blocking = np.ones(np.broadcast(load, count).shape)
-    single = np.ndim(count) == 0
-    for k in range(1, int(np.max(count, initial=0)) + 1):
-        step = load * blocking / (k + load * blocking)
-        blocking = step if single else np.where(k <= count, step, blocking)
-    return blocking, load * blocking / (count + 1 + load * blocking)
+    with np.errstate(divide="ignore", over="ignore"):
+        reciprocal = 1.0 / load
+    inverse = np.ones(np.broadcast(load, count).shape)
+    whole_count = np.ndim(count) == 0
+    step = inverse if whole_count else np.empty_like(inverse)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for k in range(1, int(np.max(count, initial=0)) + 1):
+            np.multiply(inverse, reciprocal, out=step)
+            step *= k
+            step += 1.0
+            if not whole_count:  # each element stops at its own count
+                np.copyto(inverse, step, where=count >= k)
+    return inverse, reciprocal
 
 
 def _queue_arrays(rate: Any, service_time: Any, servers: Any, quantile: Any, wanted: str) -> Any:
@@ -182,36 +197,70 @@ def _queue_arrays(rate: Any, service_time: Any, servers: Any, quantile: Any, wan
 
     rate, service_time = np.asarray(rate, dtype=float), np.asarray(service_time, dtype=float)
     servers = np.asarray(servers, dtype=float)
-    count = np.floor(np.where(np.isfinite(servers), servers, 0))
-    share = np.where(np.isfinite(servers), servers - count, 0.0)
+    finite = np.isfinite(servers)
+    count = np.floor(np.where(finite, servers, 0))
+    share = np.where(finite, servers - count, 0.0)
     load = rate * service_time
-    low_blocking, high_blocking = _erlang_b_array(np.where(load >= 0, load, 0.0), count if np.ndim(count) else float(count))
-    low = _queue_figure(load, service_time, count, low_blocking, quantile, wanted)
-    high = _queue_figure(load, service_time, count + 1, high_blocking, quantile, wanted)
-    with np.errstate(invalid="ignore"):
-        result = np.where((share == 0) | np.isinf(low), low, low + (high - low) * share)
-    # A negative sample (a normal input's tail) has no queue: NaN, as numpy's own functions give.
-    return np.where((rate < 0) | (service_time < 0), np.nan, result)
+    inverse, reciprocal = _inverse_erlang_b_array(np.maximum(load, 0.0), count if np.ndim(count) else float(count))
+    result = _queue_figure(load, service_time, count, inverse, quantile, wanted)
+    if np.any(share != 0):  # a fractional server count: interpolate towards the count above
+        with np.errstate(invalid="ignore", over="ignore"):
+            above = inverse * reciprocal * (count + 1) + 1.0  # one more step of the recurrence
+        high = _queue_figure(load, service_time, count + 1, above, quantile, wanted)
+        with np.errstate(invalid="ignore"):
+            result = np.where((share == 0) | np.isinf(result), result, result + (high - result) * share)
+    negative = (rate < 0) | (service_time < 0)
+    if np.any(negative):  # a negative sample (a normal input's tail) has no queue: NaN, as numpy's own functions give
+        result = np.where(negative, np.nan, result)
+    return result
 
 
-def _queue_figure(load: Any, service_time: Any, count: Any, blocking: Any, quantile: Any, wanted: str) -> Any:
+def _queue_figure(load: Any, service_time: Any, count: Any, inverse_blocking: Any, quantile: Any, wanted: str) -> Any:
+    """Erlang C = B / ((1 - ρ) + ρ·B) = 1 / ((1 - ρ)/B + ρ), or the wait it gives; unstable elements 1 or infinite.
+
+    In place where it can be: every operation here runs once per sample and per stage in Monte Carlo.
+    """
     import numpy as np  # numpy: only for uncertain inputs
 
     stable = (count >= 1) & (load < count)
-    safe_count = np.where(stable, count, 1.0)
-    safe_load = np.where(stable, load, 0.0)
-    waiting = np.where(stable, blocking / (1 - safe_load / safe_count * (1 - blocking)), 1.0)
-    if wanted == "waiting":
-        return waiting
     with np.errstate(all="ignore"):
-        drain = (safe_count - safe_load) / service_time
+        rho = load / count
+        waiting = 1.0 - rho
+        waiting *= inverse_blocking
+        waiting += rho
+        np.reciprocal(waiting, out=waiting)  # no traffic: 1/B is infinite, so nobody waits (0)
+        if wanted == "waiting":
+            return _fill_where(waiting, ~stable, 1.0)
+        drain = np.divide(count - load, service_time)  # cμ - λ: the rate at which the queue empties
         if quantile is None:
-            wait = waiting / drain
+            wait = np.divide(waiting, drain)
         else:
-            quantile = np.asarray(quantile, dtype=float)
-            wait = np.where((quantile > 0) & (quantile < 1), np.maximum(0.0, np.log(waiting / (1 - quantile)) / drain), np.nan)
-    wait = np.where((service_time == 0) | (waiting == 0), 0.0, wait)
-    return np.where(stable, wait, np.inf)
+            wait = np.multiply(waiting, 1.0 / (1.0 - _checked_quantile(quantile)))
+            np.log(wait, out=wait)
+            wait /= drain
+            np.fmax(wait, 0.0, out=wait)  # below the share that waits at all: 0 (fmax: also 0 for a zero service time)
+            if np.ndim(quantile) and not np.all(np.isfinite(_checked_quantile(quantile))):
+                wait = np.where(np.isfinite(_checked_quantile(quantile)), wait, np.nan)
+    return _fill_where(wait, ~stable, np.inf)
+
+
+def _fill_where(values: Any, mask: Any, fill: float) -> Any:
+    """`values` (a fresh array) with `fill` where `mask` holds, in place: np.where would copy all of it."""
+    import numpy as np  # numpy: only for uncertain inputs
+
+    if np.ndim(values) == 0:
+        return np.where(mask, fill, values)
+    if mask.any():
+        values[np.broadcast_to(mask, values.shape)] = fill
+    return values
+
+
+def _checked_quantile(quantile: Any) -> Any:
+    """A quantile strictly between 0 and 1, or NaN (an array element outside it gives NaN, as numpy does)."""
+    import numpy as np  # numpy: only for uncertain inputs
+
+    quantile = np.asarray(quantile, dtype=float)
+    return np.where((quantile > 0) & (quantile < 1), quantile, np.nan)
 
 
 def _erlang_c_array(rate: Any, service_time: Any, servers: Any) -> Any:
