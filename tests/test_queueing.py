@@ -215,6 +215,19 @@ def test_p99_latency_breaks_as_traffic_grows_and_solve_finds_where(tmp_path):
     assert solution.binding_budget == "latency request"
 
 
+@pytest.mark.timeout(60)
+def test_solve_for_the_servers_stops_at_the_fewest_that_meet_the_slo():
+    # more replicas only help, so solve searches upwards (up to 2^60 replicas) for the edge: a wait
+    # far below the load is 0 at once, not a loop over every server. 150 request/s on 1 replica is
+    # unstable; on 2 the path is 10 + 83.3 ms <= 100 ms (p99_mm2), so 2 is the fewest
+    assert p99_mm2(150, 0.01) + 0.01 <= 0.1
+    assert queueing.queue_wait(150, 0.01, 2.0**60) == 0.0
+    assert array_functions()["queue_wait"](np.array([150.0, 1e6]), 0.01, 2.0**60, 0.99).tolist() == [0.0, 0.0]
+    model = calculator.loads(textwrap.dedent(QUEUE), "<queue>")
+    solution = calculator.solve(model, "replicas")
+    assert solution.value == pytest.approx(2, rel=1e-6)
+
+
 def test_an_unstable_queue_fails_its_budget_says_so_and_writes_valid_json(tmp_path, capsys):
     path = tmp_path / "queue.yaml"
     path.write_text(textwrap.dedent(QUEUE) + "budgets:\n  p99_wait:\n    max: 50 ms\n", encoding="utf-8")

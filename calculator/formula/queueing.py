@@ -51,6 +51,8 @@ def erlang_b(load: float, servers: int) -> float:
     blocking = 1.0
     for k in range(1, servers + 1):
         blocking = load * blocking / (k + load * blocking)
+        if blocking == 0.0:  # underflow: it stays 0 for every further server (solve may try 2^60 of them)
+            break
     return blocking
 
 
@@ -188,6 +190,8 @@ def _inverse_erlang_b_array(load: Any, count: Any) -> tuple[Any, Any]:
             step += 1.0
             if not whole_count:  # each element stops at its own count
                 np.copyto(inverse, step, where=count >= k)
+            if k % 64 == 0 and np.isinf(inverse).all():  # B underflowed everywhere: it stays 0 for every further server
+                break
     return inverse, reciprocal
 
 
