@@ -9,6 +9,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
+from tests.scenarios.queue_figures import batch_wait, p99_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "visual_search.yaml"
@@ -80,11 +81,22 @@ def test_monthly_cost(result):
 
 def test_latency_path(result):
     (path,) = result.latency
-    encode = 5 + ENCODER_FLOPS / ENCODER_RATE * 1e3  # batching window + one forward pass, ms
+    encoders = math.ceil(PEAK_QPS * ENCODER_FLOPS * 1.5 / ENCODER_RATE)
+    # ~800 images a second at each GPU: m = 4 arrivals in the 5 ms timeout, so a batch of 32 rarely fills
+    batching = batch_wait(PEAK_QPS / encoders, 32, 0.005) * 1e3
+    assert 2 < batching < 5
+    assert result.values["encoder_batching"].value == pytest.approx(batching, rel=1e-9)
+    encode = batching + ENCODER_FLOPS / ENCODER_RATE * 1e3  # batching + one forward pass, ms
     shards = math.ceil(CATALOG_IMAGES * 40 / (512 * 2**30 * 0.75))
     shard_scan = CATALOG_IMAGES * 64 / 4e6 / shards / 100e6 * 1e3  # ms
-    # network, fetch, preprocess, encode, coarse quantizer, scan, fan-out, max(rescoring, filters), hydrate
-    expected = 50 + 10 + 5 + encode + 2 + shard_scan + 10 + max(5, 10) + 10
+    # each query scans one replica of every shard: a shard server gets peak x 1.5 / replicas scans a second
+    replicas = result.values["ann_replicas"].value  # checked by hand in test_ann_fleet
+    rate = PEAK_QPS * 1.5 / replicas
+    assert rate * shard_scan / 1e3 / 64 < 0.5
+    queue = p99_wait(rate, shard_scan / 1e3, 64) * 1e3
+    assert queue == 0 == result.values["ann_queueing"].value
+    # network, fetch, preprocess, encode, coarse quantizer, queue, scan, fan-out, max(rescoring, filters), hydrate
+    expected = 50 + 10 + 5 + encode + 2 + queue + shard_scan + 10 + max(5, 10) + 10
     assert path.path == "similar_images"
     assert path.total == pytest.approx(expected, rel=1e-9)
     assert path.status == "ok"
@@ -93,3 +105,15 @@ def test_latency_path(result):
 def test_base_scenario_passes(result):
     assert result.status in ("ok", "warn")
     assert all(b.status != "fail" for b in result.budgets)
+
+
+def test_shard_servers_at_full_cpu_queue():
+    # at a 100% CPU target half the replicas serve: the shard servers are 88% busy in failover and scans wait
+    shards = math.ceil(CATALOG_IMAGES * 40 / (512 * 2**30 * 0.75))
+    scan = CATALOG_IMAGES * 64 / 4e6 / shards / 100e6  # seconds
+    replicas = math.ceil(PEAK_QPS * CATALOG_IMAGES * 64 / 4e6 / 100e6 * 1.5 / (shards * 64))
+    assert replicas == 2
+    wait = p99_wait(PEAK_QPS * 1.5 / replicas, scan, 64)
+    assert wait > 0
+    full = calculator.load(SCENARIO).evaluate({"ann_cpu_utilization": 1.0}).result
+    assert full.values["ann_queueing"].value == pytest.approx(wait * 1e3, rel=1e-9)
