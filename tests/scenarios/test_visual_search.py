@@ -17,6 +17,7 @@ SCENARIO = ROOT / "scenarios" / "visual_search.yaml"
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
 L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour: the 1-GPU instance a worker runs on
+ANN_NODE_PRICE = catalog_number("instances.yaml", "r7i.16xlarge", "hourly_price")  # USD/hour, the ANN shard server
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD/GB/month
 
 # the scenario's inputs
@@ -74,7 +75,7 @@ def test_monthly_cost(result):
     encoders = math.ceil(PEAK_QPS * ENCODER_FLOPS * 1.5 / ENCODER_RATE)
     ann_nodes = result.values["ann_nodes"].value  # checked by hand above
     storage_gb = CATALOG_IMAGES * 1024 / 1e9
-    expected = (encoders * L4_PRICE + ann_nodes * 4.2336) * HOURS_PER_MONTH + storage_gb * BLOB_PRICE
+    expected = (encoders * L4_PRICE + ann_nodes * ANN_NODE_PRICE) * HOURS_PER_MONTH + storage_gb * BLOB_PRICE
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
     assert result.values["monthly_cost"].unit.text == "USD/month"
 
