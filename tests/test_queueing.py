@@ -173,6 +173,31 @@ def test_vectorized_thousands_of_servers_and_empty_queues():
     np.testing.assert_allclose(got, [0.0, queueing.queue_wait(30, 0.1, 4), queueing.queue_wait(30, 0.1, 4.25), math.inf])
 
 
+@pytest.mark.parametrize("servers", [1, 2, 7, 64, 170, 171])
+def test_one_server_count_for_all_samples_equals_the_scalar_function(servers):
+    # a certain server count (Horner's rule up to 170 servers, the recurrence above) against the scalar code
+    rng = np.random.default_rng(servers)
+    rate = rng.uniform(0, 0.999, 500) * servers / 0.1
+    arrays = array_functions()
+    got = arrays["queue_wait"](rate, 0.1, float(servers))
+    want = [queueing.queue_wait(r, 0.1, servers) for r in rate]
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-300)
+
+
+def test_many_samples_split_over_two_threads_equal_the_scalar_function():
+    size = queueing.PARALLEL_SAMPLES * 2 + 1  # two unequal halves
+    rng = np.random.default_rng(5)
+    rate, service, servers = rng.uniform(0, 120, size), rng.uniform(0.001, 0.2, size), rng.uniform(1, 12, size)
+    picks = [*rng.integers(0, size, 300).tolist(), 0, size // 2 - 1, size // 2, size - 1]
+    arrays = array_functions()
+    waits = arrays["queue_wait"](rate, service, servers, 0.99)
+    assert waits.shape == (size,)
+    want = [queueing.queue_wait(rate[i], service[i], servers[i], 0.99) for i in picks]
+    np.testing.assert_allclose(waits[picks], want, rtol=1e-12)
+    waiting = arrays["erlang_c"](rate, 0.05, 6.0)  # certain service time and servers stay scalars in each half
+    np.testing.assert_allclose(waiting[picks], [queueing.erlang_c(rate[i], 0.05, 6.0) for i in picks], rtol=1e-12)
+
+
 # -- in scenarios ---------------------------------------------------------------------------
 QUEUE = """
     name: queue

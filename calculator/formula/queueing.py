@@ -180,8 +180,10 @@ def _inverse_erlang_b_array(load: Any, count: Any) -> tuple[Any, Any]:
 
     with np.errstate(divide="ignore", over="ignore"):
         reciprocal = 1.0 / load
-    inverse = np.ones(np.broadcast(load, count).shape)
     whole_count = np.ndim(count) == 0
+    if whole_count and 1 <= count <= HORNER_MAX_SERVERS and np.ndim(load):
+        return _inverse_erlang_b_horner(reciprocal, int(count)), reciprocal
+    inverse = np.ones(np.broadcast(load, count).shape)
     step = inverse if whole_count else np.empty_like(inverse)
     with np.errstate(over="ignore", invalid="ignore"):
         for k in range(1, int(np.max(count, initial=0)) + 1):
@@ -195,8 +197,64 @@ def _inverse_erlang_b_array(load: Any, count: Any) -> tuple[Any, Any]:
     return inverse, reciprocal
 
 
+PARALLEL_SAMPLES = 50_000  # samples above which two threads share a queue's arithmetic (numpy releases the GIL)
+
+
+HORNER_MAX_SERVERS = 170  # c!/(c-j)! fits a float up to 170! (7e306)
+
+
+def _inverse_erlang_b_horner(reciprocal: Any, count: int) -> Any:
+    """1/B(c) = Σ_j c!/(c-j)! (1/a)^j, by Horner's rule: two in-place operations a server, not three.
+
+    The same sum the recurrence builds (1/B(k) = 1 + k/(a·B(k-1)), unrolled), with positive terms
+    only, so no cancellation; for one whole server count shared by every sample.
+    """
+    import numpy as np  # numpy: only for uncertain inputs
+
+    coefficients = [1.0]
+    for i in range(count):
+        coefficients.append(coefficients[-1] * (count - i))  # c!/(c-j)! for j = 0..c
+    with np.errstate(over="ignore", invalid="ignore"):
+        inverse = np.multiply(reciprocal, coefficients[count])
+        inverse += coefficients[count - 1]
+        for coefficient in reversed(coefficients[: count - 1]):
+            inverse *= reciprocal
+            inverse += coefficient
+    return inverse
+
+
 def _queue_arrays(rate: Any, service_time: Any, servers: Any, quantile: Any, wanted: str) -> Any:
-    """Erlang C (`wanted` "waiting") or the wait ("wait") over arrays, interpolated between whole server counts."""
+    """Erlang C (`wanted` "waiting") or the wait ("wait") over arrays; many samples in two halves on two threads."""
+    import numpy as np  # numpy: only for uncertain inputs
+
+    arguments = [np.asarray(a, dtype=float) for a in (rate, service_time, servers)]
+    if quantile is not None:
+        arguments.append(np.asarray(quantile, dtype=float))
+    shape = np.broadcast_shapes(*(a.shape for a in arguments))
+    if len(shape) != 1 or shape[0] < PARALLEL_SAMPLES:
+        return _queue_part(arguments, wanted)
+    # a certain argument stays a scalar in each half (a whole server count keeps the recurrence's fast path)
+    full = [a if a.ndim == 0 else np.broadcast_to(a, shape) for a in arguments]
+    middle = shape[0] // 2
+    halves = ([a if a.ndim == 0 else a[:middle] for a in full], [a if a.ndim == 0 else a[middle:] for a in full])
+    from concurrent.futures import ThreadPoolExecutor  # threads: only for large Monte Carlo runs
+
+    with ThreadPoolExecutor(1) as pool:
+        second = pool.submit(_queue_part, halves[1], wanted)
+        first = _queue_part(halves[0], wanted)
+        return np.concatenate([first, second.result()])
+
+
+def _queue_part(arguments: list[Any], wanted: str) -> Any:
+    import numpy as np  # numpy: only for uncertain inputs
+
+    with np.errstate(all="ignore"):  # numpy's error state is per thread
+        quantile = arguments[3] if len(arguments) > 3 else None
+        return _queue_arrays_serial(arguments[0], arguments[1], arguments[2], quantile, wanted)
+
+
+def _queue_arrays_serial(rate: Any, service_time: Any, servers: Any, quantile: Any, wanted: str) -> Any:
+    """Erlang C or the wait over arrays on one thread, interpolated between whole server counts."""
     import numpy as np  # numpy: only for uncertain inputs
 
     rate, service_time = np.asarray(rate, dtype=float), np.asarray(service_time, dtype=float)
@@ -205,7 +263,10 @@ def _queue_arrays(rate: Any, service_time: Any, servers: Any, quantile: Any, wan
     count = np.floor(np.where(finite, servers, 0))
     share = np.where(finite, servers - count, 0.0)
     load = rate * service_time
-    inverse, reciprocal = _inverse_erlang_b_array(np.maximum(load, 0.0), count if np.ndim(count) else float(count))
+    # a negative sample (a normal input's tail) has no queue: NaN at the end, as numpy's own functions give
+    negative = (rate.size > 0 and rate.min() < 0) or (service_time.size > 0 and service_time.min() < 0)
+    positive_load = np.maximum(load, 0.0) if negative else load
+    inverse, reciprocal = _inverse_erlang_b_array(positive_load, count if np.ndim(count) else float(count))
     result = _queue_figure(load, service_time, count, inverse, quantile, wanted)
     if np.any(share != 0):  # a fractional server count: interpolate towards the count above
         with np.errstate(invalid="ignore", over="ignore"):
@@ -213,9 +274,8 @@ def _queue_arrays(rate: Any, service_time: Any, servers: Any, quantile: Any, wan
         high = _queue_figure(load, service_time, count + 1, above, quantile, wanted)
         with np.errstate(invalid="ignore"):
             result = np.where((share == 0) | np.isinf(result), result, result + (high - result) * share)
-    negative = (rate < 0) | (service_time < 0)
-    if np.any(negative):  # a negative sample (a normal input's tail) has no queue: NaN, as numpy's own functions give
-        result = np.where(negative, np.nan, result)
+    if negative:
+        result = np.where((rate < 0) | (service_time < 0), np.nan, result)
     return result
 
 
@@ -226,26 +286,28 @@ def _queue_figure(load: Any, service_time: Any, count: Any, inverse_blocking: An
     """
     import numpy as np  # numpy: only for uncertain inputs
 
-    stable = (count >= 1) & (load < count)
+    unstable = load >= count if np.all(count >= 1) else (count < 1) | (load >= count)
     with np.errstate(all="ignore"):
         rho = load / count
-        waiting = 1.0 - rho
-        waiting *= inverse_blocking
-        waiting += rho
-        np.reciprocal(waiting, out=waiting)  # no traffic: 1/B is infinite, so nobody waits (0)
+        inverse_waiting = 1.0 - rho  # 1/C = (1 - ρ)/B + ρ; infinite with no traffic (nobody waits)
+        inverse_waiting *= inverse_blocking
+        inverse_waiting += rho
         if wanted == "waiting":
-            return _fill_where(waiting, ~stable, 1.0)
-        drain = np.divide(count - load, service_time)  # cμ - λ: the rate at which the queue empties
+            return _fill_where(np.reciprocal(inverse_waiting, out=inverse_waiting), unstable, 1.0)
+        filling = np.subtract(load, count)
+        filling /= service_time  # λ - cμ: minus the rate at which the queue empties
         if quantile is None:
-            wait = np.divide(waiting, drain)
+            inverse_waiting *= filling
+            wait = np.divide(-1.0, inverse_waiting, out=inverse_waiting)  # C / (cμ - λ)
         else:
-            wait = np.multiply(waiting, 1.0 / (1.0 - _checked_quantile(quantile)))
-            np.log(wait, out=wait)
-            wait /= drain
+            # ln(C / (1 - q)) / (cμ - λ) = (ln(1/C) + ln(1 - q)) / (λ - cμ)
+            wait = np.log(inverse_waiting, out=inverse_waiting)
+            wait += np.log(1.0 - _checked_quantile(quantile))
+            wait /= filling
             np.fmax(wait, 0.0, out=wait)  # below the share that waits at all: 0 (fmax: also 0 for a zero service time)
             if np.ndim(quantile) and not np.all(np.isfinite(_checked_quantile(quantile))):
-                wait = np.where(np.isfinite(_checked_quantile(quantile)), wait, np.nan)
-    return _fill_where(wait, ~stable, np.inf)
+                wait = np.where(np.isfinite(_checked_quantile(quantile)), wait, np.nan)  # fmax hid their NaN
+    return _fill_where(wait, unstable, np.inf)
 
 
 def _fill_where(values: Any, mask: Any, fill: float) -> Any:
