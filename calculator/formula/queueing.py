@@ -19,6 +19,14 @@ runs the same recurrence inverted, 1/B(k) = 1 + k/(a·B(k-1)), in place over
 the samples. A queue with a ≥ c (utilization ≥ 1) never drains: its wait is infinite (`math.inf`), which
 the engine shows and judges as an unstable queue.
 
+G/G/c (Allen–Cunneen): general arrivals and service times, described by their
+coefficients of variation ca (arrival gaps) and cs (service times), wait on
+average about the M/M/c mean wait times (ca² + cs²)/2. It is exact for M/M/c
+(ca = cs = 1) and for M/G/1 (the Pollaczek–Khinchine formula); for several
+servers it is a heavy-traffic approximation. Against simulation (Poisson
+arrivals, 3–8 servers) it is within ~6% at 60–85% busy, and it understates
+light loads: by ~20% for fixed-time service on 8 servers at 50% busy.
+
 Dynamic batching: a batch opens with its first request and closes when it holds
 `batch` requests or `timeout` after it opened, whichever comes first; arrivals
 are Poisson. With m = rate·timeout and N ~ Poisson(m) the arrivals in one
@@ -66,6 +74,17 @@ def queue_wait(rate: float, service_time: float, servers: float, quantile: float
     if quantile is not None and not 0 < quantile < 1:
         raise ValueError("a quantile must be between 0% and 100%")
     return _between_counts(lambda count: _wait_whole(rate, service_time, count, quantile), servers)
+
+
+def general_queue_wait(rate: float, service_time: float, servers: float, service_cv: float, arrival_cv: float = 1.0) -> float:
+    """The Allen–Cunneen G/G/c mean wait: the M/M/c mean wait × (ca² + cs²)/2 (module docstring)."""
+    _check_variations(service_cv, arrival_cv)
+    return queue_wait(rate, service_time, servers) * (arrival_cv**2 + service_cv**2) / 2
+
+
+def _check_variations(*variations: float) -> None:
+    if any(v < 0 for v in variations):
+        raise ValueError("a coefficient of variation cannot be negative")
 
 
 def _between_counts(of_count: Callable[[int], float], servers: float) -> float:
@@ -133,7 +152,7 @@ def _check_nonnegative(*figures: float) -> None:
 
 def unstable_utilization(function: str, args: list[float]) -> float | None:
     """The utilization of a call that returned an infinite wait, or None when it is stable."""
-    if function != "queue_wait":
+    if function not in ("queue_wait", "general_queue_wait"):
         return None
     rate, service_time, servers = args[:3]
     count = _whole(servers)
@@ -147,6 +166,7 @@ SCALAR: dict[str, Callable[..., Any]] = {
     "utilization": utilization,
     "erlang_c": erlang_c,
     "queue_wait": queue_wait,
+    "general_queue_wait": general_queue_wait,
     "batch_wait": batch_wait,
 }
 
@@ -157,6 +177,7 @@ def array_functions() -> dict[str, Callable[..., Any]]:
         "utilization": _utilization_array,
         "erlang_c": _erlang_c_array,
         "queue_wait": _queue_wait_array,
+        "general_queue_wait": _general_queue_wait_array,
         "batch_wait": _batch_wait_array,
     }
 
@@ -335,6 +356,16 @@ def _erlang_c_array(rate: Any, service_time: Any, servers: Any) -> Any:
 
 def _queue_wait_array(rate: Any, service_time: Any, servers: Any, quantile: Any = None) -> Any:
     return _queue_arrays(rate, service_time, servers, quantile, "wait")
+
+
+def _general_queue_wait_array(rate: Any, service_time: Any, servers: Any, service_cv: Any, arrival_cv: Any = 1.0) -> Any:
+    import numpy as np  # numpy: only for uncertain inputs
+
+    service_cv, arrival_cv = np.asarray(service_cv, dtype=float), np.asarray(arrival_cv, dtype=float)
+    with np.errstate(invalid="ignore"):
+        wait = _queue_wait_array(rate, service_time, servers) * ((arrival_cv**2 + service_cv**2) / 2)
+    # a negative sample (a normal input's tail) has no coefficient of variation: NaN, as numpy gives
+    return np.where((service_cv < 0) | (arrival_cv < 0), np.nan, wait)
 
 
 def _batch_wait_array(rate: Any, batch: Any, timeout: Any) -> Any:
