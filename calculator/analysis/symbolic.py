@@ -35,6 +35,7 @@ _FUNCTIONS: dict[str, Any] = {
     "utilization": lambda rate, service_time, servers: rate * service_time / servers,
     "erlang_c": sympy.Function("erlang_c"),
     "queue_wait": sympy.Function("queue_wait"),
+    "general_queue_wait": sympy.Function("general_queue_wait"),
     "batch_wait": sympy.Function("batch_wait"),
 }
 

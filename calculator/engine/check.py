@@ -227,7 +227,8 @@ class Checker:
                     where.shifted(node.offset, end_of(node)),
                     hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}",
                 )
-        if len(args) == 4 and not any(isinstance(n, (Name, Field)) for n in names_in(expr.args[3])):
+        constant_quantile = len(args) == 4 and not any(isinstance(n, (Name, Field)) for n in names_in(expr.args[3]))
+        if expr.function == "queue_wait" and constant_quantile:
             quantile = self.constant(expr.args[3], where)
             if not 0 < quantile < 1:
                 node = expr.args[3]
@@ -236,7 +237,7 @@ class Checker:
                     where.shifted(node.offset, end_of(node)),
                     hint="e.g. 99% for the p99 wait",
                 )
-        return _TIME if expr.function in ("queue_wait", "batch_wait") else DIMENSIONLESS
+        return _TIME if expr.function in ("queue_wait", "general_queue_wait", "batch_wait") else DIMENSIONLESS
 
     # -- display units -------------------------------------------------------------
     def display(self, unit: UnitExpr, dimension: Dimension, what: str, where: Location) -> Unit:
@@ -256,6 +257,7 @@ _QUEUE_ROLES: dict[str, tuple[str, ...]] = {
     "utilization": ("rate", "service_time", "servers"),
     "erlang_c": ("rate", "service_time", "servers"),
     "queue_wait": ("rate", "service_time", "servers", "quantile?"),
+    "general_queue_wait": ("rate", "service_time", "servers", "service_cv", "arrival_cv?"),
     "batch_wait": ("rate", "batch", "timeout"),
 }
 _ROLE_TESTS = {
@@ -264,6 +266,8 @@ _ROLE_TESTS = {
     "servers": lambda d: d.counting,
     "batch": lambda d: d.counting,
     "quantile": lambda d: d.dimensionless,
+    "service_cv": lambda d: d.dimensionless,
+    "arrival_cv": lambda d: d.dimensionless,
     "timeout": lambda d: d == _TIME,
 }
 _ROLE_WORDS = {
@@ -272,12 +276,15 @@ _ROLE_WORDS = {
     "servers": "a count (replica, gpu, or a plain number)",
     "batch": "a count (request, or a plain number)",
     "quantile": "a plain share (99%)",
+    "service_cv": "a plain number (the service time's standard deviation over its mean: 0 for a fixed time, 1 exponential)",
+    "arrival_cv": "a plain number (the gaps between arrivals' standard deviation over their mean: 1 for Poisson)",
     "timeout": "a duration (5 ms)",
 }
 _QUEUE_EXAMPLES = {
     "utilization": "utilization(peak_qps, 20 ms/request, replicas)",
     "erlang_c": "erlang_c(peak_qps, 20 ms/request, replicas)",
     "queue_wait": "queue_wait(peak_qps, 20 ms/request, replicas, 99%)",
+    "general_queue_wait": "general_queue_wait(peak_qps, 20 ms/request, replicas, 0.5)",
     "batch_wait": "batch_wait(peak_qps, 32, 5 ms)",
 }
 
