@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from calculator.common.cache import in_process
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import format_number
 from calculator.engine.model import Evaluation, Model
@@ -52,7 +53,8 @@ def evaluate(path: Path, text: str, open_texts: Texts | None = None) -> Snapshot
         return opened if opened is not None else read_text(base)
 
     try:
-        snapshot.model = loads(text, str(path), path.parent, read=read)
+        with in_process("documents", "validated"):  # a text a keystroke made: kept in memory, not written to disk
+            snapshot.model = loads(text, str(path), path.parent, read=read)
         snapshot.evaluation = snapshot.model.evaluate()
         snapshot.result = snapshot.evaluation.judge(simulate=False)
         snapshot.uncertain = bool(snapshot.evaluation.spreads)
