@@ -79,7 +79,8 @@ def file_of(location: Location | None, main: Path) -> Path:
 
 
 def diagnostics(snapshot: Snapshot, lines_of: Callable[[Path], list[str]]) -> dict[Path, list[types.Diagnostic]]:
-    """Every error, in the file that holds it, and every budget or path that fails or warns (as warnings)."""
+    """Every error, in the file that holds it, every budget or path that fails or warns (as warnings), and
+    the notes `envelope eval` writes (as information)."""
     found: dict[Path, list[types.Diagnostic]] = {snapshot.path: []}
     for error in snapshot.errors:
         where = file_of(error.location, snapshot.path)
@@ -95,6 +96,9 @@ def diagnostics(snapshot: Snapshot, lines_of: Callable[[Path], list[str]]) -> di
                 source=SOURCE,
             )
         )
+    if snapshot.model is not None:  # what `envelope eval` notes on stderr: a declaration no longer needed, a rate used
+        for note in snapshot.model.scenario.units.notes:
+            _add(found, snapshot, note.location, note.message, "note", lines_of, types.DiagnosticSeverity.Information)
     if snapshot.result is not None:
         sig_figs = snapshot.result.sig_figs
         for budget in snapshot.result.budgets:
@@ -113,6 +117,7 @@ def _add(
     message: str,
     status: str,
     lines_of: Callable[[Path], list[str]],
+    severity: types.DiagnosticSeverity = types.DiagnosticSeverity.Warning,
 ) -> None:
     if location is None:
         return
@@ -123,8 +128,8 @@ def _add(
             range=span(lines, location),
             message=message,
             source=SOURCE,
-            severity=types.DiagnosticSeverity.Warning,
-            code=f"budget-{status}",
+            severity=severity,
+            code=status if status == "note" else f"budget-{status}",
         )
     )
 
