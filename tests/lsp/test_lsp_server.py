@@ -406,3 +406,11 @@ async def test_what_envelope_eval_notes_is_information_on_its_place(client: Lang
     assert noted == [f"{path}:2:9: note: {found.message}"]  # the same words at the same place
     assert found.severity == types.DiagnosticSeverity.Information and found.code == "note"
     assert found.range == types.Range(types.Position(1, 8), types.Position(1, 13))  # 'click' in `units: [click]`
+
+
+async def test_two_budgets_on_one_line_each_say_their_limit(client: LanguageClient, tmp_path: Path):
+    text = "name: t\ninputs:\n  memory: 2 GB\nbudgets:\n  memory: {max: 8 GB, min: 100 MB}\n"
+    uri = open_file(client, tmp_path / "s.yaml", text)
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole(text)))
+    # 2 GB of at most 8 GB is 25% used; at least 100 MB of 2 GB is 5%
+    assert [(h.position.line, h.label) for h in hints] == [(4, "⟶ 2 GB: <= 8 GB 25% used ✓ ok, >= 100 MB 5% used ✓ ok")]
