@@ -1,7 +1,7 @@
 """`envelope lsp`: the language server (pygls, over stdio).
 
 An edit is evaluated DEBOUNCE seconds after the last keystroke, with point values only
-(a few milliseconds for the shipped scenarios: benchmarks/test_lsp_speed.py); a scenario
+(3–35 ms of CPU for the shipped scenarios: benchmarks/test_lsp_speed.py); a scenario
 with uncertain inputs is simulated (Monte Carlo, as `envelope eval` does) once the editor
 has been idle for IDLE seconds, and its diagnostics published again with the full statuses.
 """
