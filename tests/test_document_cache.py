@@ -82,18 +82,23 @@ def memory(monkeypatch):
     from calculator.common import cache as user_cache
 
     monkeypatch.setattr(user_cache, "_in_process", type(user_cache._in_process)())
+    monkeypatch.setattr(user_cache, "_in_process_seen", type(user_cache._in_process_seen)())
     return user_cache
 
 
-def test_in_process_keeps_texts_in_memory_and_writes_nothing_to_disk(cache, memory, monkeypatch):
+def test_in_process_keeps_a_text_loaded_twice_in_memory_and_writes_nothing_to_disk(cache, memory, monkeypatch):
+    parsed = []
+    real = yaml_text.parse
+    monkeypatch.setattr(yaml_text, "parse", lambda *args: parsed.append(args[0]) or real(*args))
     with memory.in_process("documents"):
-        first = parse_yaml(TEXT, "a.yaml")
-        assert cache_entries(cache) == []  # the language server's keystrokes never reach the disk
-        monkeypatch.setattr(yaml_text, "parse", refuse)
-        second = parse_yaml(TEXT, "a.yaml")  # read back from memory, not parsed again
-    assert second == first and second is not first
-    with pytest.raises(AssertionError, match="parsed again"):  # outside the block, memory is not read
-        parse_yaml(TEXT, "a.yaml")
+        first = parse_yaml(TEXT, "a.yaml")  # a keystroke's text, most likely never loaded again: not kept
+        second = parse_yaml(TEXT, "a.yaml")  # loaded again (an extends: base): parsed, and kept from now on
+        third = parse_yaml(TEXT, "a.yaml")
+    assert parsed == [TEXT, TEXT]  # the third came from memory
+    assert first == second == third and third is not second
+    assert cache_entries(cache) == []  # the language server's keystrokes never reach the disk
+    parse_yaml(TEXT, "a.yaml")  # outside the block, memory is not read: parsed, and written to disk
+    assert parsed == [TEXT, TEXT, TEXT] and len(cache_entries(cache)) == 1
 
 
 def test_in_process_reads_the_disk_and_leaves_other_kinds_to_it(cache, memory, monkeypatch):
@@ -111,6 +116,7 @@ def test_in_process_keeps_only_the_latest_entries(cache, memory, monkeypatch):
     with memory.in_process("documents"):
         for text in texts:
             parse_yaml(text, "a.yaml")
+            parse_yaml(text, "a.yaml")  # the second time, kept
         monkeypatch.setattr(yaml_text, "parse", refuse)
         parse_yaml(texts[-1], "a.yaml")
         with pytest.raises(AssertionError, match="parsed again"):  # the oldest one was let go

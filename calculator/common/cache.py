@@ -128,6 +128,7 @@ _IN_PROCESS_ENTRIES = 64
 """The entries a long-lived process keeps in its memory while `in_process` is on (the latest texts of a few files)."""
 _in_process: OrderedDict[tuple[str, str], Any] = OrderedDict()
 _in_process_kinds: list[str] = []
+_in_process_seen: OrderedDict[tuple[str, str], None] = OrderedDict()  # keys asked for once: kept if asked again
 
 
 @contextlib.contextmanager
@@ -139,13 +140,28 @@ def in_process(*kinds: str) -> Iterator[None]:
     would read it. The latest `_IN_PROCESS_ENTRIES` payloads stay in memory (an unchanged
     `extends:` base, a comment-only edit's validated form); reads look there first, then on disk.
     Only kinds whose payloads are built afresh for each write belong here (a decoder builds new
-    objects from a payload, so handing the same one out again is safe).
+    objects from a payload, so handing the same one out again is safe). A text is kept only the
+    second time it is loaded (`worth_keeping`): most texts of a keystroke are never loaded again,
+    and encoding each one would cost a tenth of the step.
     """
     _in_process_kinds.extend(kinds)
     try:
         yield
     finally:
         del _in_process_kinds[len(_in_process_kinds) - len(kinds) :]
+
+
+def worth_keeping(kind: str, key: str) -> bool:
+    """Whether to encode and write the entry for `key` that was just a miss: always, except in
+    `in_process`, where only a key that missed before is (an `extends:` base loaded at every keystroke)."""
+    if kind not in _in_process_kinds:
+        return True
+    if (kind, key) in _in_process_seen:
+        return True
+    _in_process_seen[kind, key] = None
+    while len(_in_process_seen) > 4 * _IN_PROCESS_ENTRIES:
+        _in_process_seen.popitem(last=False)
+    return False
 
 
 def entry_path(kind: str, key: str) -> Path:
