@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.collector import paused
@@ -41,8 +41,8 @@ from calculator.common.errors import (
 _LAZY = {
     "format_number": "calculator.common.numbers",
     "write_text_atomically": "calculator.common.cache",
-    "Evaluation": "calculator.engine.model",
-    "Model": "calculator.engine.model",
+    **dict.fromkeys(["Evaluation", "HardwareChoice", "Model", "Override"], "calculator.engine.model"),
+    **dict.fromkeys(["Designs", "evaluate_designs"], "calculator.engine.designs"),
     "load": "calculator.engine.pipeline",
     "loads": "calculator.engine.pipeline",
     **dict.fromkeys(
@@ -52,19 +52,20 @@ _LAZY = {
     "format_quantity": "calculator.engine.results",
     "HistogramBin": "calculator.engine.uncertainty",
     **dict.fromkeys(
-        ["BindingView", "BudgetView", "DerivedView", "InputView", "PathView", "ScenarioView", "StageView"],
+        ["BindingView", "BudgetView", "DerivedView", "EntryView", "InputView", "PathView", "ScenarioView", "StageView"],
         "calculator.engine.views",
     ),
     "InputChange": "calculator.file.edit",
     "rewrite_inputs": "calculator.file.edit",
     "drop_correlation": "calculator.file.edit",
-    **dict.fromkeys(["Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
+    **dict.fromkeys(["ChoiceComparison", "Comparison", "LimitComparison", "ValueComparison"], "calculator.analysis.compare"),
     "Drill": "calculator.analysis.drill",
     "DrillFeedback": "calculator.analysis.drill:Feedback",
     "Explanation": "calculator.analysis.explain",
     "BreakingPoint": "calculator.analysis.solve",
     "Solution": "calculator.analysis.solve",
     "Sweep": "calculator.analysis.sweep",
+    "Grid": "calculator.analysis.sweep",
 }
 
 
@@ -91,12 +92,15 @@ __all__ = [
     "BreakingPoint",
     "BudgetResult",
     "BudgetView",
+    "ChoiceComparison",
     "Comparison",
     "CorrelatedPointError",
     "DerivedView",
+    "Designs",
     "DimensionError",
     "Drill",
     "DrillFeedback",
+    "EntryView",
     "EnvelopeError",
     "ErrorGroup",
     "Evaluation",
@@ -105,12 +109,15 @@ __all__ = [
     "FileError",
     "FormulaSyntaxError",
     "GrammarError",
+    "Grid",
+    "HardwareChoice",
     "HistogramBin",
     "InputChange",
     "InputView",
     "LimitComparison",
     "Location",
     "Model",
+    "Override",
     "PathResult",
     "PathView",
     "Result",
@@ -131,6 +138,7 @@ __all__ = [
     "drop_correlation",
     "estimate",
     "evaluate",
+    "evaluate_designs",
     "explain",
     "format_number",
     "format_quantity",
@@ -140,19 +148,21 @@ __all__ = [
     "rewrite_inputs",
     "solve",
     "sweep",
+    "sweep_grid",
     "write_text_atomically",
 ]
 
 if TYPE_CHECKING:
-    from calculator.analysis.compare import Comparison, LimitComparison, ValueComparison
+    from calculator.analysis.compare import ChoiceComparison, Comparison, LimitComparison, ValueComparison
     from calculator.analysis.drill import Drill
     from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
     from calculator.analysis.solve import BreakingPoint, Solution
-    from calculator.analysis.sweep import Sweep
+    from calculator.analysis.sweep import Grid, Sweep
     from calculator.common.cache import write_text_atomically
     from calculator.common.numbers import format_number
-    from calculator.engine.model import Evaluation, Model
+    from calculator.engine.designs import Designs, evaluate_designs
+    from calculator.engine.model import Evaluation, HardwareChoice, Model, Override
     from calculator.engine.pipeline import load, loads
     from calculator.engine.results import (
         STATUS_EMOJI,
@@ -169,6 +179,7 @@ if TYPE_CHECKING:
         BindingView,
         BudgetView,
         DerivedView,
+        EntryView,
         InputView,
         PathView,
         ScenarioView,
@@ -177,21 +188,30 @@ if TYPE_CHECKING:
     from calculator.file.edit import InputChange, drop_correlation, rewrite_inputs
 
 
-def explain(model: Model, name: str, overrides: dict[str, float] | None = None) -> Explanation:
+def explain(model: Model, name: str, overrides: Mapping[str, Override] | None = None) -> Explanation:
     """How `name` is derived: formula, closed form (sympy), numbers, elasticities, spread drivers."""
     from calculator.analysis.explain import explain as explain_value  # loaded when its command runs (start-up)
 
     return explain_value(model, name, overrides)
 
 
-def solve(model: Model, input_name: str, budget: str | None = None) -> Solution:
-    """The largest (or smallest) value of an input at which every budget (or `budget`) holds."""
+def solve(
+    model: Model,
+    input_name: str,
+    budget: str | None = None,
+    risk: float | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> Solution:
+    """The largest (or smallest) value of an input at which every budget (or `budget`) holds; with `risk`
+    (0.05), at which every budget's Monte Carlo P(break) is at most it, on the same `samples` for every
+    trial value (seeded with `seed`; the scenario's settings by default)."""
     from calculator.analysis.solve import solve as solve_input  # loaded when its command runs (start-up)
 
-    return solve_input(model, input_name, budget)
+    return solve_input(model, input_name, budget, risk=risk, samples=samples, seed=seed)
 
 
-def breaking_points(model: Model, input_name: str, overrides: dict[str, float] | None = None) -> list[BreakingPoint]:
+def breaking_points(model: Model, input_name: str, overrides: Mapping[str, Override] | None = None) -> list[BreakingPoint]:
     """Where each budget and latency path breaks as one input moves (the rest as they are), nearest first."""
     from calculator.analysis.solve import breaking_points as find  # loaded when first asked (start-up)
 
@@ -221,12 +241,28 @@ def sweep(
     return sweep_input(model, input_name, start, stop, steps, log, show)
 
 
+def sweep_grid(
+    model: Model,
+    x: tuple[str, str, str],
+    y: tuple[str, str, str],
+    steps: tuple[int, int] = (11, 11),
+    log: bool = False,
+    show: str | None = None,
+) -> Grid:
+    """Values and budget statuses over a grid of two inputs, each (name, from, to) as quantities
+    (`("dau", "10M user", "200M user")`): numpy arrays indexed [y, x]."""
+    from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
+
+    return grid_sweep(model, x, y, steps, log, show)
+
+
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:
-    """Load and evaluate a scenario file; `overrides` maps input names to quantities ("200M user")."""
+    """Load and evaluate a scenario file; `overrides` maps input names to quantities ("200M user")
+    and `hardware:` binding names to catalog entries ("gpu": "H200")."""
     from calculator.engine.pipeline import load  # imported when first used (start-up: see _LAZY)
 
     model = load(path)
-    parsed = {name: model.parse_override(name, text) for name, text in (overrides or {}).items()}
+    parsed = {name: model.parse_assignment(name, text) for name, text in (overrides or {}).items()}
     result: Result = model.evaluate(parsed).result
     return result
 

@@ -28,7 +28,8 @@ def folder(tmp_path: Path) -> Path:
 def test_json_has_exactly_the_design_keys(capsys):
     assert main(["eval", str(ROOT / "scenarios" / "tour.yaml"), "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert set(data) == {"scenario", "file", "status", "values", "budgets", "latency", "unchecked_inputs"}
+    assert set(data) == {"scenario", "file", "status", "values", "budgets", "latency", "hardware", "unchecked_inputs"}
+    assert data["hardware"] == {"gpu": "H100-SXM"}  # tour_base.yaml binds it
     assert data["unchecked_inputs"] == []  # every input of the tour reaches a budget
     # the tour has an uncertain input, so every value has percentiles and every budget a P(violation)
     assert set(data["values"]["peak_qps"]) == {"value", "unit", "display", "kind", "formula", "p05", "p50", "p95"}

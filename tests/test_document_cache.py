@@ -74,3 +74,50 @@ def test_a_scenario_that_extends_another_is_the_same_from_the_cache(cache, tmp_p
     second = calculator.load(tmp_path / "child.yaml").evaluate().result.values["c"].value
     assert first == second == 10  # 2 widget * 5 widget: the child's b over the base's, twice
     assert len(cache_entries(cache)) == 2
+
+
+@pytest.fixture
+def memory(monkeypatch):
+    """The in-process entries, empty and this test's own."""
+    from calculator.common import cache as user_cache
+
+    monkeypatch.setattr(user_cache, "_in_process", type(user_cache._in_process)())
+    monkeypatch.setattr(user_cache, "_in_process_seen", type(user_cache._in_process_seen)())
+    return user_cache
+
+
+def test_in_process_keeps_a_text_loaded_twice_in_memory_and_writes_nothing_to_disk(cache, memory, monkeypatch):
+    parsed = []
+    real = yaml_text.parse
+    monkeypatch.setattr(yaml_text, "parse", lambda *args: parsed.append(args[0]) or real(*args))
+    with memory.in_process("documents"):
+        first = parse_yaml(TEXT, "a.yaml")  # a keystroke's text, most likely never loaded again: not kept
+        second = parse_yaml(TEXT, "a.yaml")  # loaded again (an extends: base): parsed, and kept from now on
+        third = parse_yaml(TEXT, "a.yaml")
+    assert parsed == [TEXT, TEXT]  # the third came from memory
+    assert first == second == third and third is not second
+    assert cache_entries(cache) == []  # the language server's keystrokes never reach the disk
+    parse_yaml(TEXT, "a.yaml")  # outside the block, memory is not read: parsed, and written to disk
+    assert parsed == [TEXT, TEXT, TEXT] and len(cache_entries(cache)) == 1
+
+
+def test_in_process_reads_the_disk_and_leaves_other_kinds_to_it(cache, memory, monkeypatch):
+    parse_yaml(TEXT, "a.yaml")  # on disk, from an earlier run
+    with memory.in_process("validated"):
+        calculator.loads(TEXT.replace("cached", "other"), "b.yaml")  # documents still written to disk
+    assert len(cache_entries(cache)) == 2
+    monkeypatch.setattr(yaml_text, "parse", refuse)
+    with memory.in_process("documents"):
+        assert parse_yaml(TEXT, "a.yaml").data["name"] == "cached"  # a disk entry is read inside the block too
+
+
+def test_in_process_keeps_only_the_latest_entries(cache, memory, monkeypatch):
+    texts = [TEXT.replace("3 session", f"{n} session") for n in range(memory._IN_PROCESS_ENTRIES + 1)]
+    with memory.in_process("documents"):
+        for text in texts:
+            parse_yaml(text, "a.yaml")
+            parse_yaml(text, "a.yaml")  # the second time, kept
+        monkeypatch.setattr(yaml_text, "parse", refuse)
+        parse_yaml(texts[-1], "a.yaml")
+        with pytest.raises(AssertionError, match="parsed again"):  # the oldest one was let go
+            parse_yaml(texts[0], "a.yaml")

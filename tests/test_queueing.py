@@ -3,6 +3,7 @@ here independently, unstable queues as legal infinite values, dimension errors, 
 
 from __future__ import annotations
 
+import heapq
 import itertools
 import json
 import math
@@ -158,6 +159,94 @@ def test_vectorized_equals_scalar():
     )
 
 
+def test_vectorized_thousands_of_servers_and_empty_queues():
+    # the in-place inverse recurrence over samples, against the log-space closed form at c = 2,000
+    rho = np.array([0.5, 0.9, 0.97, 0.995])
+    servers, service = 2000, 0.1
+    rate = rho * servers / service
+    arrays = array_functions()
+    want = [erlang_c_log_space(r * servers, servers) for r in rho]
+    np.testing.assert_allclose(arrays["erlang_c"](rate, service, float(servers)), want, rtol=1e-9)
+    means = [wait_from(c, r * servers, servers, service, None) for c, r in zip(want, rho, strict=True)]
+    np.testing.assert_allclose(arrays["queue_wait"](rate, service, float(servers)), means, rtol=1e-9)
+    # a per-sample server count, some whole, some not; no traffic waits 0; an overloaded sample waits forever
+    got = arrays["queue_wait"](np.array([0.0, 30.0, 30.0, 50.0]), 0.1, np.array([3.0, 4.0, 4.25, 4.0]))
+    np.testing.assert_allclose(got, [0.0, queueing.queue_wait(30, 0.1, 4), queueing.queue_wait(30, 0.1, 4.25), math.inf])
+
+
+@pytest.mark.parametrize("servers", [1, 2, 7, 64, 170, 171])
+def test_one_server_count_for_all_samples_equals_the_scalar_function(servers):
+    # a certain server count (Horner's rule up to 170 servers, the recurrence above) against the scalar code
+    rng = np.random.default_rng(servers)
+    rate = rng.uniform(0, 0.999, 500) * servers / 0.1
+    arrays = array_functions()
+    got = arrays["queue_wait"](rate, 0.1, float(servers))
+    want = [queueing.queue_wait(r, 0.1, servers) for r in rate]
+    np.testing.assert_allclose(got, want, rtol=1e-11, atol=1e-300)
+
+
+def test_many_samples_split_over_two_threads_equal_the_scalar_function():
+    size = queueing.PARALLEL_SAMPLES * 2 + 1  # two unequal halves
+    rng = np.random.default_rng(5)
+    rate, service, servers = rng.uniform(0, 120, size), rng.uniform(0.001, 0.2, size), rng.uniform(1, 12, size)
+    picks = [*rng.integers(0, size, 300).tolist(), 0, size // 2 - 1, size // 2, size - 1]
+    arrays = array_functions()
+    waits = arrays["queue_wait"](rate, service, servers, 0.99)
+    assert waits.shape == (size,)
+    want = [queueing.queue_wait(rate[i], service[i], servers[i], 0.99) for i in picks]
+    np.testing.assert_allclose(waits[picks], want, rtol=1e-12)
+    waiting = arrays["erlang_c"](rate, 0.05, 6.0)  # certain service time and servers stay scalars in each half
+    np.testing.assert_allclose(waiting[picks], [queueing.erlang_c(rate[i], 0.05, 6.0) for i in picks], rtol=1e-12)
+
+
+# -- G/G/c: Allen–Cunneen ---------------------------------------------------------------------
+def simulated_wait(rate: float, service: float, servers: int, service_cv: float, count: int = 200_000) -> float:
+    """FCFS c servers, Poisson arrivals, gamma service times of mean `service` (fixed when service_cv is 0)."""
+    rng = random.Random(11)
+    now, free, total = 0.0, [0.0] * servers, 0.0
+    for _ in range(count):
+        now += rng.expovariate(rate)
+        start = max(now, heapq.heappop(free))
+        total += start - now
+        duration = service if service_cv == 0 else rng.gammavariate(service_cv**-2, service * service_cv**2)
+        heapq.heappush(free, start + duration)
+    return total / count
+
+
+def test_general_queue_wait_is_exact_for_mmc_and_mg1():
+    for servers in (1, 4, 200):
+        rate = 0.9 * servers / 0.02
+        exponential = queueing.queue_wait(rate, 0.02, servers)
+        assert queueing.general_queue_wait(rate, 0.02, servers, 1.0) == pytest.approx(exponential, rel=1e-12)
+    # M/G/1, Pollaczek–Khinchine: W = λ·E[S²] / (2(1 - ρ)), E[S²] = s²(1 + cs²)
+    rate, service, cv = 60.0, 0.01, 0.5
+    pk = rate * service**2 * (1 + cv**2) / (2 * (1 - rate * service))
+    assert queueing.general_queue_wait(rate, service, 1, cv) == pytest.approx(pk, rel=1e-12)
+    assert queueing.general_queue_wait(rate, service, 1, 0.0, 1.5) == pytest.approx(pk / (1 + cv**2) * (1.5**2), rel=1e-12)
+    assert queueing.general_queue_wait(200, 0.01, 2, 0.3) == math.inf
+
+
+@pytest.mark.parametrize(("servers", "busy", "service_cv"), [(3, 0.8, 0.0), (8, 0.85, 0.5)])
+def test_general_queue_wait_is_close_to_a_simulation_under_load(servers, busy, service_cv):
+    rate = busy * servers / 0.01
+    assert queueing.general_queue_wait(rate, 0.01, servers, service_cv) == pytest.approx(
+        simulated_wait(rate, 0.01, servers, service_cv), rel=0.08
+    )
+
+
+def test_general_queue_wait_understates_light_loads_as_documented():
+    # fixed-time service on 8 servers at 50% busy: the approximation is ~20% low (docs/format.md says so)
+    rate = 0.5 * 8 / 0.01
+    assert queueing.general_queue_wait(rate, 0.01, 8, 0.0) < 0.9 * simulated_wait(rate, 0.01, 8, 0.0)
+
+
+def test_general_queue_wait_vectorized_equals_scalar():
+    rng = np.random.default_rng(9)
+    rate, cv = rng.uniform(0, 120, 400), rng.uniform(0, 2, 400)
+    got = array_functions()["general_queue_wait"](rate, 0.05, 7.0, cv, 0.8)
+    np.testing.assert_allclose(got, [queueing.general_queue_wait(r, 0.05, 7.0, c, 0.8) for r, c in zip(rate, cv, strict=True)])
+
+
 # -- in scenarios ---------------------------------------------------------------------------
 QUEUE = """
     name: queue
@@ -198,6 +287,19 @@ def test_p99_latency_breaks_as_traffic_grows_and_solve_finds_where(tmp_path):
     solution = calculator.solve(model, "traffic")
     assert solution.value == pytest.approx(low, rel=1e-6)
     assert solution.binding_budget == "latency request"
+
+
+@pytest.mark.timeout(60)
+def test_solve_for_the_servers_stops_at_the_fewest_that_meet_the_slo():
+    # more replicas only help, so solve searches upwards (up to 2^60 replicas) for the edge: a wait
+    # far below the load is 0 at once, not a loop over every server. 150 request/s on 1 replica is
+    # unstable; on 2 the path is 10 + 83.3 ms <= 100 ms (p99_mm2), so 2 is the fewest
+    assert p99_mm2(150, 0.01) + 0.01 <= 0.1
+    assert queueing.queue_wait(150, 0.01, 2.0**60) == 0.0
+    assert array_functions()["queue_wait"](np.array([150.0, 1e6]), 0.01, 2.0**60, 0.99).tolist() == [0.0, 0.0]
+    model = calculator.loads(textwrap.dedent(QUEUE), "<queue>")
+    solution = calculator.solve(model, "replicas")
+    assert solution.value == pytest.approx(2, rel=1e-6)
 
 
 def test_an_unstable_queue_fails_its_budget_says_so_and_writes_valid_json(tmp_path, capsys):
@@ -243,6 +345,9 @@ BAD = {
     "queue_wait(150 request/s, 10 ms, 2, 140%)": "the quantile of queue_wait() must be between 0% and 100%, not 1.4",
     "batch_wait(150 request/s, 8, 3)": "the timeout of batch_wait() must be a duration",
     "erlang_c(150 request/s, 10 ms)": "erlang_c() takes (rate, service_time, servers), not 2 arguments",
+    "general_queue_wait(150 request/s, 10 ms, 2, 3 ms)": "the service_cv of general_queue_wait() must be a plain number",
+    "general_queue_wait(150 request/s, 10 ms, 2, 0.5, 2 request)": "the arrival_cv of general_queue_wait() must be",
+    "general_queue_wait(150 request/s, 10 ms, 2)": "general_queue_wait() takes (rate, service_time, servers, service_cv,",
 }
 
 

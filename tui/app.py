@@ -60,7 +60,7 @@ PANEL_KEYS: list[tuple[str, str, str]] = [
     ("↑ ↓  home end", "move in a list or table", "lists"),
     ("tab  shift+tab", "next / previous area", "anywhere"),
     ("esc", "clear the filter · cancel an edit · close a dialog", "filter, field, dialogs"),
-    ("enter  e", "edit the input in place (enter applies, esc cancels)", "inputs"),
+    ("enter  e", "edit the input in place (enter applies, esc cancels); on a ▾ hardware row, pick its entry", "inputs"),
     ("r", "reset the input to the file's value", "inputs"),
     ("enter", "details of the row: formula, numbers, closed form, sensitivity", "derived, budgets, latency"),
     ("ctrl+p", "command palette", "anywhere"),

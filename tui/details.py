@@ -19,7 +19,7 @@ from rich.text import Text
 
 import calculator
 
-from .format import STATUS_MARK, bar, change, number, percent
+from .format import STATUS_MARK, bar, change, number, percent, percentile_name
 from .state import Workbench
 
 OP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
@@ -75,6 +75,8 @@ def histogram(workbench: Workbench, name: str) -> list[tuple[float, float, float
 
 def describe(workbench: Workbench, selection: Selection, analysis: Analysis | None, styles: dict[str, str]) -> RenderableType:
     """The panel's content for `selection` (`analysis` None: still computing)."""
+    if selection.kind == "input" and workbench.binding(selection.name) is not None:
+        return _binding(workbench, selection.name, styles)
     if selection.kind == "input":
         return _input(workbench, selection.name, analysis, styles)
     if selection.kind == "derived":
@@ -125,6 +127,23 @@ def _input(workbench: Workbench, name: str, analysis: Analysis | None, styles: d
         parts += [Text("\nbreaks a budget at (the rest as they are)", style="bold"), table]
     parts += _histogram_part(analysis, result.unit.text)
     return Group(*parts)
+
+
+def _binding(workbench: Workbench, name: str, styles: dict[str, str]) -> RenderableType:
+    """A hardware binding: the entry it is bound to now (and in the file), and the figures its formulas read."""
+    binding = workbench.binding(name)
+    assert binding is not None, name
+    now = workbench.text(name)
+    rows: list[tuple[str, RenderableType | str]] = [("entry", now)]
+    if name in workbench.edits:
+        rows.append(("in the file", Text(binding.entry, style="dim")))
+    entry = next((e for e in binding.options if e.id == now), None)
+    if entry is not None:
+        rows.append(("is", entry.description))
+        figures = dict(entry.figures)
+        rows += [(f"{name}.{field}", figures.get(field, "—")) for field in binding.fields]
+    rows.append(("choices", f"{len(binding.options)} {binding.kind} entries (enter picks)"))
+    return Group(_heading(name, f"hardware ({binding.kind})", None, styles), _facts(rows))
 
 
 def breaking_points(workbench: Workbench, name: str) -> list[tuple[str, str, str]]:
@@ -231,6 +250,7 @@ def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles:
     rows: list[tuple[str, RenderableType | str]] = [
         ("limit", f"{budget.name} {OP_TEXT[budget.op]} {calculator.format_quantity(budget.limit, budget.unit)}"),
         ("value", calculator.format_quantity(budget.value, budget.unit)),
+        *_judged_row(budget),
         (
             "used",
             Text.assemble(
@@ -250,6 +270,13 @@ def _budget(workbench: Workbench, index: int, analysis: Analysis | None, styles:
     if workbench.view.kind_of(budget.name) == "derived":
         parts += _derivation(workbench, budget.name, analysis, styles)
     return Group(*parts)
+
+
+def _judged_row(limited: calculator.BudgetResult | calculator.PathResult) -> list[tuple[str, RenderableType | str]]:
+    """A percentile budget's judged percentile: what its status and utilization are of."""
+    if limited.percentile is None or limited.judged is None:
+        return []
+    return [(percentile_name(limited.percentile), f"{calculator.format_quantity(limited.judged, limited.unit)} (judged)")]
 
 
 def _to_hold(budget: calculator.BudgetResult) -> str:
@@ -281,6 +308,7 @@ def _stage(workbench: Workbench, key: str, styles: dict[str, str]) -> Renderable
         ("budget", f"{number(path.budget)} {unit}"),
         ("total", f"{number(path.total)} {unit}  ({percent(path.utilization)})"),
         ("slack", f"{number(path.budget - path.total)} {unit}"),
+        *_judged_row(path),
     ]
     if path.p_violation is not None:
         rows.append(("P(break)", percent(path.p_violation)))

@@ -23,6 +23,11 @@ def quantity(value: float, unit: str, sig_figs: int = 3) -> str:
     return f"{shown} {unit}"
 
 
+def percentile_name(quantile: float) -> str:
+    """`p95` for 0.95: a percentile budget's percentile as people say it."""
+    return f"p{quantile * 100:.6g}"
+
+
 def percent(share: float) -> str:
     """A share as a percentage: `84%`, `0.4%`, `∞%`."""
     if math.isinf(share):

@@ -171,7 +171,9 @@ def verify(new_text: str, edits: Mapping[str, str], path: Path) -> None:
     except calculator.EnvelopeError as error:
         raise SaveRefused(f"the saved file would not load: {error.render()}") from None
     inputs = model.view()
+    bindings = {binding.name: binding.entry for binding in inputs.bindings}
     for name, new in edits.items():
         value = inputs.input(name)
-        if value is None or value.text != new:
+        text = bindings.get(name) if name in bindings else value.text if value is not None else None
+        if text != new:
             raise SaveRefused(f"'{name}' would not read back as '{new}'; nothing was written")

@@ -19,11 +19,12 @@ MAX_HISTORY = 200
 
 @dataclass(frozen=True)
 class Edit:
-    """An input's new value: the text as typed and the engine's parse of it (base units)."""
+    """An input's new value (the text as typed and the engine's parse of it, base units), or another
+    catalog entry for a `hardware:` binding (the entry's id and the engine's choice)."""
 
     name: str
     text: str
-    value: float
+    value: calculator.Override
 
 
 @dataclass(frozen=True)
@@ -82,21 +83,28 @@ class Workbench:
         return self.model.view()
 
     def original_text(self, name: str) -> str:
-        """An input's text as the file has it."""
+        """An input's text as the file has it (a hardware binding's: its entry's id)."""
+        binding = self.binding(name)
+        if binding is not None:
+            return binding.entry
         return next(v.text for v in self.view.inputs if v.name == name)
+
+    def binding(self, name: str) -> calculator.BindingView | None:
+        """The `hardware:` binding `name` as the file binds it, or None for any other name."""
+        return next((b for b in self.view.bindings if b.name == name), None)
 
     def text(self, name: str) -> str:
         """An input's current text: the edit's, else the file's."""
         edit = self.edits.get(name)
         return edit.text if edit else self.original_text(name)
 
-    def overrides(self, edits: Edits | None = None) -> dict[str, float]:
+    def overrides(self, edits: Edits | None = None) -> dict[str, calculator.Override]:
         return {name: edit.value for name, edit in (self.edits if edits is None else edits).items()}
 
-    def parse(self, name: str, text: str) -> float:
-        """The engine's reading of `text` for input `name`, or `calculator.EnvelopeError`."""
-        value: float = self.model.parse_override(name, text.strip())
-        return value
+    def parse(self, name: str, text: str) -> calculator.Override:
+        """The engine's reading of `text` for input `name` (or another entry for a hardware binding),
+        or `calculator.EnvelopeError`."""
+        return self.model.parse_assignment(name, text.strip())
 
     def set(self, name: str, text: str) -> bool:
         """Give input `name` the value `text`; False when nothing changed. Raises `EnvelopeError` if refused."""
@@ -148,7 +156,7 @@ class Workbench:
         self.model = model
         kept: Edits = {}
         dropped = []
-        names = {v.name for v in model.view().inputs}
+        names = {v.name for v in model.view().inputs} | {b.name for b in model.view().bindings}
         for name, edit in self.edits.items():
             try:
                 if name not in names:

@@ -132,11 +132,29 @@ class LimitComparison:
 
 
 @dataclass(frozen=True)
+class ChoiceComparison:
+    """A `hardware:` binding on each side: the catalog entry it is bound to (None: not in that result)."""
+
+    name: str
+    old: str | None
+    new: str | None
+
+    @property
+    def changed(self) -> bool:
+        return self.old != self.new
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.old or '—'} → {self.new or '—'}"
+
+
+@dataclass(frozen=True)
 class Comparison:
-    """Two results side by side: every value and every budget and latency path of either."""
+    """Two results side by side: every value and every budget and latency path of either, and the
+    hardware each was evaluated with."""
 
     values: tuple[ValueComparison, ...]
     limits: tuple[LimitComparison, ...]
+    choices: tuple[ChoiceComparison, ...] = ()
 
 
 def compare_results(old: Result, new: Result) -> Comparison:
@@ -154,7 +172,11 @@ def compare_results(old: Result, new: Result) -> Comparison:
         )
         for key in dict.fromkeys([*after, *before])
     )
-    return Comparison(values, limits)
+    choices = tuple(
+        ChoiceComparison(name, old.hardware.get(name), new.hardware.get(name))
+        for name in dict.fromkeys([*new.hardware, *old.hardware])
+    )
+    return Comparison(values, limits, choices)
 
 
 def _limits(result: Result) -> dict[str, tuple[str, tuple[Status, float]]]:
@@ -172,19 +194,9 @@ def diff_models(old: Model, new: Model) -> Diff:
     comparison = _old_order_first(compare_results(old_result, new_result), old_result)
     result.values = _value_changes(comparison, new_result.sig_figs)
     result.budgets, result.regressions = _budget_changes(comparison)
-    result.hardware = _hardware_changes(old, new)
+    result.hardware = [Change(c.name, c.old or "—", c.new or "—") for c in comparison.choices if c.changed]
     result.limits, result.loosened = _limit_changes(old_result, new_result)
     return result
-
-
-def _hardware_changes(old: Model, new: Model) -> list[Change]:
-    before = {name: entry.id for name, entry in old.scenario.hardware.items()}
-    after = {name: entry.id for name, entry in new.scenario.hardware.items()}
-    return [
-        Change(name, before.get(name, "—"), after.get(name, "—"))
-        for name in dict.fromkeys([*before, *after])
-        if before.get(name) != after.get(name)
-    ]
 
 
 def _limit_changes(old: Result, new: Result) -> tuple[list[str], list[str]]:
@@ -225,6 +237,7 @@ def _old_order_first(comparison: Comparison, old: Result) -> Comparison:
     return Comparison(
         tuple(sorted(comparison.values, key=lambda row: values.get(row.name, len(values)))),
         tuple(sorted(comparison.limits, key=lambda row: limits.get(row.name, len(limits)))),
+        comparison.choices,
     )
 
 

@@ -29,10 +29,10 @@ from calculator.analysis.solve import breaking_points
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import counted, format_number
 from calculator.common.text import markdown_cell
-from calculator.engine.check import check_input
+from calculator.engine.check import check_input_text
 from calculator.engine.model import Model
 from calculator.engine.results import Result, limit_text, with_unit
-from calculator.engine.scenario import Value
+from calculator.engine.scenario import CheckedValue, Value
 from calculator.formula.expr import Number, Quantity
 from calculator.formula.parse import parse_input
 from calculator.units.system import PHYSICAL, Dimension, Unit
@@ -141,12 +141,12 @@ def questions(model: Model, result: Result, count: int | None = None) -> list[Qu
     return [_question(askable[v.name], result, budgets.get(v.name)) for v in scenario.derived if v.name in chosen]
 
 
-def _is_derived_here(value: Value) -> bool:
+def _is_derived_here(value: CheckedValue) -> bool:
     """A derived value worth asking: a formula (not a number written as one)."""
     return value.formula is not None and not isinstance(value.formula.expr, (Number, Quantity))
 
 
-def _nearest_first(targets: list[str], askable: dict[str, Value]) -> list[str]:
+def _nearest_first(targets: list[str], askable: dict[str, CheckedValue]) -> list[str]:
     """The targets, then what they depend on, breadth first: the key values before the far ones."""
     chosen = list(targets)
     for name in chosen:  # grows as it goes: a breadth-first walk
@@ -154,7 +154,7 @@ def _nearest_first(targets: list[str], askable: dict[str, Value]) -> list[str]:
     return chosen
 
 
-def _question(value: Value, result: Result, budget: str | None) -> Question:
+def _question(value: CheckedValue, result: Result, budget: str | None) -> Question:
     shown = result.values[value.name]
     return Question(value.name, value.note, shown.unit, value.dimension, shown.value, shown.display, budget)
 
@@ -169,8 +169,7 @@ def read_answer(model: Model, question: Question, text: str) -> Reading:
         return Reading(None, "an empty answer")
     try:
         spec, _ = parse_input(cleaned, _ANSWER)
-        probe = Value("answer", "input", cleaned, _ANSWER, _ANSWER, spec=spec)
-        check_input(model.checker, probe)
+        probe = check_input_text(model.scenario, Value("answer", "input", cleaned, _ANSWER, _ANSWER, spec=spec))
     except EnvelopeError as error:
         return Reading(None, f"'{text.strip()}' does not read as a quantity: {error.message}")
     if probe.display is None and probe.dimension.dimensionless:
@@ -521,11 +520,11 @@ def traffic_input(model: Model) -> str | None:
     """The input that stands for traffic: the first rate of things (view/month, request/s), else the first count."""
     inputs = model.scenario.inputs
 
-    def is_rate(value: Value) -> bool:
+    def is_rate(value: CheckedValue) -> bool:
         exponents = dict(value.dimension.exponents)
         return exponents.get("[time]", 0) < 0 and any(p > 0 and n not in PHYSICAL for n, p in exponents.items())
 
-    def is_count(value: Value) -> bool:
+    def is_count(value: CheckedValue) -> bool:
         return len(value.dimension.exponents) == 1 and value.dimension.exponents[0][0] not in PHYSICAL
 
     chosen = next((v for v in inputs if is_rate(v)), None) or next((v for v in inputs if is_count(v)), None)

@@ -19,7 +19,7 @@ from calculator.analysis.latex import formula_latex, latex_number, latex_quantit
 from calculator.common.errors import EnvelopeError, Location, UsageError, closest_or_all
 from calculator.common.numbers import format_number
 from calculator.engine.judge import judge
-from calculator.engine.model import Model
+from calculator.engine.model import Model, Override
 from calculator.engine.resolve import field_figure_text
 from calculator.engine.results import StageResult, ValueResult, with_unit
 from calculator.engine.scenario import LatencyPath
@@ -122,9 +122,10 @@ def _method_note(method: str) -> str:
 
 
 def explain(
-    model: Model, name: str, overrides: Mapping[str, float] | None = None, samples: int | None = None, seed: int | None = None
+    model: Model, name: str, overrides: Mapping[str, Override] | None = None, samples: int | None = None, seed: int | None = None
 ) -> Explanation:
     """How `name` is derived, with the numbers of this run."""
+    model, overrides = model.applying(overrides)  # another hardware entry: the formulas read its figures
 
     from calculator.analysis.symbolic import closed_form  # sympy comes with it: explain and solve only
 
@@ -132,6 +133,13 @@ def explain(
     paths = {path.name: path for path in model.scenario.latency}
     if value is None and name.removeprefix("latency ") in paths:
         return _explain_path(model, paths[name.removeprefix("latency ")], overrides)
+    if value is None and name in model.scenario.hardware:
+        entry = model.scenario.hardware[name].id
+        raise UsageError(
+            f"'{name}' is a hardware binding ({entry}), not a value",
+            Location(model.scenario.file),
+            f"'envelope catalog {entry}' shows its figures; 'envelope sweep FILE {name}' compares entries",
+        )
     if value is None:
         known = [*paths, *model.scenario.values]
         raise UsageError(
@@ -353,7 +361,7 @@ def substituted(expr: Expr, model: Model, values: dict[str, ValueResult], inline
             figures = max(scenario.sig_figs, 6) if value.kind == "input" else scenario.sig_figs
             return with_unit(format_number(shown.value, figures), shown.unit), 4.5 if shown.unit.text else 5
         if isinstance(node, Field):
-            return field_figure_text(node, scenario)[0], 4.5
+            return field_figure_text(node, scenario.hardware)[0], 4.5
         if isinstance(node, (Number, Quantity, Name)):
             return to_text(node), 4.5 if isinstance(node, Quantity) else 5
         if isinstance(node, Unary):

@@ -120,7 +120,7 @@ def substituted_latex(expr: Expr, model: Model, values: dict[str, ValueResult], 
 
     def numbers(node: Name | Field) -> tuple[str, float]:
         if isinstance(node, Field):
-            return latex_figure(field_figure_text(node, scenario)[0]), QUANTITY
+            return latex_figure(field_figure_text(node, scenario.hardware)[0]), QUANTITY
         value = scenario.values.get(node.name)
         if value is None:
             return upright(node.name), ATOM

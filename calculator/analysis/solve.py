@@ -13,23 +13,32 @@ import math
 from collections.abc import Container, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculator.analysis.bounded import too_large_for_sympy, within_deadline
 from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, display_unit, path_total
-from calculator.engine.model import Evaluation, Model
+from calculator.engine.model import Evaluation, Model, Override
 from calculator.engine.results import with_unit
+from calculator.engine.scenario import CheckedValue
 from calculator.engine.slots import LimitSlot, PathBudgetSlot
 from calculator.formula.expr import Name, has_rounding
 from calculator.units.system import Dimension, Unit
 
+if TYPE_CHECKING:
+    from calculator.analysis.risk import RiskPrecision
+
 SEARCH_RANGE = 1e12  # how many times today's value, up and down, the search may go
 BISECTIONS = 200
+EDGE_RANGE_TOLERANCE = 1e-6  # --risk: how closely the edges at risk ∓ 2 standard errors are found
 
 
-METHODS = {"symbolic": "closed form, solved by sympy", "numeric": "found numerically, by bisection"}
+METHODS = {
+    "symbolic": "closed form, solved by sympy",
+    "numeric": "found numerically, by bisection",
+    "monte carlo": "Monte Carlo, by bisection",
+}
 WHOLE_COUNTS = Path(__file__).resolve().parents[1] / "units" / "whole_counts.txt"
 
 
@@ -49,6 +58,8 @@ class Solution:
     "the one budget asked about (`--budget`), else every budget"
     unreachable: list[str] = field(default_factory=list)
     "budgets (and latency paths) that hold for no value of the input: left out of this answer"
+    risk: RiskPrecision | None = None
+    "`--risk`: the answer holds each budget's P(break) at most this risk; how precise it is (base units)"
 
     @property
     def headroom(self) -> float:
@@ -70,9 +81,35 @@ class Solution:
         return f"{format_number(shown / self.current, self.sig_figs)}× today" if self.current else "∞× today"
 
     def _what(self) -> str:
+        if self.risk is not None:
+            which = f"budget '{self.budget}'" if self.budget is not None else "every budget"
+            return f"{which} breaks with probability at most {_share(self.risk.risk)}"
         if self.budget is not None:
             return f"budget '{self.budget}' holds"
         return "every other budget holds" if self.unreachable else "every budget holds"
+
+    def _shown(self, base: float | None) -> str:
+        return "none found" if base is None else with_unit(format_number(base / self.unit.factor, self.sig_figs), self.unit)
+
+    def _edge_range(self, r: RiskPrecision) -> str:
+        """`6.43M to 6.59M user`, low to high, from the edges at the stricter and the looser risk."""
+        if r.stricter is None or r.looser is None:
+            return f"{self._shown(r.stricter)} (stricter) and {self._shown(r.looser)} (looser)"
+        low, high = sorted((r.stricter, r.looser))
+        return f"{format_number(low / self.unit.factor, self.sig_figs)} to {self._shown(high)}"
+
+    def _precision_lines(self) -> list[str]:
+        """`--risk`: the samples, P(break) at the answer with its standard error, where the edge moves with it."""
+        if self.risk is None:
+            return []
+        r = self.risk
+        return [
+            f"Monte Carlo: {r.samples:,} samples (seed {r.seed}), the same samples for every trial value;"
+            f" bisection to {self._shown(r.bracket)}",
+            f"precision: P(break) {_share(r.p_break)} ± {_share(r.standard_error)} at the answer (one standard error);"
+            f" for a risk of {_share(r.risk)} ∓ {_share(r.spread)} (two standard errors) the edge is"
+            f" {self._edge_range(r)}",
+        ]
 
     def to_dict(self) -> dict[str, Any]:
         data = {
@@ -87,6 +124,8 @@ class Solution:
         }
         if self.unreachable:
             data["holds_for_no_value"] = self.unreachable
+        if self.risk is not None:
+            data.update(_risk_dict(self.risk, self.unit))
         return data
 
     def to_text(self) -> str:
@@ -98,6 +137,7 @@ class Solution:
             f"binding budget: {self.binding_budget}  ({METHODS[self.method]})",
         ]
         lines += [f"left out: {name} holds for no value of {self.input}" for name in self.unreachable]
+        lines += self._precision_lines()
         return "\n".join(lines) + "\n"
 
     def _verb(self) -> str:
@@ -105,9 +145,10 @@ class Solution:
         return "grow to" if self.direction == "max" else "fall to"
 
     def to_markdown(self) -> str:
+        breaks = "breaks" if self.risk is None else f"breaks with probability over {_share(self.risk.risk)}"
         text = (
             f"**{self.input}** can {self._verb()} **{self.display}** ({self._times_today()})"
-            f" before **{self.binding_budget}** breaks.\n"
+            f" before **{self.binding_budget}** {breaks}.\n"
         )
         for name in self.unreachable:
             text += f"\n**{name}** holds for no value of {self.input}: left out.\n"
@@ -115,6 +156,27 @@ class Solution:
 
     def _repr_markdown_(self) -> str:
         return self.to_markdown()
+
+
+def _share(p: float) -> str:
+    """A probability as a percentage with the figures it needs: 5%, 0.15%, 0.012%."""
+    return f"{format_number(p * 100, 2)}%"
+
+
+def _risk_dict(risk: RiskPrecision, unit: Unit) -> dict[str, Any]:
+    def shown(base: float | None) -> float | None:
+        return None if base is None else float(f"{base / unit.factor:.6g}")
+
+    return {
+        "risk": risk.risk,
+        "p_break": float(f"{risk.p_break:.6g}"),
+        "p_break_standard_error": float(f"{risk.standard_error:.6g}"),
+        "samples": risk.samples,
+        "seed": risk.seed,
+        "edge_at_risk_minus_2se": shown(risk.stricter),
+        "edge_at_risk_plus_2se": shown(risk.looser),
+        "bracket_width": shown(risk.bracket),
+    }
 
 
 def broken_budgets(evaluation: Evaluation, only: str | None = None) -> list[str]:
@@ -138,9 +200,22 @@ def budget_names(model: Model) -> list[str]:
     return [b.name for b in model.scenario.budgets] + [p.name for p in model.scenario.latency]
 
 
-def solve(model: Model, input_name: str, budget: str | None = None, overrides: Mapping[str, float] | None = None) -> Solution:
+def solve(
+    model: Model,
+    input_name: str,
+    budget: str | None = None,
+    overrides: Mapping[str, Override] | None = None,
+    risk: float | None = None,
+    samples: int | None = None,
+    seed: int | None = None,
+) -> Solution:
     """The edge of `input_name` at which the budgets (or `budget`) stop holding; budgets that hold for
-    no value of the input are named and left out (every one of them: an error)."""
+    no value of the input are named and left out (every one of them: an error).
+
+    With `risk` (0.05 for 5%): the edge at which each budget's Monte Carlo P(break) is at most `risk`
+    (a percentile budget: its percentile holds), on `samples` draws seeded with `seed` (the scenario's
+    settings by default), the same draws for every trial value."""
+    model, overrides = model.applying(overrides)  # another hardware entry: the formulas read its figures
     scenario = model.scenario
     where = Location(scenario.file)
     value = model.input(input_name, where)
@@ -156,6 +231,8 @@ def solve(model: Model, input_name: str, budget: str | None = None, overrides: M
     unit = display_unit(value, today)
     if not today > 0:
         raise UsageError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
+    if risk is not None:
+        return _solve_at_risk(model, value, budget, base_overrides, today, unit, (risk, samples, seed))
 
     def holds_without(left_out: set[str]) -> Any:
         def holds(x: float) -> bool:
@@ -189,8 +266,7 @@ def solve(model: Model, input_name: str, budget: str | None = None, overrides: M
     method = "numeric"
     if symbolic is not None:
         edge, method = symbolic, "symbolic"
-    whole = _is_whole(value.dimension, scenario.units.whole)
-    safe = _safe_edge(holds, edge, direction, unit, scenario.sig_figs, whole)
+    safe = _safe_edge(holds, edge, direction, unit, scenario.sig_figs, whole_step(value, scenario.units.whole))
     return Solution(
         input_name,
         edge / unit.factor,
@@ -203,6 +279,57 @@ def solve(model: Model, input_name: str, budget: str | None = None, overrides: M
         safe / unit.factor,
         budget,
         unreachable,
+    )
+
+
+def _solve_at_risk(
+    model: Model,
+    value: CheckedValue,
+    budget: str | None,
+    overrides: Mapping[str, float],
+    today: float,
+    unit: Unit,
+    monte_carlo: tuple[float, int | None, int | None],
+) -> Solution:
+    """The edge at which every budget's P(break) is at most the risk, on common random numbers."""
+    from calculator.analysis.risk import CommonSamples, precision  # numpy: only for --risk
+
+    risk, samples, seed = monte_carlo
+    if not 0 < risk < 1:
+        raise UsageError(
+            f"--risk takes a probability more than 0% and less than 100%, not {_share(risk)}",
+            Location("--risk"),
+            hint="e.g. --risk 5% for the value that holds 95% of the time",
+        )
+    common = CommonSamples(model, value.name, overrides, samples, seed)
+    holds = common.holds(risk, budget)
+    direction, inside, outside = _bracket(holds, today, value.name, budget)
+    edge, beyond = _bisect(holds, inside, outside)
+    binding = common.binding(beyond, risk, budget)
+    sig_figs = model.scenario.sig_figs
+    safe = _safe_edge(holds, edge, direction, unit, sig_figs, whole_step(value, model.scenario.units.whole))
+
+    def edge_at(threshold: float) -> float | None:
+        at = common.holds(threshold, budget)
+        try:
+            _, holding, breaking = _bracket(at, today, value.name, budget)
+        except UsageError:
+            return None
+        return _bisect(at, holding, breaking, EDGE_RANGE_TOLERANCE)[0]  # a range for the reader: 6 figures do
+
+    precise = precision(common, risk, safe, abs(beyond - edge), edge_at, budget)
+    return Solution(
+        value.name,
+        edge / unit.factor,
+        unit,
+        ", ".join(binding) or "?",
+        direction,
+        today / unit.factor,
+        "monte carlo",
+        sig_figs,
+        safe / unit.factor,
+        budget,
+        risk=precise,
     )
 
 
@@ -250,12 +377,24 @@ def _is_whole(dimension: Dimension, declared: Container[str] = ()) -> bool:
     return name in _whole_dimensions() or name in declared
 
 
-def _safe_edge(holds: Any, edge: float, direction: str, unit: Unit, sig_figs: int, whole: bool) -> float:
-    """The edge (base units) rounded as shown — to `sig_figs` in `unit`, or to a whole count — toward the side
-    where the budgets hold, checked: setting the input to what is shown holds."""
+def whole_step(value: CheckedValue, declared: Container[str] = ()) -> float | None:
+    """One whole unit of an input solved to whole numbers, in base units; None when it is not whole.
+
+    A count of whole things (whole_counts.txt) is whole in its base unit (1 gpu); an input marked
+    `integer: true` is whole in the unit it is written in (`{value: 80 GB, integer: true}`: whole GB).
+    """
+    if value.integer:
+        return value.display.factor if value.display is not None else 1.0
+    return 1.0 if _is_whole(value.dimension, declared) else None
+
+
+def _safe_edge(holds: Any, edge: float, direction: str, unit: Unit, sig_figs: int, whole: float | None) -> float:
+    """The edge (base units) rounded as shown — to `sig_figs` in `unit`, or to a whole number of `whole` —
+    toward the side where the budgets hold, checked: setting the input to what is shown holds."""
     toward = math.floor if direction == "max" else math.ceil
-    if whole:
-        candidate = float(toward(edge + (1e-9 if direction == "max" else -1e-9)))
+    if whole is not None:
+        count = edge / whole
+        candidate = float(toward(count + (1e-9 if direction == "max" else -1e-9))) * whole
         return candidate if holds(candidate) else edge
     shown = edge / unit.factor
     if shown <= 0:
@@ -287,9 +426,10 @@ class BreakingPoint:
         return abs(math.log(self.factor)) if self.factor > 0 else math.inf
 
 
-def breaking_points(model: Model, input_name: str, overrides: Mapping[str, float] | None = None) -> list[BreakingPoint]:
+def breaking_points(model: Model, input_name: str, overrides: Mapping[str, Override] | None = None) -> list[BreakingPoint]:
     """For each budget and latency path that `input_name` can break: the first value (up or down) at which
     it breaks, found as `solve` finds its edge; nearest first. A budget the input never breaks is left out."""
+    model, overrides = model.applying(overrides)  # another hardware entry: the formulas read its figures
     model.input(input_name, Location(model.scenario.file))
     base_overrides = dict(overrides or {})
     today = model.evaluate(base_overrides).base(input_name)
@@ -347,9 +487,12 @@ def _bracket(holds: Any, today: float, name: str, budget: str | None) -> tuple[s
     raise UsageError(f"no value of '{name}' from 1e-12 to 1e12 times today's makes {what} hold")
 
 
-def _bisect(holds: Any, inside: float, outside: float) -> tuple[float, float]:
-    """The last holding value and the first breaking one, next to each other to float precision."""
+def _bisect(holds: Any, inside: float, outside: float, rel_tol: float = 0.0) -> tuple[float, float]:
+    """The last holding value and the first breaking one, next to each other to float precision
+    (or within `rel_tol` of each other)."""
     for _ in range(BISECTIONS):
+        if rel_tol and abs(outside - inside) <= rel_tol * abs(inside):
+            break
         middle = math.sqrt(inside * outside)
         if middle in (inside, outside):
             middle = (inside + outside) / 2

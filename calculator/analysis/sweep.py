@@ -14,16 +14,21 @@ import functools
 import io
 import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
-from calculator.engine.judge import judge
-from calculator.engine.model import Model
+from calculator.engine.judge import breaks_limit, judge, path_total
+from calculator.engine.model import Model, Override
 from calculator.engine.results import Result
-from calculator.units.system import Unit
+from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot
+from calculator.engine.uncertainty import samples_that_fit
+from calculator.units.system import DIMENSIONLESS, Unit
+
+if TYPE_CHECKING:
+    import numpy as np
 
 MAX_STEPS = 10_000
 # One marker a series, so that the plot reads without colour.
@@ -38,10 +43,11 @@ def labelled(name: str, unit: Unit) -> str:
 
 @dataclass
 class SweepRow:
-    x: float  # in the input's unit
+    x: float  # in the input's unit (a sweep over catalog entries: the entry's position)
     values: dict[str, float]  # in each value's unit
     statuses: dict[str, str]  # budget label -> ok/warn/fail
     utilizations: dict[str, float]
+    choice: str | None = None  # a sweep over a hardware binding: the entry's id
 
 
 @dataclass
@@ -55,6 +61,15 @@ class Sweep:
     sig_figs: int = 3
     log: bool = False
     breaking: list[tuple[str, float]] = field(default_factory=list)
+
+    @property
+    def over_entries(self) -> bool:
+        """A sweep of a hardware binding: one row per catalog entry."""
+        return any(row.choice is not None for row in self.rows)
+
+    def x_text(self, row: SweepRow) -> str:
+        """The swept value of a row as a table shows it: the entry's id, or the number."""
+        return row.choice if row.choice is not None else format_number(row.x, self.sig_figs)
 
     def heading(self, name: str) -> str:
         """A column's heading: `dau (user)`, or only the name of a dimensionless value."""
@@ -78,28 +93,30 @@ class Sweep:
             "input": self.input,
             "unit": self.unit.long_text(),
             "units": {name: unit.long_text() for name, unit in self.units.items()},
-            "rows": [{"x": row.x, "values": row.values, "status": row.statuses} for row in self.rows],
+            "rows": [
+                {"x": row.choice if row.choice is not None else row.x, "values": row.values, "status": row.statuses}
+                for row in self.rows
+            ],
         }
 
     def to_csv(self) -> str:
         out = io.StringIO()
-        writer = csv.writer(out)
+        writer = csv.writer(out, lineterminator="\n")  # printed to a terminal, where a \r would be escaped
         writer.writerow(
             [_bracketed(self.input, self.unit)]
             + [_bracketed(n, self.units[n]) for n in self.shown]
             + [f"{b} status" for b in self.budgets]
         )
         for row in self.rows:
-            writer.writerow(
-                [f"{row.x:.6g}"] + [f"{row.values[n]:.6g}" for n in self.shown] + [row.statuses[b] for b in self.budgets]
-            )
+            x = row.choice if row.choice is not None else f"{row.x:.6g}"
+            writer.writerow([x] + [f"{row.values[n]:.6g}" for n in self.shown] + [row.statuses[b] for b in self.budgets])
         return out.getvalue()
 
     def to_markdown(self) -> str:
         header = [labelled(self.input, self.unit)] + [labelled(n, self.units[n]) for n in self.shown] + self.budgets
         lines = ["| " + " | ".join(header) + " |", "|" + "---:|" * len(header)]
         for row in self.rows:
-            cells = [format_number(row.x, self.sig_figs)] + [format_number(row.values[n], self.sig_figs) for n in self.shown]
+            cells = [self.x_text(row)] + [format_number(row.values[n], self.sig_figs) for n in self.shown]
             cells += [f"{row.statuses[b]} {row.utilizations[b]:.0%}" for b in self.budgets]
             lines.append("| " + " | ".join(cells) + " |")
         return "\n".join(lines) + "\n"
@@ -113,7 +130,7 @@ class Sweep:
         axis, and failing that a note instead of a plot)."""
         xs = [row.x for row in self.rows]
         normal = len(xs) > 1 and xs[0] > 1e-300 and xs[-1] < 1e300  # log axes take normal floats only (plotext)
-        log = normal and (self.log or xs[-1] / xs[0] >= 100)
+        log = normal and not self.over_entries and (self.log or xs[-1] / xs[0] >= 100)
         for scale in ["log", "linear"] if log else ["linear"]:
             try:
                 drawing = self._drawing(width, height, scale)
@@ -144,8 +161,11 @@ class Sweep:
             plt.vline(x, "red")
         if scale == "log":
             plt.xscale("log")
-        ticks = xs[:: max(1, (len(xs) - 1) // 4)]
-        plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
+        if self.over_entries:  # one tick an entry, named
+            plt.xticks(xs, [self.x_text(row) for row in self.rows])
+        else:
+            ticks = xs[:: max(1, (len(xs) - 1) // 4)]
+            plt.xticks(ticks, [format_number(x, self.sig_figs) for x in ticks])
         plt.xlabel(labelled(self.input, self.unit))
         plt.ylabel("% of budget")
         plt.title(f"budgets as {self.input} varies (100%: the limit; vertical: where one breaks)")
@@ -161,9 +181,10 @@ def sweep(
     steps: int = 11,
     log: bool = False,
     show: list[str] | None = None,
-    overrides: Mapping[str, float] | None = None,
+    overrides: Mapping[str, Override] | None = None,
 ) -> Sweep:
     """Evaluate the scenario at `steps` values of `input_name` from `start` to `stop` (quantities)."""
+    model, overrides = model.applying(overrides)
     scenario = model.scenario
     where = Location(f"sweep {input_name}")
     model.input(input_name, where)
@@ -175,10 +196,7 @@ def sweep(
     )
     if log and not (low > 0 and high > 0):
         raise UsageError("--log needs both ends of the range above zero", where)
-    names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
-    for name in names:
-        if name not in scenario.values:
-            raise UsageError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
+    names = _shown(model, show, where)
     base_overrides = dict(overrides or {})
     xs = _steps(low, high, steps, log)
     first = _point_result(model, {**base_overrides, input_name: xs[0]})
@@ -204,6 +222,57 @@ def sweep(
     return result
 
 
+def sweep_entries(
+    model: Model,
+    binding: str,
+    entries: Sequence[str] | None = None,
+    show: list[str] | None = None,
+    overrides: Mapping[str, Override] | None = None,
+) -> Sweep:
+    """One row per catalog entry bound to `binding` (`--over H100-SXM,H200`; by default the binding's
+    `one_of:` options, else every catalog entry of its kind that has the figures the formulas read)."""
+    model, base_overrides = model.applying(overrides)
+    where = Location(f"sweep {binding}")
+    view = next((b for b in model.view().bindings if b.name == binding), None)
+    if view is None:
+        raise UsageError(
+            f"'{binding}' is not a hardware binding of this scenario",
+            where,
+            did_you_mean(binding, model.scenario.hardware) or "sweep INPUT FROM TO sweeps an input",
+        )
+    texts = list(entries) if entries is not None else [option.id for option in view.options]
+    if not 1 <= len(texts) <= MAX_STEPS:
+        raise UsageError(f"--over takes 1 to {MAX_STEPS:,} entries, not {len(texts):,}", where)
+    choices = [model.choose(binding, text, Location(f"--over {text}")) for text in texts]
+    names = _shown(model, show, where)
+    rows = []
+    first: Result | None = None
+    units: dict[str, Unit] = {}
+    keep: list[tuple[str, int]] = []
+    for n, choice in enumerate(choices):
+        judged = _point_result(model.with_hardware([choice]), base_overrides)
+        if first is None:
+            first, units = judged, {name: judged.values[name].unit for name in names}
+            keep = _kept_budgets(judged, set(names) if show else None)
+        row = _row(judged, float(n), names, units, keep)
+        row.choice = choice.entry.id
+        rows.append(row)
+    none = Unit(1.0, DIMENSIONLESS, "", ())
+    sweep_table = Sweep(binding, none, names, units, [label for label, _ in keep], sig_figs=model.scenario.sig_figs)
+    sweep_table.rows = rows
+    return sweep_table
+
+
+def _shown(model: Model, show: list[str] | None, where: Location) -> list[str]:
+    """The values a sweep shows: those asked for, else the budgeted ones, else every derived value."""
+    scenario = model.scenario
+    names = list(dict.fromkeys(show or [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
+    for name in names:
+        if name not in scenario.values:
+            raise UsageError(f"no value '{name}' to show", where, did_you_mean(name, scenario.values))
+    return names
+
+
 def _bisect(fails: Callable[[float], bool], low: float, high: float, log: bool) -> float:
     """The point between `low` and `high` (whose failing differs) where it changes, halving the interval."""
     failing_low = fails(low)
@@ -226,7 +295,7 @@ def _bracketed(name: str, unit: Unit) -> str:
     return f"{name} [{unit.text}]" if unit.text else name
 
 
-def _point_result(model: Model, overrides: dict[str, float]) -> Result:
+def _point_result(model: Model, overrides: Mapping[str, float]) -> Result:
     """Values and statuses at point values only: a sweep shows where budgets break, not spreads."""
     return judge(model.evaluate(overrides))
 
@@ -255,3 +324,280 @@ def _steps(low: float, high: float, count: int, log: bool) -> list[float]:
         ratio = math.log(high / low)
         return [low * math.exp(ratio * i / (count - 1)) for i in range(count)]
     return [low + (high - low) * i / (count - 1) for i in range(count)]
+
+
+# --- 2-D sweeps: a grid of two inputs ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One input of a grid: its values, in `unit`."""
+
+    input: str
+    unit: Unit
+    values: list[float]
+    log: bool = False
+
+    @property
+    def label(self) -> str:
+        return labelled(self.input, self.unit) + (", log" if self.log else "")
+
+
+@dataclass
+class Grid:
+    """Values and budget statuses over two inputs: numpy arrays indexed [row, column] = [y, x]
+    (a million points stay arrays; only what is written out becomes Python numbers)."""
+
+    x: Axis
+    y: Axis
+    shown: list[str]
+    units: dict[str, Unit]
+    budgets: list[str]
+    values: dict[str, np.ndarray]  # name -> grid of floats, in its unit
+    budget_codes: dict[str, np.ndarray]  # budget label -> grid of status codes (indices of STATUSES)
+    utilizations: dict[str, np.ndarray]
+    codes: np.ndarray  # the worst status code of the followed budgets at each point (0, ok, when there are none)
+    show: str | None = None
+    "the value a heat map shows; None: the status"
+    sig_figs: int = 3
+
+    @functools.cached_property
+    def status(self) -> np.ndarray:
+        """Each point's status, "ok", "warn" or "fail"."""
+        return _named(self.codes)
+
+    @functools.cached_property
+    def statuses(self) -> dict[str, np.ndarray]:
+        """Each budget's status at each point."""
+        return {label: _named(codes) for label, codes in self.budget_codes.items()}
+
+    def counts(self) -> dict[str, int]:
+        """How many points are ok, warn and fail."""
+        return {status: int((self.codes == code).sum()) for code, status in enumerate(STATUSES)}
+
+    def to_dict(self) -> dict[str, Any]:
+        cells = [
+            {
+                "x": x,
+                "y": y,
+                "values": {name: float(self.values[name][j, i]) for name in self.shown},
+                "status": str(self.status[j, i]),
+                "budgets": {label: str(self.statuses[label][j, i]) for label in self.budgets},
+            }
+            for j, y in enumerate(self.y.values)
+            for i, x in enumerate(self.x.values)
+        ]
+        return {
+            "x": {"input": self.x.input, "unit": self.x.unit.long_text(), "values": self.x.values, "log": self.x.log},
+            "y": {"input": self.y.input, "unit": self.y.unit.long_text(), "values": self.y.values, "log": self.y.log},
+            "units": {name: unit.long_text() for name, unit in self.units.items()},
+            "counts": self.counts(),
+            "cells": cells,
+        }
+
+    def to_csv(self) -> str:
+        """One row a point: x, y, the shown values, each budget's status, the point's status."""
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")  # "\r\n" would print as an escaped control character
+        writer.writerow(
+            [_bracketed(self.x.input, self.x.unit), _bracketed(self.y.input, self.y.unit)]
+            + [_bracketed(n, self.units[n]) for n in self.shown]
+            + [f"{b} status" for b in self.budgets]
+            + ["status"]
+        )
+        for j, y in enumerate(self.y.values):
+            for i, x in enumerate(self.x.values):
+                writer.writerow(
+                    [f"{x:.6g}", f"{y:.6g}"]
+                    + [f"{self.values[n][j, i]:.6g}" for n in self.shown]
+                    + [str(self.statuses[b][j, i]) for b in self.budgets]
+                    + [str(self.status[j, i])]
+                )
+        return out.getvalue()
+
+
+def grid_sweep(
+    model: Model,
+    x: tuple[str, str, str],
+    y: tuple[str, str, str],
+    steps: tuple[int, int] = (11, 11),
+    log: bool = False,
+    show: str | None = None,
+    overrides: Mapping[str, float] | None = None,
+) -> Grid:
+    """Evaluate the scenario on a grid of two inputs, each (name, from, to), as arrays through the compiled
+    scenario: one call for the whole grid (point values, as a 1-D sweep), refused over the memory budget."""
+    scenario = model.scenario
+    where = Location(f"sweep {x[0]} --and {y[0]}")
+    for name in (x[0], y[0]):
+        model.input(name, where)
+    if x[0] == y[0]:
+        raise UsageError(f"--and needs a second input, not '{y[0]}' again", where)
+    for count in steps:
+        if not 2 <= count <= MAX_STEPS:
+            raise UsageError(f"--steps takes 2 to {MAX_STEPS:,}, not {count:,}", where)
+    if show is not None and show not in scenario.values:
+        raise UsageError(f"no value '{show}' to show", where, did_you_mean(show, scenario.values))
+    base_overrides = dict(overrides or {})
+    xs, ys = (_axis_steps(model, axis, count, log, where) for axis, count in zip((x, y), steps, strict=True))
+    corner = _point_result(model, {**base_overrides, x[0]: xs[0], y[0]: ys[0]})  # its units; its errors, located
+    names = list(dict.fromkeys([show] if show else [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
+    keep = _kept_budgets(corner, {show} if show else None)
+    slots = _grid_slots(model, base_overrides, (x[0], xs), (y[0], ys), where)
+    units = {name: corner.values[name].unit for name in names}
+    shape = (len(ys), len(xs))
+    import numpy as np  # numpy: only for a grid
+
+    def grid_of(flat: Any, factor: float = 1.0) -> np.ndarray:
+        return np.asarray(flat / factor if factor != 1 else flat, dtype=float).reshape(shape)
+
+    judged = _grid_statuses(model, slots)
+    labels = [label for label, _ in keep]
+    worst = functools.reduce(np.maximum, [judged[i][0] for _, i in keep], np.zeros(len(xs) * len(ys), dtype=np.int8))
+    x_unit, y_unit = corner.values[x[0]].unit, corner.values[y[0]].unit
+    return Grid(
+        Axis(x[0], x_unit, [v / x_unit.factor for v in xs], log),
+        Axis(y[0], y_unit, [v / y_unit.factor for v in ys], log),
+        names,
+        units,
+        labels,
+        {name: grid_of(_grid_value(model, slots, name), units[name].factor) for name in names},
+        {label: judged[i][0].reshape(shape) for label, i in keep},
+        {label: grid_of(judged[i][1]) for label, i in keep},
+        worst.reshape(shape),
+        show,
+        scenario.sig_figs,
+    )
+
+
+def _axis_steps(model: Model, axis: tuple[str, str, str], count: int, log: bool, where: Location) -> list[float]:
+    name, start, stop = axis
+    low, high = (
+        float(model.parse_override(name, text, Location(f"sweep {name} {text}"), point_only=True)) for text in (start, stop)
+    )
+    if log and not (low > 0 and high > 0):
+        raise UsageError(f"--log needs both ends of the range of '{name}' above zero", where)
+    return _steps(low, high, count, log)
+
+
+@dataclass
+class _GridSlots:
+    """Every slot of the compiled scenario over the grid's points (flattened: point j·columns + i), and the inputs."""
+
+    slots: list[Any]
+    inputs: dict[str, Any]
+
+
+def _grid_slots(
+    model: Model, overrides: Mapping[str, float], x: tuple[str, list[float]], y: tuple[str, list[float]], where: Location
+) -> _GridSlots:
+    """One call of the compiled scenario on the grid's arrays; a point where a formula fails is reported
+    as a point evaluation reports it (the first such point), an unstable queue's infinite wait is a value."""
+    scenario = model.scenario
+    points = len(x[1]) * len(y[1])
+    rows = len(model.compiled.slots) + len(model.compiled.inputs)
+    fit = samples_that_fit(rows, scenario.memory_budget)
+    if points > fit:
+        raise UsageError(
+            f"a grid of {len(x[1]):,} × {len(y[1]):,} = {points:,} points of {rows:,} values needs"
+            f" {8 * rows * points / 1e6:,.0f} MB, over the memory budget of {scenario.memory_budget / 1e6:,.0f} MB:"
+            f" at most {fit:,} points fit",
+            where,
+            hint="fewer --steps, or raise settings.memory_budget",
+        )
+    import numpy as np  # numpy: only for a grid
+
+    columns = np.tile(np.asarray(x[1], dtype=float), len(y[1]))
+    rows_of = np.repeat(np.asarray(y[1], dtype=float), len(x[1]))
+    arguments: list[Any] = [float(a) for a in model.default_arguments]  # point values: a grid shows where budgets break
+    for name, value in overrides.items():
+        arguments[model.positions[name]] = float(value)
+    arguments[model.positions[x[0]]] = columns
+    arguments[model.positions[y[0]]] = rows_of
+    with np.errstate(all="ignore"):
+        raw = model.vectorized(*arguments)
+    slots = [np.broadcast_to(np.asarray(s, dtype=float), (points,)) for s in raw]
+    _raise_first_failure(model, overrides, slots, (x[0], columns), (y[0], rows_of))
+    inputs = {
+        name: np.broadcast_to(np.asarray(a, dtype=float), (points,))
+        for name, a in zip(model.compiled.inputs, arguments, strict=True)
+    }
+    return _GridSlots(slots, inputs)
+
+
+FAILURE_CHECKS = 1_000  # points with a non-finite value evaluated one by one to find a failing formula
+
+
+def _raise_first_failure(
+    model: Model, overrides: Mapping[str, float], slots: list[Any], x: tuple[str, Any], y: tuple[str, Any]
+) -> None:
+    import numpy as np  # numpy: only for a grid
+
+    bad = np.zeros(len(x[1]), dtype=bool)
+    for slot in slots:
+        finite = np.isfinite(slot)
+        if not finite.all():
+            bad |= ~finite
+    for point in np.flatnonzero(bad)[:FAILURE_CHECKS]:
+        model.evaluate({**overrides, x[0]: float(x[1][point]), y[0]: float(y[1][point])})  # raises where a formula fails
+
+
+def _grid_value(model: Model, grid: _GridSlots, name: str) -> Any:
+    if name in grid.inputs:
+        return grid.inputs[name]
+    return grid.slots[model.compiled.index[DerivedSlot(name)]]
+
+
+def _grid_statuses(model: Model, grid: _GridSlots) -> list[tuple[Any, Any]]:
+    """(status code, utilization) arrays of every budget, then every latency path, as `judge` decides them
+    (codes index STATUSES)."""
+    import numpy as np  # numpy: only for a grid
+
+    scenario, index = model.scenario, model.compiled.index
+    judged = []
+    with np.errstate(all="ignore"):
+        for i, budget in enumerate(scenario.budgets):
+            values, limits = _grid_value(model, grid, budget.name), grid.slots[index[LimitSlot(i)]]
+            used = _utilization(budget.op, values, limits)
+            judged.append((_status(breaks_limit(budget.op, values, limits), used, budget.warn), used))
+        for path in scenario.latency:
+            totals = path_total(path, lambda key: grid.slots[index[key]], np.maximum)
+            limits = grid.slots[index[PathBudgetSlot(path.name)]]
+            used = _utilization("<=", totals, limits)
+            judged.append((_status(totals > limits, used, path.warn), used))
+    return judged
+
+
+def _utilization(op: str, values: Any, limits: Any) -> Any:
+    """judge.utilization on arrays: value/limit for upper limits, limit/value for lower ones."""
+    import numpy as np  # numpy: only for a grid
+
+    numerator, denominator = (values, limits) if op in ("<=", "<") else (limits, values)
+    ratio = np.divide(numerator, denominator)  # x/0 is inf and 0/0 NaN here; judge says inf and 0
+    zero = denominator == 0
+    if zero.any():
+        ratio = np.where(zero, np.where(numerator == 0, 0.0, np.inf), ratio)
+    if op in (">=", ">"):
+        unmet = (values <= 0) & (limits > 0)  # nothing of a lower limit is met
+        if unmet.any():
+            ratio = np.where(unmet, np.inf, ratio)
+    return ratio
+
+
+STATUSES = ("ok", "warn", "fail")  # a grid's status codes, worst last
+
+
+def _status(breaks: Any, used: Any, warn: float) -> Any:
+    """judge.status_of on arrays, as codes of STATUSES."""
+    import numpy as np  # numpy: only for a grid
+
+    codes = (used >= warn).astype(np.int8)
+    codes[breaks] = 2
+    return codes
+
+
+def _named(codes: np.ndarray) -> np.ndarray:
+    import numpy as np  # numpy: only for a grid
+
+    named: np.ndarray = np.array(STATUSES)[codes]
+    return named

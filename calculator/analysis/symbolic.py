@@ -35,6 +35,7 @@ _FUNCTIONS: dict[str, Any] = {
     "utilization": lambda rate, service_time, servers: rate * service_time / servers,
     "erlang_c": sympy.Function("erlang_c"),
     "queue_wait": sympy.Function("queue_wait"),
+    "general_queue_wait": sympy.Function("general_queue_wait"),
     "batch_wait": sympy.Function("batch_wait"),
 }
 
@@ -109,7 +110,7 @@ class Builder:
 
     def leaf(self, expr: Quantity | Name | Field, where: Any) -> Any:
         if self.numeric:
-            return sympy.Float(self.model.checker.leaf(expr, where)[0])
+            return sympy.Float(self.model.leaf_value(expr))
         if isinstance(expr, Field):
             return sympy.Symbol(f"{expr.base}.{expr.field}", positive=True)
         if isinstance(expr, Name):

@@ -21,7 +21,7 @@ from calculator.common.files import read_bounded
 from calculator.common.numbers import counted
 from calculator.common.text import terminal_text
 from calculator.engine.pipeline import load
-from calculator.engine.results import BudgetResult, PathResult, Result, format_quantity, limit_text
+from calculator.engine.results import BudgetResult, PathResult, Result, format_quantity, judged_text, limit_text
 from calculator.file.load import MAX_FILE_BYTES
 
 SCENARIO_SUFFIXES = (".yaml", ".yml")
@@ -99,7 +99,8 @@ class Outcome:
 
 
 def _value_text(budget: BudgetResult) -> str:
-    return format_quantity(budget.value, budget.unit)
+    """`2 s`, or `2 s (p95 4.96 s)` for a percentile budget: the utilization is of the percentile."""
+    return format_quantity(budget.value, budget.unit) + judged_text(budget.percentile, budget.judged, budget.unit, 3)
 
 
 def _limit(budget: BudgetResult) -> str:
@@ -109,7 +110,8 @@ def _limit(budget: BudgetResult) -> str:
 
 def _path_text(path: PathResult) -> str:
     """`120 ms of 40 ms`."""
-    return f"{format_quantity(path.total, path.unit)} of {format_quantity(path.budget, path.unit)}"
+    judged = judged_text(path.percentile, path.judged, path.unit, 3, ",")
+    return f"{format_quantity(path.total, path.unit)} of {format_quantity(path.budget, path.unit)}{judged}"
 
 
 def budget_failure(budget: BudgetResult) -> str:

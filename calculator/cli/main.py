@@ -37,7 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("eval", help="evaluate one scenario: values, budgets, latency paths")
     run.add_argument("file", metavar="FILE")
-    run.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="override an input for this run")
+    run.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override an input (or bind a hardware: name) for this run",
+    )
     run.add_argument("--format", choices=("table", "json", "markdown"), default="table")
     run.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
     run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
@@ -54,18 +60,41 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("file", metavar="FILE")
     solve.add_argument("--for", dest="input", required=True, metavar="INPUT")
     solve.add_argument("--budget", metavar="NAME", help="only this budget (or latency path)")
+    solve.add_argument(
+        "--risk",
+        metavar="P",
+        help="the edge at which every budget breaks with probability at most P (e.g. 5%%), by Monte Carlo",
+    )
+    solve.add_argument("--samples", type=int, metavar="N", help="with --risk: Monte Carlo samples (default: the settings)")
+    solve.add_argument("--seed", type=int, metavar="S", help="with --risk: random seed (default: the settings)")
     solve.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
     _catalog_option(solve)
 
-    sweep = commands.add_parser("sweep", help="values and budget status as INPUT varies from FROM to TO")
+    sweep = commands.add_parser(
+        "sweep", help="values and budget status as INPUT varies from FROM to TO, or over a hardware binding's entries"
+    )
     sweep.add_argument("file", metavar="FILE")
-    sweep.add_argument("input", metavar="INPUT")
-    sweep.add_argument("start", metavar="FROM", help="a quantity, e.g. '10M user'")
-    sweep.add_argument("stop", metavar="TO")
-    sweep.add_argument("--steps", type=int, default=11, metavar="N")
-    sweep.add_argument("--log", action="store_true", help="geometric steps")
-    sweep.add_argument("--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones)")
+    sweep.add_argument("input", metavar="INPUT", help="an input, or a hardware: binding (then no FROM and TO)")
+    sweep.add_argument("start", metavar="FROM", nargs="?", help="a quantity, e.g. '10M user'")
+    sweep.add_argument("stop", metavar="TO", nargs="?")
+    sweep.add_argument(
+        "--over",
+        metavar="ID,ID,...",
+        help="a hardware binding's catalog entries to sweep (default: its one_of options, else every entry of its kind)",
+    )
+    sweep.add_argument(
+        "--and",
+        dest="second",
+        nargs=3,
+        metavar=("Y", "FROM", "TO"),
+        help="a second input: a grid of both, drawn as a heat map of the status (or of --show NAME)",
+    )
+    sweep.add_argument("--steps", type=int, nargs="+", default=[11], metavar="N", help="steps (with --and: N [M])")
+    sweep.add_argument("--log", action="store_true", help="geometric steps (log axes)")
+    sweep.add_argument(
+        "--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones); with --and, one value"
+    )
     sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     sweep.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
     sweep.add_argument("--no-plot", action="store_true", help="the table only")
@@ -182,18 +211,19 @@ def print_json(data: object) -> None:
     print(json.dumps(finite_json(data), indent=2, ensure_ascii=False, allow_nan=False))
 
 
-def _overrides(model: object, assignments: list[str]) -> dict[str, float]:
-    """`--set NAME=VALUE` assignments, each checked against the input's dimension."""
+def _overrides(model: object, assignments: list[str]) -> dict[str, Any]:
+    """`--set NAME=VALUE` assignments: an input's value checked against its dimension, or another
+    catalog entry for a `hardware:` binding checked against its kind (`--set gpu=H200`)."""
     from calculator.engine.model import Model  # loaded when its command runs (start-up)
 
     assert isinstance(model, Model)
-    overrides: dict[str, float] = {}
+    overrides: dict[str, Any] = {}
     for assignment in assignments:
         name, sep, text = assignment.partition("=")
         if not sep or not name.strip():
             raise UsageError(f"--set takes NAME=VALUE, not '{assignment}'", Location("--set"))
         name = name.strip()
-        overrides[name] = model.parse_override(name, text, Location(f"--set {assignment}"))
+        overrides[name] = model.parse_assignment(name, text, Location(f"--set {assignment}"))
     return overrides
 
 
@@ -208,13 +238,26 @@ def load_noting(path: str, catalogs: Sequence[str]) -> Any:
     return model
 
 
-def command_eval(arguments: argparse.Namespace) -> int:
-
-    model = load_noting(arguments.file, arguments.catalog)
+def _check_monte_carlo_options(arguments: argparse.Namespace) -> None:
     if arguments.samples is not None and not 100 <= arguments.samples <= 2_000_000:
         raise UsageError(f"--samples takes 100 to 2,000,000, not {arguments.samples:,}")
     if arguments.seed is not None and not 0 <= arguments.seed < 2**63:
         raise UsageError(f"--seed takes a whole number from 0, not {arguments.seed}", Location("--seed"))
+
+
+def probability(text: str, option: str) -> float:
+    """`5%` or `0.05` as 0.05 (its range is checked where it is used)."""
+    written = text.strip()
+    try:
+        return float(written[:-1]) / 100 if written.endswith("%") else float(written)
+    except ValueError:
+        raise UsageError(f"{option} takes a probability such as 5% or 0.05, not '{text}'", Location(option)) from None
+
+
+def command_eval(arguments: argparse.Namespace) -> int:
+
+    model = load_noting(arguments.file, arguments.catalog)
+    _check_monte_carlo_options(arguments)
     result = model.evaluate(_overrides(model, arguments.set)).judge(arguments.samples, arguments.seed)
     unchecked = model.unbudgeted_inputs() if result.budgets or result.latency else []
     if arguments.format == "json":
@@ -250,7 +293,12 @@ def command_solve(arguments: argparse.Namespace) -> int:
     from calculator.analysis.solve import solve  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
-    solution = solve(model, arguments.input, arguments.budget, _overrides(model, arguments.set))
+    risk = None if arguments.risk is None else probability(arguments.risk, "--risk")
+    if risk is None and (arguments.samples is not None or arguments.seed is not None):
+        raise UsageError("--samples and --seed go with --risk (a solve without it uses point values)", Location("--samples"))
+    _check_monte_carlo_options(arguments)
+    overrides = _overrides(model, arguments.set)
+    solution = solve(model, arguments.input, arguments.budget, overrides, risk, arguments.samples, arguments.seed)
     if arguments.format == "json":
         print_json(solution.to_dict())
     else:
@@ -260,19 +308,32 @@ def command_solve(arguments: argparse.Namespace) -> int:
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.sweep import sweep  # loaded when its command runs (start-up)
+    from calculator.analysis.sweep import sweep, sweep_entries  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
-    table = sweep(
-        model,
-        arguments.input,
-        arguments.start,
-        arguments.stop,
-        arguments.steps,
-        arguments.log,
-        arguments.show,
-        _overrides(model, arguments.set),
-    )
+    if arguments.second is not None:
+        return _grid_sweep(model, arguments)
+    if len(arguments.steps) != 1:
+        raise UsageError("--steps takes one number (two go with --and: N for INPUT, M for the second)", Location("--steps"))
+    overrides = _overrides(model, arguments.set)
+    where = Location(f"sweep {arguments.input}")
+    if arguments.input in model.scenario.hardware:
+        if arguments.start is not None:
+            raise UsageError(
+                f"'{arguments.input}' is a hardware binding: it is swept over catalog entries, not from FROM to TO",
+                where,
+                f"envelope sweep FILE {arguments.input} [--over ID,ID,...]",
+            )
+        over = [text.strip() for text in arguments.over.split(",")] if arguments.over is not None else None
+        table = sweep_entries(model, arguments.input, over, arguments.show, overrides)
+    else:
+        if arguments.over is not None:
+            raise UsageError(f"--over lists the catalog entries of a hardware binding; '{arguments.input}' is not one", where)
+        if arguments.stop is None:
+            raise UsageError(f"sweep {arguments.input} needs FROM and TO (e.g. '10M user' '100M user')", where)
+        table = sweep(
+            model, arguments.input, arguments.start, arguments.stop, arguments.steps[0], arguments.log, arguments.show, overrides
+        )
     if arguments.format == "json":
         print_json(table.to_dict())
     elif arguments.format == "csv":
@@ -286,6 +347,42 @@ def command_sweep(arguments: argparse.Namespace) -> int:
         print_sweep(table, color=color)
         if not arguments.no_plot:
             print(table.plot(color=color))
+    return EXIT_OK
+
+
+def _grid_sweep(model: Any, arguments: argparse.Namespace) -> int:
+    """`sweep FILE X FROM TO --and Y FROM TO`: the grid as a heat map, CSV or JSON."""
+    from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
+
+    if arguments.stop is None:
+        raise UsageError(
+            f"with --and, {arguments.input} needs FROM and TO too (a grid's axes are ranges of inputs)",
+            Location(f"sweep {arguments.input}"),
+        )
+    if len(arguments.steps) > 2:
+        raise UsageError(f"--steps takes N or N M with --and, not {len(arguments.steps)} numbers", Location("--steps"))
+    if arguments.show is not None and len(arguments.show) != 1:
+        raise UsageError("with --and, --show takes one value: the heat map's", Location("--show"))
+    if arguments.format == "markdown":
+        raise UsageError("a grid is written as table, csv or json (markdown is for one input)", Location("--format"))
+    steps = (arguments.steps[0], arguments.steps[-1])
+    grid = grid_sweep(
+        model,
+        (arguments.input, arguments.start, arguments.stop),
+        tuple(arguments.second),
+        steps,
+        arguments.log,
+        arguments.show[0] if arguments.show else None,
+        _overrides(model, arguments.set),
+    )
+    if arguments.format == "json":
+        print_json(grid.to_dict())
+    elif arguments.format == "csv":
+        print(terminal_text(grid.to_csv()), end="")
+    else:
+        from calculator.outputs.heatmap import print_heat_map  # loaded when its command runs (start-up)
+
+        print_heat_map(grid, color="NO_COLOR" not in os.environ and sys.stdout.isatty())
     return EXIT_OK
 
 

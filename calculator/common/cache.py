@@ -41,7 +41,8 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterable
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -123,12 +124,55 @@ def package_stamp(package: str) -> bytes:
 # --- entries ----------------------------------------------------------------------------------------------------
 
 
+_IN_PROCESS_ENTRIES = 64
+"""The entries a long-lived process keeps in its memory while `in_process` is on (the latest texts of a few files)."""
+_in_process: OrderedDict[tuple[str, str], Any] = OrderedDict()
+_in_process_kinds: list[str] = []
+_in_process_seen: OrderedDict[tuple[str, str], None] = OrderedDict()  # keys asked for once: kept if asked again
+
+
+@contextlib.contextmanager
+def in_process(*kinds: str) -> Iterator[None]:
+    """Inside the block, entries of `kinds` are kept in this process's memory rather than written to disk.
+
+    For the language server, which loads a new text at every pause in typing: writing each one
+    (JSON, sha256, fsync, pruning the folder) would cost more than parsing it, and no later run
+    would read it. The latest `_IN_PROCESS_ENTRIES` payloads stay in memory (an unchanged
+    `extends:` base, a comment-only edit's validated form); reads look there first, then on disk.
+    Only kinds whose payloads are built afresh for each write belong here (a decoder builds new
+    objects from a payload, so handing the same one out again is safe). A text is kept only the
+    second time it is loaded (`worth_keeping`): most texts of a keystroke are never loaded again,
+    and encoding each one would cost a tenth of the step.
+    """
+    _in_process_kinds.extend(kinds)
+    try:
+        yield
+    finally:
+        del _in_process_kinds[len(_in_process_kinds) - len(kinds) :]
+
+
+def worth_keeping(kind: str, key: str) -> bool:
+    """Whether to encode and write the entry for `key` that was just a miss: always, except in
+    `in_process`, where only a key that missed before is (an `extends:` base loaded at every keystroke)."""
+    if kind not in _in_process_kinds:
+        return True
+    if (kind, key) in _in_process_seen:
+        return True
+    _in_process_seen[kind, key] = None
+    while len(_in_process_seen) > 4 * _IN_PROCESS_ENTRIES:
+        _in_process_seen.popitem(last=False)
+    return False
+
+
 def entry_path(kind: str, key: str) -> Path:
     return cache_dir() / kind / f"{key[:32]}.json"
 
 
 def read_entry(kind: str, key: str) -> Any | None:
     """The payload kept for `key`, or None: missing, unreadable, torn, foreign, forged or not JSON."""
+    if kind in _in_process_kinds and (kind, key) in _in_process:
+        _in_process.move_to_end((kind, key))
+        return _in_process[kind, key]
     secret = _secret(create=False)
     if secret is None:
         return None
@@ -150,6 +194,12 @@ def read_entry(kind: str, key: str) -> Any | None:
 
 def write_entry(kind: str, key: str, payload: Any, keep: int) -> None:
     """Keep `payload` (JSON data) for `key`, and no more than `keep` entries of `kind`; failures only cost time."""
+    if kind in _in_process_kinds:
+        _in_process[kind, key] = payload
+        _in_process.move_to_end((kind, key))
+        while len(_in_process) > _IN_PROCESS_ENTRIES:
+            _in_process.popitem(last=False)
+        return
     secret = _secret(create=True)
     if secret is None:
         return

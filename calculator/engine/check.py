@@ -1,16 +1,22 @@
 """Stage 5, check units: every formula's dimension, once, at load.
 
-After this stage each value knows its dimension and display unit, each input
-its point value in base units, and every leaf (a literal like `730 hour`, a
-unit standing alone, a catalog field) its value in base units — so compiling
-and evaluating are plain arithmetic.
+The stage returns a `CheckedScenario` (frozen): each value's dimension and
+display unit, each input's point value in base units, every leaf (a literal
+like `730 hour`, a unit standing alone, a `ref.` figure) in base units, every
+bound catalog figure (`gpu.memory`) as a figure slot, and every limit's unit —
+so compiling and evaluating are plain arithmetic. The `Checker` is this
+stage's working state and ends with it; a later text to check (a `--set`, a
+drill answer, another catalog entry) gets a checker of its own.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import fields
+from types import MappingProxyType
 
+from calculator.catalog.figures import Entry
 from calculator.common.errors import (
     DimensionError,
     EnvelopeError,
@@ -19,10 +25,14 @@ from calculator.common.errors import (
     Location,
     Problems,
     ShapeError,
+    UnknownNameError,
     UnknownUnitError,
+    UsageError,
+    did_you_mean,
 )
 from calculator.engine.resolve import field_figure_text
-from calculator.engine.scenario import Budget, LatencyPath, Scenario, Value
+from calculator.engine.scenario import Budget, CheckedScenario, CheckedValue, LatencyPath, Scenario, Value
+from calculator.engine.slots import FigureSlot
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import (
     QUEUEING,
@@ -53,12 +63,13 @@ _TIME = Dimension.of({"[time]": 1})
 class Checker:
     """Dimensions and base-unit constants for one scenario's formulas."""
 
-    def __init__(self, scenario: Scenario, units: UnitSystem | None = None):
+    def __init__(self, scenario: Scenario, units: UnitSystem | None = None, dimensions: Mapping[str, Dimension] | None = None):
         self.scenario = scenario
         self.units: UnitSystem = scenario.units if units is None else units
+        self.dimensions: dict[str, Dimension] = dict(dimensions or {})  # each value's, as the check finds them
+        self.displays: dict[str, Unit | None] = {}
         self.leaves: dict[Expr, tuple[float, Dimension]] = {}
-        # The unit each budget's limit was written in (`1 TB`), by budget position: found once, here.
-        self.limit_units: list[Unit | None] = []
+        self.figures: dict[FigureSlot, tuple[float, Dimension]] = {}  # bound catalog figures the formulas read
 
     # -- leaves --------------------------------------------------------------------
     def leaf(self, node: Expr, where: Location) -> tuple[float, Dimension]:
@@ -75,6 +86,9 @@ class Checker:
         else:
             assert isinstance(node, Field)
             result = self.field(node)
+            if node.base != "ref":  # a bound figure is an argument of the compiled function, not a constant
+                self.figures[FigureSlot(node.base, node.field)] = result
+                return result
         self.leaves[node] = result
         return result
 
@@ -91,7 +105,7 @@ class Checker:
         return self.units.unit(node.unit, where)
 
     def field(self, node: Field) -> tuple[float, Dimension]:
-        text, where = field_figure_text(node, self.scenario)
+        text, where = field_figure_text(node, self.scenario.hardware)
         figure = parse_formula(text, where)
         catalog_checker = Checker(self.scenario, UnitSystem())  # a catalog figure is read in envelope's units only
         dimension = catalog_checker.dimension(figure.expr, where)
@@ -118,7 +132,7 @@ class Checker:
         if isinstance(expr, Number):
             return DIMENSIONLESS
         if isinstance(expr, Name) and expr.name in self.scenario.values:
-            return self.scenario.values[expr.name].dimension
+            return self.dimensions[expr.name]
         if isinstance(expr, (Quantity, Name, Field)):
             return self.leaf(expr, where)[1]
         if isinstance(expr, Unary):
@@ -213,7 +227,8 @@ class Checker:
                     where.shifted(node.offset, end_of(node)),
                     hint=f"e.g. {_QUEUE_EXAMPLES[expr.function]}",
                 )
-        if len(args) == 4 and not any(isinstance(n, (Name, Field)) for n in names_in(expr.args[3])):
+        constant_quantile = len(args) == 4 and not any(isinstance(n, (Name, Field)) for n in names_in(expr.args[3]))
+        if expr.function == "queue_wait" and constant_quantile:
             quantile = self.constant(expr.args[3], where)
             if not 0 < quantile < 1:
                 node = expr.args[3]
@@ -222,7 +237,7 @@ class Checker:
                     where.shifted(node.offset, end_of(node)),
                     hint="e.g. 99% for the p99 wait",
                 )
-        return _TIME if expr.function in ("queue_wait", "batch_wait") else DIMENSIONLESS
+        return _TIME if expr.function in ("queue_wait", "general_queue_wait", "batch_wait") else DIMENSIONLESS
 
     # -- display units -------------------------------------------------------------
     def display(self, unit: UnitExpr, dimension: Dimension, what: str, where: Location) -> Unit:
@@ -242,6 +257,7 @@ _QUEUE_ROLES: dict[str, tuple[str, ...]] = {
     "utilization": ("rate", "service_time", "servers"),
     "erlang_c": ("rate", "service_time", "servers"),
     "queue_wait": ("rate", "service_time", "servers", "quantile?"),
+    "general_queue_wait": ("rate", "service_time", "servers", "service_cv", "arrival_cv?"),
     "batch_wait": ("rate", "batch", "timeout"),
 }
 _ROLE_TESTS = {
@@ -250,6 +266,8 @@ _ROLE_TESTS = {
     "servers": lambda d: d.counting,
     "batch": lambda d: d.counting,
     "quantile": lambda d: d.dimensionless,
+    "service_cv": lambda d: d.dimensionless,
+    "arrival_cv": lambda d: d.dimensionless,
     "timeout": lambda d: d == _TIME,
 }
 _ROLE_WORDS = {
@@ -258,12 +276,15 @@ _ROLE_WORDS = {
     "servers": "a count (replica, gpu, or a plain number)",
     "batch": "a count (request, or a plain number)",
     "quantile": "a plain share (99%)",
+    "service_cv": "a plain number (the service time's standard deviation over its mean: 0 for a fixed time, 1 exponential)",
+    "arrival_cv": "a plain number (the gaps between arrivals' standard deviation over their mean: 1 for Poisson)",
     "timeout": "a duration (5 ms)",
 }
 _QUEUE_EXAMPLES = {
     "utilization": "utilization(peak_qps, 20 ms/request, replicas)",
     "erlang_c": "erlang_c(peak_qps, 20 ms/request, replicas)",
     "queue_wait": "queue_wait(peak_qps, 20 ms/request, replicas, 99%)",
+    "general_queue_wait": "general_queue_wait(peak_qps, 20 ms/request, replicas, 0.5)",
     "batch_wait": "batch_wait(peak_qps, 32, 5 ms)",
 }
 
@@ -282,30 +303,99 @@ def _conversion_hint(actual: Dimension, wanted: Dimension, units: UnitSystem) ->
     return f"multiply by something in '{units.dimension_text(missing)}'"
 
 
-def check(scenario: Scenario, problems: Problems) -> Checker:
+def check(scenario: Scenario, problems: Problems) -> CheckedScenario:
     """Dimensions, display units and input values for the whole scenario. Each entry is checked
     on its own: its error goes to `problems`, and what uses a broken value is not checked."""
     checker = Checker(scenario)
+    checked: dict[str, CheckedValue] = {}
     for value in scenario.inputs:
         with problems.entry(value.name):
-            check_input(checker, value)
+            checked[value.name] = check_input(checker, value)
+            checker.dimensions[value.name] = checked[value.name].dimension
     for name in scenario.order:
         value = scenario.values[name]
         if problems.blocks(value.depends):
             problems.broken.add(name)
             continue
         with problems.entry(name):
-            _check_derived(checker, value)
+            checked[name] = _check_derived(checker, value)
+            checker.dimensions[name] = checked[name].dimension
+    limit_units = []
     for budget in scenario.budgets:
         if not problems.blocks((budget.name, *_names(budget.limit))):
             with problems.entry():
                 _check_budget(checker, budget)
-        checker.limit_units.append(_written_unit(checker, budget))
+        limit_units.append(_written_unit(checker, budget))
+    path_units: dict[str, Unit | None] = {}
     for path in scenario.latency:
         if not problems.blocks(n for formula in (path.budget, *(f for _, f in path.formulas())) for n in _names(formula)):
             with problems.entry():
-                _check_path(checker, path)
-    return checker
+                path_units[path.name] = _check_path(checker, path)
+    figure_dimensions = {slot: dimension for slot, (_, dimension) in checker.figures.items()}
+    option_figures: dict[str, tuple[Mapping[FigureSlot, float], ...]] = {}
+    for binding, options in scenario.options.items():
+        with problems.entry():
+            option_figures[binding] = tuple(
+                MappingProxyType(_entry_figures(scenario, figure_dimensions, binding, option.entry, option.location))
+                for option in options
+            )
+    return CheckedScenario(
+        scenario,
+        MappingProxyType({name: checked[name] for name in scenario.values if name in checked}),
+        MappingProxyType({node: value for node, (value, _) in checker.leaves.items()}),
+        MappingProxyType({slot: value for slot, (value, _) in checker.figures.items()}),
+        MappingProxyType(figure_dimensions),
+        tuple(limit_units),
+        MappingProxyType(path_units),
+        MappingProxyType(option_figures),
+    )
+
+
+def entry_figures(checked: CheckedScenario, binding: str, entry: Entry, where: Location) -> dict[FigureSlot, float]:
+    """The figures the formulas read through `binding` (`gpu.memory`), taken from another catalog entry
+    (`--set gpu=H200`), in base units; an entry of another kind, without a field a formula reads, or
+    with a figure in another dimension is a UsageError at `where`."""
+    bound = checked.hardware[binding]
+    if entry.kind != bound.kind:
+        kinds = [e.id for e in checked.hardware.catalog.entries.values() if e.kind == bound.kind]
+        raise UsageError(
+            f"'{entry.id}' is an entry of kind '{entry.kind}'; '{binding}' is bound to one of kind '{bound.kind}' ({bound.id})",
+            where,
+            f"{bound.kind} entries: " + ", ".join(kinds),
+        )
+    try:
+        return _entry_figures(checked.resolved, checked.figure_dimensions, binding, entry, where)
+    except EnvelopeError as error:
+        raise UsageError(error.message, where, error.hint) from None
+
+
+def _entry_figures(
+    scenario: Scenario, dimensions: Mapping[FigureSlot, Dimension], binding: str, entry: Entry, where: Location
+) -> dict[FigureSlot, float]:
+    """`entry`'s figures for the slots of `binding`, each in the dimension the formulas were checked with."""
+    catalog_checker = Checker(scenario, UnitSystem())  # a catalog figure is read in envelope's units only
+    found: dict[FigureSlot, float] = {}
+    for slot, dimension in dimensions.items():
+        if slot.binding != binding:
+            continue
+        figure = entry.figures.get(slot.field)
+        if figure is None:
+            raise UnknownNameError(
+                f"catalog entry {entry.id} has no field '{slot.field}' (a formula reads {binding}.{slot.field})",
+                where,
+                did_you_mean(slot.field, entry.figures) or "fields: " + ", ".join(entry.figures),
+            )
+        parsed = parse_formula(figure.text, figure.location)
+        figure_dimension = catalog_checker.dimension(parsed.expr, figure.location)
+        if figure_dimension != dimension:
+            units = scenario.units
+            raise DimensionError(
+                f"{entry.id}'s {slot.field} is in '{units.dimension_text(figure_dimension)}', where the formulas read"
+                f" {binding}.{slot.field} in '{units.dimension_text(dimension)}'",
+                where,
+            )
+        found[slot] = catalog_checker.constant(parsed.expr, figure.location)
+    return found
 
 
 def _written_unit(checker: Checker, budget: Budget) -> Unit | None:
@@ -329,16 +419,16 @@ def _names(formula: Formula) -> list[str]:
 
 
 def _check_budget(checker: Checker, budget: Budget) -> None:
-    value = checker.scenario.values[budget.name]
+    dimension = checker.dimensions[budget.name]
     limit = checker.dimension(budget.limit.expr, budget.text_location)
-    if limit != value.dimension:
+    if limit != dimension:
         raise DimensionError(
-            f"budget compares '{budget.name}' ({checker.units.dimension_text(value.dimension)}) with a limit in"
+            f"budget compares '{budget.name}' ({checker.units.dimension_text(dimension)}) with a limit in"
             f" '{checker.units.dimension_text(limit)}'",
             _whole(budget.limit, budget.text_location),
-            _bare_limit_hint(checker, budget, value)
-            or _budget_time_hint(budget.name, limit, value.dimension)
-            or _conversion_hint(limit, value.dimension, checker.units),
+            _bare_limit_hint(checker, budget, dimension)
+            or _budget_time_hint(budget.name, limit, dimension)
+            or _conversion_hint(limit, dimension, checker.units),
         )
 
 
@@ -351,20 +441,22 @@ def _budget_time_hint(name: str, limit: Dimension, value: Dimension) -> str | No
     return None
 
 
-def _bare_limit_hint(checker: Checker, budget: Budget, value: Value) -> str | None:
+def _bare_limit_hint(checker: Checker, budget: Budget, dimension: Dimension) -> str | None:
     """A limit written as a bare number (`< 10` on a value in ms) lacks only its unit: say it with the unit."""
-    if not isinstance(budget.limit.expr, Number) or value.dimension.dimensionless:
+    if not isinstance(budget.limit.expr, Number) or dimension.dimensionless:
         return None
-    unit = value.display.text if value.display is not None else checker.units.dimension_text(value.dimension)
+    display = checker.displays.get(budget.name)
+    unit = display.text if display is not None else checker.units.dimension_text(dimension)
     return f"give the limit its unit: '{budget.op} {budget.limit.text.strip()} {unit}'"
 
 
-def _check_path(checker: Checker, path: LatencyPath) -> None:
+def _check_path(checker: Checker, path: LatencyPath) -> Unit | None:
+    """Every stage a duration, and the unit the path's budget is written in (None: a formula)."""
     _check_latency(checker, path.budget, path.text_location, f"latency budget of '{path.name}'")
     for stage, formula in path.formulas():
         _check_latency(checker, formula, stage.text_location, f"stage '{stage.name}'")
     first = path.budget.expr
-    path.display = checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
+    return checker.units.unit(first.unit, path.text_location) if isinstance(first, Quantity) else None
 
 
 def _check_latency(checker: Checker, formula: Formula, where: Location, what: str) -> None:
@@ -377,34 +469,55 @@ def _check_latency(checker: Checker, formula: Formula, where: Location, what: st
         )
 
 
-def _check_derived(checker: Checker, value: Value) -> None:
+def _check_derived(checker: Checker, value: Value) -> CheckedValue:
     assert value.formula is not None
-    value.dimension = checker.dimension(value.formula.expr, value.text_location)
+    dimension = checker.dimension(value.formula.expr, value.text_location)
+    display = None
     if value.display_expr:
-        value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", value.text_location)
+        display = checker.display(value.display_expr, dimension, f"'{value.name}'", value.text_location)
     elif isinstance(value.formula.expr, Quantity):  # a quantity written out shows in its own unit, as an input does
-        value.display = checker.units.unit(value.formula.expr.unit, value.text_location)
+        display = checker.units.unit(value.formula.expr.unit, value.text_location)
+    checker.displays[value.name] = display
+    return _checked(value, dimension, display)
 
 
-def check_input(checker: Checker, value: Value) -> None:
+def _checked(
+    value: Value, dimension: Dimension, display: Unit | None, point: float = 0.0, spread: Spread | None = None
+) -> CheckedValue:
+    resolved = {f.name: getattr(value, f.name) for f in fields(Value)}
+    return CheckedValue(**resolved, dimension=dimension, display=display, point=point, spread=spread)
+
+
+def check_input(checker: Checker, value: Value) -> CheckedValue:
+    """An input's dimension, display unit and point value in base units (the median when uncertain)."""
     spec, where = value.spec, value.text_location
+    spread = None
     if isinstance(spec, Interval):
-        value.dimension, value.spread, written = _interval(checker, spec, where)
-        value.point = value.spread.median
+        dimension, spread, written = _interval(checker, spec, where)
+        point = spread.median
     elif isinstance(spec, Distribution):
-        value.dimension, value.spread, written = _distribution(checker, spec, where)
-        value.point = value.spread.median
+        dimension, spread, written = _distribution(checker, spec, where)
+        point = spread.median
     else:
         assert spec is not None
         _no_names(spec, checker, where)
-        value.dimension = checker.dimension(spec, where)
-        value.point = checker.constant(spec, where)
+        dimension = checker.dimension(spec, where)
+        point = checker.constant(spec, where)
         written = checker.units.unit(spec.unit, where) if isinstance(spec, Quantity) else _percent_if_written(spec, checker)
-    if not math.isfinite(value.point):
+    if not math.isfinite(point):
         raise EvaluationError(f"'{value.name}' is too large to represent", where)
-    value.display = written
+    display = written
     if value.display_expr:
-        value.display = checker.display(value.display_expr, value.dimension, f"'{value.name}'", where)
+        display = checker.display(value.display_expr, dimension, f"'{value.name}'", where)
+    checker.displays[value.name] = display
+    return _checked(value, dimension, display, point, spread)
+
+
+def check_input_text(checked: CheckedScenario, value: Value) -> CheckedValue:
+    """A new text for an input (`--set`, a sweep's bound, a drill answer), checked as the file's inputs
+    are, by a checker of its own: the checked scenario is not changed."""
+    dimensions = {name: v.dimension for name, v in checked.values.items()}
+    return check_input(Checker(checked.resolved, dimensions=dimensions), value)
 
 
 def _percent_if_written(spec: Expr, checker: Checker) -> Unit | None:

@@ -2,9 +2,11 @@
 
 The function is built as a Python syntax tree from the project's own checked
 tree — never from the scenario's text — and compiled once. Its arguments are
-the inputs in base units; it returns every formula's value in base units, in
-slot order: derived values (dependency order), budget limits, latency budgets
-and latency stages. Called with floats it is plain float arithmetic; called
+the inputs in base units, then the bound catalog figures the formulas read
+(`gpu.memory`, figure slots: another entry is other arguments, not another
+compile); it returns every formula's value in base units, in slot order:
+derived values (dependency order), budget limits, latency budgets and latency
+stages. Called with floats it is plain float arithmetic; called
 with numpy arrays (and the array function table) it runs Monte Carlo.
 """
 
@@ -12,14 +14,13 @@ from __future__ import annotations
 
 import ast
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from calculator.common.errors import Location
-from calculator.engine.check import Checker
-from calculator.engine.scenario import Scenario
-from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot, SlotKey, StageSlot
+from calculator.engine.scenario import CheckedScenario, Scenario
+from calculator.engine.slots import DerivedSlot, FigureSlot, LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.formula.expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
 from calculator.formula.numeric import SCALAR_FUNCTIONS, array_functions
 
@@ -40,6 +41,7 @@ class Slot:
 @dataclass(frozen=True)
 class Compiled:
     inputs: list[str]
+    figures: list[FigureSlot]  # the arguments after the inputs
     slots: list[Slot]
     index: dict[SlotKey, int]  # slot -> its position in the function's result
     code: types.CodeType
@@ -66,13 +68,16 @@ def _formula(scenario: Scenario, name: str) -> Formula:
     return formula
 
 
-def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
-    """One function from inputs to every slot's value, all in base units."""
+def compile_scenario(checked: CheckedScenario) -> Compiled:
+    """One function from inputs and catalog figures to every slot's value, all in base units."""
+    scenario = checked.resolved
     inputs = [v.name for v in scenario.inputs]
+    figures = list(checked.figures)
     slots = slots_of(scenario)
     variables = {name: f"i{n}" for n, name in enumerate(inputs)}
     variables.update({name: f"d{n}" for n, name in enumerate(scenario.order)})
-    builder = _Builder(variables, checker)
+    figure_variables = {slot: f"f{n}" for n, slot in enumerate(figures)}
+    builder = _Builder(variables, figure_variables, checked.leaves)
     body: list[ast.stmt] = []
     results: list[ast.expr] = []
     for n, slot in enumerate(slots):
@@ -81,7 +86,11 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
         results.append(ast.Name(target, ast.Load(), **_AT))
     body.append(ast.Return(ast.Tuple(results, ast.Load(), **_AT), **_AT))
     arguments = ast.arguments(
-        posonlyargs=[], args=[ast.arg(variables[name], **_AT) for name in inputs], kwonlyargs=[], kw_defaults=[], defaults=[]
+        posonlyargs=[],
+        args=[ast.arg(variables[name], **_AT) for name in inputs] + [ast.arg(figure_variables[f], **_AT) for f in figures],
+        kwonlyargs=[],
+        kw_defaults=[],
+        defaults=[],
     )
     fields: dict[str, Any] = {"name": "scenario", "args": arguments, "body": body, "decorator_list": [], "returns": None}
     if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
@@ -90,23 +99,26 @@ def compile_scenario(scenario: Scenario, checker: Checker) -> Compiled:
     module = ast.Module([function], type_ignores=[])
     module_code = compile(module, f"<scenario {scenario.file}>", "exec")
     code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-    return Compiled(inputs, slots, {s.key: n for n, s in enumerate(slots)}, code)
+    return Compiled(inputs, figures, slots, {s.key: n for n, s in enumerate(slots)}, code)
 
 
 class _Builder:
-    """Our tree to Python's: leaves become float constants in base units."""
+    """Our tree to Python's: leaves become float constants in base units, bound figures arguments."""
 
-    def __init__(self, variables: dict[str, str], checker: Checker):
+    def __init__(self, variables: dict[str, str], figures: dict[FigureSlot, str], leaves: Mapping[Expr, float]):
         self.variables = variables
-        self.checker = checker
+        self.figures = figures
+        self.leaves = leaves
 
     def build(self, expr: Expr, where: Location) -> ast.expr:
         if isinstance(expr, Number):
             return ast.Constant(float(expr.value), **_AT)
         if isinstance(expr, Name) and expr.name in self.variables:
             return ast.Name(self.variables[expr.name], ast.Load(), **_AT)
+        if isinstance(expr, Field) and expr.base != "ref":
+            return ast.Name(self.figures[FigureSlot(expr.base, expr.field)], ast.Load(), **_AT)
         if isinstance(expr, (Quantity, Name, Field)):
-            return ast.Constant(self.checker.leaf(expr, where)[0], **_AT)
+            return ast.Constant(self.leaves[expr], **_AT)
         if isinstance(expr, Unary):
             return ast.UnaryOp(ast.USub(), self.build(expr.operand, where), **_AT)
         if isinstance(expr, Binary):

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from calculator.common.errors import Location
 from calculator.common.numbers import format_exact, format_number
 from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
-from calculator.engine.scenario import Budget, LatencyPath, Stage, Value
+from calculator.engine.scenario import Budget, CheckedValue, LatencyPath, Stage
 from calculator.engine.slots import LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import percentiles
 from calculator.formula.expr import Binary, Call, Expr, Name, Unary
@@ -39,7 +39,10 @@ def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Resul
     if simulation is not None:
         _add_uncertainty(evaluation, simulation, values, budgets, paths)
     status = worst([b.status for b in budgets] + [p.status for p in paths])
-    return Result(scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs, scenario.hardware.overrides())
+    hardware = {name: entry.id for name, entry in scenario.hardware.items()}
+    return Result(
+        scenario.name, scenario.file, status, values, budgets, paths, scenario.sig_figs, scenario.hardware.overrides(), hardware
+    )
 
 
 def _add_uncertainty(
@@ -83,7 +86,14 @@ def _add_sampled(
         samples = simulation.input_or_slot(evaluation, budget.name)
         limits = simulation.slots[evaluation.model.compiled.index[LimitSlot(index)]]
         result.p_violation = float(np.mean(breaks_limit(budget.op, samples, limits)))
-        if result.status == "ok" and result.p_violation >= scenario.risk:
+        if budget.percentile is not None:
+            limit = evaluation.slot(LimitSlot(index))
+            judged = judged_percentile(samples, limits, limit, budget.percentile)
+            result.judged = judged / result.unit.factor
+            result.utilization = utilization(budget.op, judged, limit)
+            broken = bool(breaks_limit(budget.op, judged, limit)) or math.isnan(judged)  # NaN: inf − inf in a sample
+            result.status = status_of(broken, result.utilization, budget.warn)
+        elif result.status == "ok" and result.p_violation >= scenario.risk:
             result.status = "warn"
     positions = evaluation.model.compiled.index
 
@@ -94,15 +104,36 @@ def _add_sampled(
         totals = path_total(path, samples_of, np.maximum)
         limits = samples_of(PathBudgetSlot(path.name))
         path_result.p_violation = float(np.mean(totals > limits))
-        if path_result.status == "ok" and path_result.p_violation >= scenario.risk:
+        if path.percentile is not None:
+            limit = evaluation.slot(PathBudgetSlot(path.name))
+            judged = judged_percentile(totals, limits, limit, path.percentile)
+            path_result.judged = judged / path_result.unit.factor
+            path_result.utilization = utilization("<=", judged, limit)
+            path_result.status = status_of(judged > limit or math.isnan(judged), path_result.utilization, path.warn)
+        elif path_result.status == "ok" and path_result.p_violation >= scenario.risk:
             path_result.status = "warn"
 
 
-def display_unit(value: Value, base: float) -> Unit:
+def judged_percentile(samples: Any, limits: Any, limit: float, percentile: float) -> float:
+    """The `percentile` quantile of a value's samples (base units), judged against `limit`, its point limit.
+
+    A limit that is uncertain too is taken into account: the value is measured against its own sample
+    of the limit (value × limit / that sample), which is the value itself when the limit is fixed.
+    """
+    import numpy as np  # numpy: only for uncertain inputs
+
+    values = np.asarray(samples, dtype=float)
+    bounds = np.asarray(limits, dtype=float)
+    if limit > 0 and bool(np.all(bounds > 0)) and not bool(np.all(bounds == limit)):
+        values = values * (limit / bounds)
+    return float(np.quantile(values, percentile))
+
+
+def display_unit(value: CheckedValue, base: float) -> Unit:
     return value.display or readable_unit(value.dimension, base)
 
 
-def _value_result(value: Value, base: float, sig_figs: int, evaluation: Evaluation) -> ValueResult:
+def _value_result(value: CheckedValue, base: float, sig_figs: int, evaluation: Evaluation) -> ValueResult:
     unit = display_unit(value, base if math.isfinite(base) else 1.0)
     shown = base / unit.factor
     exact = value.kind == "input" and not value.uncertain  # a count as written: 8,192 gpu, not 8.19k
@@ -124,7 +155,7 @@ def unstable_reason(evaluation: Evaluation, expr: Expr, where: Location) -> str:
     while pending:
         node, at = pending.pop(0)
         if isinstance(node, Call):
-            args = [interpret(a, values, model.leaf(at)) for a in node.args]
+            args = [interpret(a, values, model.leaf_value) for a in node.args]
             load = unstable_utilization(node.function, args)
             if load is not None:
                 return f"unstable queue: utilization {format_number(load * 100, 3)}% in {node.function}()"
@@ -170,7 +201,8 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
     limit = evaluation.slot(LimitSlot(index))
     used = utilization(budget.op, value.base, limit)
     status = status_of(breaks_limit(budget.op, value.base, limit), used, budget.warn)
-    written = evaluation.model.checker.limit_units[index]
+    written = evaluation.model.scenario.limit_units[index]
+    judged = value.value if budget.percentile is not None else None  # no samples: the percentile is the point
     return BudgetResult(
         budget.name,
         budget.op,
@@ -184,11 +216,13 @@ def _budget_result(budget: Budget, index: int, evaluation: Evaluation, value: Va
         location=budget.text_location,
         limit_unit=written,
         reason=value.reason,
+        percentile=budget.percentile,
+        judged=judged,
     )
 
 
 def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
-    unit = path.display or _MS
+    unit = evaluation.model.scenario.path_units.get(path.name) or _MS
     stages = [_stage_result(s, (s.name,), path, evaluation, unit) for s in path.stages]
     total = sum(s.value for s in stages)
     budget = evaluation.slot(PathBudgetSlot(path.name)) / unit.factor
@@ -210,6 +244,8 @@ def _path_result(path: LatencyPath, evaluation: Evaluation) -> PathResult:
         stages,
         location=path.location,
         reason=reason,
+        percentile=path.percentile,
+        judged=total if path.percentile is not None else None,  # no samples: the percentile is the point
     )
 
 

@@ -9,10 +9,14 @@ to find which one, so the error can name it.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, replace
 from functools import cached_property
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from calculator.catalog.entries import Bindings
+from calculator.catalog.figures import Entry
 from calculator.common.errors import (
     CorrelatedPointError,
     DimensionError,
@@ -21,16 +25,17 @@ from calculator.common.errors import (
     Location,
     UsageError,
     closest_or_all,
+    did_you_mean,
 )
 from calculator.common.numbers import counted
-from calculator.engine.check import Checker, check_input
+from calculator.engine.check import check_input_text, entry_figures
 from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
 from calculator.engine.results import Result
-from calculator.engine.scenario import Scenario, Value
-from calculator.engine.slots import DerivedSlot, SlotKey, StageSlot
+from calculator.engine.scenario import CheckedScenario, CheckedValue, Value
+from calculator.engine.slots import DerivedSlot, FigureSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
-from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Formula, Name, Unary, end_of, names_in, to_text
+from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Field, Formula, Name, Unary, end_of, names_in, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
 
@@ -38,20 +43,38 @@ if TYPE_CHECKING:
     from calculator.engine.views import ScenarioView
 
 
-class Model:
-    """A scenario checked and compiled: evaluate it as often as you like."""
+@dataclass(frozen=True)
+class HardwareChoice:
+    """`--set gpu=H200`: another catalog entry for a `hardware:` binding, with the figures the formulas read
+    from it (base units), checked against the bound entry's kind and dimensions."""
 
-    def __init__(self, scenario: Scenario, checker: Checker):
+    binding: str
+    entry: Entry
+    figures: Mapping[FigureSlot, float]
+
+
+REBOUND_KEPT = 32  # models kept by `with_hardware`, one per set of choices
+
+Override = float | HardwareChoice
+"an input's new value in base units (an `InputValue` when uncertain), or another entry for a binding"
+
+
+class Model:
+    """A scenario checked and compiled: evaluate it as often as you like, with other inputs or other
+    catalog entries (`with_hardware`: the same compiled function with other figure arguments)."""
+
+    def __init__(self, scenario: CheckedScenario, compiled: Compiled | None = None):
         self.scenario = scenario
-        self.checker = checker
-        self.compiled: Compiled = compile_scenario(scenario, checker)
+        self.compiled: Compiled = compile_scenario(scenario) if compiled is None else compiled
         self.function: Callable[..., tuple[float, ...]] = self.compiled.scalar()
         self._vectorized: Callable[..., tuple[Any, ...]] | None = None
         self.defaults: dict[str, float] = {v.name: v.point for v in scenario.inputs}
         self.positions = {name: n for n, name in enumerate(self.compiled.inputs)}
         # An uncertain input's default carries its spread; a plain float override makes it certain.
         self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point for v in scenario.inputs]
+        self.figure_arguments: list[float] = [scenario.figures[slot] for slot in self.compiled.figures]
         self._view: ScenarioView | None = None
+        self._rebound: dict[tuple[tuple[str, str, str], ...], Model] = {}  # with_hardware's models, by choice
         # Latency stages, by slot position: a duration below zero is refused at the stage
         self.stage_slots = [(n, slot) for n, slot in enumerate(self.compiled.slots) if isinstance(slot.key, StageSlot)]
 
@@ -109,8 +132,7 @@ class Model:
         where = where or Location(f"{name}={text}")
         value = self.input(name, where)
         spec, _ = parse_input(text, where)
-        probe = Value(name, "input", text, where, where, spec=spec)
-        check_input(self.checker, probe)
+        probe = check_input_text(self.scenario, Value(name, "input", text, where, where, spec=spec))
         if probe.dimension != value.dimension:
             units = self.scenario.units
             raise DimensionError(
@@ -136,10 +158,72 @@ class Model:
                 partners,
             )
 
-    def input(self, name: str, where: Location) -> Value:
+    def parse_assignment(self, name: str, text: str, where: Location | None = None) -> Override:
+        """`--set NAME=VALUE` for an input (`parse_override`) or a `hardware:` binding (`choose`)."""
+        if name in self.scenario.hardware:
+            return self.choose(name, text, where)
+        return self.parse_override(name, text, where)
+
+    def choose(self, binding: str, text: str, where: Location | None = None) -> HardwareChoice:
+        """Another catalog entry for a `hardware:` binding, found as people type it (`h200`); refused when it
+        is of another kind, not among the binding's `one_of:` options, or lacks a figure a formula reads."""
+        where = where or Location(f"{binding}={text}")
+        if binding not in self.scenario.hardware:
+            raise UsageError(
+                f"'{binding}' is not a hardware binding of this scenario",
+                where,
+                did_you_mean(binding, self.scenario.hardware) or _bindings_hint(self.scenario),
+            )
+        try:
+            entry = self.scenario.hardware.catalog.find(text.strip(), where)
+        except EnvelopeError as error:  # the catalog's own words, as a mistake in the command
+            raise UsageError(error.message, where, error.hint) from None
+        options = self.scenario.options.get(binding)
+        if options is not None:
+            ids = [option.entry.id for option in options]
+            if entry.id not in ids:
+                raise UsageError(f"'{entry.id}' is not one of the options of '{binding}'", where, "options: " + ", ".join(ids))
+            return HardwareChoice(binding, entry, self.scenario.option_figures[binding][ids.index(entry.id)])
+        return HardwareChoice(binding, entry, MappingProxyType(entry_figures(self.scenario, binding, entry, where)))
+
+    def with_hardware(self, choices: Iterable[HardwareChoice]) -> Model:
+        """The same checked, compiled scenario with other catalog entries bound: new figure arguments,
+        no reload, no new check, no new compile."""
+        choices = list(choices)
+        if not choices:
+            return self
+        key = tuple(sorted((c.binding, c.entry.id, c.entry.origin) for c in choices))
+        rebound = self._rebound.get(key)
+        if rebound is None:
+            rebound = self._rebind(choices)
+            if len(self._rebound) >= REBOUND_KEPT:  # a long TUI session tries many: keep the latest few
+                self._rebound.pop(next(iter(self._rebound)))
+            self._rebound[key] = rebound
+        return rebound
+
+    def _rebind(self, choices: list[HardwareChoice]) -> Model:
+        resolved = self.scenario.resolved
+        bound = {name: resolved.hardware[name] for name in resolved.hardware}
+        figures = dict(self.scenario.figures)
+        for choice in choices:
+            bound[choice.binding] = choice.entry
+            figures.update(choice.figures)
+        rebound = replace(resolved, hardware=Bindings(bound, resolved.hardware.catalog))
+        return Model(replace(self.scenario, resolved=rebound, figures=MappingProxyType(figures)), self.compiled)
+
+    def applying(self, overrides: Mapping[str, Override] | None) -> tuple[Model, dict[str, float]]:
+        """The model with the overrides' hardware choices bound, and the overrides of inputs left."""
+        choices = [o for o in (overrides or {}).values() if isinstance(o, HardwareChoice)]
+        inputs = {name: o for name, o in (overrides or {}).items() if not isinstance(o, HardwareChoice)}
+        return self.with_hardware(choices), inputs
+
+    def input(self, name: str, where: Location) -> CheckedValue:
         value = self.scenario.values.get(name)
         if value is None or value.kind != "input":
-            kind = "a derived value, not an input" if value else "not an input of this scenario"
+            if name in self.scenario.hardware:
+                kind = "a hardware binding: it takes a catalog entry, not a quantity"
+            else:
+                kind = "a derived value, not an input" if value else "not an input of this scenario"
             raise UsageError(f"'{name}' is {kind}", where, closest_or_all(name, [v.name for v in self.scenario.inputs], "inputs"))
         return value
 
@@ -148,18 +232,22 @@ class Model:
         value = self.scenario.values.get(name)
         return value.formula.expr if value is not None and value.formula is not None else None
 
-    def evaluate(self, overrides: Mapping[str, float] | None = None) -> Evaluation:
-        """Every slot's value for the default inputs with `overrides` (base units).
+    def evaluate(self, overrides: Mapping[str, Override] | None = None) -> Evaluation:
+        """Every slot's value for the default inputs with `overrides` (base units, or `HardwareChoice`s).
 
         This is the warm path (a keystroke in the TUI): one call of the compiled
         function and a finiteness check, nothing else.
         """
+        if overrides and any(isinstance(o, HardwareChoice) for o in overrides.values()):
+            model, inputs = self.applying(overrides)
+            return model.evaluate(inputs)
         arguments = self.default_arguments.copy()
         if overrides:
             for name, value in overrides.items():
+                assert not isinstance(value, HardwareChoice)
                 arguments[self.positions[name]] = value
         try:
-            slots = self.function(*arguments)
+            slots = self.function(*arguments, *self.figure_arguments)
         except (ArithmeticError, ValueError):
             raise self.locate_failure(arguments) from None
         if not all(map(math.isfinite, slots)):
@@ -184,24 +272,37 @@ class Model:
         """The first formula that fails, or None when the only non-finite values are unstable queues' waits."""
         values = dict(zip(self.compiled.inputs, arguments, strict=True))
         for slot in self.compiled.slots:
-            failure = _first_failure(slot.formula.expr, values, self.leaf(slot.location), slot.location)
+            failure = _first_failure(slot.formula.expr, values, self.leaf_value, slot.location)
             if failure:
                 return failure
             if isinstance(slot.key, DerivedSlot):  # later formulas read only derived values
-                values[slot.key.name] = interpret(slot.formula.expr, values, self.leaf(slot.location))
+                values[slot.key.name] = interpret(slot.formula.expr, values, self.leaf_value)
         return None
 
-    def vectorized(self, *arguments: Any) -> tuple[Any, ...]:
-        """The compiled scenario over numpy arrays (built on first use: it imports numpy)."""
+    def vectorized(self, *inputs: Any) -> tuple[Any, ...]:
+        """The compiled scenario over numpy arrays of inputs, with this model's catalog figures
+        (built on first use: it imports numpy)."""
+        return self.vectorized_with(inputs, self.figure_arguments)
+
+    def vectorized_with(self, inputs: Sequence[Any], figures: Sequence[Any]) -> tuple[Any, ...]:
+        """The compiled scenario over numpy arrays of inputs and of catalog figures (in `compiled.figures` order)."""
         if self._vectorized is None:
             self._vectorized = self.compiled.vectorized()
-        return self._vectorized(*arguments)
+        return self._vectorized(*inputs, *figures)
 
-    def leaf(self, where: Location) -> Callable[[Expr], float]:
-        return lambda node: self.checker.leaf(node, where)[0]
+    def leaf_value(self, node: Expr) -> float:
+        """A leaf of a formula in base units: a literal, a unit, a `ref.` figure or a bound catalog figure."""
+        if isinstance(node, Field) and node.base != "ref":
+            return self.scenario.figures[FigureSlot(node.base, node.field)]
+        return self.scenario.leaves[node]
 
     def slot(self, key: SlotKey) -> Slot:
         return self.compiled.slots[self.compiled.index[key]]
+
+
+def _bindings_hint(scenario: CheckedScenario) -> str:
+    names = ", ".join(scenario.hardware)
+    return f"its bindings: {names}" if names else "it has no 'hardware:' section"
 
 
 def _formula_names(formula: Formula) -> list[str]:

@@ -25,11 +25,11 @@ def model_from_document(document: Document) -> Model:
     problems = Problems()
     try:
         scenario = resolve(validate(document), document, problems)
-        checker = check(scenario, problems)
+        checked = check(scenario, problems)
     finally:
         save_unit_table()  # the unit names learnt, written once a load rather than once a name
     problems.raise_all()
-    return Model(scenario, checker)
+    return Model(checked)
 
 
 def load(path: str | Path, catalogs: Sequence[str] = ()) -> Model:

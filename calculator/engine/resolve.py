@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container
+from dataclasses import replace
 from typing import Any
 
 from calculator.catalog.entries import Bindings, with_user_files
-from calculator.catalog.figures import Entry
+from calculator.catalog.figures import Catalog, Entry
 from calculator.common.errors import (
     FormulaSyntaxError,
     GrammarError,
@@ -22,14 +23,16 @@ from calculator.common.errors import (
     closest_or_all,
     did_you_mean,
 )
-from calculator.engine.scenario import Budget, LatencyPath, Scenario, Stage, Value
+from calculator.engine.scenario import Budget, HardwareOption, LatencyPath, Scenario, Stage, Value
 from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, correlation_pairs
 from calculator.file.document import Document
 from calculator.file.shapes import (
     BudgetEntry,
     DerivedEntry,
+    HardwareOptions,
     InputEntry,
     ParallelStage,
+    PathBudgetEntry,
     ScenarioFile,
     SequenceStage,
     StageEntry,
@@ -49,7 +52,7 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
     """The scenario's texts parsed and its names resolved. A broken entry's error goes to
     `problems` and the entry is left out, with whatever uses it."""
     units = _declare_units(file, document)
-    hardware = _bind_hardware(file, document)
+    hardware, options = _bind_hardware(file, document)
     values = _inputs(file, document, problems)
     values.update(_derived(file, document, values, problems))
     risk = 0.0  # stands in for a broken risk: that is reported, and nothing runs
@@ -63,29 +66,30 @@ def resolve(file: ScenarioFile, document: Document, problems: Problems) -> Scena
         name=file.name,
         file=document.file,
         description=file.description,
-        sources=[file.source] if isinstance(file.source, str) else list(file.source or []),
-        tags=list(file.tags),
+        sources=(file.source,) if isinstance(file.source, str) else tuple(file.source or ()),
+        tags=tuple(file.tags),
         values=values,
-        order=[],
-        budgets=_budgets(file, document, values, problems),
-        latency=_latency(file, document, values, problems),
+        order=(),
+        budgets=tuple(_budgets(file, document, values, problems)),
+        latency=tuple(_latency(file, document, values, problems)),
         units=units,
         hardware=hardware,
+        options=options,
         samples=file.settings.samples,
         seed=file.settings.seed,
         risk=risk,
         sig_figs=file.settings.sig_figs,
         memory_budget=memory_budget,
     )
-    _resolve_names(scenario, problems)
-    scenario.order = _dependency_order(scenario, problems)
-    if file.correlations:
-        uncertain = {v.name for v in values.values() if v.uncertain}
-        points = {v.name: (v.text, v.location) for v in values.values() if v.kind == "input" and not v.uncertain}
-        with problems.entry():
-            scenario.correlations = correlation_pairs(
-                file.correlations, lambda key: document.where("correlations", tuple(key.split("|"))), uncertain, points
-            )
+    scenario = _dependency_order(_resolve_names(scenario, problems), problems)
+    if not file.correlations:
+        return scenario
+    uncertain = {v.name for v in scenario.values.values() if v.uncertain}
+    points = {v.name: (v.text, v.location) for v in scenario.values.values() if v.kind == "input" and not v.uncertain}
+    with problems.entry():
+        where = lambda key: document.where("correlations", tuple(key.split("|")))  # noqa: E731
+        pairs = correlation_pairs(file.correlations, where, uncertain, points)
+        scenario = replace(scenario, correlations=pairs)
     return scenario
 
 
@@ -115,17 +119,59 @@ def _declare_units(file: ScenarioFile, document: Document) -> UnitSystem:
     return units
 
 
-def _bind_hardware(file: ScenarioFile, document: Document) -> Bindings:
-    """Each `hardware:` name bound to a catalog entry (of any kind), found as people type it."""
+def _bind_hardware(file: ScenarioFile, document: Document) -> tuple[Bindings, dict[str, tuple[HardwareOption, ...]]]:
+    """Each `hardware:` name bound to a catalog entry (of any kind), found as people type it; a binding
+    with `one_of:` also gets its options, all of one kind, the point being `value:` or the first."""
     if not file.hardware and not file.catalog:
-        return Bindings({})  # most scenarios: the catalog is read only if a formula asks for `ref.`
+        return Bindings({}), {}  # most scenarios: the catalog is read only if a formula asks for `ref.`
     cat = with_user_files((path, document.text_at("catalog", path)) for path in file.catalog)
     bound: dict[str, Entry] = {}
-    for name, entry_id in file.hardware.items():
+    options: dict[str, tuple[HardwareOption, ...]] = {}
+    for name, written in file.hardware.items():
         if not IDENTIFIER.match(name) or name in RESERVED:
             raise ShapeError(f"'{name}' cannot name a hardware binding", document.where("hardware", name))
-        bound[name] = cat.find(str(entry_id), document.text_at("hardware", name))
-    return Bindings(bound, cat)
+        if isinstance(written, HardwareOptions):
+            options[name] = _hardware_options(name, written, cat, document)
+            bound[name] = _hardware_point(name, written, options[name], cat, document)
+        else:
+            bound[name] = cat.find(str(written), document.text_at("hardware", name))
+    return Bindings(bound, cat), options
+
+
+def _hardware_options(name: str, written: HardwareOptions, cat: Catalog, document: Document) -> tuple[HardwareOption, ...]:
+    if not written.one_of:
+        raise ShapeError(f"'{name}: one_of:' lists no entries", document.where("hardware", name, "one_of"))
+    options: list[HardwareOption] = []
+    for n, text in enumerate(written.one_of):
+        where = document.text_at("hardware", name, "one_of", str(n))
+        entry = cat.find(str(text), where)
+        first = options[0].entry if options else entry
+        if entry.kind != first.kind:
+            raise ShapeError(
+                f"'{text}' is an entry of kind '{entry.kind}'; the options of '{name}' are of kind '{first.kind}'",
+                where,
+                f"one binding takes entries of one kind ({first.id} is of kind '{first.kind}')",
+            )
+        if any(option.entry.id == entry.id for option in options):
+            raise ShapeError(f"'{text}' is listed twice in the options of '{name}' (as {entry.id})", where)
+        options.append(HardwareOption(entry, where))
+    return tuple(options)
+
+
+def _hardware_point(
+    name: str, written: HardwareOptions, options: tuple[HardwareOption, ...], cat: Catalog, document: Document
+) -> Entry:
+    if written.value is None:
+        return options[0].entry
+    where = document.text_at("hardware", name, "value")
+    entry = cat.find(str(written.value), where)
+    if not any(option.entry.id == entry.id for option in options):
+        raise ShapeError(
+            f"'{written.value}' is not one of the options of '{name}'",
+            where,
+            "options: " + ", ".join(option.entry.id for option in options),
+        )
+    return entry
 
 
 def _check_name(name: str, values: dict[str, Value], hardware: Container[str], where: Location) -> None:
@@ -162,6 +208,7 @@ def _input(name: str, raw: Any, file: ScenarioFile, document: Document, values: 
         spec=spec,
         display_expr=display,
         uncertain=isinstance(spec, (Interval, Distribution)),
+        integer=entry.integer,
     )
 
 
@@ -224,14 +271,36 @@ def _budget(name: str, raw: str | BudgetEntry, document: Document, values: dict[
 def _budget_entry(name: str, entry: BudgetEntry, document: Document, known: set[str]) -> list[Budget]:
     where = document.where("budgets", name)
     warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at("budgets", name, "warn"))
+    percentile = None
+    if entry.percentile is not None:
+        percentile = _percentile(entry.percentile, document.text_at("budgets", name, "percentile"))
     budgets = []
     for op, key, text in (("<=", "max", entry.max), (">=", "min", entry.min)):
         if text is not None:
             text_at = document.text_at("budgets", name, key)
-            budgets.append(Budget(name, op, parse_formula(text, text_at, known.__contains__), warn, where, text_at, entry.note))
+            limit = parse_formula(text, text_at, known.__contains__)
+            budgets.append(Budget(name, op, limit, warn, where, text_at, entry.note, percentile))
     if not budgets:
+        if percentile is not None:
+            raise ShapeError(
+                f"budget on '{name}' has a percentile but no limit to judge it against",
+                where,
+                hint=f"add the limit: {{max: LIMIT, percentile: {entry.percentile}}} (or min:)",
+            )
         raise ShapeError(f"budget on '{name}' has neither max nor min", where)
     return budgets
+
+
+def _percentile(text: str, where: Location) -> float:
+    """A percentile like '95%' or '0.95', as a quantile strictly between 0 and 1."""
+    formula = parse_formula(text, where)
+    if not isinstance(formula.expr, Number) or not 0 < formula.expr.value < 1:
+        raise ShapeError(
+            f"a percentile is more than 0% and less than 100%, not '{text}'",
+            where,
+            hint="e.g. 95% for a p95, 99% for a p99",
+        )
+    return formula.expr.value
 
 
 def _comparison(text: str, where: Location) -> tuple[str, str, int]:
@@ -275,20 +344,42 @@ def _latency(file: ScenarioFile, document: Document, values: dict[str, Value], p
 
 def _latency_path(name: str, entry: Any, document: Document, known: set[str]) -> LatencyPath:
     path = ("latency", name)
-    budget_at = document.text_at(*path, "budget")
     warn = DEFAULT_WARN if entry.warn is None else _fraction(entry.warn, document.text_at(*path, "warn"))
-    stages = _stages(entry.stages, (*path, "stages"), document, known)
+    budget_text, budget_at, percentile = _path_budget(name, entry.budget, document)
+    stages = tuple(_stages(entry.stages, (*path, "stages"), document, known))
     if not stages:
         raise ShapeError(f"latency path '{name}' has no stages", document.where(*path, "stages"))
     return LatencyPath(
         name,
-        parse_formula(entry.budget, budget_at, known.__contains__),
+        parse_formula(budget_text, budget_at, known.__contains__),
         stages,
         warn,
         document.where(*path),
         budget_at,
         entry.note,
+        percentile=percentile,
     )
+
+
+def _path_budget(name: str, budget: str | PathBudgetEntry, document: Document) -> tuple[str, Location, float | None]:
+    """A path's limit (its text and where it is) and the percentile it is judged at, if any."""
+    path = ("latency", name, "budget")
+    if isinstance(budget, str):
+        return budget, document.text_at(*path), None
+    if budget.min is not None:
+        raise ShapeError(
+            f"latency path '{name}' has a min: a path's budget is an upper limit",
+            document.where(*path, "min"),
+            hint="write {max: LIMIT, percentile: 99%}; for a floor on a value, use budgets:",
+        )
+    percentile = None if budget.percentile is None else _percentile(budget.percentile, document.text_at(*path, "percentile"))
+    if budget.max is None:
+        raise ShapeError(
+            f"latency path '{name}' has a budget without max: no limit to judge the total against",
+            document.where(*path),
+            hint="write {max: 200 ms, percentile: 99%}",
+        )
+    return budget.max, document.text_at(*path, "max"), percentile
 
 
 def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, known: set[str]) -> list[Stage]:
@@ -302,17 +393,17 @@ def _stages(raw: dict[str, Any], path: tuple[str, ...], document: Document, know
             stages.append(Stage(name, where, text_at, parse_formula(text, text_at, known.__contains__), note=note))
         elif isinstance(entry, ParallelStage):
             children = _stages(entry.parallel, (*path, name, "parallel"), document, known)
-            stages.append(Stage(name, where, where, parallel=children, note=entry.note))
+            stages.append(Stage(name, where, where, parallel=tuple(children), note=entry.note))
         elif isinstance(entry, SequenceStage):
             children = _stages(entry.sequence, (*path, name, "sequence"), document, known)
-            stages.append(Stage(name, where, where, sequence=children, note=entry.note))
+            stages.append(Stage(name, where, where, sequence=tuple(children), note=entry.note))
     return stages
 
 
-def _resolve_names(scenario: Scenario, problems: Problems) -> None:
+def _resolve_names(scenario: Scenario, problems: Problems) -> Scenario:
     """Every name is a value or a unit, and every field is in the catalog; an entry with a name
     that is neither is left out, and so is all that uses a broken entry."""
-    for value in list(scenario.values.values()):
+    for value in scenario.values.values():
         if value.formula:
             with problems.entry(value.name):
                 _resolve_formula(value.formula, value.text_location, scenario, problems)
@@ -326,8 +417,7 @@ def _resolve_names(scenario: Scenario, problems: Problems) -> None:
             for formula, where in [(path.budget, path.text_location), *((f, s.text_location) for s, f in path.formulas())]:
                 _resolve_formula(formula, where, scenario, problems)
             paths.append(path)
-    scenario.budgets, scenario.latency = budgets, paths
-    _leave_out_broken(scenario, problems)
+    return _leave_out_broken(replace(scenario, budgets=tuple(budgets), latency=tuple(paths)), problems)
 
 
 def _resolve_formula(formula: Formula, where: Location, scenario: Scenario, problems: Problems) -> None:
@@ -339,25 +429,25 @@ def _resolve_formula(formula: Formula, where: Location, scenario: Scenario, prob
             _resolve_unit_name(node, scenario, at)
 
 
-def _leave_out_broken(scenario: Scenario, problems: Problems) -> None:
+def _leave_out_broken(scenario: Scenario, problems: Problems) -> Scenario:
     """Broken values out of the scenario, and (silently: their cause is reported) every value,
     budget and latency path that uses one, until nothing left uses a broken name."""
 
     def uses_broken(formula: Formula) -> bool:
         return problems.blocks(n.name for n in names_in(formula.expr) if isinstance(n, Name))
 
+    values = dict(scenario.values)
     changed = True
     while changed:
         changed = False
-        for value in list(scenario.values.values()):
+        for value in list(values.values()):
             if value.name in problems.broken or (value.formula and uses_broken(value.formula)):
                 problems.broken.add(value.name)
-                del scenario.values[value.name]
+                del values[value.name]
                 changed = True
-    scenario.budgets = [b for b in scenario.budgets if b.name in scenario.values and not uses_broken(b.limit)]
-    scenario.latency = [
-        p for p in scenario.latency if not uses_broken(p.budget) and not any(uses_broken(f) for _, f in p.formulas())
-    ]
+    budgets = tuple(b for b in scenario.budgets if b.name in values and not uses_broken(b.limit))
+    latency = tuple(p for p in scenario.latency if not uses_broken(p.budget) and not any(uses_broken(f) for _, f in p.formulas()))
+    return replace(scenario, values=values, budgets=budgets, latency=latency)
 
 
 def _resolve_unit_name(node: Name, scenario: Scenario, at: Location) -> None:
@@ -398,32 +488,36 @@ def _resolve_field(node: Field, scenario: Scenario, at: Location, field_at: Loca
         )
 
 
-def field_figure_text(node: Field, scenario: Scenario) -> tuple[str, Location]:
+def field_figure_text(node: Field, bindings: Bindings) -> tuple[str, Location]:
     """The text and place of the catalog figure a field names (a user catalog's figure is placed in its file)."""
-    bindings = scenario.hardware
     figure = bindings.catalog.reference[node.field] if node.base == "ref" else bindings[node.base].figures[node.field]
     return figure.text, figure.location
 
 
-def _dependency_order(scenario: Scenario, problems: Problems) -> list[str]:
-    """Derived names, each after the values it uses; a cycle is an error naming it, and its
-    values are left out (with what uses them)."""
+def _dependency_order(scenario: Scenario, problems: Problems) -> Scenario:
+    """Each derived value with the values it uses, and derived names each after those; a cycle is an
+    error naming it, and its values are left out (with what uses them)."""
     while True:
+        scenario = _with_depends(scenario)
         try:
-            return _ordered(scenario)
+            return replace(scenario, order=tuple(_ordered(scenario)))
         except CycleError as cycle:
             problems.errors.append(cycle)
             problems.broken.update(cycle.names)
-            _leave_out_broken(scenario, problems)
+            scenario = _leave_out_broken(scenario, problems)
+
+
+def _with_depends(scenario: Scenario) -> Scenario:
+    values = dict(scenario.values)
+    for value in scenario.values.values():
+        if value.formula is not None:
+            names = (n.name for n in names_in(value.formula.expr) if isinstance(n, Name) and n.name in scenario.values)
+            values[value.name] = replace(value, depends=tuple(dict.fromkeys(names)))
+    return replace(scenario, values=values)
 
 
 def _ordered(scenario: Scenario) -> list[str]:
     derived = {v.name: v for v in scenario.values.values() if v.kind == "derived"}
-    for value in derived.values():
-        assert value.formula is not None
-        value.depends = tuple(
-            dict.fromkeys(n.name for n in names_in(value.formula.expr) if isinstance(n, Name) and n.name in scenario.values)
-        )
     order: list[str] = []
     state: dict[str, int] = {}  # 1 visiting, 2 done
     for root in derived:

@@ -68,6 +68,10 @@ class BudgetResult:
     location: Location | None = None
     limit_unit: Unit | None = None  # the unit the limit was written in, when it is a plain quantity (`1 TB`)
     reason: str | None = None  # why the value is infinite (an unstable queue): the budget fails for it
+    percentile: float | None = None
+    "a percentile budget's quantile (0.95 for p95): the status and utilization are of `judged`, not `value`"
+    judged: float | None = None
+    "that percentile of the value, in `unit` (the point value when no input is uncertain)"
 
     def __repr__(self) -> str:
         return (
@@ -96,6 +100,10 @@ class PathResult:
     p_violation: float | None = None
     location: Location | None = None
     reason: str | None = None  # why the total is infinite (an unstable queue in a stage)
+    percentile: float | None = None
+    "a percentile budget's quantile (0.99 for p99): the status and utilization are of `judged`, not `total`"
+    judged: float | None = None
+    "that percentile of the total, in `unit` (the point total when no input is uncertain)"
 
     def __repr__(self) -> str:
         return (
@@ -115,6 +123,8 @@ class Result:
     sig_figs: int = 3
     catalog_overrides: list[str] = field(default_factory=list)
     "bound catalog entries whose figures the scenario's own catalog files changed"
+    hardware: dict[str, str] = field(default_factory=dict)
+    "each `hardware:` binding's catalog entry in this run (`gpu` -> `H200` after `--set gpu=H200`)"
 
     def __repr__(self) -> str:
         return (
@@ -138,14 +148,18 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         """The result as JSON data (the keys of `envelope eval --format json`)."""
-        return {
-            "scenario": self.scenario,
-            "file": self.file,
-            "status": self.status,
-            "values": {name: _value_dict(v) for name, v in self.values.items()},
-            "budgets": [_budget_dict(b) for b in self.budgets],
-            "latency": [_path_dict(p) for p in self.latency],
-        } | ({"catalog_overrides": self.catalog_overrides} if self.catalog_overrides else {})
+        return (
+            {
+                "scenario": self.scenario,
+                "file": self.file,
+                "status": self.status,
+                "values": {name: _value_dict(v) for name, v in self.values.items()},
+                "budgets": [_budget_dict(b) for b in self.budgets],
+                "latency": [_path_dict(p) for p in self.latency],
+            }
+            | ({"catalog_overrides": self.catalog_overrides} if self.catalog_overrides else {})
+            | ({"hardware": self.hardware} if self.hardware else {})
+        )
 
     def to_markdown(self) -> str:
         """The result as Markdown tables (what `envelope render` writes under a notes block)."""
@@ -206,7 +220,14 @@ def _budget_dict(b: BudgetResult) -> dict[str, Any]:
     }
     if b.p_violation is not None:
         data["p_violation"] = _rounded(b.p_violation)
-    return _with_reason(data, b.reason)
+    return _with_reason(data | _percentile_dict(b.percentile, b.judged), b.reason)
+
+
+def _percentile_dict(percentile: float | None, judged: float | None) -> dict[str, Any]:
+    """`"percentile": 95, "judged": 3.9` for a percentile budget (the percentile as a number of percent)."""
+    if percentile is None or judged is None:
+        return {}
+    return {"percentile": _rounded(percentile * 100), "judged": _rounded(judged)}
 
 
 def _stage_dict(s: StageResult) -> dict[str, Any]:
@@ -230,7 +251,7 @@ def _path_dict(p: PathResult) -> dict[str, Any]:
     }
     if p.p_violation is not None:
         data["p_violation"] = _rounded(p.p_violation)
-    return _with_reason(data, p.reason)
+    return _with_reason(data | _percentile_dict(p.percentile, p.judged), p.reason)
 
 
 def limit_text(b: BudgetResult, sig_figs: int) -> str:
@@ -248,13 +269,15 @@ def result_to_markdown(result: Result) -> str:
     if result.budgets:
         lines += ["", "| budget | value | limit | used | status |", "|---|---:|---:|---:|---|"]
         for b in result.budgets:
-            value = with_unit(format_number(b.value, sf), b.unit) + (f" ({b.reason})" if b.reason else "")
+            value = with_unit(format_number(b.value, sf), b.unit) + judged_text(b.percentile, b.judged, b.unit, sf)
+            value += f" ({b.reason})" if b.reason else ""
             used = f"{b.utilization:.0%}{risk_text(b.p_violation)}"
             lines.append(f"| {b.name} | {value} | {markdown_cell(limit_text(b, sf))} | {used} | {b.status} |")
     for p in result.latency:
         lines += [
             "",
             f"Latency **{p.path}**: {format_number(p.total, sf)} of {format_number(p.budget, sf)} {p.unit.text}"
+            f"{judged_text(p.percentile, p.judged, p.unit, sf, ',')}"
             f" ({p.utilization:.0%}{risk_text(p.p_violation)}) — {p.status}" + (f" ({p.reason})" if p.reason else ""),
             "",
             "| stage | time |",
@@ -262,6 +285,20 @@ def result_to_markdown(result: Result) -> str:
         ]
         lines += [f"| {name} | {format_number(value, sf)} {p.unit.text} |" for name, value in flat_stages(p.stages)]
     return "\n".join(lines) + "\n"
+
+
+def percentile_label(percentile: float) -> str:
+    """`p95`, `p99.9`: a quantile as people name it."""
+    return f"p{percentile * 100:.6g}"
+
+
+def judged_text(percentile: float | None, judged: float | None, unit: Unit, sig_figs: int, opening: str = " (") -> str:
+    """` (p95 3.9 s)` after a median, for a percentile budget (`, p99 180 ms` with `opening=","`)."""
+    if percentile is None or judged is None:
+        return ""
+    shown = "not a number" if math.isnan(judged) else format_quantity(judged, unit, sig_figs)  # inf − inf in samples
+    text = f"{percentile_label(percentile)} {shown}"
+    return f"{opening} {text}" if opening == "," else f"{opening}{text})"
 
 
 def risk_text(p_violation: float | None) -> str:

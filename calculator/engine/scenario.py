@@ -1,19 +1,23 @@
-"""The engine's model of a scenario, as the stages after `validate` fill it in."""
+"""The engine's model of a scenario: what resolve builds (`Scenario`) and what check makes of it
+(`CheckedScenario`). Every object here is frozen: a stage builds new ones, never fills in another's."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
 from calculator.catalog.entries import Bindings
+from calculator.catalog.figures import Entry
 from calculator.common.errors import Location
+from calculator.engine.slots import FigureSlot
 from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, Spread
-from calculator.formula.expr import Formula, UnitExpr
+from calculator.formula.expr import Expr, Formula, UnitExpr
 from calculator.formula.parse import InputSpec
-from calculator.units.system import DIMENSIONLESS, Dimension, Unit, UnitSystem
+from calculator.units.system import Dimension, Unit, UnitSystem
 
 
-@dataclass
+@dataclass(frozen=True)
 class Value:
     """An input or a derived value, by name."""
 
@@ -27,16 +31,22 @@ class Value:
     spec: InputSpec | None = None  # inputs
     display_expr: UnitExpr | None = None
     depends: tuple[str, ...] = ()
-    # Filled by the unit check:
-    dimension: Dimension = DIMENSIONLESS
-    display: Unit | None = None  # explicit (`-> unit`, `unit:`) or the unit an input was written in
-    point: float = 0.0  # inputs: the value in base units (the median when uncertain)
     uncertain: bool = False
-    spread: Spread | None = None  # inputs written as a distribution
     drill: bool = False  # derived values marked `drill: true`: asked in `envelope drill`
+    integer: bool = False  # inputs marked `integer: true`: solved to whole numbers
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
+class CheckedValue(Value):
+    """A value as the unit check found it: its dimension, display unit and (inputs) point value."""
+
+    dimension: Dimension
+    display: Unit | None  # explicit (`-> unit`, `unit:`) or the unit an input was written in
+    point: float = 0.0  # inputs: the value in base units (the median when uncertain)
+    spread: Spread | None = None  # inputs written as a distribution
+
+
+@dataclass(frozen=True)
 class Budget:
     """A limit on one value: `encoder_gpus: <= 64 gpu`."""
 
@@ -47,9 +57,11 @@ class Budget:
     location: Location
     text_location: Location
     note: str | None = None
+    percentile: float | None = None
+    "judged at this quantile (0.95 for `percentile: 95%`) of the value's samples, not at its point value"
 
 
-@dataclass
+@dataclass(frozen=True)
 class Stage:
     """One stage of a latency path: a duration, or branches run in parallel or in sequence."""
 
@@ -57,8 +69,8 @@ class Stage:
     location: Location
     text_location: Location
     formula: Formula | None = None
-    parallel: list[Stage] | None = None
-    sequence: list[Stage] | None = None
+    parallel: tuple[Stage, ...] | None = None
+    sequence: tuple[Stage, ...] | None = None
     note: str | None = None
 
     def formulas(self) -> list[tuple[Stage, Formula]]:
@@ -67,18 +79,19 @@ class Stage:
         return [pair for child in (self.parallel or self.sequence or []) for pair in child.formulas()]
 
 
-@dataclass
+@dataclass(frozen=True)
 class LatencyPath:
     """A request path: the sum of its stages against a budget."""
 
     name: str
     budget: Formula
-    stages: list[Stage]
+    stages: tuple[Stage, ...]
     warn: float
     location: Location
     text_location: Location
     note: str | None = None
-    display: Unit | None = None
+    percentile: float | None = None
+    "judged at this quantile (0.99 for `percentile: 99%`) of the total's samples, not at its point value"
 
     def formulas(self) -> list[tuple[Stage, Formula]]:
         return [pair for stage in self.stages for pair in stage.formulas()]
@@ -95,29 +108,39 @@ class LatencyPath:
         return found
 
 
-@dataclass
+@dataclass(frozen=True)
+class HardwareOption:
+    """One entry a `hardware:` binding may take (`one_of:`), and where the file names it."""
+
+    entry: Entry
+    location: Location
+
+
+@dataclass(frozen=True)
 class Scenario:
-    """A checked scenario: values in dependency order, budgets, latency paths."""
+    """A resolved scenario: every name found, values in dependency order, budgets, latency paths."""
 
     name: str
     file: str
     description: str | None
-    sources: list[str]
-    tags: list[str]
-    values: dict[str, Value]
-    order: list[str]  # derived values, each after what it uses
-    budgets: list[Budget]
-    latency: list[LatencyPath]
+    sources: tuple[str, ...]
+    tags: tuple[str, ...]
+    values: Mapping[str, Value]
+    order: tuple[str, ...]  # derived values, each after what it uses
+    budgets: tuple[Budget, ...]
+    latency: tuple[LatencyPath, ...]
     units: UnitSystem
     hardware: Bindings
     "each `hardware:` name's catalog entry, and the catalog (shipped and the scenario's own files)"
+    options: Mapping[str, tuple[HardwareOption, ...]] = field(default_factory=dict)
+    "the entries a `hardware:` binding may take (`one_of:`), in the file's order; absent: any of its kind"
     samples: int = 20_000
     seed: int = 0
     risk: float = 0.05
     sig_figs: int = 3
     memory_budget: float = MEMORY_BUDGET_BYTES
     "bytes Monte Carlo (and a sweep) may hold: settings.memory_budget"
-    correlations: dict[tuple[str, str], float] = field(default_factory=dict)
+    correlations: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     @property
     def inputs(self) -> list[Value]:
@@ -125,4 +148,101 @@ class Scenario:
 
     @property
     def derived(self) -> list[Value]:
+        return [self.values[name] for name in self.order]
+
+
+@dataclass(frozen=True)
+class CheckedScenario:
+    """What the check stage returns: the resolved scenario with every value's dimension and display
+    unit, every leaf's constant and every limit's unit found once. Nothing later changes it; a
+    different hardware entry is a different set of figures for the same checked formulas."""
+
+    resolved: Scenario
+    values: Mapping[str, CheckedValue]
+    leaves: Mapping[Expr, float]
+    "every literal (`730 hour`), unit standing alone and `ref.` figure of the formulas, in base units"
+    figures: Mapping[FigureSlot, float]
+    "every bound catalog figure a formula reads (`gpu.memory`), in base units: the compiled function's figure arguments"
+    figure_dimensions: Mapping[FigureSlot, Dimension]
+    limit_units: tuple[Unit | None, ...]
+    "the unit each budget's limit was written in (`1 TB`), by budget position; None for a formula"
+    path_units: Mapping[str, Unit | None]
+    "the unit each latency path's budget was written in, by path name"
+    option_figures: Mapping[str, tuple[Mapping[FigureSlot, float], ...]]
+    "for a binding with `one_of:`, each option's figures (as `figures`), in the options' order"
+
+    @property
+    def name(self) -> str:
+        return self.resolved.name
+
+    @property
+    def file(self) -> str:
+        return self.resolved.file
+
+    @property
+    def description(self) -> str | None:
+        return self.resolved.description
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return self.resolved.sources
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.resolved.tags
+
+    @property
+    def order(self) -> tuple[str, ...]:
+        return self.resolved.order
+
+    @property
+    def budgets(self) -> tuple[Budget, ...]:
+        return self.resolved.budgets
+
+    @property
+    def latency(self) -> tuple[LatencyPath, ...]:
+        return self.resolved.latency
+
+    @property
+    def units(self) -> UnitSystem:
+        return self.resolved.units
+
+    @property
+    def hardware(self) -> Bindings:
+        return self.resolved.hardware
+
+    @property
+    def options(self) -> Mapping[str, tuple[HardwareOption, ...]]:
+        return self.resolved.options
+
+    @property
+    def samples(self) -> int:
+        return self.resolved.samples
+
+    @property
+    def seed(self) -> int:
+        return self.resolved.seed
+
+    @property
+    def risk(self) -> float:
+        return self.resolved.risk
+
+    @property
+    def sig_figs(self) -> int:
+        return self.resolved.sig_figs
+
+    @property
+    def memory_budget(self) -> float:
+        return self.resolved.memory_budget
+
+    @property
+    def correlations(self) -> Mapping[tuple[str, str], float]:
+        return self.resolved.correlations
+
+    @property
+    def inputs(self) -> list[CheckedValue]:
+        return [v for v in self.values.values() if v.kind == "input"]
+
+    @property
+    def derived(self) -> list[CheckedValue]:
         return [self.values[name] for name in self.order]

@@ -1,7 +1,8 @@
 """The typed index of a compiled scenario: what each value the compiled function returns stands for.
 
 A slot is addressed by what it is (a derived value's name, a budget's position, a latency path or a
-stage within one), never by a label built and taken apart as text.
+stage within one), never by a label built and taken apart as text. Catalog figures are the compiled
+function's arguments after the inputs, addressed by `FigureSlot`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,15 @@ class StageSlot:
 
     path: str
     stage: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FigureSlot:
+    """A catalog figure a formula reads through a `hardware:` binding (`gpu.memory`): an argument of the
+    compiled function, not a constant in it, so another entry (or an array of entries) is new arguments."""
+
+    binding: str
+    field: str
 
 
 SlotKey = DerivedSlot | LimitSlot | PathBudgetSlot | StageSlot

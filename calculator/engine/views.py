@@ -8,11 +8,12 @@ scenario without breaking them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
-from calculator.catalog.entries import Bindings
+from calculator.catalog.figures import Figure
 from calculator.common.errors import Location
-from calculator.engine.scenario import Scenario, Stage, Value
+from calculator.engine.scenario import CheckedScenario, CheckedValue, Stage
 
 
 @dataclass(frozen=True)
@@ -86,12 +87,29 @@ class PathView:
 
 
 @dataclass(frozen=True)
+class EntryView:
+    """A catalog entry a binding may take: its id, what it is, and its figures (name → text with unit)."""
+
+    id: str
+    description: str
+    figures: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
 class BindingView:
-    """A `hardware:` binding: a name in formulas → a catalog entry and its figures (name → text with unit)."""
+    """A `hardware:` binding: a name in formulas → a catalog entry and its figures (name → text with unit).
+
+    `options` are the entries it may take: its `one_of:` list, or (`fixed` False) every catalog entry of
+    its kind when the file lists none; `fields` are the figures the formulas read through it."""
 
     name: str
     entry: str
     figures: tuple[tuple[str, str], ...]
+    kind: str = ""
+    options: tuple[EntryView, ...] = ()
+    listed: bool = False
+    "True when the options are the file's `one_of:` list"
+    fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -123,7 +141,7 @@ class ScenarioView:
         return next((p for p in self.latency if p.name == name), None)
 
 
-def scenario_view(scenario: Scenario) -> ScenarioView:
+def scenario_view(scenario: CheckedScenario) -> ScenarioView:
     """The view of a checked scenario."""
     derived = scenario.derived
     inputs = tuple(_input(v, tuple(d.name for d in derived if v.name in d.depends), scenario) for v in scenario.inputs)
@@ -140,12 +158,12 @@ def scenario_view(scenario: Scenario) -> ScenarioView:
         tuple(DerivedView(v.name, v.formula.text if v.formula else v.text, v.note, v.location, v.depends) for v in derived),
         budgets,
         latency,
-        _bindings(scenario.hardware),
+        _bindings(scenario),
         _files(scenario),
     )
 
 
-def _input(value: Value, used_by: tuple[str, ...], scenario: Scenario) -> InputView:
+def _input(value: CheckedValue, used_by: tuple[str, ...], scenario: CheckedScenario) -> InputView:
     low = high = None
     if value.spread is not None:
         low, _, high = value.spread.quantiles()
@@ -174,14 +192,27 @@ def _stage(stage: Stage) -> StageView:
     )
 
 
-def _bindings(hardware: Bindings) -> tuple[BindingView, ...]:
-    return tuple(
-        BindingView(name, entry.id, tuple((key, figure.text) for key, figure in entry.figures.items()))
-        for name, entry in hardware.items()
-    )
+def _bindings(scenario: CheckedScenario) -> tuple[BindingView, ...]:
+    views = []
+    for name, entry in scenario.hardware.items():
+        listed = name in scenario.options
+        if listed:
+            entries = [option.entry for option in scenario.options[name]]
+        else:  # every entry of its kind that has the figures the formulas read
+            used = [slot.field for slot in scenario.figures if slot.binding == name]
+            catalog = scenario.hardware.catalog.entries.values()
+            entries = [e for e in catalog if e.kind == entry.kind and all(f in e.figures for f in used)]
+        options = tuple(EntryView(e.id, e.description, _figures(e.figures)) for e in entries)
+        fields = tuple(slot.field for slot in scenario.figures if slot.binding == name)
+        views.append(BindingView(name, entry.id, _figures(entry.figures), entry.kind, options, listed, fields))
+    return tuple(views)
 
 
-def _files(scenario: Scenario) -> tuple[str, ...]:
+def _figures(figures: Mapping[str, Figure]) -> tuple[tuple[str, str], ...]:
+    return tuple((key, figure.text) for key, figure in figures.items())
+
+
+def _files(scenario: CheckedScenario) -> tuple[str, ...]:
     """The scenario's file, then every other file a value, budget or path comes from (its bases)."""
     places = [v.location for v in scenario.values.values()] + [b.location for b in scenario.budgets]
     places += [p.location for p in scenario.latency]

@@ -7,7 +7,8 @@ it was. A new value keeps the old one's quoting; a plain value is quoted
 (double) when YAML would read it differently. An input the text does not
 have (one it inherits through `extends:`) is added at the end of its
 `inputs:` block, where it overrides the base's: a shared base file is never
-written through a file that extends it.
+written through a file that extends it. A `hardware:` binding's entry is
+edited the same way: `gpu: H100-SXM` or the `value:` of `gpu: {one_of: [...], value: ...}`.
 """
 
 from __future__ import annotations
@@ -43,7 +44,13 @@ def rewrite_inputs(text: str, edits: Mapping[str, str], file: str = "<text>") ->
     changes: list[InputChange] = []
     added: list[tuple[str, str]] = []
     for name, new in edits.items():
-        path = value_path(document, name)
+        path = hardware_path(document, name) or value_path(document, name)
+        if path is None and _is_binding(document, name):
+            raise ShapeError(
+                f"'{name}' lists its options without 'value:': there is no entry text to replace",
+                document.where("hardware", name),
+                f"add 'value: {new}' to its mapping to save the choice",
+            )
         if path is None:
             added.append((name, new))
             changes.append(InputChange(name, None, new))
@@ -109,6 +116,23 @@ def input_texts(text: str, file: str = "<text>") -> dict[str, str]:
         if path is not None:
             found[str(name)] = str(_data_at(document, path))
     return found
+
+
+def hardware_path(document: Document, name: str) -> Path_ | None:
+    """Where a `hardware:` binding's entry text is: `name: ID` or `name: {one_of: [...], value: ID}`."""
+    if not _is_binding(document, name):
+        return None
+    entry = document.data["hardware"][name]
+    if isinstance(entry, str):
+        return ("hardware", name)
+    if isinstance(entry, dict) and isinstance(entry.get("value"), str):
+        return ("hardware", name, "value")
+    return None
+
+
+def _is_binding(document: Document, name: str) -> bool:
+    hardware = document.data.get("hardware")
+    return isinstance(hardware, dict) and name in hardware
 
 
 def value_path(document: Document, name: str) -> Path_ | None:

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from pathlib import Path
 
-from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
+from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, worth_keeping, write_entry
 from calculator.common.errors import EnvelopeError, FileError, Location, ShapeError
 from calculator.common.files import MissingFile, read_bounded
 from calculator.file import sources
@@ -70,7 +70,8 @@ def parse_yaml(text: str, file: str, first_line: int = 1) -> Document:
     from calculator.file.yaml_nodes import parse  # PyYAML: only for a text the cache has not seen
 
     document = parse(text, file, first_line)
-    write_entry("documents", key, document_to_json(document), CACHE_ENTRIES)
+    if worth_keeping("documents", key):
+        write_entry("documents", key, document_to_json(document), CACHE_ENTRIES)
     return document
 
 

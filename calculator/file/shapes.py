@@ -26,6 +26,18 @@ class InputEntry:
     note: str | None = None
     "where the number comes from; shown in the TUI"
     source: str | None = None
+    integer: bool = False
+    "a whole number of things: `envelope solve` answers with a whole number"
+
+
+@dataclass(frozen=True)
+class HardwareOptions:
+    """A hardware binding that may take one of several catalog entries: `{one_of: [H100-SXM, H200], value: H200}`."""
+
+    one_of: list[str]
+    "catalog entries of one kind, as people type them: ids or aliases"
+    value: str | None = None
+    "the entry evaluated by default (one of the options); absent: the first option"
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,8 @@ class BudgetEntry:
     min: str | None = None
     warn: str | None = None
     "utilization at which the status is 'warn' (default 80%)"
+    percentile: str | None = None
+    "judge this percentile of the value (e.g. '95%') instead of its median: a p95 SLO"
     note: str | None = None
 
 
@@ -78,9 +92,20 @@ Stage = str | StageEntry | ParallelStage | SequenceStage
 
 
 @dataclass(frozen=True)
+class PathBudgetEntry:
+    """A latency path's limit at a percentile: `{max: 200 ms, percentile: 99%}`."""
+
+    max: str | None = None
+    min: str | None = None
+    "refused: a latency path's budget is an upper limit (listed so the error can say so at the key)"
+    percentile: str | None = None
+    "judge this percentile of the path's total (e.g. '99%') instead of its median"
+
+
+@dataclass(frozen=True)
 class LatencyPathEntry:
-    budget: str
-    "the path's limit, e.g. '200 ms'"
+    budget: str | PathBudgetEntry
+    "the path's limit, e.g. '200 ms', or '{max: 200 ms, percentile: 99%}'"
     stages: dict[str, Stage]
     warn: str | None = None
     note: str | None = None
@@ -109,8 +134,8 @@ class ScenarioFile:
     tags: list[str] = field(default_factory=list)
     catalog: list[str] = field(default_factory=list)
     "your own catalog files (relative to this file): entries added, or overriding shipped ones"
-    hardware: dict[str, str] = field(default_factory=dict)
-    "name -> catalog entry of any kind, e.g. gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge"
+    hardware: dict[str, str | HardwareOptions] = field(default_factory=dict)
+    "name -> catalog entry of any kind, e.g. gpu: H100-SXM, llm: Llama-3.1-70B, server: p5.48xlarge; or {one_of: [...]}"
     units: dict[str, str | None] = field(default_factory=dict)
     "new counting units, or aliases: kframe: 1000 frame"
     inputs: dict[str, str | InputEntry] = field(default_factory=dict)
@@ -125,11 +150,13 @@ class ScenarioFile:
 SHAPES = (
     ScenarioFile,
     InputEntry,
+    HardwareOptions,
     DerivedEntry,
     BudgetEntry,
     StageEntry,
     ParallelStage,
     SequenceStage,
+    PathBudgetEntry,
     LatencyPathEntry,
     Settings,
 )

@@ -16,7 +16,7 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, write_entry
+from calculator.common.cache import cache_key, package_stamp, read_entry, source_stamp, worth_keeping, write_entry
 from calculator.common.errors import EnvelopeError, ShapeError, did_you_mean
 from calculator.file import shapes as model
 from calculator.file.codec import Malformed, matches, scenario_from_json, scenario_to_json
@@ -39,7 +39,8 @@ def validate(document: Document) -> ScenarioFile:
     if cached is not None:
         return cached
     validated = _validated(data, document)
-    write_entry("validated", key, scenario_to_json(validated), CACHE_ENTRIES)
+    if worth_keeping("validated", key):
+        write_entry("validated", key, scenario_to_json(validated), CACHE_ENTRIES)
     return validated
 
 

@@ -123,8 +123,10 @@ def value_positions(text: str, node: yaml.ScalarNode) -> list[int] | None:
 def folds(text: str, node: yaml.ScalarNode, line_starts: list[int], first_line: int) -> tuple[int, ...]:
     """The scalar's map from value offsets to file positions, as Location.folds: a triple
     wherever the value stops being its source shifted; () when it is (or cannot be told)."""
-    positions = value_positions(text, node)
     written_at = node.start_mark.index + (1 if node.style in ("'", '"') else 0)
+    if _written_as_is(text, node, written_at):
+        return ()
+    positions = value_positions(text, node)
     if not positions or positions == list(range(written_at, written_at + len(positions))):
         return ()
     triples: list[int] = []
@@ -133,6 +135,16 @@ def folds(text: str, node: yaml.ScalarNode, line_starts: list[int], first_line: 
             line = bisect_right(line_starts, index) - 1
             triples += (offset, line + first_line, index - line_starts[line] + 1)
     return tuple(triples)
+
+
+def _written_as_is(text: str, node: yaml.ScalarNode, written_at: int) -> bool:
+    """The value is its source, character for character (most scalars: `dau: 100M user`); the walk of
+    `value_positions` would find each character where it is. Not when a quote or backslash in the
+    value may stand for an escape (`''`, `\\n`), and never for a block scalar (it starts past its header)."""
+    value, style = str(node.value), node.style
+    if style not in (None, "", "'", '"') or (style and (style in value or "\\" in value)):
+        return False
+    return text.startswith(value, written_at)
 
 
 class _Walker:

@@ -24,9 +24,10 @@ FUNCTIONS = (
     "utilization",
     "erlang_c",
     "queue_wait",
+    "general_queue_wait",
     "batch_wait",
 )
-QUEUEING = ("utilization", "erlang_c", "queue_wait", "batch_wait")  # calculator/formula/queueing.py
+QUEUEING = ("utilization", "erlang_c", "queue_wait", "general_queue_wait", "batch_wait")  # calculator/formula/queueing.py
 ROUNDING = ("ceil", "floor", "round")
 
 

@@ -32,6 +32,7 @@ hyphen is a scenario value: `2 hour-setup` subtracts the value `setup`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -92,18 +93,28 @@ _TOKEN = re.compile(
 )
 
 
-def tokenize(text: str, location: Location) -> list[Token]:
+def tokenize(text: str, location: Location) -> tuple[Token, ...]:
     """Split `text` into tokens; refuse any character the grammar has no use for."""
     if len(text) > MAX_FORMULA_LENGTH:
         raise FormulaSyntaxError(f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}", location)
+    tokens = _scan(text)
+    if isinstance(tokens, int):
+        char = text[tokens]
+        refused = GrammarError if char in _REFUSED else FormulaSyntaxError
+        raise refused(_REFUSED.get(char, f"unexpected character {char!r}"), location.shifted(tokens))
+    return tokens
+
+
+@functools.lru_cache(maxsize=4096)
+def _scan(text: str) -> tuple[Token, ...] | int:
+    """The tokens of `text` (offsets into it, nothing about where it is written: the same text tokenizes
+    the same anywhere, so the language server's re-evaluations reuse them), or the index of a refused character."""
     tokens: list[Token] = []
     i = 0
     while i < len(text):
         match = _TOKEN.match(text, i)
         if match is None:
-            char = text[i]
-            refused = GrammarError if char in _REFUSED else FormulaSyntaxError
-            raise refused(_REFUSED.get(char, f"unexpected character {char!r}"), location.shifted(i))
+            return i
         kind = match.lastgroup
         if kind == "number":
             i = _number_tokens(text, match, tokens)
@@ -112,7 +123,7 @@ def tokenize(text: str, location: Location) -> list[Token]:
             tokens.append(Token(str(kind), match.group(), i))
         i = match.end()
     tokens.append(Token("end", "", len(text)))
-    return tokens
+    return tuple(tokens)
 
 
 def _number_tokens(text: str, match: re.Match[str], tokens: list[Token]) -> int:

@@ -137,15 +137,13 @@ def inlay_hints(snapshot: Snapshot, lines: list[str], within: types.Range) -> li
     hints: list[tuple[Location, str]] = [
         (v.text_location, f"{ARROW} {result.values[v.name].display}") for v in scenario.derived if v.name in result.values
     ]
+    on_line: dict[tuple[str, int], list[BudgetResult]] = {}
     for budget in result.budgets:
         if budget.location is not None:
-            hints.append(
-                (
-                    budget.location,
-                    f"{ARROW} {with_unit(format_number(budget.value, result.sig_figs), budget.unit)},"
-                    f" {budget.utilization:.0%} used {STATUS_GLYPH[budget.status]} {budget.status}",
-                )
-            )
+            on_line.setdefault((budget.location.file, budget.location.line), []).append(budget)
+    for budgets in on_line.values():
+        assert budgets[0].location is not None
+        hints.append((budgets[0].location, budget_hint(budgets, result.sig_figs)))
     for path in result.latency:
         if path.location is not None:
             hints.append(
@@ -163,6 +161,15 @@ def inlay_hints(snapshot: Snapshot, lines: list[str], within: types.Range) -> li
         end = types.Position(row, utf16_length(lines[row]) if row < len(lines) else 0)
         found.append(types.InlayHint(position=end, label=label, padding_left=True))
     return found
+
+
+def budget_hint(budgets: list[BudgetResult], sig_figs: int) -> str:
+    """`⟶ 5 gpu, 8% used ✓ ok`; the budgets of one line (`{max: ..., min: ...}`) each with its limit."""
+    value = f"{ARROW} {with_unit(format_number(budgets[0].value, sig_figs), budgets[0].unit)}"
+    uses = [f"{b.utilization:.0%} used {STATUS_GLYPH[b.status]} {b.status}" for b in budgets]
+    if len(budgets) == 1:
+        return f"{value}, {uses[0]}"
+    return f"{value}: " + ", ".join(f"{limit_text(b, sig_figs)} {use}" for b, use in zip(budgets, uses, strict=True))
 
 
 # --- completion --------------------------------------------------------------------------------

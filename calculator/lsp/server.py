@@ -1,7 +1,7 @@
 """`envelope lsp`: the language server (pygls, over stdio).
 
 An edit is evaluated DEBOUNCE seconds after the last keystroke, with point values only
-(a few milliseconds for the shipped scenarios: benchmarks/test_lsp_speed.py); a scenario
+(3–35 ms of CPU for the shipped scenarios: benchmarks/test_lsp_speed.py); a scenario
 with uncertain inputs is simulated (Monte Carlo, as `envelope eval` does) once the editor
 has been idle for IDLE seconds, and its diagnostics published again with the full statuses.
 """
@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Generator
 from pathlib import Path
+from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
+from pygls.protocol.language_server import lsp_method
 from pygls.uris import to_fs_path
 
 from calculator.file.load import read_text
@@ -25,11 +29,29 @@ IDLE = 0.6
 VERSION = "0.1.0"
 
 
+class Utf16Protocol(LanguageServerProtocol):
+    """The protocol, speaking UTF-16 positions whatever else the editor offers.
+
+    Every client must support UTF-16 (LSP 3.17), and `calculator.lsp.positions` counts in it;
+    pygls would otherwise take the editor's first choice (Neovim 0.11 offers UTF-8 first),
+    and every range after a non-ASCII character would be off.
+    """
+
+    @lsp_method(types.INITIALIZE)
+    def lsp_initialize(self, params: types.InitializeParams) -> Generator[Any, Any, types.InitializeResult]:
+        general = params.capabilities.general
+        if general is not None and general.position_encodings:
+            general.position_encodings = [types.PositionEncodingKind.Utf16]
+        return (yield from super().lsp_initialize(params))
+
+
 class EnvelopeServer(LanguageServer):
     """The open scenarios, their latest snapshots and the evaluations waiting to run."""
 
     def __init__(self) -> None:
-        super().__init__("envelope", VERSION, text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
+        super().__init__(
+            "envelope", VERSION, protocol_cls=Utf16Protocol, text_document_sync_kind=types.TextDocumentSyncKind.Incremental
+        )
         self.snapshots: dict[str, Snapshot] = {}
         self.good: dict[str, Snapshot] = {}  # the latest snapshot that loaded: hover and hints while a file is broken
         self.pending: dict[str, asyncio.Task[None]] = {}
@@ -102,6 +124,15 @@ class EnvelopeServer(LanguageServer):
             await asyncio.sleep(IDLE)
             if self.snapshots.get(uri) is snapshot:
                 self.publish(uri, with_uncertainty(snapshot))
+                self.refresh_inlay_hints()
+
+    def refresh_inlay_hints(self) -> None:
+        """Ask the editor for the hints again: a budget's status can change with its Monte Carlo (ok, then a
+        warning once P(break) is known), and an editor asks for hints only when the text changes."""
+        workspace = self.client_capabilities.workspace
+        hints = workspace.inlay_hint if workspace is not None else None
+        if hints is not None and hints.refresh_support:
+            self.workspace_inlay_hint_refresh(None)
 
     def close(self, uri: str) -> None:
         with contextlib.suppress(KeyError):

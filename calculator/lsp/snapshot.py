@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lsprotocol import types
 
+from calculator.common.cache import in_process
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import format_number
 from calculator.engine.model import Evaluation, Model
@@ -52,7 +53,8 @@ def evaluate(path: Path, text: str, open_texts: Texts | None = None) -> Snapshot
         return opened if opened is not None else read_text(base)
 
     try:
-        snapshot.model = loads(text, str(path), path.parent, read=read)
+        with in_process("documents", "validated"):  # a text a keystroke made: kept in memory, not written to disk
+            snapshot.model = loads(text, str(path), path.parent, read=read)
         snapshot.evaluation = snapshot.model.evaluate()
         snapshot.result = snapshot.evaluation.judge(simulate=False)
         snapshot.uncertain = bool(snapshot.evaluation.spreads)
@@ -77,7 +79,8 @@ def file_of(location: Location | None, main: Path) -> Path:
 
 
 def diagnostics(snapshot: Snapshot, lines_of: Callable[[Path], list[str]]) -> dict[Path, list[types.Diagnostic]]:
-    """Every error, in the file that holds it, and every budget or path that fails or warns (as warnings)."""
+    """Every error, in the file that holds it, every budget or path that fails or warns (as warnings), and
+    the notes `envelope eval` writes (as information)."""
     found: dict[Path, list[types.Diagnostic]] = {snapshot.path: []}
     for error in snapshot.errors:
         where = file_of(error.location, snapshot.path)
@@ -93,6 +96,9 @@ def diagnostics(snapshot: Snapshot, lines_of: Callable[[Path], list[str]]) -> di
                 source=SOURCE,
             )
         )
+    if snapshot.model is not None:  # what `envelope eval` notes on stderr: a declaration no longer needed, a rate used
+        for note in snapshot.model.scenario.units.notes:
+            _add(found, snapshot, note.location, note.message, "note", lines_of, types.DiagnosticSeverity.Information)
     if snapshot.result is not None:
         sig_figs = snapshot.result.sig_figs
         for budget in snapshot.result.budgets:
@@ -111,6 +117,7 @@ def _add(
     message: str,
     status: str,
     lines_of: Callable[[Path], list[str]],
+    severity: types.DiagnosticSeverity = types.DiagnosticSeverity.Warning,
 ) -> None:
     if location is None:
         return
@@ -121,8 +128,8 @@ def _add(
             range=span(lines, location),
             message=message,
             source=SOURCE,
-            severity=types.DiagnosticSeverity.Warning,
-            code=f"budget-{status}",
+            severity=severity,
+            code=status if status == "note" else f"budget-{status}",
         )
     )
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from calculator.catalog.figures import SHIPPED
 from calculator.common.numbers import format_number
 from calculator.common.text import rich_text, terminal_text
-from calculator.engine.results import STATUS_GLYPH, flat_stages, limit_text, risk_text, with_unit
+from calculator.engine.results import STATUS_GLYPH, flat_stages, judged_text, limit_text, risk_text, with_unit
 
 if TYPE_CHECKING:
     from calculator.analysis.sweep import Sweep
@@ -55,7 +55,8 @@ def print_table(result: Result, color: bool | None = None) -> None:
         budgets.add_column("status")
         for b in result.budgets:
             style = STATUS_STYLE[b.status]
-            value = with_unit(format_number(b.value, sf), b.unit) + (f" ({b.reason})" if b.reason else "")
+            value = with_unit(format_number(b.value, sf), b.unit) + judged_text(b.percentile, b.judged, b.unit, sf)
+            value += f" ({b.reason})" if b.reason else ""
             budgets.add_row(
                 rich_text(b.name),
                 rich_text(value),
@@ -69,6 +70,7 @@ def print_table(result: Result, color: bool | None = None) -> None:
         console.print(
             f"[italic]latency {rich_text(p.path)}[/]: {format_number(p.total, sf)} of"
             f" {format_number(p.budget, sf)} {rich_text(p.unit.text)}"
+            f"{rich_text(judged_text(p.percentile, p.judged, p.unit, sf, ','))}"
             f" ({p.utilization:.0%}{risk_text(p.p_violation)})  [{style}]{STATUS_MARK[p.status]}[/]"
             + (f"  {rich_text(p.reason)}" if p.reason else "")
         )
@@ -254,7 +256,7 @@ def print_sweep(table: Sweep, color: bool = True) -> None:
     from rich.table import Table  # rich: only for a terminal table
 
     console = Console(no_color=not color, highlight=False)
-    first = _SweepColumn(table.heading(table.input), [format_number(row.x, table.sig_figs) for row in table.rows])
+    first = _SweepColumn(table.heading(table.input), [table.x_text(row) for row in table.rows])
     columns = [
         _SweepColumn(table.heading(name), [format_number(row.values[name], table.sig_figs) for row in table.rows])
         for name in table.shown

@@ -21,13 +21,19 @@ from tests.helpers import ROOT
 
 pytestmark = pytest.mark.asyncio
 SERVER = ClientServerConfig(server_command=[sys.executable, "-m", "calculator.cli", "lsp"])
+refreshes: dict[int, asyncio.Event] = {}  # per client: the server asked for the inlay hints again
 WAIT = 30.0  # seconds: the server's first evaluation imports the engine on a slow, shared machine
 
 
 @pytest_lsp.fixture(config=SERVER)
 async def client(lsp_client: LanguageClient):
-    params = types.InitializeParams(capabilities=pytest_lsp.client_capabilities("visual-studio-code"))
-    await lsp_client.initialize_session(params)
+    # Neovim 0.11's capabilities, the editor the README's setup was tried in: UTF-8 offered before UTF-16,
+    # inlay hints that the server may ask to refresh
+    params = types.InitializeParams(capabilities=pytest_lsp.client_capabilities("neovim"))
+    refreshes[id(lsp_client)] = asyncio.Event()
+    lsp_client.feature(types.WORKSPACE_INLAY_HINT_REFRESH)(lambda ls, _: refreshes[id(ls)].set())  # as an editor answers
+    result = await lsp_client.initialize_session(params)
+    assert result.capabilities.position_encoding == types.PositionEncodingKind.Utf16  # the ranges below count in it
     yield
     await lsp_client.shutdown_session()
 
@@ -335,3 +341,76 @@ async def test_go_to_definition_reaches_into_the_extends_base(client: LanguageCl
     )
     assert found.uri == base.resolve().as_uri()
     assert found.range.start == types.Position(2, 2)
+
+
+def whole(text: str) -> types.Range:
+    return types.Range(types.Position(0, 0), types.Position(len(text.splitlines()), 0))
+
+
+async def test_inlay_hints_of_a_shipped_scenario_are_what_envelope_eval_reports(client: LanguageClient):
+    path = ROOT / "scenarios" / "ad_click_prediction.yaml"  # uncertain inputs: eval's figures come from its Monte Carlo
+    text = path.read_text(encoding="utf-8")
+    uri = open_file(client, path, text, write=False)
+    reported = eval_json(path)
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole(text)))
+    lines = text.splitlines()
+    by_line = {hint.position.line: hint.label for hint in hints}
+    derived = [name for name, value in reported["values"].items() if value.get("formula")]
+    for name in derived:  # each derived value's hint on the line its formula is written on
+        row = formula_row(lines, name)
+        assert by_line[row] == f"⟶ {reported['values'][name]['display']}", name
+    budgets = reported["budgets"]
+    labels = [label for label in by_line.values() if "used" in label]
+    glyph = {"ok": "✓", "warn": "▲", "fail": "✗"}
+    for budget in budgets:
+        value = calculator.format_number(budget["value"], 3)
+        status = f"{budget['utilization']:.0%} used {glyph[budget['status']]} {budget['status']}"
+        assert any(label.startswith(f"⟶ {value} ") and label.endswith(status) for label in labels), budget["name"]
+
+
+def formula_row(lines: list[str], name: str) -> int:
+    """The line a derived value's formula is written on: `name: formula`, or the `formula:` line under `name:`."""
+    row = next(i for i, line in enumerate(lines) if line.startswith(f"  {name}:"))
+    if lines[row].split(":", 1)[1].strip():
+        return row
+    return next(i for i in range(row + 1, len(lines)) if lines[i].strip().startswith("formula:"))
+
+
+async def test_a_budget_that_warns_only_once_simulated_is_published_and_its_hint_refreshed(
+    client: LanguageClient, tmp_path: Path
+):
+    # a 90% interval of 20 to 200 request/s is lognormal with median sqrt(20 * 200) = 63.2 request/s: 63% of the
+    # limit at the point value (ok), but P(load > 100) = P(z > ln(100/63.2) / (ln(10) / 3.29)) = P(z > 0.66) ≈ 25%,
+    # above the 5% risk: a warning once the Monte Carlo has run
+    text = "name: t\ninputs:\n  load: 20 to 200 request/s\nbudgets:\n  load: <= 100 request/s\n"
+    path = tmp_path / "s.yaml"
+    uri = open_file(client, path, text)
+    [found] = await diagnostics_of(client, uri, bool)
+    assert found.range.start.line == 4 and found.severity == types.DiagnosticSeverity.Warning
+    assert found.message.startswith("budget on load warns: 63.2 request/s, limit <= 100 request/s (63% used, P(break) ")
+    p_break = float(found.message.split("P(break) ")[1].rstrip("%)")) / 100
+    assert 0.20 < p_break < 0.30
+    await asyncio.wait_for(refreshes[id(client)].wait(), WAIT)
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole(text)))
+    assert [hint.label for hint in hints] == ["⟶ 63.2 request/s, 63% used ▲ warn"]
+    assert eval_json(path)["budgets"][0]["status"] == "warn"
+
+
+async def test_what_envelope_eval_notes_is_information_on_its_place(client: LanguageClient, tmp_path: Path):
+    text = "name: t\nunits: [click]\ninputs:\n  clicks: 5 click\n"
+    path = tmp_path / "s.yaml"
+    uri = open_file(client, path, text)
+    [found] = await diagnostics_of(client, uri, bool)
+    run = subprocess.run([sys.executable, "-m", "calculator.cli", "eval", str(path)], capture_output=True, text=True)
+    noted = [line for line in run.stderr.splitlines() if ": note: " in line]
+    assert noted == [f"{path}:2:9: note: {found.message}"]  # the same words at the same place
+    assert found.severity == types.DiagnosticSeverity.Information and found.code == "note"
+    assert found.range == types.Range(types.Position(1, 8), types.Position(1, 13))  # 'click' in `units: [click]`
+
+
+async def test_two_budgets_on_one_line_each_say_their_limit(client: LanguageClient, tmp_path: Path):
+    text = "name: t\ninputs:\n  memory: 2 GB\nbudgets:\n  memory: {max: 8 GB, min: 100 MB}\n"
+    uri = open_file(client, tmp_path / "s.yaml", text)
+    hints = await client.text_document_inlay_hint_async(types.InlayHintParams(types.TextDocumentIdentifier(uri), whole(text)))
+    # 2 GB of at most 8 GB is 25% used; at least 100 MB of 2 GB is 5%
+    assert [(h.position.line, h.label) for h in hints] == [(4, "⟶ 2 GB: <= 8 GB 25% used ✓ ok, >= 100 MB 5% used ✓ ok")]

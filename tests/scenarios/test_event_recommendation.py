@@ -20,7 +20,7 @@ REQUESTS_PER_USER = 4
 PEAK = 3
 CANDIDATES = 500
 FEATURE_US = 10
-NODE_PRICE = 1.428  # USD/hour, c7i.8xlarge on-demand (the scenario's input)
+NODE_PRICE = catalog_number("instances.yaml", "c7i.8xlarge", "hourly_price")  # USD/hour, the bound node
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,7 @@ def test_ranking_cost(result):
     peak = DAU * REQUESTS_PER_USER / 86_400 * PEAK
     vcpus = ceil(peak * CANDIDATES * (FEATURE_US + gbdt_us) * 1e-6 / 0.5)
     assert result.values["ranking_vcpus"].value == vcpus
-    assert result.values["serving_nodes"].value == max(ceil(vcpus / 32), 3)
+    assert result.values["serving_nodes"].value == max(ceil(vcpus / catalog_number("instances.yaml", "c7i.8xlarge", "vcpus")), 3)
 
 
 def test_candidate_share(result):

@@ -9,6 +9,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
+from tests.scenarios.queue_figures import batch_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "harmful_content.yaml"
@@ -86,9 +87,18 @@ def test_monthly_cost(result):
 
 def test_violent_content_path(result):
     (path,) = result.latency
-    text = 2 + 10 + TEXT_FLOPS / RATE * 1e3
-    images = BLOB_GET_MS + 10 + 10 + 35e9 / RATE * 1e3
-    video = BLOB_GET_MS + 300 + 10 + 16 * 35e9 / RATE * 1e3
+    gpus = math.ceil(PEAK_RATE * FLOPS_PER_POST * 1.5 / RATE)
+    # each GPU's encoders batch up to 32 of their items within a 10 ms window, Poisson arrivals
+    waits = {
+        kind: batch_wait(PEAK_RATE * share / gpus, 32, 0.010) * 1e3
+        for kind, share in (("text", 1), ("image", 0.6), ("video", 0.1))
+    }
+    assert waits["text"] < waits["image"] < waits["video"] < 10  # the rarer the item, the longer the wait
+    for kind, wait in waits.items():
+        assert result.values[f"{kind}_batching"].value == pytest.approx(wait, rel=1e-9)
+    text = 2 + waits["text"] + TEXT_FLOPS / RATE * 1e3
+    images = BLOB_GET_MS + 10 + waits["image"] + 35e9 / RATE * 1e3
+    video = BLOB_GET_MS + 300 + waits["video"] + 16 * 35e9 / RATE * 1e3
     expected = 20 + max(text, images, video, 5) + 5 + 20
     assert path.path == "violent_content"
     assert path.total == pytest.approx(expected, rel=1e-9)

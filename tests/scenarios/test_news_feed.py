@@ -7,6 +7,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import DAYS_PER_MONTH, HOURS_PER_MONTH, catalog_number
+from tests.scenarios.queue_figures import batch_wait, p99_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "news_feed.yaml"
@@ -83,10 +84,23 @@ def test_logs_training_and_cost(result):
 
 
 def test_latency_and_status(result):
-    # 50 network + max(5 inbox, 20 pulled) + 10 features + 10 first pass + (25 + compute) + 10 + 10
+    # 50 network + max(5 inbox, 20 pulled) + 10 features + 10 first pass + batching + queue + (15 + compute)
+    # + 10 + 10
     compute_ms = FLOPS_PER_LOAD / (H100_BF16 * SERVING_UTIL) * 1e3
+    gpus = ceil(PEAK_QPS * FLOPS_PER_LOAD * FAILOVER / (H100_BF16 * SERVING_UTIL))
+    # ~300 feed loads a second at each GPU: 3 arrive in a 10 ms timeout, so a batch of 16 waits ~6 ms
+    batching = batch_wait(PEAK_QPS / gpus, 16, 0.010) * 1e3
+    assert 5 < batching < 10
+    assert result.values["ranking_batching"].value == pytest.approx(batching, rel=1e-9)
+    # a region's third of the GPUs for its third of the traffic: 2/3 busy, under 1% of loads wait
+    assert PEAK_QPS / 3 * compute_ms / 1e3 / (gpus / 3) == pytest.approx(1 / FAILOVER, rel=0.01)
+    queue = p99_wait(PEAK_QPS / 3, compute_ms / 1e3, round(gpus / 3)) * 1e3
+    assert gpus % 3 == 1 and queue == 0 == result.values["ranking_queueing"].value
+    # the note's claim: with a region lost, a region's 153 whole GPUs get half the traffic and never drain
+    assert PEAK_QPS / 2 * compute_ms / 1e3 >= gpus // 3
+    assert p99_wait(PEAK_QPS / 2, compute_ms / 1e3, gpus // 3) == float("inf")
     (path,) = result.latency
-    assert path.total == pytest.approx(50 + 20 + 10 + 10 + 25 + compute_ms + 10 + 10, rel=1e-9)
+    assert path.total == pytest.approx(50 + 20 + 10 + 10 + batching + queue + 15 + compute_ms + 10 + 10, rel=1e-9)
     assert path.budget == 200
     assert path.status == "ok"
     assert result.status in ("ok", "warn")

@@ -7,6 +7,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
+from tests.scenarios.queue_figures import p99_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "rag_chatbot.yaml"
@@ -81,7 +82,14 @@ def test_latency_paths(result):
     prefill_ms = PROMPT * 2 * LLM_COMPUTE_PARAMS / (H100_FP8 * 0.40) * 1e3
     embed_ms = 50 * BERT_FLOPS_PER_TOKEN / (H100_BF16 * 0.40) * 1e3
     transfer_ms = KV_PER_TOKEN * (PROMPT + 300) / NVLINK * 1e3
-    first = 50 + 5 + embed_ms + 10 + REDIS_MS + 200 + prefill_ms + transfer_ms
+    # the prefill queue: M/M/26 at peak, one prompt a GPU; 2/3 busy, under 5% of prompts wait, so the p95 is 0
+    peak = 1e6 * 5 / 86_400 * 3
+    assert result.values["peak_qps"].value == pytest.approx(peak, rel=1e-9)
+    assert peak * prefill_ms / 1e3 / 26 == pytest.approx(0.65, abs=0.01)
+    queue_ms = p99_wait(peak, prefill_ms / 1e3, 26, quantile=0.95) * 1e3
+    assert queue_ms == 0 == result.values["prefill_queueing"].value
+    assert p99_wait(peak, prefill_ms / 1e3, 26, quantile=0.99) > 0  # the p99 would wait
+    first = 50 + 5 + embed_ms + 10 + REDIS_MS + queue_ms + prefill_ms + transfer_ms
     assert paths["time_to_first_token"].total == pytest.approx(first / 1e3, rel=1e-9)  # shown in s
     step_ms = (LLM_PARAMS + 64 * KV_PER_TOKEN * (PROMPT + 300)) / (H100_BANDWIDTH * 0.70) * 1e3
     assert paths["full_answer"].total == pytest.approx((first + 299 * step_ms + 20) / 1e3, rel=1e-9)  # s

@@ -80,7 +80,7 @@ def test_paths(result):
 
 
 def test_monthly_cost(result):
-    node_price = 1.428  # USD/hour, c7i.8xlarge (the scenario's input)
+    node_price = catalog_number("instances.yaml", "c7i.8xlarge", "hourly_price")  # USD/hour, the bound node
     blob = catalog_number("reference.yaml", "blob_storage_price")
     retrain_h = RETRAIN_H
     pipeline_h = 0.5 + retrain_h + LISTINGS / (5e3 * 32) / 3600 + 0.25

@@ -76,7 +76,11 @@ def test_monthly_cost(result):
     gpus = math.ceil(IMAGES_PER_DAY / (THROUGHPUT * 8 * 3600))
     vcpus = math.ceil(IMAGES_PER_DAY * (0.040 + 0.060) / (8 * 3600 * 0.7))
     originals_gb = IMAGES_PER_DAY * IMAGE_BYTES * 180 / 1e9
-    expected = (gpus * L4_PRICE + vcpus * 0.0446) * HOURS_PER_MONTH + originals_gb * BLOB_PRICE
+    # a c7i.large's price over its 2 vCPUs: $0.044625 a vCPU-hour (the old typed-in input rounded it to 0.0446)
+    vcpu_price = catalog_number("instances.yaml", "c7i.large", "hourly_price") / catalog_number(
+        "instances.yaml", "c7i.large", "vcpus"
+    )
+    expected = (gpus * L4_PRICE + vcpus * vcpu_price) * HOURS_PER_MONTH + originals_gb * BLOB_PRICE
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
 
 

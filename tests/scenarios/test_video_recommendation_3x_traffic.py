@@ -77,3 +77,44 @@ def test_cli_exits_1():
     report = json.loads(done.stdout)
     assert report["status"] == "fail"
     assert {b["name"] for b in report["budgets"] if b["status"] == "fail"} == {"ranking_gpus", "monthly_cost", "retrain_time"}
+
+
+def p99_wait_log_space(rate: float, service: float, servers: int) -> float:
+    """The M/M/c p99 wait from the Erlang C closed form in log space (lgamma), independent of envelope."""
+    load = rate * service
+    if load >= servers:
+        return math.inf
+    logs = [k * math.log(load) - math.lgamma(k + 1) for k in range(servers)]
+    last = servers * math.log(load) - math.lgamma(servers + 1) + math.log(servers / (servers - load))
+    top = max(*logs, last)
+    waiting = math.exp(last - top) / (sum(math.exp(x - top) for x in logs) + math.exp(last - top))
+    return max(0.0, math.log(waiting / 0.01) / ((servers - load) / service))
+
+
+def test_a_traffic_sweep_shows_the_hockey_stick():
+    # 150B to 330B views a month at the fixed 48-GPU fleet (32 GPUs with a region lost)
+    model = calculator.load(SCENARIO)
+    sweep = calculator.sweep(model, "monthly_views", "150B view/month", "330B view/month", steps=7, show=["ranking_queueing"])
+    service = 1000 * 50e6 / (H100_BF16 * 0.25)  # seconds of one GPU per request
+    views = [150e9 + 30e9 * i for i in range(7)]
+    rates = [v / 30.4375 / 3 * 2 / 86_400 * 2 for v in views]
+    waits = [p99_wait_log_space(rate, service, 32) for rate in rates]
+    got = [row.values["ranking_queueing"] / 1e3 for row in sweep.rows]
+    for want, value in zip(waits, got, strict=True):
+        assert value == pytest.approx(want, rel=1e-9, abs=1e-12)
+    utilization = [rate * service / 32 for rate in rates]
+    assert utilization[0] < 0.5 and 0.95 < utilization[5] < 1 < utilization[6]
+    # flat, then steep: the last stable step waits over 4x the one before, yet under a millisecond
+    assert waits[0] == waits[1] == 0 and waits[5] > 4 * waits[4] > 0 and waits[5] < 1e-3
+    assert math.isinf(got[6])
+    # the homepage path (110 ms + compute + the wait, of 200 ms) breaks where the p99 wait reaches
+    # the 90 ms left, by hand: bisect the views a month
+    low, high = views[5], views[6]
+    for _ in range(200):
+        middle = (low + high) / 2
+        rate = middle / 30.4375 / 3 * 2 / 86_400 * 2
+        total = 110 + service * 1e3 + p99_wait_log_space(rate, service, 32) * 1e3
+        low, high = (middle, high) if total <= 200 else (low, middle)
+    edges = dict(calculator.sweep(model, "monthly_views", "150B view/month", "330B view/month", steps=7).breaks())
+    assert edges["latency homepage"] == pytest.approx(high, rel=1e-6)
+    assert high / 30.4375 / 3 * 2 / 86_400 * 2 * service / 32 > 0.999  # within a tenth of a percent of rho = 1

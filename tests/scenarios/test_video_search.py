@@ -9,6 +9,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
+from tests.scenarios.queue_figures import batch_wait, p99_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "video_search.yaml"
@@ -114,8 +115,11 @@ def test_memory_optimised_nodes_would_break_the_budget():
 def test_latency_parallel_branches(result):
     (path,) = result.latency
     text_branch = 30
-    visual_branch = 5 + TEXT_FLOPS / (L4_BF16 * 0.20) * 1e3 + 20  # batching + encode + ANN, ms
-    expected = 50 + 5 + max(text_branch, visual_branch) + 5 + 20 + 10
+    batching = batch_wait(PEAK_QPS / 2, 32, 0.005) * 1e3  # 11.6k queries/s at each of 2 GPUs, batches of 32
+    assert batching == pytest.approx(31 / (2 * PEAK_QPS / 2) * 1e3, rel=1e-5)  # nearly always full: (B-1)/(2 rate)
+    assert result.values["encoder_batching"].value == pytest.approx(batching, rel=1e-9)
+    visual_branch = batching + TEXT_FLOPS / (L4_BF16 * 0.20) * 1e3 + 20  # batching + encode + ANN, ms
+    expected = 50 + 5 + 0 + max(text_branch, visual_branch) + 5 + 20 + 10  # no wait for a vCPU at 50%
     assert path.path == "search"
     assert path.total == pytest.approx(expected, rel=1e-9)
     assert path.status == "ok"
@@ -124,3 +128,19 @@ def test_latency_parallel_branches(result):
 def test_base_scenario_passes(result):
     assert result.status in ("ok", "warn")
     assert all(b.status != "fail" for b in result.budgets)
+
+
+def test_search_nodes_queue_by_their_cpu_target(result):
+    # a query holds one of a node's 64 vCPUs for 130 ms; with a region lost each node takes 1.5x its share
+    rate = PEAK_QPS * 1.5 / SEARCH_NODES
+    assert rate * 0.130 / SEARCH_NODE_VCPUS == pytest.approx(0.5, abs=0.01)
+    assert p99_wait(rate, 0.130, int(SEARCH_NODE_VCPUS)) == 0  # under 1% of queries wait at all
+    assert result.values["search_queueing"].value == 0
+    # sized at 100% CPU (issue 16's old design) the nodes are 99% busy in failover: the p99 wait is seconds
+    nodes = math.ceil(PEAK_QPS * 1.5 / (SEARCH_NODE_VCPUS / 0.130))
+    assert nodes == 71
+    wait = p99_wait(PEAK_QPS * 1.5 / nodes, 0.130, int(SEARCH_NODE_VCPUS))
+    assert wait > 1
+    full = calculator.load(SCENARIO).evaluate({"cpu_target_utilization": 1.0}).result
+    assert full.values["search_queueing"].value == pytest.approx(wait * 1e3, rel=1e-9)
+    assert full.latency[0].status == "fail"

@@ -9,6 +9,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import HOURS_PER_MONTH, catalog_number
+from tests.scenarios.queue_figures import batch_wait, p99_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "visual_search.yaml"
@@ -16,6 +17,7 @@ SCENARIO = ROOT / "scenarios" / "visual_search.yaml"
 
 L4_BF16 = catalog_number("gpus.yaml", "L4", "bf16_flops") * 1e12  # FLOP/s per GPU
 L4_PRICE = catalog_number("instances.yaml", "g6.xlarge", "hourly_price")  # USD/hour: the 1-GPU instance a worker runs on
+ANN_NODE_PRICE = catalog_number("instances.yaml", "r7i.16xlarge", "hourly_price")  # USD/hour, the ANN shard server
 BLOB_PRICE = catalog_number("reference.yaml", "blob_storage_price")  # USD/GB/month
 
 # the scenario's inputs
@@ -73,18 +75,29 @@ def test_monthly_cost(result):
     encoders = math.ceil(PEAK_QPS * ENCODER_FLOPS * 1.5 / ENCODER_RATE)
     ann_nodes = result.values["ann_nodes"].value  # checked by hand above
     storage_gb = CATALOG_IMAGES * 1024 / 1e9
-    expected = (encoders * L4_PRICE + ann_nodes * 4.2336) * HOURS_PER_MONTH + storage_gb * BLOB_PRICE
+    expected = (encoders * L4_PRICE + ann_nodes * ANN_NODE_PRICE) * HOURS_PER_MONTH + storage_gb * BLOB_PRICE
     assert result.values["monthly_cost"].value == pytest.approx(expected, rel=1e-9)
     assert result.values["monthly_cost"].unit.text == "USD/month"
 
 
 def test_latency_path(result):
     (path,) = result.latency
-    encode = 5 + ENCODER_FLOPS / ENCODER_RATE * 1e3  # batching window + one forward pass, ms
+    encoders = math.ceil(PEAK_QPS * ENCODER_FLOPS * 1.5 / ENCODER_RATE)
+    # ~800 images a second at each GPU: m = 4 arrivals in the 5 ms timeout, so a batch of 32 rarely fills
+    batching = batch_wait(PEAK_QPS / encoders, 32, 0.005) * 1e3
+    assert 2 < batching < 5
+    assert result.values["encoder_batching"].value == pytest.approx(batching, rel=1e-9)
+    encode = batching + ENCODER_FLOPS / ENCODER_RATE * 1e3  # batching + one forward pass, ms
     shards = math.ceil(CATALOG_IMAGES * 40 / (512 * 2**30 * 0.75))
     shard_scan = CATALOG_IMAGES * 64 / 4e6 / shards / 100e6 * 1e3  # ms
-    # network, fetch, preprocess, encode, coarse quantizer, scan, fan-out, max(rescoring, filters), hydrate
-    expected = 50 + 10 + 5 + encode + 2 + shard_scan + 10 + max(5, 10) + 10
+    # each query scans one replica of every shard: a shard server gets peak x 1.5 / replicas scans a second
+    replicas = result.values["ann_replicas"].value  # checked by hand in test_ann_fleet
+    rate = PEAK_QPS * 1.5 / replicas
+    assert rate * shard_scan / 1e3 / 64 < 0.5
+    queue = p99_wait(rate, shard_scan / 1e3, 64) * 1e3
+    assert queue == 0 == result.values["ann_queueing"].value
+    # network, fetch, preprocess, encode, coarse quantizer, queue, scan, fan-out, max(rescoring, filters), hydrate
+    expected = 50 + 10 + 5 + encode + 2 + queue + shard_scan + 10 + max(5, 10) + 10
     assert path.path == "similar_images"
     assert path.total == pytest.approx(expected, rel=1e-9)
     assert path.status == "ok"
@@ -93,3 +106,15 @@ def test_latency_path(result):
 def test_base_scenario_passes(result):
     assert result.status in ("ok", "warn")
     assert all(b.status != "fail" for b in result.budgets)
+
+
+def test_shard_servers_at_full_cpu_queue():
+    # at a 100% CPU target half the replicas serve: the shard servers are 88% busy in failover and scans wait
+    shards = math.ceil(CATALOG_IMAGES * 40 / (512 * 2**30 * 0.75))
+    scan = CATALOG_IMAGES * 64 / 4e6 / shards / 100e6  # seconds
+    replicas = math.ceil(PEAK_QPS * CATALOG_IMAGES * 64 / 4e6 / 100e6 * 1.5 / (shards * 64))
+    assert replicas == 2
+    wait = p99_wait(PEAK_QPS * 1.5 / replicas, scan, 64)
+    assert wait > 0
+    full = calculator.load(SCENARIO).evaluate({"ann_cpu_utilization": 1.0}).result
+    assert full.values["ann_queueing"].value == pytest.approx(wait * 1e3, rel=1e-9)

@@ -30,9 +30,11 @@ class Side:
 
 
 def value_rows(a: calculator.Result, b: calculator.Result) -> list[tuple[str, str, str, str]]:
-    """name, A, B, Δ for every value in either (B's order first), from the engine's comparison."""
-    rows = []
-    for row in calculator.compare_results(a, b).values:
+    """name, A, B, Δ for every hardware choice and every value in either (B's order first), from the
+    engine's comparison; a binding bound to another entry reads `changed` (gpu  H100-SXM  H200)."""
+    comparison = calculator.compare_results(a, b)
+    rows = [(c.name, c.old or "—", c.new or "—", "changed" if c.changed else "") for c in comparison.choices]
+    for row in comparison.values:
         left, right = row.old, row.new
         delta = ""
         if left is not None and right is not None:

@@ -1,4 +1,5 @@
-"""Budgets as utilization bars: green ok, yellow warn, red fail, with the percentage and P(break)."""
+"""Budgets as utilization bars: green ok, yellow warn, red fail, with the percentage, a percentile budget's judged
+percentile and P(break)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from rich.text import Text
 
 import calculator
 
-from ..format import STATUS_MARK, bar, percent, quantity
+from ..format import STATUS_MARK, bar, percent, percentile_name, quantity
 from .palette import status_styles
 from .rows import Row, RowList
 
@@ -35,6 +36,8 @@ class BudgetLine(Row):
         style = f"bold {styles[budget.status]}"
         name = budget.name if len(budget.name) <= self.name_width else budget.name[: self.name_width - 1] + "…"
         details = [f"{quantity(budget.value, budget.unit.text)} {OP_TEXT[budget.op]} {quantity(budget.limit, budget.unit.text)}"]
+        if budget.percentile is not None and budget.judged is not None:  # what the status is of
+            details.append(f"{percentile_name(budget.percentile)} {quantity(budget.judged, budget.unit.text)}")
         if budget.p_violation is not None:
             details.append(f"P(break) {percent(budget.p_violation)}")
         if self.before is not None and abs(self.before.utilization - budget.utilization) > 1e-12:

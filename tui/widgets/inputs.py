@@ -3,6 +3,8 @@
 The inputs are one list of rows (one widget, however many inputs: moving the
 focus or the cursor restyles nothing else), and the field a value is edited
 in is laid over that value's cell, with the engine's message just under it.
+The `hardware:` bindings follow the inputs (marked ▾): Enter on one opens a
+picker of the catalog entries it may take (`tui/screens/hardware.py`).
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ class InputLine(Row):
     uncertain: bool
     note: str
     columns: Columns
+    picked: bool = False  # a hardware binding: its value is picked from the catalog, not typed
 
     @property
     def key(self) -> str:
@@ -66,7 +69,7 @@ class InputLine(Row):
 
     def draw(self, width: int) -> Text:
         style = "bold" if self.edited else ""
-        mark = "✎" if self.edited else ("~" if self.uncertain else " ")
+        mark = "✎" if self.edited else ("~" if self.uncertain else ("▾" if self.picked else " "))
         return self.columns.line(
             [Text(mark, "bold"), Text(self.name, style), Text(self.text, style), Text(self.note, "dim")], width
         )
@@ -156,9 +159,20 @@ class InputsPanel(Vertical):
                 for v in workbench.view.inputs
             ]
         )
-        self.columns = Columns.fit([("✎", name, text) for name, text, *_ in rows], HEADINGS, ALIGNS)
+        bindings = (
+            []
+            if workbench is None
+            else [(b.name, workbench.text(b.name), b.name in workbench.edits, b) for b in workbench.view.bindings]
+        )
+        shown = [*rows, *((name, text, edited, False, _binding_note(b)) for name, text, edited, b in bindings)]
+        self.columns = Columns.fit([("✎", name, text) for name, text, *_ in shown], HEADINGS, ALIGNS)
         self.query_one(Headings).show(self.columns, HEADINGS)
-        self.table.show_rows([InputLine(*row, columns=self.columns) for row in rows])
+        lines = [InputLine(*row, columns=self.columns) for row in rows]
+        lines += [
+            InputLine(name, text, edited, False, _binding_note(b), self.columns, picked=True)
+            for name, text, edited, b in bindings
+        ]
+        self.table.show_rows(lines)
 
     @property
     def names(self) -> list[str]:
@@ -176,9 +190,13 @@ class InputsPanel(Vertical):
     # --- editing ----------------------------------------------------------------------------------------------
 
     def action_edit(self) -> None:
-        """Edit the input under the cursor, in place."""
+        """Edit the input under the cursor, in place (a hardware binding: pick its entry)."""
         name = self.current
         if name is None or self.workbench is None:
+            return
+        binding = self.workbench.binding(name)
+        if binding is not None:
+            self.pick(binding)
             return
         self.editing = name
         text = self.workbench.text(name)
@@ -191,6 +209,19 @@ class InputsPanel(Vertical):
         # Focus now, not after the next refresh: keys typed right after `e` (a fast typist, a paste) are
         # already queued, and would go to the table. The field is not laid out yet, so nothing scrolls to it.
         self.screen.set_focus(field, scroll_visible=False)
+
+    def pick(self, binding: calculator.BindingView) -> None:
+        """The catalog entries `binding` may take, in a picker; the one chosen is applied as an edit."""
+        from ..screens.hardware import HardwarePicker  # the picker's module: only when a binding is picked
+
+        assert self.workbench is not None
+        current = self.workbench.text(binding.name)
+
+        def chosen(entry: str | None) -> None:
+            if entry is not None and entry != current:
+                self.post_message(self.Applied(binding.name, entry))
+
+        self.app.push_screen(HardwarePicker(binding, current), chosen)
 
     def place_field(self) -> None:
         """Over the value cell of the row being edited; the message on the line under it."""
@@ -263,6 +294,13 @@ class InputsPanel(Vertical):
     def show_error(self, name: str, message: str) -> None:
         if self.editing == name:
             self.say(message, error=True)
+        elif self.workbench is not None and self.workbench.binding(name) is not None:  # a pick: no field to say it under
+            self.app.notify(message, severity="error")
+
+
+def _binding_note(binding: calculator.BindingView) -> str:
+    count = len(binding.options)
+    return f"{binding.kind} · enter picks from {count} entr{'y' if count == 1 else 'ies'}"
 
 
 def check_value(workbench: Workbench, name: str, text: str) -> str | None:

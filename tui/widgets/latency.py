@@ -14,7 +14,7 @@ from rich.text import Text
 
 import calculator
 
-from ..format import STATUS_MARK, number, percent
+from ..format import STATUS_MARK, number, percent, percentile_name
 from .palette import status_styles
 from .rows import Row, RowList
 
@@ -91,6 +91,8 @@ class StepLine(Row):
                 f"  {number(path.total)} / {number(path.budget)} {unit}  ",
                 (percent(path.utilization), status),
             )
+            if path.percentile is not None and path.judged is not None:  # what the status is of
+                text.append(f"  {percentile_name(path.percentile)} {number(path.judged)} {unit}")
             if path.p_violation is not None:
                 text.append(f"  P(break) {percent(path.p_violation)}")
             return text
