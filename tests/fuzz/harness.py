@@ -33,7 +33,10 @@ ENVELOPE = [sys.executable, "-m", "calculator.cli"]
 # hours: the long profile calls the CLI's `main(argv)` in this process (the same edge: argument parsing,
 # every command, the exit codes, the internal-error line), the ci profile starts a real process each time.
 IN_PROCESS = os.environ.get("ENVELOPE_FUZZ_CLI", "process" if PROFILE == "ci" else "inprocess") == "inprocess"
+PROGRESS = os.environ.get("ENVELOPE_FUZZ_PROGRESS")
 _seen: dict[str, int] = {}
+_counts: dict[str, int] = {}
+_started = time.monotonic()
 
 
 class Hang(BaseException):
@@ -85,8 +88,18 @@ def record(target: str, kind: str, message: str, where: str, example: Any) -> No
         )
 
 
+def count(target: str) -> None:
+    """With ENVELOPE_FUZZ_PROGRESS=FILE, a line `target cases seconds` every 100 cases of a target: a long
+    session shows how far it got even if it is stopped before Hypothesis prints its statistics."""
+    _counts[target] = _counts.get(target, 0) + 1
+    if PROGRESS and _counts[target] % 100 == 0:
+        with open(PROGRESS, "a", encoding="utf-8") as out:
+            out.write(f"{target}\t{_counts[target]}\t{time.monotonic() - _started:.0f}\t{os.getpid()}\n")
+
+
 def only_envelope_errors(target: str, example: Any, run: Callable[[], object]) -> None:
     """Run `run`; only an EnvelopeError (with a message) may come out of it."""
+    count(target)
     try:
         with time_limit():
             run()
@@ -100,6 +113,7 @@ def only_envelope_errors(target: str, example: Any, run: Callable[[], object]) -
 
 def cli_ok(target: str, example: Any, args: Sequence[str], cwd: Path, timeout: float = 60) -> None:
     """`envelope ARGS` exits 0, 1 or 2 with no traceback and no internal error."""
+    count(target)
     code, out, err = _run_in_process(args, cwd) if IN_PROCESS else _run_process(args, cwd, timeout)
     problem = None
     if "Traceback" in out + err or code not in (0, 1, 2) or "internal error" in err.lower():

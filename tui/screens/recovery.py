@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Static
 
 from ..recovery import Recovery
 
@@ -47,12 +47,12 @@ class RestoreScreen(ModalScreen[bool]):
         with Vertical(classes="dialog", id="restore-dialog") as dialog:
             dialog.border_title = "unsaved edits found"
             edits_word = f"{count} edit{'s' if count != 1 else ''}"
-            yield Label(Text(f"{printable(str(self.path))}: {edits_word} not saved, kept {self.recovery.when()}:"))
+            yield Static(Text(f"{printable(str(self.path))}: {edits_word} not saved, kept {self.recovery.when()}:"))
             with VerticalScroll(id="restore-edits"):
                 yield Static(listing)
             if self.changed_since:
-                yield Label("The file changed since; an edit it no longer accepts is dropped.", classes="dialog-error")
-            yield Label("Restore them (r) or discard them (d)? Restored edits are not saved until ctrl+s.")
+                yield Static("The file changed since; an edit it no longer accepts is dropped.", classes="dialog-error")
+            yield Static("Restore (r) or discard (d)? Restored edits are not saved until ctrl+s.")
             with Horizontal(classes="dialog-buttons"):
                 yield Button("Restore (r)", id="restore-confirm", variant="primary")
                 yield Button("Discard (d)", id="restore-discard", variant="error")
