@@ -177,6 +177,7 @@ class EnvelopeApp(App[None]):
         self.analyses: dict[AnalysisKey, Analysis] = {}
         self.recoveries: dict[str, recovery.Recovery] = {}  # edits kept by an earlier session, not yet offered
         self.recovery_failed = False  # the state folder could not be written (said once)
+        self.keeper = recovery.Keeper()
         # For the benchmarks (perf_counter): the first values painted; the last edit's new values painted.
         self.first_values_at: float | None = None
         self.rendered_at: float | None = None
@@ -328,17 +329,28 @@ class EnvelopeApp(App[None]):
     # --- recovery of unsaved edits (tui/recovery.py) ------------------------------------------------------------------
 
     def keep_edits(self, entry: ScenarioEntry) -> None:
-        """Write the entry's edits to its recovery file (none: remove it); a failure is said once, never raised."""
+        """Write the entry's edits to its recovery file (none: remove it), in a worker: not on an edit's path."""
         workbench = entry.workbench
         if workbench is None or entry.key in self.recoveries:  # an earlier session's edits not yet answered
             return
+        ticket = self.keeper.ticket(entry.path)
+        sha = entry.fingerprint.sha256 if entry.fingerprint else None
+        self.keep_in_background(ticket, entry.path, edit_texts(workbench), sha)
+
+    @work(thread=True, group="recovery", exit_on_error=False)
+    def keep_in_background(self, ticket: int, path: Path, edits: dict[str, str], sha: str | None) -> None:
         try:
-            recovery.keep(entry.path, edit_texts(workbench), entry.fingerprint.sha256 if entry.fingerprint else None)
+            self.keeper.keep(ticket, path, edits, sha)
         except (calculator.EnvelopeError, OSError) as error:
-            if not self.recovery_failed:
-                self.recovery_failed = True
-                why = error.message if isinstance(error, calculator.EnvelopeError) else error.strerror
-                self.notify(f"unsaved edits cannot be kept in a recovery file: {why}", severity="warning", timeout=8)
+            why = error.message if isinstance(error, calculator.EnvelopeError) else str(error.strerror or error)
+            self.call_from_thread(self.recovery_not_kept, why)
+
+    @contained
+    def recovery_not_kept(self, why: str) -> None:
+        """The state folder cannot be written: said once, edits go on (they are only not kept on disk)."""
+        if not self.recovery_failed:
+            self.recovery_failed = True
+            self.notify(f"unsaved edits cannot be kept in a recovery file: {why}", severity="warning", timeout=8)
 
     def offer_recovery(self, entry: ScenarioEntry) -> None:
         """The scenario has edits an earlier session did not save: restore or discard them (a dialog)."""
@@ -359,7 +371,7 @@ class EnvelopeApp(App[None]):
     def recovery_chosen(self, entry: ScenarioEntry, kept: recovery.Recovery, restore: bool) -> None:
         workbench = entry.workbench
         if not restore or workbench is None:
-            recovery.discard(entry.path)
+            self.keeper.discard(entry.path)
             self.notify(f"unsaved edits of {entry.path.name} discarded", timeout=3)
             return
         dropped = workbench.restore(kept.edits)
@@ -753,7 +765,7 @@ class EnvelopeApp(App[None]):
         """Quit, the unsaved edits given up: their recovery files go too."""
         for entry in self.entries.values():
             if entry.workbench is not None and entry.workbench.edits:
-                recovery.discard(entry.path)
+                self.keeper.discard(entry.path)
         self.exit()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

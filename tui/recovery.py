@@ -21,6 +21,7 @@ import json
 import os
 import stat
 import sys
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -90,6 +91,35 @@ def keep(scenario: Path, edits: Mapping[str, str], file_sha256: str | None) -> N
         "file_sha256": file_sha256,
     }
     calculator.write_text_atomically(target, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+
+
+class Keeper:
+    """Writes recovery files off the UI thread (a write and its fsyncs take milliseconds): each change
+    gets a ticket on the UI thread, and a write whose scenario has a newer ticket is skipped, so the
+    latest edits win whatever order the workers run in; a discard wins over every write before it."""
+
+    def __init__(self) -> None:
+        self._writing = threading.Lock()
+        self._tickets = 0
+        self._latest: dict[str, int] = {}  # scenario key → its newest ticket (changed on the UI thread only)
+
+    def ticket(self, scenario: Path) -> int:
+        """On the UI thread, for each change: the ticket its write carries."""
+        self._tickets += 1
+        self._latest[scenario_key(scenario)] = self._tickets
+        return self._tickets
+
+    def keep(self, ticket: int, scenario: Path, edits: Mapping[str, str], file_sha256: str | None) -> None:
+        """In a worker: `keep`, unless newer edits of the scenario came since the ticket was given."""
+        with self._writing:
+            if self._latest.get(scenario_key(scenario)) == ticket:
+                keep(scenario, edits, file_sha256)
+
+    def discard(self, scenario: Path) -> None:
+        """On the UI thread: remove the recovery file, after any write under way, and skip every queued one."""
+        self.ticket(scenario)
+        with self._writing:
+            discard(scenario)
 
 
 def discard(scenario: Path) -> None:

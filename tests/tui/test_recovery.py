@@ -246,3 +246,15 @@ def test_a_state_folder_that_cannot_be_written_is_said_once_and_edits_go_on(
         assert len(said) == 1, notifications(app)
 
     drive(app, steps)
+
+
+def test_the_latest_edits_win_whatever_order_the_writes_run_in(small: Path) -> None:
+    keeper = recovery.Keeper()
+    older, newer = keeper.ticket(small), keeper.ticket(small)
+    keeper.keep(newer, small, {"users": "40M user"}, None)
+    keeper.keep(older, small, {"users": "30M user"}, None)  # a worker that ran late
+    assert kept_edits(small) == {"users": "40M user"}
+    queued = keeper.ticket(small)
+    keeper.discard(small)
+    keeper.keep(queued, small, {"users": "50M user"}, None)  # queued before the discard
+    assert kept_edits(small) is None
