@@ -36,7 +36,7 @@ from xml.etree import ElementTree
 import pytest
 
 ENVELOPE = [sys.executable, "-m", "calculator.cli"]
-TIMEOUT = 60.0  # a hang guard only: the machine running the tests may be shared and slow
+TIMEOUT = 240.0  # a hang guard only, never a speed test: the machine running the tests may be shared and slow
 GIB = 1 << 30
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -221,7 +221,7 @@ def _many_samples() -> str:
 @pytest.mark.parametrize("text", [_many_values(), _many_samples()], ids=["12k-values", "2M-samples-300-values"])
 def test_monte_carlo_fits_in_1_gib_or_refuses(box: Sandbox, text: str) -> None:
     box.write("mc.yaml", text)
-    run = box.run("eval", "mc.yaml", "--format", "json", timeout=120)
+    run = box.run("eval", "mc.yaml", "--format", "json")
     assert_no_crash(run, (0, 2))
     if run.code == 2:
         assert_invalid(run, "mc.yaml", line=False)
@@ -238,9 +238,9 @@ def test_a_device_is_refused(box: Sandbox, device: str, how: str) -> None:
         pytest.skip(f"no {device}")
     if how == "extends":
         box.write("s.yaml", f"name: t\nextends: {device}\ninputs:\n  a: 1\n")
-        assert_invalid(box.run("eval", "s.yaml", timeout=10), "s.yaml")
+        assert_invalid(box.run("eval", "s.yaml"), "s.yaml")
     else:
-        assert_invalid(box.run("eval", device, timeout=10), device, line=False)
+        assert_invalid(box.run("eval", device), device, line=False)
 
 
 @pytest.fixture
@@ -252,15 +252,15 @@ def fifo(box: Sandbox) -> Path:
 
 def test_extends_a_fifo_is_refused(box: Sandbox, fifo: Path) -> None:
     box.write("s.yaml", f"name: t\nextends: {fifo.name}\ninputs:\n  a: 1\n")
-    assert_invalid(box.run("eval", "s.yaml", timeout=10), "s.yaml")
+    assert_invalid(box.run("eval", "s.yaml"), "s.yaml")
 
 
 def test_eval_of_a_fifo_is_refused(box: Sandbox, fifo: Path) -> None:
-    assert_invalid(box.run("eval", fifo.name, timeout=10), fifo.name, line=False)
+    assert_invalid(box.run("eval", fifo.name), fifo.name, line=False)
 
 
 def test_render_of_a_fifo_is_refused(box: Sandbox, fifo: Path) -> None:
-    assert_invalid(box.run("render", fifo.name, timeout=10), fifo.name, line=False)
+    assert_invalid(box.run("render", fifo.name), fifo.name, line=False)
 
 
 # ----------------------------------------------------------------------------------- functions, arithmetic
@@ -339,7 +339,7 @@ def test_explain_the_end_of_a_long_chain(box: Sandbox) -> None:
             "name: chain", "inputs:", "  a: 1", "derived:", "  v1: a * 2", *(f"  v{i}: v{i - 1} * 2" for i in range(2, 401))
         ),
     )
-    run = box.run("explain", "s.yaml", "v400", timeout=60)
+    run = box.run("explain", "s.yaml", "v400")
     assert_no_crash(run, (0,))
     assert "v400" in run.out
 
@@ -497,7 +497,7 @@ def test_ten_thousand_declared_units_on_a_cold_cache(box: Sandbox) -> None:
     box.write(
         "s.yaml", scenario("name: units", "units:", *(f"  zunit{i}: null" for i in range(10_000)), "inputs:", "  a: 3 zunit5")
     )
-    run = box.run("eval", "s.yaml", "--format", "json", timeout=120)
+    run = box.run("eval", "s.yaml", "--format", "json")
     assert_no_crash(run, (0,))
     value = json.loads(run.out)["values"]["a"]
     assert value["value"] == 3 and "zunit5" in json.dumps(value), value
@@ -510,14 +510,14 @@ def test_explain_of_a_growing_polynomial(box: Sandbox) -> None:
             "name: poly", "inputs:", "  a: 2", "derived:", "  d1: a + 1", *(f"  d{i + 1}: d{i} * a + d{i}" for i in range(1, 40))
         ),
     )
-    run = box.run("explain", "s.yaml", "d40", timeout=10)
+    run = box.run("explain", "s.yaml", "d40")
     assert_no_crash(run, (0,))
     assert "d40" in run.out
 
 
 def test_solve_a_tower_of_powers(box: Sandbox) -> None:
     box.write("s.yaml", "name: tower\ninputs:\n  a: 2\nderived:\n  b: a^a^a\nbudgets:\n  b: <= 100\n")
-    run = box.run("solve", "s.yaml", "--for", "a", timeout=10)
+    run = box.run("solve", "s.yaml", "--for", "a")
     assert_no_crash(run, (0,))
     assert run.out.strip()
 
