@@ -41,6 +41,21 @@ else:
 
 
 @pytest.fixture(scope="session", autouse=True)
+def warm(fuzz_cache: Path) -> None:
+    """pint's registry, numpy and sympy loaded before the first example: an example's hang guard that
+    fires inside a first `import` leaves a half-imported module behind (a RecursionError at the next
+    example, an artefact of the guard that a long session on a starved machine met)."""
+    import numpy  # noqa: F401 (loaded for its side effect: imported once, before any guard)
+    import sympy  # noqa: F401
+
+    import calculator
+    from calculator.units.system import registry
+
+    registry()
+    calculator.estimate("2 request/s * 3 s")
+
+
+@pytest.fixture(scope="session", autouse=True)
 def fuzz_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """envelope's (and pint's) cache under a tmp folder for the whole session, never the user's."""
     folder = tmp_path_factory.mktemp("fuzz-cache")

@@ -40,23 +40,31 @@ _started = time.monotonic()
 
 
 class Hang(BaseException):
-    """An example ran longer than EXAMPLE_SECONDS."""
+    """An example used more than EXAMPLE_SECONDS of CPU, or blocked for ten times that."""
 
 
 @contextmanager
 def time_limit(seconds: float = EXAMPLE_SECONDS) -> Iterator[None]:
+    """A hang guard on the example's CPU time (SIGPROF: on a starved, shared machine a wall-clock limit fires
+    on examples that are only waiting for a core), and on ten times that in wall time for a blocked read."""
+
     def expire(signum: int, frame: Any) -> None:
-        raise Hang(f"took more than {seconds:g} s")
+        kind = "CPU" if signum == signal.SIGPROF else "wall-clock"
+        raise Hang(f"took more than {seconds * (1 if signum == signal.SIGPROF else 10):g} s of {kind} time")
 
     # pytest-timeout may have its own SIGALRM timer running: it is put back, less the time spent here
-    previous = signal.signal(signal.SIGALRM, expire)
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_alarm = signal.signal(signal.SIGALRM, expire)
+    previous_prof = signal.signal(signal.SIGPROF, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds * 10)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     started = time.monotonic()
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous_prof)
+        signal.signal(signal.SIGALRM, previous_alarm)
         if outer > 0:
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
