@@ -897,6 +897,21 @@ def test_api_raises_only_envelope_errors(box: Sandbox, case: str) -> None:
         assert error.location is not None and error.location.file == "api.yaml"
 
 
+def test_loads_from_a_removed_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the fuzzer (its folder was replaced under it): `Path.cwd()` raised FileNotFoundError in loads."""
+    import calculator
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = calculator.loads("name: t\ninputs:\n  a: 2 user\nderived:\n  b: a * 3\n", "s.yaml").evaluate().result
+    assert result.values["b"].value == 6
+    with pytest.raises(calculator.EnvelopeError) as caught:
+        calculator.loads("name: t\nextends: base.yaml\ninputs:\n  a: 1\n", "s.yaml")
+    assert caught.value.location is not None and (caught.value.location.file, caught.value.location.line) == ("s.yaml", 2)
+
+
 def test_estimate_raises_only_envelope_errors(box: Sandbox) -> None:
     import calculator
 
