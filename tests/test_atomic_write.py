@@ -35,6 +35,18 @@ def test_a_symlink_is_written_through_and_stays_a_link(tmp_path):
     assert only(tmp_path / "real") == ["target.md"] and only(tmp_path) == ["link.md", "real"]
 
 
+def test_a_file_with_hard_links_stays_one_file(tmp_path):
+    path = tmp_path / "a.md"
+    path.write_text("old")
+    os.link(path, tmp_path / "b.md")
+    calculator.write_text_atomically(path, "new, and longer than the old")
+    assert (tmp_path / "b.md").read_text() == "new, and longer than the old" == path.read_text()
+    assert path.stat().st_ino == (tmp_path / "b.md").stat().st_ino and path.stat().st_nlink == 2
+    calculator.write_text_atomically(path, "short")  # and a shorter text leaves nothing of the longer one
+    assert (tmp_path / "b.md").read_text() == "short"
+    assert only(tmp_path) == ["a.md", "b.md"]
+
+
 def test_the_files_mode_is_kept(tmp_path):
     path = tmp_path / "private.md"
     path.write_text("old")

@@ -25,6 +25,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -35,7 +36,7 @@ from xml.etree import ElementTree
 import pytest
 
 ENVELOPE = [sys.executable, "-m", "calculator.cli"]
-TIMEOUT = 20.0
+TIMEOUT = 240.0  # a hang guard only, never a speed test: the machine running the tests may be shared and slow
 GIB = 1 << 30
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 
@@ -50,6 +51,8 @@ class Run:
     stdout: bytes
     stderr: bytes
     seconds: float
+    cpu_seconds: float  # the child's user + system time (its wall time on a shared machine says little)
+    peak_bytes: int  # the child's largest resident set
 
     @property
     def out(self) -> str:
@@ -70,8 +73,17 @@ def cap_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (GIB, GIB))
 
 
+FIGURES = os.environ.get("ENVELOPE_RELIABILITY_FIGURES")
+"""A file to append one JSON line a run to (test, command, exit, wall and CPU seconds, peak memory): how the
+reproducers' figures in the issue's closing note were measured. Unset: nothing is written."""
+
+
 class Sandbox:
-    """A work folder, its own cache folder, and the `envelope` command run in it."""
+    """A work folder, its own cache folder, and the `envelope` command run in it.
+
+    Every run is capped at 1 GiB of address space (`cap_memory`) and has a timeout: a hang guard, generous
+    because the machine may be shared; how long a run takes is measured (`Run.cpu_seconds`), not asserted.
+    """
 
     def __init__(self, root: Path):
         self.dir = root / "work"
@@ -98,22 +110,62 @@ class Sandbox:
         preexec_fn: Callable[[], None] | None = None,
         cwd: Path | None = None,
     ) -> Run:
+        def start() -> None:
+            cap_memory()
+            if preexec_fn is not None:
+                preexec_fn()
+
+        command = shlex.join(os.fsdecode(a) for a in args)
         started = time.monotonic()
-        try:
-            done = subprocess.run(
-                [*ENVELOPE, *args],
-                cwd=cwd or self.dir,
-                env=env or self.env(),
-                capture_output=True,
-                timeout=timeout,
-                preexec_fn=preexec_fn,
-                stdin=subprocess.DEVNULL,
-            )
-        except subprocess.TimeoutExpired:
-            pytest.fail(f"envelope {shlex.join(os.fsdecode(a) for a in args)} did not finish in {timeout:g} s")
-        if done.returncode < 0:
-            pytest.fail(f"envelope {shlex.join(os.fsdecode(a) for a in args)} was killed by signal {-done.returncode}")
-        return Run(args, done.returncode, done.stdout, done.stderr, time.monotonic() - started)
+        child = subprocess.Popen(
+            [*ENVELOPE, *args],
+            cwd=cwd or self.dir,
+            env=env or self.env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            preexec_fn=start,
+        )
+        streams: dict[str, bytes] = {}
+        readers = [
+            threading.Thread(target=lambda name=name, pipe=pipe: streams.__setitem__(name, pipe.read()), daemon=True)
+            for name, pipe in (("out", child.stdout), ("err", child.stderr))
+        ]
+        for reader in readers:
+            reader.start()
+        status, usage = _wait(child, timeout)
+        for reader in readers:
+            reader.join()
+        seconds = time.monotonic() - started
+        if status is None:
+            pytest.fail(f"envelope {command} did not finish in {timeout:g} s")
+        code = os.waitstatus_to_exitcode(status)
+        if code < 0:
+            pytest.fail(f"envelope {command} was killed by signal {-code}")
+        run = Run(args, code, streams["out"], streams["err"], seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024)
+        if FIGURES:
+            with open(FIGURES, "a", encoding="utf-8") as figures:
+                test = os.environ.get("PYTEST_CURRENT_TEST", "?").rsplit(" ", 1)[0]
+                line = {"test": test, "command": command, "exit": code, "seconds": round(seconds, 2)}
+                line.update(cpu_seconds=round(run.cpu_seconds, 2), peak_mib=round(run.peak_bytes / (1 << 20), 1))
+                figures.write(json.dumps(line) + "\n")
+        return run
+
+
+def _wait(child: subprocess.Popen[bytes], timeout: float) -> tuple[int | None, resource.struct_rusage]:
+    """The child's wait status and resource use (os.wait4, which subprocess does not give); None on a timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+        if pid:
+            child.returncode = os.waitstatus_to_exitcode(status)
+            return status, usage
+        if time.monotonic() > deadline:
+            child.kill()
+            _, _, usage = os.wait4(child.pid, 0)
+            child.returncode = -9
+            return None, usage
+        time.sleep(0.02)
 
 
 @pytest.fixture
@@ -169,7 +221,7 @@ def _many_samples() -> str:
 @pytest.mark.parametrize("text", [_many_values(), _many_samples()], ids=["12k-values", "2M-samples-300-values"])
 def test_monte_carlo_fits_in_1_gib_or_refuses(box: Sandbox, text: str) -> None:
     box.write("mc.yaml", text)
-    run = box.run("eval", "mc.yaml", "--format", "json", preexec_fn=cap_memory, timeout=120)
+    run = box.run("eval", "mc.yaml", "--format", "json")
     assert_no_crash(run, (0, 2))
     if run.code == 2:
         assert_invalid(run, "mc.yaml", line=False)
@@ -186,9 +238,9 @@ def test_a_device_is_refused(box: Sandbox, device: str, how: str) -> None:
         pytest.skip(f"no {device}")
     if how == "extends":
         box.write("s.yaml", f"name: t\nextends: {device}\ninputs:\n  a: 1\n")
-        assert_invalid(box.run("eval", "s.yaml", preexec_fn=cap_memory, timeout=10), "s.yaml")
+        assert_invalid(box.run("eval", "s.yaml"), "s.yaml")
     else:
-        assert_invalid(box.run("eval", device, preexec_fn=cap_memory, timeout=10), device, line=False)
+        assert_invalid(box.run("eval", device), device, line=False)
 
 
 @pytest.fixture
@@ -200,15 +252,15 @@ def fifo(box: Sandbox) -> Path:
 
 def test_extends_a_fifo_is_refused(box: Sandbox, fifo: Path) -> None:
     box.write("s.yaml", f"name: t\nextends: {fifo.name}\ninputs:\n  a: 1\n")
-    assert_invalid(box.run("eval", "s.yaml", timeout=10), "s.yaml")
+    assert_invalid(box.run("eval", "s.yaml"), "s.yaml")
 
 
 def test_eval_of_a_fifo_is_refused(box: Sandbox, fifo: Path) -> None:
-    assert_invalid(box.run("eval", fifo.name, timeout=10), fifo.name, line=False)
+    assert_invalid(box.run("eval", fifo.name), fifo.name, line=False)
 
 
 def test_render_of_a_fifo_is_refused(box: Sandbox, fifo: Path) -> None:
-    assert_invalid(box.run("render", fifo.name, timeout=10), fifo.name, line=False)
+    assert_invalid(box.run("render", fifo.name), fifo.name, line=False)
 
 
 # ----------------------------------------------------------------------------------- functions, arithmetic
@@ -234,7 +286,7 @@ def test_bad_arithmetic_in_a_derived_exponent(box: Sandbox) -> None:
     assert_invalid(box.run("eval", "s.yaml"), "s.yaml")
 
 
-@pytest.mark.parametrize("value", ["1/0", "sqrt(-1)", "exp(1000)", "0^-1"])
+@pytest.mark.parametrize("value", BAD_ARITHMETIC)
 def test_bad_arithmetic_in_set(box: Sandbox, value: str) -> None:
     box.write("s.yaml", "name: t\ninputs:\n  a: 2\n")
     assert_invalid_argument(box.run("eval", "s.yaml", "--set", f"a={value}"), f"a={value}")
@@ -287,7 +339,7 @@ def test_explain_the_end_of_a_long_chain(box: Sandbox) -> None:
             "name: chain", "inputs:", "  a: 1", "derived:", "  v1: a * 2", *(f"  v{i}: v{i - 1} * 2" for i in range(2, 401))
         ),
     )
-    run = box.run("explain", "s.yaml", "v400", timeout=60)
+    run = box.run("explain", "s.yaml", "v400")
     assert_no_crash(run, (0,))
     assert "v400" in run.out
 
@@ -439,15 +491,16 @@ def test_check_folder_survives_a_bad_file(box: Sandbox, fmt: str) -> None:
 # ---------------------------------------------------------------------------------------- speed
 
 
-def test_two_thousand_declared_units_on_a_cold_cache(box: Sandbox) -> None:
-    # 2,000 rather than the report's 10,000: the cost was quadratic (the whole unit table rewritten per
-    # new name), so 2,000 shows it as plainly, and a linear run stays cheap in CI.
+def test_ten_thousand_declared_units_on_a_cold_cache(box: Sandbox) -> None:
+    # The report's 10,000 (7.6 s then: the whole unit table was rewritten for each new name). How long it
+    # takes now is measured, not asserted (ENVELOPE_RELIABILITY_FIGURES); tests/test_unit_table.py counts the writes.
     box.write(
-        "s.yaml", scenario("name: units", "units:", *(f"  zunit{i}: null" for i in range(2_000)), "inputs:", "  a: 1 zunit5")
+        "s.yaml", scenario("name: units", "units:", *(f"  zunit{i}: null" for i in range(10_000)), "inputs:", "  a: 3 zunit5")
     )
-    run = box.run("eval", "s.yaml", timeout=60)
+    run = box.run("eval", "s.yaml", "--format", "json")
     assert_no_crash(run, (0,))
-    assert run.seconds < 5, f"took {run.seconds:.1f} s"
+    value = json.loads(run.out)["values"]["a"]
+    assert value["value"] == 3 and "zunit5" in json.dumps(value), value
 
 
 def test_explain_of_a_growing_polynomial(box: Sandbox) -> None:
@@ -457,14 +510,14 @@ def test_explain_of_a_growing_polynomial(box: Sandbox) -> None:
             "name: poly", "inputs:", "  a: 2", "derived:", "  d1: a + 1", *(f"  d{i + 1}: d{i} * a + d{i}" for i in range(1, 40))
         ),
     )
-    run = box.run("explain", "s.yaml", "d40", timeout=10)
+    run = box.run("explain", "s.yaml", "d40")
     assert_no_crash(run, (0,))
     assert "d40" in run.out
 
 
 def test_solve_a_tower_of_powers(box: Sandbox) -> None:
     box.write("s.yaml", "name: tower\ninputs:\n  a: 2\nderived:\n  b: a^a^a\nbudgets:\n  b: <= 100\n")
-    run = box.run("solve", "s.yaml", "--for", "a", timeout=10)
+    run = box.run("solve", "s.yaml", "--for", "a")
     assert_no_crash(run, (0,))
     assert run.out.strip()
 
@@ -579,7 +632,7 @@ def _plant(entry: Path, original: bytes, how: str, marker: Path) -> bytes:
     return _shift_digits(original.decode("utf-8")).encode("utf-8")
 
 
-@pytest.mark.parametrize("how", ["code", "flipped", "tampered"])
+@pytest.mark.parametrize("how", ["code", "flipped", "tampered", "fifo"])
 def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how: str) -> None:
     box.write(
         "s.yaml",
@@ -602,11 +655,36 @@ def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how:
     assert entries, "the first run left nothing in the cache"
     marker = tmp_path / "planted-marker"
     for entry in entries:
-        entry.write_bytes(_plant(entry, entry.read_bytes(), how, marker))
+        if how == "fifo":  # reading it would block forever
+            entry.unlink()
+            os.mkfifo(entry)
+        else:
+            entry.write_bytes(_plant(entry, entry.read_bytes(), how, marker))
     second = box.run("eval", "s.yaml", "--format", "json")
     assert not marker.exists(), "unpickling a planted cache entry ran its code"
     assert_no_crash(second, (0,))
     assert second.stdout == first.stdout
+
+
+def test_a_corrupt_pint_cache_is_not_read(box: Sandbox) -> None:
+    """The report: a corrupt pint cache gave `UnpicklingError`. pint's own files, made by pint in this cache
+    folder, each with a byte flipped, and a FIFO beside them: envelope answers as it does without them."""
+    shutil.copy(SCENARIOS / "tour.yaml", box.dir / "tour.yaml")
+    shutil.copy(SCENARIOS / "tour_base.yaml", box.dir / "tour_base.yaml")
+    clean = box.run("eval", "tour.yaml", "--format", "json", env=box.env(XDG_CACHE_HOME=str(box.dir / "clean-cache")))
+    assert_no_crash(clean, (0,))
+    make = "import pint; pint.UnitRegistry(cache_folder=':auto:')"
+    subprocess.run([sys.executable, "-c", make], env=box.env(), check=True, timeout=TIMEOUT, capture_output=True)
+    made = [p for p in (box.cache / "pint").rglob("*") if p.is_file()]
+    assert made, "pint wrote no cache here"
+    for path in made:
+        data = bytearray(path.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        path.write_bytes(bytes(data))
+    os.mkfifo(box.cache / "pint" / "pipe")
+    run = box.run("eval", "tour.yaml", "--format", "json")
+    assert_no_crash(run, (0,))
+    assert run.stdout == clean.stdout
 
 
 @pytest.mark.parametrize(
@@ -817,6 +895,21 @@ def test_api_raises_only_envelope_errors(box: Sandbox, case: str) -> None:
             assert isinstance(value.display, str)
     except calculator.EnvelopeError as error:
         assert error.location is not None and error.location.file == "api.yaml"
+
+
+def test_loads_from_a_removed_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Found by the fuzzer (its folder was replaced under it): `Path.cwd()` raised FileNotFoundError in loads."""
+    import calculator
+
+    gone = tmp_path / "gone"
+    gone.mkdir()
+    monkeypatch.chdir(gone)
+    gone.rmdir()
+    result = calculator.loads("name: t\ninputs:\n  a: 2 user\nderived:\n  b: a * 3\n", "s.yaml").evaluate().result
+    assert result.values["b"].value == 6
+    with pytest.raises(calculator.EnvelopeError) as caught:
+        calculator.loads("name: t\nextends: base.yaml\ninputs:\n  a: 1\n", "s.yaml")
+    assert caught.value.location is not None and (caught.value.location.file, caught.value.location.line) == ("s.yaml", 2)
 
 
 def test_estimate_raises_only_envelope_errors(box: Sandbox) -> None:

@@ -11,15 +11,17 @@ a worker thread, never on that path.
 from __future__ import annotations
 
 import copy
+import functools
 import os
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, ParamSpec
 
 from rich.text import Text
 from textual import on, work
+from textual.actions import ActionParseResult
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -31,6 +33,7 @@ from textual.widgets import Footer, Static
 
 import calculator
 
+from . import recovery
 from .details import Analysis, Selection, analyse, describe
 from .format import STATUS_MARK
 from .save import (
@@ -52,6 +55,30 @@ from .widgets.latency import LatencyPanel
 from .widgets.palette import status_style
 from .widgets.rows import RowList
 from .widgets.scenario_list import ScenarioList
+
+P = ParamSpec("P")
+
+
+def contained(method: Callable[P, None]) -> Callable[P, None]:
+    """A handler or callback of the app whose unexpected error is said in a notification.
+
+    Textual's message loop stops for good on an error that reaches it (the app would stay on screen
+    and answer no key), so each of the app's handlers catches its own; every edit stays, and is in
+    its recovery file too. With ENVELOPE_DEBUG=1 the error goes on to Textual (its traceback).
+    """
+
+    @functools.wraps(method)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            method(*args, **kwargs)
+        except Exception as error:
+            app = args[0]
+            if os.environ.get("ENVELOPE_DEBUG") == "1" or not isinstance(app, App):
+                raise
+            app.notify(internal_error_text(error), severity="error", timeout=10)
+
+    return wrapper
+
 
 AnalysisKey = tuple[str | None, int, str, tuple[tuple[str, str], ...]]
 """What an analysis is of: the scenario, its model, the value, the edits."""
@@ -156,6 +183,9 @@ class EnvelopeApp(App[None]):
         self.entries: dict[str, ScenarioEntry] = {}
         self.selection: Selection | None = None
         self.analyses: dict[AnalysisKey, Analysis] = {}
+        self.recoveries: dict[str, recovery.Recovery] = {}  # edits kept by an earlier session, not yet offered
+        self.recovery_failed = False  # the state folder could not be written (said once)
+        self.keeper = recovery.Keeper()
         # For the benchmarks (perf_counter): the first values painted; the last edit's new values painted.
         self.first_values_at: float | None = None
         self.rendered_at: float | None = None
@@ -198,6 +228,9 @@ class EnvelopeApp(App[None]):
         for path in discover(self.paths):
             entry = ScenarioEntry(path)
             self.entries[entry.key] = entry
+            found = recovery.find(path)
+            if found is not None:
+                self.recoveries[entry.key] = found
         if not self.entries:
             self.query_one(ScenarioBar).show(None)
             return
@@ -207,6 +240,7 @@ class EnvelopeApp(App[None]):
         if self.watch_interval:
             self.set_interval(self.watch_interval, self.check_disk)
 
+    @contained
     def entry_loaded(self, key: str) -> None:
         self.update_list()
         if key == self.current:
@@ -223,6 +257,7 @@ class EnvelopeApp(App[None]):
         entry = self.entry
         return entry.workbench if entry else None
 
+    @contained
     def watch_current(self) -> None:
         self.selection = None
         self.show_current()
@@ -249,6 +284,8 @@ class EnvelopeApp(App[None]):
         self.update_details()
         if self.first_values_at is None and workbench is not None:
             self.call_after_refresh(self._mark_first_values)
+        if entry is not None and workbench is not None and entry.key in self.recoveries:
+            self.offer_recovery(entry)
 
     def _mark_first_values(self) -> None:
         """The first values are painted: now load the other files (earlier, they would slow the first screen)."""
@@ -269,6 +306,7 @@ class EnvelopeApp(App[None]):
                 entry.load()
                 self.call_from_thread(self.entry_loaded, entry.key)
 
+    @contained
     def baseline_simulated(
         self, key: str, workbench: Workbench, simulated: tuple[calculator.Evaluation, calculator.Result]
     ) -> None:
@@ -293,6 +331,68 @@ class EnvelopeApp(App[None]):
         self.query_one(ScenarioBar).show(self.entry)
         self.update_list()
         self.update_details()
+        if self.entry is not None:
+            self.keep_edits(self.entry)
+
+    # --- recovery of unsaved edits (tui/recovery.py) ------------------------------------------------------------------
+
+    def keep_edits(self, entry: ScenarioEntry) -> None:
+        """Write the entry's edits to its recovery file (none: remove it), in a worker: not on an edit's path."""
+        workbench = entry.workbench
+        if workbench is None or entry.key in self.recoveries:  # an earlier session's edits not yet answered
+            return
+        ticket = self.keeper.ticket(entry.path)
+        sha = entry.fingerprint.sha256 if entry.fingerprint else None
+        self.keep_in_background(ticket, entry.path, edit_texts(workbench), sha)
+
+    @work(thread=True, group="recovery", exit_on_error=False)
+    def keep_in_background(self, ticket: int, path: Path, edits: dict[str, str], sha: str | None) -> None:
+        try:
+            self.keeper.keep(ticket, path, edits, sha)
+        except (calculator.EnvelopeError, OSError) as error:
+            why = error.message if isinstance(error, calculator.EnvelopeError) else str(error.strerror or error)
+            self.call_from_thread(self.recovery_not_kept, why)
+
+    @contained
+    def recovery_not_kept(self, why: str) -> None:
+        """The state folder cannot be written: said once, edits go on (they are only not kept on disk)."""
+        if not self.recovery_failed:
+            self.recovery_failed = True
+            self.notify(f"unsaved edits cannot be kept in a recovery file: {why}", severity="warning", timeout=8)
+
+    def offer_recovery(self, entry: ScenarioEntry) -> None:
+        """The scenario has edits an earlier session did not save: restore or discard them (a dialog)."""
+        from .screens.recovery import RestoreScreen
+
+        kept = self.recoveries.pop(entry.key)
+        workbench = entry.workbench
+        if workbench is None:
+            return
+        if kept.edits == edit_texts(workbench):
+            return
+        changed = bool(kept.file_sha256 and entry.fingerprint and kept.file_sha256 != entry.fingerprint.sha256)
+        self.push_screen(
+            RestoreScreen(entry.path, kept, changed), lambda restore: self.recovery_chosen(entry, kept, bool(restore))
+        )
+
+    @contained
+    def recovery_chosen(self, entry: ScenarioEntry, kept: recovery.Recovery, restore: bool) -> None:
+        workbench = entry.workbench
+        if not restore or workbench is None:
+            self.keeper.discard(entry.path)
+            self.notify(f"unsaved edits of {entry.path.name} discarded", timeout=3)
+            return
+        dropped = workbench.restore(kept.edits)
+        if entry.key == self.current:
+            self.refresh_values()
+        else:
+            self.keep_edits(entry)
+        count = len(workbench.edits)
+        message = f"{count} edit{'s' if count != 1 else ''} restored in {entry.path.name} (ctrl+s saves, u undoes)"
+        if dropped:
+            self.notify(f"{message}; the file refuses: {', '.join(dropped)}", severity="warning", timeout=8)
+        else:
+            self.notify(message, timeout=4)
 
     # --- details ---------------------------------------------------------------------------------------------------
 
@@ -330,6 +430,7 @@ class EnvelopeApp(App[None]):
         analysis = analyse(workbench, name)
         self.call_from_thread(self.analysis_ready, key, analysis)
 
+    @contained
     def analysis_ready(self, key: AnalysisKey, analysis: Analysis) -> None:
         self.analyses[key] = analysis
         if len(self.analyses) > 256:
@@ -338,6 +439,7 @@ class EnvelopeApp(App[None]):
         if workbench is not None and selection is not None and self.analysis_key(workbench, selection) == key:
             self.update_details()
 
+    @contained
     def watch_details_open(self, is_open: bool) -> None:
         self.set_class(not is_open, "-no-details")
         self.set_class(is_open, "-details")
@@ -345,6 +447,7 @@ class EnvelopeApp(App[None]):
             self.update_details()
         self.keep_focus_shown()  # at 80 columns the details panel hides the scenario list
 
+    @contained
     def watch_sidebar_open(self, is_open: bool) -> None:
         self.set_class(not is_open, "-no-sidebar")
         self.keep_focus_shown()
@@ -363,23 +466,27 @@ class EnvelopeApp(App[None]):
     # --- messages from the panels ----------------------------------------------------------------------------------
 
     @on(ScenarioList.Chosen)
+    @contained
     def scenario_chosen(self, event: ScenarioList.Chosen) -> None:
         """Browsing the list opens the scenario under the cursor."""
         if event.key in self.entries:
             self.current = event.key
 
     @on(ScenarioList.Filtered)
+    @contained
     def scenario_filter_changed(self) -> None:
         """The filter changed: show only the matching files."""
         self.update_list()
 
     @on(RowList.Focused)
+    @contained
     def row_focused(self, event: RowList.Focused) -> None:
         """The cursor moved in a list: its row in the details panel (Enter or a click: open the panel)."""
         if event.rows.has_focus:  # not a list filled anew
             self.select(Selection(event.rows.kind, event.key, event.index), open_details=event.open)
 
     @on(InputsPanel.Applied)
+    @contained
     def input_applied(self, event: InputsPanel.Applied) -> None:
         """Enter on a new value: recompute everything; the engine's error stays under the field if it refuses."""
         workbench = self.workbench
@@ -428,6 +535,7 @@ class EnvelopeApp(App[None]):
         self.rendered_at = time.perf_counter()
 
     @on(InputsPanel.Reset)
+    @contained
     def input_reset(self, event: InputsPanel.Reset) -> None:
         """r on an input: the file's value back."""
         workbench = self.workbench
@@ -543,6 +651,7 @@ class EnvelopeApp(App[None]):
 
     def reload(self, entry: ScenarioEntry, why: str) -> None:
         dropped = entry.load()
+        self.keep_edits(entry)
         if entry.key == self.current:
             self.show_current()
         else:
@@ -557,6 +666,7 @@ class EnvelopeApp(App[None]):
         else:
             self.notify(message, timeout=3)
 
+    @contained
     def check_disk(self) -> None:
         """Follow edits made in another editor: reload a file that changed on disk."""
         for entry in list(self.entries.values()):
@@ -585,6 +695,7 @@ class EnvelopeApp(App[None]):
             return
         self.push_screen(SaveScreen(plan), lambda confirmed: self.write(entry, plan) if confirmed else None)
 
+    @contained
     def write(self, entry: ScenarioEntry, plan: SavePlan) -> None:
         from .screens.dialogs import ConflictScreen
 
@@ -603,9 +714,11 @@ class EnvelopeApp(App[None]):
             self.reload(entry, "saved")
             return
         entry.saved(model, fingerprint)
+        self.keep_edits(entry)  # no edits now: the recovery file goes
         self.show_current()
         self.notify(f"saved {plan.path}: {', '.join(f'{c.name} = {c.new}' for c in plan.changes)}", timeout=4)
 
+    @contained
     def conflict_choice(self, choice: str | None) -> None:
         if choice == "reload":
             self.action_reload()
@@ -622,6 +735,7 @@ class EnvelopeApp(App[None]):
         suggestion = entry.path.with_name(f"{entry.path.stem}.edited{entry.path.suffix}")
         self.push_screen(SaveAsScreen(suggestion), lambda target: self.save_as(entry, target) if target else None)
 
+    @contained
     def save_as(self, entry: ScenarioEntry, target: Path) -> None:
         workbench = entry.workbench
         if workbench is None:
@@ -636,14 +750,31 @@ class EnvelopeApp(App[None]):
         new.load()
         self.entries[new.key] = new
         workbench.reset_all()
+        self.keep_edits(entry)
         self.current = new.key
         self.notify(f"saved as {target}; {entry.path.name} is as it was on disk (u there brings the edits back)", timeout=5)
 
     # --- quit, palette -------------------------------------------------------------------------------------------------
 
+    async def run_action(
+        self,
+        action: str | ActionParseResult,
+        default_namespace: DOMNode | None = None,
+        namespaces: Mapping[str, DOMNode] | None = None,
+    ) -> bool:
+        """Every action (a key, the palette, a button): an unexpected error is said in a notification and
+        the app goes on with every edit (see `contained`)."""
+        try:
+            return await super().run_action(action, default_namespace, namespaces)
+        except Exception as error:
+            if os.environ.get("ENVELOPE_DEBUG") == "1":
+                raise
+            self.notify(internal_error_text(error), severity="error", timeout=10)
+            return True
+
     def _handle_exception(self, error: Exception) -> None:
-        """An unexpected error in an action or handler is said in a notification; the app stays open
-        with every edit (Textual's default closes the app). With ENVELOPE_DEBUG=1, Textual's own handling."""
+        """The last resort, for an error no handler contained (`contained`, `run_action`): said in a
+        notification (Textual's default closes the app). With ENVELOPE_DEBUG=1, Textual's own handling."""
         if isinstance(error, Exception) and os.environ.get("ENVELOPE_DEBUG") != "1" and self.is_running:
             self.notify(internal_error_text(error), severity="error", timeout=10)
             return
@@ -659,7 +790,15 @@ class EnvelopeApp(App[None]):
             return
         from .screens.dialogs import QuitScreen
 
-        self.push_screen(QuitScreen(unsaved), lambda quit_anyway: self.exit() if quit_anyway else None)
+        self.push_screen(QuitScreen(unsaved), lambda quit_anyway: self.quit_discarding() if quit_anyway else None)
+
+    @contained
+    def quit_discarding(self) -> None:
+        """Quit, the unsaved edits given up: their recovery files go too."""
+        for entry in self.entries.values():
+            if entry.workbench is not None and entry.workbench.edits:
+                self.keeper.discard(entry.path)
+        self.exit()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """The app's bindings that have a palette title (`id`), Textual's own commands that these do not

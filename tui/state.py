@@ -116,6 +116,32 @@ class Workbench:
             edits[name] = Edit(name, text, self.parse(name, text))
         return self._commit(edits)
 
+    def restore(self, texts: dict[str, str]) -> list[str]:
+        """Take back edits kept from an earlier session (one undo step); returns those refused, as `name = text`.
+
+        Each text is parsed as an edit is; one the engine refuses (or an input no longer there) is dropped,
+        and so is any whose value, with the others, fails to evaluate.
+        """
+        names = {v.name for v in self.view.inputs}
+        edits, dropped = dict(self.edits), []
+        for name, text in texts.items():
+            try:
+                if name not in names:
+                    raise calculator.UsageError(f"'{name}' is no longer an input")
+                if text.strip() != self.original_text(name):
+                    edits[name] = Edit(name, text.strip(), self.parse(name, text))
+            except calculator.EnvelopeError:
+                dropped.append(f"{name} = {text}")
+        try:
+            self._commit(edits)
+        except calculator.EnvelopeError:  # together they fail: keep each that works with the ones before it
+            for name, edit in edits.items():
+                try:
+                    self._commit({**self.edits, name: edit})
+                except calculator.EnvelopeError:
+                    dropped.append(f"{name} = {edit.text}")
+        return dropped
+
     def reset(self, name: str) -> bool:
         """Back to the file's value; False when the input was not edited."""
         if name not in self.edits:

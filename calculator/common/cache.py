@@ -290,17 +290,20 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
     """Replace `path` with `data` all at once: a temporary file in the same folder, fsync, rename.
 
     A reader sees the old file or the new one, never half of one. A symlink is
-    written through (the link stays a link); an existing file keeps its mode; a
+    written through (the link stays a link); a file with hard links is written in
+    place once the new content is safe in the temporary file (its links stay one
+    file; a reader may then see a half-written file); an existing file keeps its mode; a
     read-only file, a folder, or a missing folder is refused with a WriteError,
     and the temporary file is removed on any failure.
     """
     target = Path(os.path.realpath(path))
     try:
-        mode = target.stat().st_mode
+        info: os.stat_result | None = target.stat()
     except FileNotFoundError:
-        mode = None
+        info = None
     except OSError as error:
         raise WriteError(f"cannot write the file: {error.strerror}", Path(path)) from None
+    mode = info.st_mode if info is not None else None
     if mode is not None:
         if target.is_dir():
             raise WriteError("is a directory, not a file", Path(path))
@@ -317,7 +320,11 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
             os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(temporary, mode & 0o7777)
-        os.replace(temporary, target)
+        if info is not None and info.st_nlink > 1:
+            _write_in_place(target, data)
+            os.unlink(temporary)
+        else:
+            os.replace(temporary, target)
     except OSError as error:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
@@ -327,6 +334,18 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         raise
     _sync_folder(target.parent)
+
+
+def _write_in_place(target: Path, data: bytes) -> None:
+    """A file with hard links: a rename would give this name a new file and leave its other names on the
+    old one, so the bytes go into the file itself, once the whole new content is safe (fsync) in the
+    temporary file (a crash mid-write leaves it there, complete)."""
+    descriptor = os.open(target, os.O_WRONLY)
+    with os.fdopen(descriptor, "wb") as handle:
+        handle.write(data)
+        handle.truncate()
+        handle.flush()
+        os.fsync(handle.fileno())
 
 
 def _sync_folder(folder: Path) -> None:

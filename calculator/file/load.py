@@ -93,7 +93,16 @@ def load_text(
     text: str, file: str = "<text>", base_dir: Path | None = None, first_line: int = 1, read: Reader = read_text
 ) -> Document:
     """A scenario given as text; `extends:` is relative to `base_dir` (default: here) and read with `read`."""
-    return _merge_extends(parse_yaml(text, file, first_line), base_dir or Path.cwd(), (), read)
+    return _merge_extends(parse_yaml(text, file, first_line), base_dir or _here(), (), read)
+
+
+def _here() -> Path:
+    """The current folder; one that was removed (os.getcwd fails) is `.`, which fails where a path needs it,
+    as an error at `extends:` or `catalog:`, instead of failing a text that names no file."""
+    try:
+        return Path.cwd()
+    except OSError:
+        return Path(".")
 
 
 def _load(path: Path, chain: tuple[Path, ...], read: Reader) -> Document:

@@ -8,6 +8,8 @@ per distinct (type, place) with the shortest input seen, so one session finds ev
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
@@ -27,27 +29,42 @@ COLLECT = os.environ.get("ENVELOPE_FUZZ_COLLECT")
 PROFILE = os.environ.get("ENVELOPE_FUZZ_PROFILE", "ci")
 EXAMPLE_SECONDS = float(os.environ.get("ENVELOPE_FUZZ_EXAMPLE_SECONDS", "10" if PROFILE == "ci" else "20"))
 ENVELOPE = [sys.executable, "-m", "calculator.cli"]
+# A new process an example costs ~1-5 s of start-up on a shared machine, so 10,000 CLI examples would take
+# hours: the long profile calls the CLI's `main(argv)` in this process (the same edge: argument parsing,
+# every command, the exit codes, the internal-error line), the ci profile starts a real process each time.
+IN_PROCESS = os.environ.get("ENVELOPE_FUZZ_CLI", "process" if PROFILE == "ci" else "inprocess") == "inprocess"
+PROGRESS = os.environ.get("ENVELOPE_FUZZ_PROGRESS")
 _seen: dict[str, int] = {}
+_counts: dict[str, int] = {}
+_started = time.monotonic()
 
 
 class Hang(BaseException):
-    """An example ran longer than EXAMPLE_SECONDS."""
+    """An example used more than EXAMPLE_SECONDS of CPU, or blocked for ten times that."""
 
 
 @contextmanager
 def time_limit(seconds: float = EXAMPLE_SECONDS) -> Iterator[None]:
+    """A hang guard on the example's CPU time (SIGPROF: on a starved, shared machine a wall-clock limit fires
+    on examples that are only waiting for a core), and on ten times that in wall time for a blocked read."""
+
     def expire(signum: int, frame: Any) -> None:
-        raise Hang(f"took more than {seconds:g} s")
+        kind = "CPU" if signum == signal.SIGPROF else "wall-clock"
+        raise Hang(f"took more than {seconds * (1 if signum == signal.SIGPROF else 10):g} s of {kind} time")
 
     # pytest-timeout may have its own SIGALRM timer running: it is put back, less the time spent here
-    previous = signal.signal(signal.SIGALRM, expire)
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous_alarm = signal.signal(signal.SIGALRM, expire)
+    previous_prof = signal.signal(signal.SIGPROF, expire)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds * 10)
+    signal.setitimer(signal.ITIMER_PROF, seconds)
     started = time.monotonic()
     try:
         yield
     finally:
+        signal.setitimer(signal.ITIMER_PROF, 0)
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.signal(signal.SIGPROF, previous_prof)
+        signal.signal(signal.SIGALRM, previous_alarm)
         if outer > 0:
             signal.setitimer(signal.ITIMER_REAL, max(outer - (time.monotonic() - started), 0.001))
 
@@ -79,8 +96,18 @@ def record(target: str, kind: str, message: str, where: str, example: Any) -> No
         )
 
 
+def count(target: str) -> None:
+    """With ENVELOPE_FUZZ_PROGRESS=FILE, a line `target cases seconds` every 100 cases of a target: a long
+    session shows how far it got even if it is stopped before Hypothesis prints its statistics."""
+    _counts[target] = _counts.get(target, 0) + 1
+    if PROGRESS and _counts[target] % 100 == 0:
+        with open(PROGRESS, "a", encoding="utf-8") as out:
+            out.write(f"{target}\t{_counts[target]}\t{time.monotonic() - _started:.0f}\t{os.getpid()}\n")
+
+
 def only_envelope_errors(target: str, example: Any, run: Callable[[], object]) -> None:
     """Run `run`; only an EnvelopeError (with a message) may come out of it."""
+    count(target)
     try:
         with time_limit():
             run()
@@ -94,22 +121,8 @@ def only_envelope_errors(target: str, example: Any, run: Callable[[], object]) -
 
 def cli_ok(target: str, example: Any, args: Sequence[str], cwd: Path, timeout: float = 60) -> None:
     """`envelope ARGS` exits 0, 1 or 2 with no traceback and no internal error."""
-    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
-    env["COLUMNS"] = "120"
-    try:
-        done = subprocess.run(
-            [*ENVELOPE, *args],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            errors="replace",
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-        )
-        code, out, err = done.returncode, done.stdout, done.stderr
-    except subprocess.TimeoutExpired:
-        code, out, err = -1, "", f"Hang: envelope {' '.join(args)} took more than {timeout:g} s"
+    count(target)
+    code, out, err = _run_in_process(args, cwd) if IN_PROCESS else _run_process(args, cwd, timeout)
     problem = None
     if "Traceback" in out + err or code not in (0, 1, 2) or "internal error" in err.lower():
         last = next((line for line in reversed(err.splitlines()) if line.strip()), "")
@@ -123,3 +136,48 @@ def cli_ok(target: str, example: Any, args: Sequence[str], cwd: Path, timeout: f
     ours = [f for f in frames if "/calculator/" in f[0] or f[0].startswith("<scenario")] or frames
     where = f"{Path(ours[-1][0]).name}:{ours[-1][1]} {ours[-1][2]}" if ours else "?"
     record(target, kind.group(1) if kind else problem, problem, where, example)
+
+
+def _run_process(args: Sequence[str], cwd: Path, timeout: float) -> tuple[int, str, str]:
+    """`envelope ARGS` as a new process: its exit code, stdout and stderr."""
+    env = {k: v for k, v in os.environ.items() if k != "FORCE_COLOR"}
+    env["COLUMNS"] = "120"
+    try:
+        done = subprocess.run(
+            [*ENVELOPE, *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+    except subprocess.TimeoutExpired:
+        return -1, "", f"Hang: envelope {' '.join(args)} took more than {timeout:g} s"
+    return done.returncode, done.stdout, done.stderr
+
+
+def _run_in_process(args: Sequence[str], cwd: Path) -> tuple[int, str, str]:
+    """`main(args)` in `cwd` with its streams captured (ENVELOPE_DEBUG=1: an internal error's frames)."""
+    from calculator.cli.main import main  # the CLI module is only needed by this mode
+
+    out, err = io.StringIO(), io.StringIO()
+    here, debug = os.getcwd(), os.environ.get("ENVELOPE_DEBUG")
+    os.environ["ENVELOPE_DEBUG"] = "1"
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), time_limit():
+            code = main(list(args))
+    except Hang:
+        code = -1
+        err.write(f"Hang: envelope {' '.join(args)} took more than {EXAMPLE_SECONDS:g} s")
+    except SystemExit as stop:  # argparse's own exit for a bad option
+        code = stop.code if isinstance(stop.code, int) else 2
+    finally:
+        os.chdir(here)
+        if debug is None:
+            os.environ.pop("ENVELOPE_DEBUG", None)
+        else:
+            os.environ["ENVELOPE_DEBUG"] = debug
+    return code, out.getvalue(), err.getvalue()

@@ -8,7 +8,9 @@ import pytest
 from textual.pilot import Pilot
 
 from tests.tui.conftest import drive, edit, settle
+from tests.tui.test_app import details_text
 from tui.app import EnvelopeApp
+from tui.details import Selection
 from tui.widgets.inputs import InputsPanel
 
 HOSTILE = [
@@ -66,5 +68,34 @@ def test_a_folder_with_a_broken_file(tmp_path: Path, small: Path) -> None:
         assert app.is_running
         await edit(pilot, "users", "20M user")
         assert app.is_running
+
+    drive(app, steps)
+
+
+BLOW_UPS = (
+    "name: blow-ups\ninputs:\n  a: 2\nderived:\n  d1: a + 1\n"
+    + "".join(f"  d{i + 1}: d{i} * a + d{i}\n" for i in range(1, 40))
+    + "  tower: a^a^a\nbudgets:\n  tower: <= 100\n"
+)
+
+
+@pytest.mark.parametrize("name", ["d40", "tower"])
+def test_details_of_a_sympy_blow_up_end_and_keep_the_app(tmp_path: Path, name: str) -> None:
+    """The report: explain of d40 (dN+1 = dN * a + dN) and solve of a^a^a ran over 60 s; the details panel
+    spun and grew. The worker ends (pytest-timeout is the hang guard) and the panel has the value's numbers."""
+    path = tmp_path / "blow.yaml"
+    path.write_text(BLOW_UPS, encoding="utf-8")
+    app = EnvelopeApp([path], watch_interval=None)
+    expected = {"d40": 3**40, "tower": 2**4}  # d1 = 3 and each step multiplies by a + 1 = 3; 2^(2^2)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await edit(pilot, "a", "2")  # no edit (the file's value), yet through the edit path
+        app.select(Selection("derived", name), open_details=True)
+        await settle(pilot)
+        assert app.is_running and app.details_open
+        assert app.workbench is not None
+        assert app.workbench.result.values[name].value == pytest.approx(expected[name], rel=1e-12)
+        text = details_text(app)
+        assert name in text and "computing" not in text.lower(), text
 
     drive(app, steps)

@@ -87,6 +87,21 @@ def test_write_is_atomic_and_keeps_the_mode(small: Path):
     assert [p.name for p in small.parent.iterdir()] == ["small.yaml"]
 
 
+def test_a_save_through_a_symlink_and_of_a_hard_linked_file_keeps_both(small: Path):
+    """The report: the TUI's save replaced a symlink with a plain file and broke hard links."""
+    real = small.with_name("real.yaml")
+    small.rename(real)
+    small.symlink_to(real.name)
+    twin = small.with_name("twin.yaml")
+    os.link(real, twin)
+    plan = plan_save(small, {"users": "30M user"}, Fingerprint.of(small))
+    write_plan(plan)
+    assert small.is_symlink() and os.readlink(small) == "real.yaml"
+    assert "users: 30M user" in twin.read_text(encoding="utf-8") == real.read_text(encoding="utf-8")
+    assert real.stat().st_ino == twin.stat().st_ino
+    assert sorted(p.name for p in small.parent.iterdir()) == ["real.yaml", "small.yaml", "twin.yaml"]
+
+
 def test_a_crash_mid_save_leaves_the_old_file(small: Path, monkeypatch: pytest.MonkeyPatch):
     before = small.read_bytes()
 
