@@ -157,12 +157,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="json: the session on standard output (the conversation on standard error)",
     )
     _catalog_option(drill)
+    _optimize_parser(commands)
     commands.add_parser("units", help="the units envelope adds to pint's")
     commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
     commands.add_parser("lsp", help="the language server, over stdio: started by an editor (see the README)")
     tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
     tui.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
     return parser
+
+
+def _optimize_parser(commands: Any) -> None:
+    from calculator.cli.optimize import add_parser  # its own module; light (argparse only until it runs)
+
+    add_parser(commands, _catalog_option)
 
 
 def _catalog_option(command: argparse.ArgumentParser) -> None:
@@ -573,6 +580,13 @@ def command_drill(arguments: argparse.Namespace) -> int:
     return run(arguments, shipped_scenarios())
 
 
+def command_optimize(arguments: argparse.Namespace) -> int:
+    from calculator.cli.optimize import command_optimize as run  # loaded when its command runs (start-up)
+
+    model = load_noting(arguments.file, arguments.catalog)
+    return run(arguments, model, _overrides(model, arguments.set))
+
+
 def command_units(arguments: argparse.Namespace) -> int:
     from calculator.units.system import DEFINITIONS, abbreviations, currencies  # loaded when its command runs
 
@@ -659,6 +673,7 @@ COMMANDS = {
     "check": command_check,
     "catalog": command_catalog,
     "drill": command_drill,
+    "optimize": command_optimize,
     "init": command_init,
     "examples": command_examples,
     "units": command_units,

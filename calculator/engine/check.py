@@ -31,7 +31,7 @@ from calculator.common.errors import (
     did_you_mean,
 )
 from calculator.engine.resolve import field_figure_text
-from calculator.engine.scenario import Budget, CheckedScenario, CheckedValue, LatencyPath, Scenario, Value
+from calculator.engine.scenario import Budget, CheckedScenario, CheckedValue, Choice, LatencyPath, Option, Options, Scenario, Value
 from calculator.engine.slots import FigureSlot
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import (
@@ -482,10 +482,15 @@ def _check_derived(checker: Checker, value: Value) -> CheckedValue:
 
 
 def _checked(
-    value: Value, dimension: Dimension, display: Unit | None, point: float = 0.0, spread: Spread | None = None
+    value: Value,
+    dimension: Dimension,
+    display: Unit | None,
+    point: float = 0.0,
+    spread: Spread | None = None,
+    choices: tuple[Choice, ...] = (),
 ) -> CheckedValue:
     resolved = {f.name: getattr(value, f.name) for f in fields(Value)}
-    return CheckedValue(**resolved, dimension=dimension, display=display, point=point, spread=spread)
+    return CheckedValue(**resolved, dimension=dimension, display=display, point=point, spread=spread, choices=choices)
 
 
 def check_input(checker: Checker, value: Value) -> CheckedValue:
@@ -510,7 +515,8 @@ def check_input(checker: Checker, value: Value) -> CheckedValue:
     if value.display_expr:
         display = checker.display(value.display_expr, dimension, f"'{value.name}'", where)
     checker.displays[value.name] = display
-    return _checked(value, dimension, display, point, spread)
+    choices = check_options(checker, value, dimension, point, value.options) if value.options is not None else ()
+    return _checked(value, dimension, display, point, spread, choices)
 
 
 def check_input_text(checked: CheckedScenario, value: Value) -> CheckedValue:
@@ -518,6 +524,98 @@ def check_input_text(checked: CheckedScenario, value: Value) -> CheckedValue:
     are, by a checker of its own: the checked scenario is not changed."""
     dimensions = {name: v.dimension for name, v in checked.values.items()}
     return check_input(Checker(checked.resolved, dimensions=dimensions), value)
+
+
+MAX_OPTIONS = 10_000
+"""Options one input may list or generate (a grid multiplies them: `envelope optimize` bounds the product)."""
+
+
+def check_options(checker: Checker, value: Value, dimension: Dimension, point: float, options: Options) -> tuple[Choice, ...]:
+    """Every option in the input's unit, none twice, and the point value one of them; `range:` and
+    `powers_of_two:` expanded to their options."""
+    if value.uncertain:
+        raise ShapeError(
+            f"'{value.name}' has options, so its value is one of them, not '{value.text.strip()}'",
+            value.text_location.shifted(0, len(value.text.rstrip())),
+            hint="an input is either chosen from options or uncertain, not both",
+        )
+    written = [_check_option(checker, value, dimension, option) for option in options.written]
+    step = _check_option(checker, value, dimension, options.step) if options.step is not None else None
+    choices = tuple(written) if options.form == "one_of" else _expanded(checker, value, options, written, step)
+    seen: list[Choice] = []
+    for choice in choices:
+        twin = next((c for c in seen if math.isclose(c.point, choice.point, rel_tol=1e-12, abs_tol=0)), None)
+        if twin is not None:
+            raise ShapeError(f"option '{choice.text}' of '{value.name}' repeats '{twin.text}'", _span(choice), hint="list each option once")
+        seen.append(choice)
+    if options.chosen_written and not any(math.isclose(c.point, point, rel_tol=1e-12) for c in choices):
+        listed = ", ".join(c.text for c in choices[:8]) + (", ..." if len(choices) > 8 else "")
+        raise ShapeError(
+            f"the value of '{value.name}' ({value.text.strip()}) is not one of its options",
+            value.text_location.shifted(0, len(value.text.rstrip())),
+            hint=f"options: {listed}",
+        )
+    return choices
+
+
+def _check_option(checker: Checker, value: Value, dimension: Dimension, option: Option) -> Choice:
+    _no_names(option.spec, checker, option.location)
+    found = checker.dimension(option.spec, option.location)
+    choice = Choice(option.text, 0.0, option.location)
+    if found != dimension:
+        units = checker.units
+        raise DimensionError(
+            f"option '{option.text}' of '{value.name}' is in '{units.dimension_text(found)}', the input in"
+            f" '{units.dimension_text(dimension)}'",
+            _span(choice),
+            hint="every option of an input (and its value) has the same unit",
+        )
+    point = checker.constant(option.spec, option.location)
+    if not math.isfinite(point):
+        raise EvaluationError(f"option '{option.text}' of '{value.name}' is too large to represent", _span(choice))
+    return Choice(option.text, point, option.location)
+
+
+def _span(choice: Choice) -> Location:
+    return choice.location.shifted(0, len(choice.text))
+
+
+def _expanded(checker: Checker, value: Value, options: Options, written: list[Choice], step: Choice | None) -> tuple[Choice, ...]:
+    """`range: [FROM, TO], step: S` as FROM, FROM + S, ... up to TO; `powers_of_two: [FROM, TO]` as FROM, 2·FROM, ...
+    up to TO. Each generated option is written in FROM's unit ('16 sequence')."""
+    low, high = written
+    spec = options.written[0].spec
+    unit = checker.units.unit(spec.unit, low.location) if isinstance(spec, Quantity) else None
+    factor = unit.factor if unit is not None else 1.0
+    if not low.point < high.point:
+        raise ShapeError(
+            f"'{options.form}:' of '{value.name}' needs FROM below TO, not [{low.text}, {high.text}]", options.location
+        )
+    if options.form == "range":
+        size = step.point if step is not None else factor
+        if not size > 0:
+            assert step is not None
+            raise ShapeError(f"the step of '{value.name}' must be above zero, not {step.text}", _span(step))
+        count = math.floor((high.point - low.point) / size * (1 + 1e-12)) + 1
+        points = [low.point + n * size for n in range(min(count, MAX_OPTIONS + 1))]
+    else:
+        if not low.point > 0:
+            raise ShapeError(f"powers_of_two: of '{value.name}' starts above zero, not at {low.text}", _span(low))
+        count = math.floor(math.log2(high.point / low.point) * (1 + 1e-12)) + 1
+        points = [low.point * 2**n for n in range(min(count, MAX_OPTIONS + 1))]
+    if count > MAX_OPTIONS:
+        raise ShapeError(
+            f"'{options.form}:' of '{value.name}' makes {count:,} options, over {MAX_OPTIONS:,}",
+            options.location,
+            hint="take a larger step, or a narrower range",
+        )
+    return tuple(Choice(_written(point / factor, unit), point, low.location) for point in points)
+
+
+def _written(number: float, unit: Unit | None) -> str:
+    """A generated option as people write it: '16 sequence', '0.5 s', '3'."""
+    shown = f"{number:.12g}"
+    return f"{shown} {unit.text}" if unit is not None else shown
 
 
 def _percent_if_written(spec: Expr, checker: Checker) -> Unit | None:

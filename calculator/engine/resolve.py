@@ -23,7 +23,7 @@ from calculator.common.errors import (
     closest_or_all,
     did_you_mean,
 )
-from calculator.engine.scenario import Budget, HardwareOption, LatencyPath, Scenario, Stage, Value
+from calculator.engine.scenario import Budget, HardwareOption, LatencyPath, Option, OptionForm, Options, Scenario, Stage, Value
 from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, correlation_pairs
 from calculator.file.document import Document
 from calculator.file.shapes import (
@@ -193,15 +193,27 @@ def _inputs(file: ScenarioFile, document: Document, problems: Problems) -> dict[
 
 def _input(name: str, raw: Any, file: ScenarioFile, document: Document, values: dict[str, Value]) -> Value:
     entry = raw if isinstance(raw, InputEntry) else InputEntry(value=raw)
-    path = ("inputs", name, "value") if isinstance(raw, InputEntry) else ("inputs", name)
-    text_at = document.text_at(*path)
-    spec, display = parse_input(entry.value, text_at)
+    options = _options(name, entry, document) if isinstance(raw, InputEntry) else None
+    if entry.value is not None:
+        text = entry.value
+        path: tuple[str, ...] = ("inputs", name, "value") if isinstance(raw, InputEntry) else ("inputs", name)
+        text_at = document.text_at(*path)
+    elif options is not None:  # the point value is the first option
+        first = options.written[0]
+        text, text_at = first.text, first.location
+    else:
+        raise ShapeError(
+            f"input '{name}' has no value",
+            document.where("inputs", name),
+            hint="give it 'value:', or options to choose from: 'one_of:', 'range:' or 'powers_of_two:'",
+        )
+    spec, display = parse_input(text, text_at)
     if entry.unit is not None:
         display = parse_unit(entry.unit, document.text_at("inputs", name, "unit"))
     return Value(
         name,
         "input",
-        entry.value,
+        text,
         document.where("inputs", name),
         text_at,
         entry.note,
@@ -209,7 +221,55 @@ def _input(name: str, raw: Any, file: ScenarioFile, document: Document, values: 
         display_expr=display,
         uncertain=isinstance(spec, (Interval, Distribution)),
         integer=entry.integer,
+        options=options,
     )
+
+
+_OPTION_FORMS = ("one_of", "range", "powers_of_two")
+
+
+def _options(name: str, entry: InputEntry, document: Document) -> Options | None:
+    """The options an input lists, parsed; their units and values are checked with the input's (engine/check)."""
+    forms = [form for form in _OPTION_FORMS if getattr(entry, form) is not None]
+    if entry.step is not None and entry.range is None:
+        raise ShapeError(
+            f"'step:' of input '{name}' belongs to a 'range:'",
+            document.where("inputs", name, "step"),
+            hint="write range: [FROM, TO] beside it, or remove step:",
+        )
+    if not forms:
+        return None
+    if len(forms) > 1:
+        raise ShapeError(
+            f"input '{name}' lists its options twice ({' and '.join(f'{f}:' for f in forms)})",
+            document.where("inputs", name, forms[1]),
+            hint="keep one: one_of: [...], range: [FROM, TO] or powers_of_two: [FROM, TO]",
+        )
+    form: OptionForm = "one_of" if forms[0] == "one_of" else "range" if forms[0] == "range" else "powers_of_two"
+    texts: list[str] = getattr(entry, form)
+    where = document.where("inputs", name, form)
+    if not texts:
+        raise ShapeError(f"'{form}:' of input '{name}' lists no options", where, hint="list at least one, e.g. [1 gpu, 2 gpu]")
+    if form != "one_of" and len(texts) != 2:
+        raise ShapeError(
+            f"'{form}:' of input '{name}' takes two quantities, [FROM, TO], not {len(texts)}",
+            where,
+            hint=f"e.g. {form}: [1 gpu, 64 gpu]" + (", step: 1 gpu" if form == "range" else ""),
+        )
+    written = tuple(_option(text, document.text_at("inputs", name, form, str(n))) for n, text in enumerate(texts))
+    step = _option(entry.step, document.text_at("inputs", name, "step")) if entry.step is not None else None
+    return Options(form, written, where, step, chosen_written=entry.value is not None)
+
+
+def _option(text: str, where: Location) -> Option:
+    spec, _ = parse_input(text, where)
+    if isinstance(spec, (Interval, Distribution)):
+        raise ShapeError(
+            f"an option is one quantity, not '{text.strip()}'",
+            where.shifted(0, len(text.rstrip())),
+            hint="list each option as a fixed quantity; an uncertain input has no options to choose",
+        )
+    return Option(spec, where, text.strip())
 
 
 def _derived(file: ScenarioFile, document: Document, values: dict[str, Value], problems: Problems) -> dict[str, Value]:

@@ -18,6 +18,39 @@ from calculator.units.system import Dimension, Unit, UnitSystem
 
 
 @dataclass(frozen=True)
+class Option:
+    """One option of an input as written: `4 gpu` in `one_of:`, or FROM, TO or the step of a compact form."""
+
+    spec: Expr
+    location: Location
+    text: str
+
+
+OptionForm = Literal["one_of", "range", "powers_of_two"]
+
+
+@dataclass(frozen=True)
+class Options:
+    """An input's options: `one_of:` a list, or a compact `range:` (with `step:`) or `powers_of_two:`."""
+
+    form: OptionForm
+    written: tuple[Option, ...]  # one_of: every option; range and powers_of_two: FROM and TO
+    location: Location  # of the form's key
+    step: Option | None = None  # range: the step, when written
+    chosen_written: bool = False  # whether `value:` was written (else the first option is the point value)
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An option as the unit check found it: as people write it ('16 sequence', generated ones in FROM's
+    unit), its value in base units, and where it is written (a generated option: where FROM is)."""
+
+    text: str
+    point: float
+    location: Location
+
+
+@dataclass(frozen=True)
 class Value:
     """An input or a derived value, by name."""
 
@@ -34,6 +67,7 @@ class Value:
     uncertain: bool = False
     drill: bool = False  # derived values marked `drill: true`: asked in `envelope drill`
     integer: bool = False  # inputs marked `integer: true`: solved to whole numbers
+    options: Options | None = None  # inputs with options to choose from (`one_of:`, `range:`, `powers_of_two:`)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -44,6 +78,7 @@ class CheckedValue(Value):
     display: Unit | None  # explicit (`-> unit`, `unit:`) or the unit an input was written in
     point: float = 0.0  # inputs: the value in base units (the median when uncertain)
     spread: Spread | None = None  # inputs written as a distribution
+    choices: tuple[Choice, ...] = ()  # inputs with options: every option, checked and expanded
 
 
 @dataclass(frozen=True)

@@ -30,6 +30,7 @@ class InputView:
     low: float | None
     high: float | None
     used_by: tuple[str, ...]  # derived values whose formulas name it
+    options: tuple[str, ...] = ()  # the options to choose from, as people write them ('4 gpu'); () for none
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,7 @@ def _input(value: CheckedValue, used_by: tuple[str, ...], scenario: CheckedScena
         low,
         high,
         used_by,
+        tuple(choice.text for choice in value.choices),
     )
 
 

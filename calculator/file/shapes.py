@@ -17,10 +17,19 @@ if TYPE_CHECKING:  # resolved by pydantic in calculator.validate, which imports 
 
 @dataclass(frozen=True)
 class InputEntry:
-    """An input with its provenance: `{value: 2k request/s/gpu, note: ...}`."""
+    """An input with its provenance: `{value: 2k request/s/gpu, note: ...}`, or its options to choose from:
+    `{one_of: [1 gpu, 2 gpu, 4 gpu]}`, `{range: [1 gpu, 8 gpu], step: 1 gpu}`, `{powers_of_two: [1 gpu, 64 gpu]}`."""
 
-    value: str
-    "a quantity: '100M user', '2B to 8B image', 'normal(5 ms, 1 ms)'"
+    value: str | None = None
+    "a quantity: '100M user', '2B to 8B image', 'normal(5 ms, 1 ms)'; with options, the one chosen (default: the first)"
+    one_of: list[str] | None = None
+    "the options `envelope optimize` chooses from, e.g. [1 gpu, 2 gpu, 4 gpu, 8 gpu]"
+    range: list[str] | None = None
+    "[FROM, TO]: the options FROM, FROM + step, ... up to TO, e.g. [1 gpu, 8 gpu]"
+    step: str | None = None
+    "the step of `range:` (default: 1 in FROM's unit)"
+    powers_of_two: list[str] | None = None
+    "[FROM, TO]: the options FROM, 2·FROM, 4·FROM, ... up to TO, e.g. [1 gpu, 64 gpu]"
     unit: str | None = None
     "display unit, e.g. 'request/s'"
     note: str | None = None

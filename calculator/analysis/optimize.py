@@ -1,0 +1,484 @@
+"""`envelope optimize`: every combination of the scenario's options, the designs where every budget holds,
+the best by one objective (or the Pareto front of several).
+
+The grid is never a Python loop: each choice axis (an input's options) is a column of numbers, and a
+chunk of designs is one call of the compiled scenario on arrays, as Monte Carlo is. With uncertain inputs
+a chunk is designs × samples (the same samples for every design: common random numbers, so two designs
+differ by their choices, not by their draws), and a design is feasible when each budget's probability of
+breaking is at most `settings.risk`. Chunks are sized to the scenario's memory budget.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from calculator.common.errors import Location, UsageError, did_you_mean
+from calculator.common.numbers import format_number
+from calculator.engine.judge import breaks_limit, display_unit, path_total
+from calculator.engine.model import Model
+from calculator.engine.results import with_unit
+from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot, SlotKey
+from calculator.engine.uncertainty import draw, rank_correlated
+
+if TYPE_CHECKING:
+    import numpy as np
+
+Sense = Literal["min", "max"]
+Progress = Callable[[int, int], None]
+"""Called after each chunk with (designs done, designs in all)."""
+DEFAULT_TOP = 10
+KEPT_PER_DESIGN = 8 * 4
+"""Bytes each design of the grid keeps to the end (feasibility, binding budget, utilization, status) besides its
+objectives: with the chunk's working arrays, all of it must fit the memory budget."""
+
+
+@dataclass(frozen=True)
+class ChoiceAxis:
+    """One thing to choose: its options as people write them, and for each argument of the compiled scenario
+    it sets (an input sets one; a hardware binding, each catalog figure it supplies) the value of every option."""
+
+    name: str
+    labels: tuple[str, ...]
+    columns: tuple[tuple[int, tuple[float, ...]], ...]  # (argument position, value of each option in base units)
+    location: Location  # where the options are written
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+
+@dataclass(frozen=True)
+class Objective:
+    name: str
+    sense: Sense
+
+
+@dataclass(frozen=True)
+class ObjectiveValue:
+    value: float  # in `unit`
+    unit: str
+    display: str  # '1.2k USD/month'
+
+
+@dataclass(frozen=True)
+class Design:
+    choices: dict[str, str]  # axis -> the option chosen, as people write it
+    objectives: list[ObjectiveValue]
+    status: str  # ok or warn (only feasible designs are listed)
+    binding_budget: str | None  # the budget closest to its limit (None when the scenario has none)
+    utilization: float | None
+
+
+@dataclass
+class Optimization:
+    """The outcome: how many designs were evaluated and feasible, why the rest fail, the best of them."""
+
+    objectives: list[Objective]
+    axes: list[ChoiceAxis]
+    evaluated: int
+    feasible: int
+    infeasible_by_budget: dict[str, int]
+    designs: list[Design] = field(default_factory=list)
+    uncertain: bool = False
+    risk: float = 0.05
+
+    @property
+    def pareto(self) -> bool:
+        return len(self.objectives) > 1
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "objectives": [{"name": o.name, "sense": o.sense} for o in self.objectives],
+            "evaluated": self.evaluated,
+            "feasible": self.feasible,
+            "infeasible_by_budget": dict(self.infeasible_by_budget),
+            "designs": [
+                {
+                    "choices": dict(d.choices),
+                    "objectives": [{"value": v.value, "unit": v.unit, "display": v.display} for v in d.objectives],
+                    "status": d.status,
+                    "binding_budget": d.binding_budget,
+                    "utilization": d.utilization,
+                }
+                for d in self.designs
+            ],
+        }
+
+    def headings(self) -> list[str]:
+        senses = [f"{'min' if o.sense == 'min' else 'max'} {o.name}" for o in self.objectives]
+        return [*senses, *(a.name for a in self.axes), "status", "binding budget", "utilization"]
+
+    def rows(self) -> list[list[str]]:
+        return [
+            [
+                *(v.display for v in d.objectives),
+                *(d.choices[a.name] for a in self.axes),
+                d.status,
+                d.binding_budget or "—",
+                f"{format_number(d.utilization * 100, 3)}%" if d.utilization is not None else "—",
+            ]
+            for d in self.designs
+        ]
+
+    def summary(self) -> list[str]:
+        """What was searched and why designs were ruled out, one sentence a line."""
+        rule = f"each budget's P(break) ≤ {format_number(self.risk * 100, 3)}%" if self.uncertain else "every budget holds"
+        lines = [f"{self.evaluated:,} designs evaluated, {self.feasible:,} feasible ({rule})"]
+        if self.pareto and self.designs:
+            lines.append(f"{len(self.designs):,} on the Pareto front shown")
+        if self.infeasible_by_budget:
+            ruled = ", ".join(f"{name} {count:,}" for name, count in self.infeasible_by_budget.items())
+            lines.append(f"ruled out by: {ruled} (a design that breaks two budgets counts under both)")
+        if not self.feasible:
+            lines.append("no design is feasible: relax the budgets above, or add options")
+        return lines
+
+    def to_text(self) -> str:
+        if not self.designs:
+            return "\n".join(self.summary()) + "\n"
+        table = [self.headings(), *self.rows()]
+        widths = [max(len(row[i]) for row in table) for i in range(len(table[0]))]
+        lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in table]
+        return "\n".join([lines[0], "  ".join("─" * w for w in widths), *lines[1:], "", *self.summary()]) + "\n"
+
+    def to_markdown(self) -> str:
+        lines = []
+        if self.designs:
+            headings = self.headings()
+            lines += ["| " + " | ".join(headings) + " |", "|" + "---|" * len(headings)]
+            lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in self.rows()]
+            lines.append("")
+        return "\n".join(lines + [f"{line}." for line in self.summary()]) + "\n"
+
+
+def choice_axes(model: Model, fixed: Mapping[str, float]) -> list[ChoiceAxis]:
+    """Each input with options that `fixed` (the --set overrides) does not pin, in the file's order."""
+    axes = []
+    for value in model.scenario.inputs:
+        if value.options is None or value.name in fixed:
+            continue
+        column = (model.positions[value.name], tuple(c.point for c in value.choices))
+        axes.append(ChoiceAxis(value.name, tuple(c.text for c in value.choices), (column,), value.options.location))
+    return axes
+
+
+def optimize(
+    model: Model,
+    objectives: Sequence[Objective],
+    overrides: Mapping[str, float] | None = None,
+    top: int | None = None,
+    progress: Progress | None = None,
+    axes: Sequence[ChoiceAxis] | None = None,
+) -> Optimization:
+    """Every design of the choice axes (by default, the inputs with options not in `overrides`), judged against
+    every budget and latency path; the best `top` feasible ones by the objective, or the Pareto front."""
+    overrides = dict(overrides or {})
+    _check_objectives(model, objectives)
+    axes = list(choice_axes(model, overrides) if axes is None else axes)
+    if not axes:
+        raise UsageError(
+            "nothing to choose: no input of this scenario has options" + (" that --set leaves open" if overrides else ""),
+            Location(model.scenario.file),
+            hint="list an input's options, e.g. tensor_parallel: { one_of: [1 gpu, 2 gpu, 4 gpu] }",
+        )
+    if top is not None and top < 1:
+        raise UsageError(f"--top takes 1 or more, not {top}", Location("--top"))
+    grid = _Grid(model, axes, objectives, overrides)
+    grid.run(progress)
+    return grid.outcome(top)
+
+
+def _check_objectives(model: Model, objectives: Sequence[Objective]) -> None:
+    if not objectives:
+        raise UsageError("say what to optimize: --minimize NAME or --maximize NAME", Location("envelope optimize"))
+    names = list(model.scenario.values)
+    for objective in objectives:
+        if objective.name not in model.scenario.values:
+            raise UsageError(
+                f"'{objective.name}' is not a value of this scenario",
+                Location(f"--{objective.sense}imize {objective.name}"),
+                did_you_mean(objective.name, names),
+            )
+
+
+class _Grid:
+    """The designs of the axes in C order (the last axis fastest), evaluated chunk by chunk."""
+
+    def __init__(self, model: Model, axes: list[ChoiceAxis], objectives: Sequence[Objective], overrides: Mapping[str, float]):
+        self.model, self.axes, self.objectives = model, axes, list(objectives)
+        self.sizes = [len(a) for a in axes]
+        self.count = math.prod(self.sizes)
+        evaluation = model.evaluate(overrides)  # the point design with the overrides: also checks they evaluate
+        self.spreads = {n: s for n, s in evaluation.spreads.items() if n not in {a.name for a in axes}}
+        self.base_arguments: list[Any] = [float(a) for a in evaluation.arguments]
+        scenario = model.scenario
+        self.labels = _budget_labels(model)
+        self.budget_count = len(scenario.budgets) + len(scenario.latency)
+        self.warns = [b.warn for b in scenario.budgets] + [p.warn for p in scenario.latency]
+        self._refuse_too_many()
+
+    # --- sizes under the memory budget
+
+    def _rows(self) -> int:
+        """Arrays a chunk holds per design (per design and sample, with uncertainty): every slot, every input,
+        and each budget's utilization and breaks."""
+        return len(self.model.compiled.slots) + len(self.base_arguments) + 3 * self.budget_count + 4
+
+    def _refuse_too_many(self) -> None:
+        scenario = self.model.scenario
+        kept = self.count * (KEPT_PER_DESIGN + 8 * len(self.objectives))
+        samples = scenario.samples if self.spreads else 1
+        one_chunk = 8 * self._rows() * samples
+        if kept + one_chunk > scenario.memory_budget:
+            widest = max(self.axes, key=len)
+            shape = " × ".join(f"{len(a):,}" for a in self.axes)
+            raise UsageError(
+                f"{self.count:,} designs ({shape} options)"
+                + (f" × {samples:,} samples" if self.spreads else "")
+                + f" need more than the memory budget of {scenario.memory_budget / 1e6:,.0f} MB",
+                widest.location,
+                hint=f"fewer options ('{widest.name}' has {len(widest):,}), fix some with --set NAME=VALUE"
+                + (", fewer settings.samples" if self.spreads else "")
+                + ", or raise settings.memory_budget",
+            )
+
+    def _chunk(self) -> int:
+        scenario = self.model.scenario
+        free = scenario.memory_budget - self.count * (KEPT_PER_DESIGN + 8 * len(self.objectives))
+        per_design = 8 * self._rows() * (scenario.samples if self.spreads else 1)
+        return max(1, min(self.count, int(free // per_design)))
+
+    # --- the run
+
+    def run(self, progress: Progress | None) -> None:
+        import numpy as np  # numpy: the grid is arrays
+
+        n, k, b = self.count, len(self.objectives), self.budget_count
+        self.values = np.empty((n, k))
+        self.feasible = np.empty(n, dtype=bool)
+        self.binding = np.zeros(n, dtype=np.int32)
+        self.utilization = np.zeros(n)
+        self.warned = np.zeros(n, dtype=bool)
+        self.broken = np.zeros(b, dtype=np.int64)
+        self.draws = self._draws() if self.spreads else {}
+        chunk = self._chunk()
+        with np.errstate(all="ignore"):  # a design that divides by zero is judged as it is: NaN breaks its budget
+            for start in range(0, n, chunk):
+                stop = min(n, start + chunk)
+                self._evaluate(start, stop)
+                if progress is not None:
+                    progress(stop, n)
+
+    def _draws(self) -> dict[str, np.ndarray]:
+        import numpy as np  # numpy: the grid is arrays
+
+        scenario = self.model.scenario
+        rng = np.random.default_rng(scenario.seed)
+        draws = draw(self.spreads, rng, scenario.samples)
+        correlations = {pair: rho for pair, rho in scenario.correlations.items() if set(pair) <= set(self.spreads)}
+        if correlations:
+            draws.update(rank_correlated(draws, correlations, rng))
+        return draws
+
+    def _arguments(self, start: int, stop: int, sampled: bool) -> list[Any]:
+        """The compiled scenario's arguments for designs start..stop: each axis's column of option values
+        (shaped (designs, 1) against the samples when `sampled`)."""
+        import numpy as np  # numpy: the grid is arrays
+
+        arguments = list(self.base_arguments)
+        index = np.arange(start, stop)
+        stride = self.count
+        for axis, size in zip(self.axes, self.sizes, strict=True):
+            stride //= size
+            chosen = (index // stride) % size
+            for position, points in axis.columns:
+                column = np.asarray(points)[chosen]
+                arguments[position] = column[:, None] if sampled else column
+        if sampled:
+            for name, samples in self.draws.items():
+                arguments[self.model.positions[name]] = samples[None, :]
+        return arguments
+
+    def _evaluate(self, start: int, stop: int) -> None:
+        import numpy as np  # numpy: the grid is arrays
+
+        designs = stop - start
+        point = _Slots(self.model, self._arguments(start, stop, sampled=False), (designs,))
+        used, breaks = self._judged(point)
+        for n, objective in enumerate(self.objectives):
+            self.values[start:stop, n] = point.value(objective.name)
+        if self.spreads:
+            sampled = _Slots(self.model, self._arguments(start, stop, sampled=True), (designs, self.model.scenario.samples))
+            _, sampled_breaks = self._judged(sampled)
+            risk = self.model.scenario.risk
+            p_break = [np.mean(row, axis=1) for row in sampled_breaks]
+            broke = np.array([p > risk for p in p_break]).reshape(self.budget_count, designs)
+            warned = np.array([p >= risk for p in p_break]).reshape(self.budget_count, designs)
+        else:
+            broke = np.array(breaks).reshape(self.budget_count, designs)
+            warned = np.zeros_like(broke)
+        if self.budget_count:
+            utilization = np.array(used).reshape(self.budget_count, designs)
+            self.binding[start:stop] = np.argmax(np.nan_to_num(utilization, nan=np.inf), axis=0)
+            self.utilization[start:stop] = utilization[self.binding[start:stop], np.arange(designs)]
+            warns = np.asarray(self.warns)[:, None]
+            self.warned[start:stop] = (warned | (utilization >= warns)).any(axis=0)
+            self.broken += broke.sum(axis=1)
+            self.feasible[start:stop] = ~broke.any(axis=0)
+        else:
+            self.feasible[start:stop] = True
+
+    def _judged(self, slots: _Slots) -> tuple[list[Any], list[Any]]:
+        """Each budget's and latency path's utilization and breaks, as arrays over the chunk."""
+        import numpy as np  # numpy: the grid is arrays
+
+        scenario = self.model.scenario
+        used, breaks = [], []
+        for index, budget in enumerate(scenario.budgets):
+            value, limit = slots.value(budget.name), slots.slot(LimitSlot(index))
+            used.append(_utilization(budget.op, value, limit))
+            breaks.append(breaks_limit(budget.op, value, limit) | np.isnan(value) | np.isnan(limit))
+        for path in scenario.latency:
+            total = np.broadcast_to(path_total(path, slots.slot, np.maximum), slots.shape)
+            limit = slots.slot(PathBudgetSlot(path.name))
+            used.append(_utilization("<=", total, limit))
+            breaks.append((total > limit) | np.isnan(total))
+        return used, breaks
+
+    # --- the outcome
+
+    def outcome(self, top: int | None) -> Optimization:
+        import numpy as np  # numpy: the grid is arrays
+
+        feasible = np.flatnonzero(self.feasible)
+        signs = np.array([1.0 if o.sense == "min" else -1.0 for o in self.objectives])
+        scores = self.values[feasible] * signs  # to minimize, every column
+        if len(self.objectives) == 1:
+            ranked = feasible[np.argsort(scores[:, 0], kind="stable")][: top or DEFAULT_TOP]
+        else:
+            front = feasible[pareto_front(scores)]
+            ranked = front[:top] if top else front
+        scenario = self.model.scenario
+        return Optimization(
+            list(self.objectives),
+            list(self.axes),
+            self.count,
+            len(feasible),
+            {label: int(count) for label, count in zip(self.labels, self.broken, strict=True) if count},
+            [self._design(int(n)) for n in ranked],
+            uncertain=bool(self.spreads),
+            risk=scenario.risk,
+        )
+
+    def _design(self, n: int) -> Design:
+        choices, rest = {}, n
+        for axis, size, stride in zip(self.axes, self.sizes, _strides(self.sizes), strict=True):
+            choices[axis.name] = axis.labels[(rest // stride) % size]
+        scenario = self.model.scenario
+        shown = []
+        for k, objective in enumerate(self.objectives):
+            base = float(self.values[n, k])
+            unit = display_unit(scenario.values[objective.name], base if math.isfinite(base) else 1.0)
+            number = base / unit.factor
+            shown.append(ObjectiveValue(number, unit.text, with_unit(format_number(number, scenario.sig_figs), unit)))
+        binding = self.labels[int(self.binding[n])] if self.budget_count else None
+        utilization = float(self.utilization[n]) if self.budget_count else None
+        return Design(choices, shown, "warn" if self.warned[n] else "ok", binding, utilization)
+
+
+def _strides(sizes: list[int]) -> list[int]:
+    strides, stride = [], math.prod(sizes)
+    for size in sizes:
+        stride //= size
+        strides.append(stride)
+    return strides
+
+
+class _Slots:
+    """A chunk's values: every slot of one call of the compiled scenario, and the inputs it was called with."""
+
+    def __init__(self, model: Model, arguments: list[Any], shape: tuple[int, ...]):
+        self.model, self.arguments, self.shape = model, arguments, shape
+        self.raw = model.vectorized(*arguments)
+
+    def slot(self, key: SlotKey) -> Any:
+        import numpy as np  # numpy: the grid is arrays
+
+        return np.broadcast_to(np.asarray(self.raw[self.model.compiled.index[key]], dtype=float), self.shape)
+
+    def value(self, name: str) -> Any:
+        import numpy as np  # numpy: the grid is arrays
+
+        position = self.model.positions.get(name)
+        if position is not None:
+            return np.broadcast_to(np.asarray(self.arguments[position], dtype=float), self.shape)
+        return self.slot(DerivedSlot(name))
+
+
+def _utilization(op: str, value: Any, limit: Any) -> Any:
+    """engine.judge.utilization over arrays: value/limit for upper limits, limit/value for lower ones."""
+    import numpy as np  # numpy: the grid is arrays
+
+    upper = op in ("<=", "<")
+    numerator, denominator = (value, limit) if upper else (limit, value)
+    safe = np.where(denominator == 0, 1, denominator)
+    ratio = np.where(denominator == 0, np.where(numerator == 0, 0.0, np.inf), numerator / safe)
+    if not upper:
+        ratio = np.where((value <= 0) & (limit > 0), np.inf, ratio)
+    return ratio
+
+
+def _budget_labels(model: Model) -> list[str]:
+    """A name for each budget and latency path: the value's name, with its operator when it has two budgets."""
+    scenario = model.scenario
+    names = [b.name for b in scenario.budgets]
+    labels = [f"{b.name} {b.op}" if names.count(b.name) > 1 else b.name for b in scenario.budgets]
+    return labels + [f"latency {p.name}" if p.name in names else p.name for p in scenario.latency]
+
+
+def pareto_front(scores: np.ndarray) -> np.ndarray:
+    """The rows no other row dominates (each column to minimize), ordered by the first column, then the next.
+
+    A row is dominated when another is at most as large in every column and smaller in one. Equal rows
+    are all kept: neither dominates the other.
+    """
+    import numpy as np  # numpy: the grid is arrays
+
+    if len(scores) == 0:
+        return np.zeros(0, dtype=np.int64)
+    order: np.ndarray = np.lexsort(scores.T[::-1])
+    ranked = scores[order]
+    if scores.shape[1] == 2:
+        front: np.ndarray = order[_front_of_two(ranked)]
+        return front
+    kept: list[int] = []
+    for n, row in enumerate(ranked):  # a dominating row comes earlier in lexicographic order
+        if kept:
+            front = ranked[kept]
+            if np.any(np.all(front <= row, axis=1) & np.any(front < row, axis=1)):
+                continue
+        kept.append(n)
+    return order[np.array(kept, dtype=np.int64)]
+
+
+def _front_of_two(ranked: np.ndarray) -> np.ndarray:
+    """Two columns, rows sorted by (first, second): a row is on the front when its second column is below every
+    earlier row's with a smaller first column, and it is the smallest second of its own first (ties kept)."""
+    import numpy as np  # numpy: the grid is arrays
+
+    first, second = ranked[:, 0], ranked[:, 1]
+    group_start = np.r_[True, first[1:] != first[:-1]]
+    group_id = np.cumsum(group_start) - 1
+    group_min = np.minimum.reduceat(second, np.flatnonzero(group_start))
+    best_before = np.r_[np.inf, np.minimum.accumulate(group_min)[:-1]]
+    mask = (second == group_min[group_id]) & (second < best_before[group_id])
+    return np.flatnonzero(mask)
+
+
+def parse_objectives(minimize: Sequence[str], maximize: Sequence[str], order: Sequence[str]) -> list[Objective]:
+    """The objectives in the order written on the command line (`order` is argv)."""
+    found = [Objective(n, "min") for n in minimize] + [Objective(n, "max") for n in maximize]
+    position = {name: n for n, name in enumerate(order)}
+    return sorted(found, key=lambda o: position.get(o.name, len(order)))
