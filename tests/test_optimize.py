@@ -1,0 +1,230 @@
+"""`envelope optimize`: a grid whose answer is worked out by hand here, a Pareto front by hand, uncertain
+inputs against the lognormal's closed form, and every bad request refused with its message and exit 2."""
+
+from __future__ import annotations
+
+import json
+import math
+import textwrap
+
+import pytest
+
+import calculator
+from calculator.analysis.optimize import Objective, optimize, pareto_front
+from calculator.cli.main import main
+
+GRID = """\
+name: grid
+inputs:
+  gpus: { one_of: [1 gpu, 2 gpu, 4 gpu, 8 gpu] }
+  batch: { powers_of_two: [8 sequence, 64 sequence] }
+  price: 2 USD/hour/gpu
+  per_gpu: 10 sequence/s/gpu
+derived:
+  throughput: gpus * per_gpu * batch / (8 sequence)
+  cost: gpus * price -> USD/month
+  latency: batch / (8 sequence) * 100 ms
+budgets:
+  throughput: ">= 160 sequence/s"
+  latency: <= 450 ms
+"""
+# By hand: throughput = 1.25·g·b sequence/s, so it holds when g·b ≥ 128; latency = 12.5·b ms holds when b ≤ 36.
+GPUS, BATCHES = (1, 2, 4, 8), (8, 16, 32, 64)
+MONTH_HOURS = 365.25 * 24 / 12  # pint's month is a twelfth of a Julian year
+
+
+def _by_hand() -> tuple[list[tuple[int, int]], int, int]:
+    feasible, slow, short = [], 0, 0
+    for g in GPUS:
+        for b in BATCHES:
+            breaks_throughput, breaks_latency = 1.25 * g * b < 160, 12.5 * b > 450
+            slow += breaks_latency
+            short += breaks_throughput
+            if not (breaks_throughput or breaks_latency):
+                feasible.append((g, b))
+    return feasible, short, slow
+
+
+@pytest.fixture
+def grid(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "grid.yaml").write_text(GRID, encoding="utf-8")
+    return "grid.yaml"
+
+
+def test_the_hand_worked_grid(grid, capsys):
+    feasible, short, slow = _by_hand()
+    assert (feasible, short, slow) == ([(4, 32), (8, 16), (8, 32)], 10, 4)  # the hand count, spelled out
+    assert main(["optimize", grid, "--minimize", "cost", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["objectives"] == [{"name": "cost", "sense": "min"}]
+    assert (data["evaluated"], data["feasible"]) == (16, 3)
+    assert data["infeasible_by_budget"] == {"throughput": short, "latency": slow}
+    best = data["designs"][0]
+    assert best["choices"] == {"gpus": "4 gpu", "batch": "32 sequence"}
+    assert best["objectives"][0]["value"] == pytest.approx(4 * 2 * MONTH_HOURS)
+    assert best["objectives"][0]["unit"] == "USD/month"
+    # 4 gpu × 32 sequence: throughput exactly 160 against ≥ 160 (100%), latency 400 of 450 ms (88.9%)
+    assert (best["binding_budget"], best["utilization"], best["status"]) == ("throughput", pytest.approx(1.0), "warn")
+    assert [d["choices"]["gpus"] for d in data["designs"]] == ["4 gpu", "8 gpu", "8 gpu"]
+    third = data["designs"][2]
+    assert (third["binding_budget"], third["utilization"]) == ("latency", pytest.approx(400 / 450))
+    assert set(best) == {"choices", "objectives", "status", "binding_budget", "utilization"}
+
+
+def test_the_table_and_markdown_say_the_same(grid, capsys):
+    assert main(["optimize", grid, "--minimize", "cost", "--top", "1"]) == 0
+    table = capsys.readouterr().out
+    assert "5.84k USD/month" in table and "4 gpu" in table and "32 sequence" in table and "8 gpu" not in table
+    assert "16 designs evaluated, 3 feasible" in table and "throughput 10, latency 4" in table
+    assert main(["optimize", grid, "--maximize", "throughput", "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out.splitlines()
+    assert markdown[0].startswith("| max throughput | gpus | batch |")
+    assert "| 320 sequence/s | 8 gpu | 32 sequence |" in markdown[2]  # 1.25 × 8 × 32
+
+
+def test_two_objectives_give_the_pareto_front(grid, capsys):
+    # Feasible by hand: (4, 32) 8 USD/h 400 ms; (8, 16) 16 USD/h 200 ms; (8, 32) 16 USD/h 400 ms.
+    # (8, 32) is dominated by (4, 32) (costlier, as slow), so the front is the other two, cheapest first.
+    assert main(["optimize", grid, "--minimize", "cost", "--minimize", "latency", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [o["name"] for o in data["objectives"]] == ["cost", "latency"]
+    front = [(d["choices"]["gpus"], d["choices"]["batch"]) for d in data["designs"]]
+    assert front == [("4 gpu", "32 sequence"), ("8 gpu", "16 sequence")]
+    assert [d["objectives"][1]["display"] for d in data["designs"]] == ["400 ms", "200 ms"]
+
+
+def test_the_pareto_front_of_points_worked_by_hand():
+    import numpy as np
+
+    points = np.array([[1, 5], [2, 3], [3, 4], [2, 3], [4, 1], [5, 1], [1, 6], [3, 2]], dtype=float)
+    # (3,4) is beaten by (2,3); (5,1) by (4,1); (1,6) by (1,5); the two (2,3) are equal: both stay.
+    assert sorted(pareto_front(points).tolist()) == [0, 1, 3, 4, 7]
+    three = np.array([[1, 2, 3], [1, 2, 4], [0, 5, 5], [2, 1, 3], [2, 2, 2]], dtype=float)
+    assert sorted(pareto_front(three).tolist()) == [0, 2, 3, 4]  # (1,2,4) is beaten by (1,2,3)
+
+
+def test_set_fixes_an_axis(grid, capsys):
+    assert main(["optimize", grid, "--minimize", "cost", "--set", "gpus=8 gpu", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["evaluated"] == 4 and data["feasible"] == 2  # b = 16 and 32 with 8 gpu
+    assert all(set(d["choices"]) == {"batch"} for d in data["designs"])
+
+
+def test_no_feasible_design_exits_one_and_says_why(grid, capsys):
+    assert main(["optimize", grid, "--minimize", "cost", "--set", "gpus=1 gpu"]) == 1
+    out = capsys.readouterr().out
+    # 1 gpu: g·b ≥ 128 needs b = 128, beyond the options; b = 64 also breaks latency.
+    assert "4 designs evaluated, 0 feasible" in out and "throughput 4, latency 1" in out
+    assert "no design is feasible" in out
+
+
+UNCERTAIN = """\
+name: serving
+inputs:
+  replicas: { range: [1 replica, 6 replica] }
+  demand: 100 to 400 request/s
+  per_replica: 100 request/s/replica
+derived:
+  capacity: replicas * per_replica
+  headroom: capacity / demand
+budgets:
+  headroom: ">= 1"
+settings: { risk: 10%, samples: 40000 }
+"""
+
+
+def test_uncertain_inputs_feasible_when_each_budget_breaks_rarely_enough():
+    # demand is lognormal with its 90% interval 100..400: median 200, sigma = ln 2 / 1.645.
+    sigma = math.log(2) / 1.6448536269514722
+
+    def p_break(capacity: float) -> float:
+        return 0.5 * math.erfc(math.log(capacity / 200) / sigma / math.sqrt(2))
+
+    breaks = [p_break(100 * r) for r in range(1, 7)]
+    assert [p > 0.10 for p in breaks] == [True, True, True, False, False, False]  # 3 replicas: 16.8%; 4: 5%
+    model = calculator.loads(UNCERTAIN, "serving.yaml")
+    outcome = optimize(model, [Objective("replicas", "min")])
+    assert (outcome.evaluated, outcome.feasible, outcome.infeasible_by_budget) == (6, 3, {"headroom": 3})
+    assert outcome.designs[0].choices == {"replicas": "4 replica"}
+    assert outcome.uncertain and "P(break) ≤ 10%" in outcome.to_text()
+
+
+def test_uncertain_designs_share_their_samples_so_the_run_repeats():
+    model = calculator.loads(UNCERTAIN, "serving.yaml")
+    first = optimize(model, [Objective("capacity", "max")], top=6).to_dict()
+    assert first == optimize(model, [Objective("capacity", "max")], top=6).to_dict()
+
+
+def _run(tmp_path, monkeypatch, capsys, text: str, *args: str) -> tuple[int, str]:
+    (tmp_path / "s.yaml").write_text(textwrap.dedent(text), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    code = main(["optimize", "s.yaml", *args])
+    return code, capsys.readouterr().err
+
+
+def test_an_unknown_objective(tmp_path, monkeypatch, capsys):
+    code, err = _run(tmp_path, monkeypatch, capsys, GRID, "--minimize", "cots")
+    assert code == 2
+    assert err.splitlines() == ["--minimize cots: error: 'cots' is not a value of this scenario", "  hint: did you mean 'cost'?"]
+
+
+def test_an_objective_with_nothing_to_choose(tmp_path, monkeypatch, capsys):
+    code, err = _run(tmp_path, monkeypatch, capsys, "name: s\ninputs:\n  a: 2 gpu\nderived:\n  b: a * 2\n", "--minimize", "b")
+    assert code == 2
+    assert err.splitlines()[0] == "s.yaml: error: nothing to choose: no input of this scenario has options"
+    assert "hint: list an input's options" in err
+
+
+def test_no_objective_and_a_bad_top(tmp_path, monkeypatch, capsys):
+    code, err = _run(tmp_path, monkeypatch, capsys, GRID)
+    assert code == 2 and "say what to optimize: --minimize NAME or --maximize NAME" in err
+    code, err = _run(tmp_path, monkeypatch, capsys, GRID, "--minimize", "cost", "--top", "0")
+    assert code == 2 and err.startswith("--top: error: --top takes 1 or more, not 0")
+
+
+def test_too_many_designs_for_the_memory_budget(tmp_path, monkeypatch, capsys):
+    text = """\
+    name: s
+    inputs:
+      a: { range: [1 gpu, 10000 gpu] }
+      b: { one_of: [1 node, 2 node, 3 node, 4 node, 5 node, 6 node, 7 node, 8 node, 9 node, 10 node] }
+    derived:
+      c: a * b
+    settings: { memory_budget: 1 MB }
+    """
+    code, err = _run(tmp_path, monkeypatch, capsys, text, "--minimize", "c")
+    assert code == 2
+    assert err.splitlines()[0] == (
+        "s.yaml:3:8: error: 100,000 designs (10,000 × 10 options) need more than the memory budget of 1 MB"
+    )
+    assert "hint: fewer options ('a' has 10,000), fix some with --set NAME=VALUE" in err
+
+
+def test_a_big_grid_runs_in_chunks_and_agrees_with_numpy(tmp_path):
+    import numpy as np
+
+    text = """\
+    name: big
+    inputs:
+      a: { range: [1 gpu, 400 gpu] }
+      b: { range: [1 node, 250 node] }
+    derived:
+      c: a * b / (1 gpu*node) + a / (1 gpu)
+    budgets:
+      c: <= 20000
+    settings: { memory_budget: 8 MB }
+    """
+    model = calculator.loads(textwrap.dedent(text), "big.yaml")
+    done: list[int] = []
+    outcome = optimize(model, [Objective("c", "max")], top=3, progress=lambda n, total: done.append(n))
+    assert len(done) > 1 and done[-1] == 100_000  # 100,000 designs do not fit one chunk of 8 MB
+    a, b = np.meshgrid(np.arange(1, 401), np.arange(1, 251), indexing="ij")
+    c = a * b + a
+    ok = c <= 20000
+    assert (outcome.evaluated, outcome.feasible, outcome.infeasible_by_budget) == (
+        100_000,
+        int(ok.sum()),
+        {"c": int((~ok).sum())},
+    )
+    assert outcome.designs[0].objectives[0].value == c[ok].max()
