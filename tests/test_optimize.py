@@ -228,3 +228,27 @@ def test_a_big_grid_runs_in_chunks_and_agrees_with_numpy(tmp_path):
         {"c": int((~ok).sum())},
     )
     assert outcome.designs[0].objectives[0].value == c[ok].max()
+
+
+def _readme_section() -> str:
+    from tests.helpers import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    start = readme.index("### Choosing a design: `envelope optimize`")
+    return readme[start : readme.index("\n### ", start + 1)]
+
+
+def test_the_readme_examples_print_what_they_say(tmp_path, monkeypatch, capsys):
+    import re
+    import shlex
+
+    section = _readme_section()
+    scenario = re.search(r"```yaml\n(.*?)```", section, re.S)
+    assert scenario is not None
+    (tmp_path / "serving.yaml").write_text(scenario[1], encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    runs = re.findall(r"```text\n\$ envelope (.*?)\n(.*?)```", section, re.S)
+    assert len(runs) == 2
+    for command, shown in runs:
+        assert main(shlex.split(command)) == 0
+        assert capsys.readouterr().out == shown

@@ -102,3 +102,19 @@ def test_a_malformed_list_correlation_is_located():
         calculator.loads(CORRELATED + "correlations:\n  - {between: [a, b, a], value: 0.5}\n", "m.yaml")
     assert raised.value.render().startswith("m.yaml:9:")
     assert "'between' names two inputs: [a, b]" in raised.value.message
+
+
+def test_the_schema_knows_the_option_forms(validator):
+    good = """\
+name: x
+inputs:
+  tp: { one_of: [1 gpu, 2 gpu, 4 gpu], value: 2 gpu }
+  replicas: { range: [1 replica, 8 replica], step: 1 replica }
+  batch: { powers_of_two: [8 sequence, 128 sequence] }
+"""
+    assert _errors(validator, good) == []
+    assert _errors(validator, "name: x\ninputs:\n  tp: { one_of: [] }\n")  # no options
+    assert _errors(validator, "name: x\ninputs:\n  tp: { range: [1 gpu] }\n")  # FROM without TO
+    assert _errors(validator, "name: x\ninputs:\n  tp: { powers_of_two: [1 gpu, 2 gpu, 4 gpu] }\n")
+    assert _errors(validator, "name: x\ninputs:\n  tp: { note: no value }\n")  # neither a value nor options
+    assert _errors(validator, "name: x\ninputs:\n  tp: { one_of: 1 gpu }\n")  # a list, not one text

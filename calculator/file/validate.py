@@ -77,7 +77,20 @@ def json_schema() -> dict[str, Any]:
         "description": properties["catalog"].get("description", ""),
     }
     properties["correlations"] = _correlations_schema()
+    _options_schema(schema["$defs"]["InputEntry"])
     return schema
+
+
+def _options_schema(entry: dict[str, Any]) -> None:
+    """An input mapping has a value or options (envelope says which is missing); `one_of:` lists one option
+    or more, `range:` and `powers_of_two:` exactly two, FROM and TO."""
+    properties = entry["properties"]
+    for key, least, most in (("one_of", 1, None), ("range", 2, 2), ("powers_of_two", 2, 2)):
+        listed = next(member for member in properties[key]["anyOf"] if member.get("type") == "array")
+        listed["minItems"] = least
+        if most is not None:
+            listed["maxItems"] = most
+    entry["anyOf"] = [{"required": [key]} for key in ("value", "one_of", "range", "powers_of_two")]
 
 
 def _correlations_schema() -> dict[str, Any]:
