@@ -11,14 +11,14 @@ breaking is at most `settings.risk`. Chunks are sized to the scenario's memory b
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
-from calculator.engine.judge import breaks_limit, display_unit, path_total
-from calculator.engine.model import Model
+from calculator.engine.judge import breaks_limit, display_unit, path_total, status_of, utilization
+from calculator.engine.model import Evaluation, Model
 from calculator.engine.results import with_unit
 from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot, SlotKey
 from calculator.engine.uncertainty import draw, rank_correlated
@@ -30,9 +30,9 @@ Sense = Literal["min", "max"]
 Progress = Callable[[int, int], None]
 """Called after each chunk with (designs done, designs in all)."""
 DEFAULT_TOP = 10
-KEPT_PER_DESIGN = 8 * 4
-"""Bytes each design of the grid keeps to the end (feasibility, binding budget, utilization, status) besides its
-objectives: with the chunk's working arrays, all of it must fit the memory budget."""
+KEPT_PER_DESIGN = 2
+"""Bytes each design of the grid keeps to the end (whether it is feasible, whether a budget's P(break) reached the
+risk) besides its objectives: with the chunk's working arrays, all of it must fit the memory budget."""
 
 
 @dataclass(frozen=True)
@@ -207,7 +207,7 @@ class _Grid:
     """The designs of the axes in C order (the last axis fastest), evaluated chunk by chunk."""
 
     def __init__(self, model: Model, axes: list[ChoiceAxis], objectives: Sequence[Objective], overrides: Mapping[str, float]):
-        self.model, self.axes, self.objectives = model, axes, list(objectives)
+        self.model, self.axes, self.objectives, self.overrides = model, axes, list(objectives), dict(overrides)
         self.sizes = [len(a) for a in axes]
         self.count = math.prod(self.sizes)
         evaluation = model.evaluate(overrides)  # the point design with the overrides: also checks they evaluate
@@ -216,15 +216,14 @@ class _Grid:
         scenario = model.scenario
         self.labels = _budget_labels(model)
         self.budget_count = len(scenario.budgets) + len(scenario.latency)
-        self.warns = [b.warn for b in scenario.budgets] + [p.warn for p in scenario.latency]
         self._refuse_too_many()
 
     # --- sizes under the memory budget
 
     def _rows(self) -> int:
         """Arrays a chunk holds per design (per design and sample, with uncertainty): every slot, every input,
-        and each budget's utilization and breaks."""
-        return len(self.model.compiled.slots) + len(self.base_arguments) + 3 * self.budget_count + 4
+        and whether each budget breaks (a byte each, counted as 8 with numpy's temporaries)."""
+        return len(self.model.compiled.slots) + len(self.base_arguments) + 2 * self.budget_count + 4
 
     def _refuse_too_many(self) -> None:
         scenario = self.model.scenario
@@ -255,13 +254,11 @@ class _Grid:
     def run(self, progress: Progress | None) -> None:
         import numpy as np  # numpy: the grid is arrays
 
-        n, k, b = self.count, len(self.objectives), self.budget_count
-        self.values = np.empty((n, k))
+        n = self.count
+        self.values = np.empty((n, len(self.objectives)))
         self.feasible = np.empty(n, dtype=bool)
-        self.binding = np.zeros(n, dtype=np.int32)
-        self.utilization = np.zeros(n)
-        self.warned = np.zeros(n, dtype=bool)
-        self.broken = np.zeros(b, dtype=np.int64)
+        self.risky = np.zeros(n, dtype=bool)  # with uncertainty: some budget's P(break) reaches the risk (warn)
+        self.broken = np.zeros(self.budget_count, dtype=np.int64)
         self.draws = self._draws() if self.spreads else {}
         chunk = self._chunk()
         with np.errstate(all="ignore"):  # a design that divides by zero is judged as it is: NaN breaks its budget
@@ -285,16 +282,10 @@ class _Grid:
     def _arguments(self, start: int, stop: int, sampled: bool) -> list[Any]:
         """The compiled scenario's arguments for designs start..stop: each axis's column of option values
         (shaped (designs, 1) against the samples when `sampled`)."""
-        import numpy as np  # numpy: the grid is arrays
-
         arguments = list(self.base_arguments)
-        index = np.arange(start, stop)
-        stride = self.count
-        for axis, size in zip(self.axes, self.sizes, strict=True):
-            stride //= size
-            chosen = (index // stride) % size
+        for axis, size, stride in zip(self.axes, self.sizes, _strides(self.sizes), strict=True):
             for position, points in axis.columns:
-                column = np.asarray(points)[chosen]
+                column = _column(points, size, stride, start, stop)
                 arguments[position] = column[:, None] if sampled else column
         if sampled:
             for name, samples in self.draws.items():
@@ -305,47 +296,33 @@ class _Grid:
         import numpy as np  # numpy: the grid is arrays
 
         designs = stop - start
-        point = _Slots(self.model, self._arguments(start, stop, sampled=False), (designs,))
-        used, breaks = self._judged(point)
+        point = _Slots(self.model, self._arguments(start, stop, sampled=False))
         for n, objective in enumerate(self.objectives):
             self.values[start:stop, n] = point.value(objective.name)
+        broke = np.empty((self.budget_count, designs), dtype=bool)
         if self.spreads:
-            sampled = _Slots(self.model, self._arguments(start, stop, sampled=True), (designs, self.model.scenario.samples))
-            _, sampled_breaks = self._judged(sampled)
+            sampled = _Slots(self.model, self._arguments(start, stop, sampled=True))
+            shape = (designs, self.model.scenario.samples)
             risk = self.model.scenario.risk
-            p_break = [np.mean(row, axis=1) for row in sampled_breaks]
-            broke = np.array([p > risk for p in p_break]).reshape(self.budget_count, designs)
-            warned = np.array([p >= risk for p in p_break]).reshape(self.budget_count, designs)
+            for row, breaks in enumerate(self._breaks(sampled)):
+                p_break = np.broadcast_to(breaks, shape).mean(axis=1)
+                broke[row] = p_break > risk
+                self.risky[start:stop] |= p_break >= risk
         else:
-            broke = np.array(breaks).reshape(self.budget_count, designs)
-            warned = np.zeros_like(broke)
-        if self.budget_count:
-            utilization = np.array(used).reshape(self.budget_count, designs)
-            self.binding[start:stop] = np.argmax(np.nan_to_num(utilization, nan=np.inf), axis=0)
-            self.utilization[start:stop] = utilization[self.binding[start:stop], np.arange(designs)]
-            warns = np.asarray(self.warns)[:, None]
-            self.warned[start:stop] = (warned | (utilization >= warns)).any(axis=0)
-            self.broken += broke.sum(axis=1)
-            self.feasible[start:stop] = ~broke.any(axis=0)
-        else:
-            self.feasible[start:stop] = True
+            for row, breaks in enumerate(self._breaks(point)):
+                broke[row] = breaks
+        self.broken += broke.sum(axis=1)
+        self.feasible[start:stop] = ~broke.any(axis=0)
 
-    def _judged(self, slots: _Slots) -> tuple[list[Any], list[Any]]:
-        """Each budget's and latency path's utilization and breaks, as arrays over the chunk."""
+    def _breaks(self, slots: _Slots) -> Iterator[Any]:
+        """Whether each budget and latency path breaks, as arrays over the chunk (a NaN breaks: it holds nothing)."""
         import numpy as np  # numpy: the grid is arrays
 
         scenario = self.model.scenario
-        used, breaks = [], []
         for index, budget in enumerate(scenario.budgets):
-            value, limit = slots.value(budget.name), slots.slot(LimitSlot(index))
-            used.append(_utilization(budget.op, value, limit))
-            breaks.append(breaks_limit(budget.op, value, limit) | np.isnan(value) | np.isnan(limit))
+            yield ~_holds(budget.op, slots.value(budget.name), slots.slot(LimitSlot(index)))
         for path in scenario.latency:
-            total = np.broadcast_to(path_total(path, slots.slot, np.maximum), slots.shape)
-            limit = slots.slot(PathBudgetSlot(path.name))
-            used.append(_utilization("<=", total, limit))
-            breaks.append((total > limit) | np.isnan(total))
-        return used, breaks
+            yield ~(path_total(path, slots.slot, np.maximum) <= slots.slot(PathBudgetSlot(path.name)))
 
     # --- the outcome
 
@@ -373,19 +350,76 @@ class _Grid:
         )
 
     def _design(self, n: int) -> Design:
-        choices, rest = {}, n
-        for axis, size, stride in zip(self.axes, self.sizes, _strides(self.sizes), strict=True):
-            choices[axis.name] = axis.labels[(rest // stride) % size]
+        """A listed design, judged as `envelope eval` would judge it with these choices (point values)."""
+        chosen = [(n // stride) % size for size, stride in zip(self.sizes, _strides(self.sizes), strict=True)]
+        names = self.model.compiled.inputs
+        overrides = dict(self.overrides)
+        for axis, option in zip(self.axes, chosen, strict=True):
+            overrides.update({names[position]: points[option] for position, points in axis.columns})
+        evaluation = self.model.evaluate(overrides)
         scenario = self.model.scenario
         shown = []
-        for k, objective in enumerate(self.objectives):
-            base = float(self.values[n, k])
+        for objective in self.objectives:
+            base = evaluation.base(objective.name)
             unit = display_unit(scenario.values[objective.name], base if math.isfinite(base) else 1.0)
             number = base / unit.factor
             shown.append(ObjectiveValue(number, unit.text, with_unit(format_number(number, scenario.sig_figs), unit)))
-        binding = self.labels[int(self.binding[n])] if self.budget_count else None
-        utilization = float(self.utilization[n]) if self.budget_count else None
-        return Design(choices, shown, "warn" if self.warned[n] else "ok", binding, utilization)
+        judged = [(label, *judgement) for label, judgement in zip(self.labels, _judgements(evaluation), strict=True)]
+        binding = max(judged, key=lambda j: j[1], default=None)
+        warned = bool(self.risky[n]) or any(status != "ok" for _, _, status in judged)
+        return Design(
+            {axis.name: axis.labels[option] for axis, option in zip(self.axes, chosen, strict=True)},
+            shown,
+            "warn" if warned else "ok",
+            binding[0] if binding else None,
+            binding[1] if binding else None,
+        )
+
+
+def _column(points: tuple[float, ...], size: int, stride: int, start: int, stop: int) -> np.ndarray:
+    """An axis's values for designs start..stop: each option repeated `stride` times, the pattern repeating
+    every `size × stride` designs (C order). No per-design division: a short pattern is tiled, a long one
+    is built from the blocks the chunk meets, the first and last cut to the chunk."""
+    import numpy as np  # numpy: the grid is arrays
+
+    period, length = size * stride, stop - start
+    if period <= length:
+        offset = start % period
+        pattern = np.repeat(np.asarray(points), stride)
+        tiled: np.ndarray = np.tile(pattern, -(-(offset + length) // period))[offset : offset + length]
+        return tiled
+    first, last = start // stride, (stop - 1) // stride
+    blocks = np.arange(first, last + 1)
+    counts = np.full(len(blocks), stride)
+    counts[0] -= start - first * stride
+    counts[-1] -= (last + 1) * stride - stop
+    column: np.ndarray = np.repeat(np.asarray(points)[blocks % size], counts)
+    return column
+
+
+def _judgements(evaluation: Evaluation) -> list[tuple[float, str]]:
+    """Each budget's and latency path's utilization and status at one design, as engine.judge finds them
+    (without building every value's display: only these are listed)."""
+    scenario = evaluation.model.scenario
+    found: list[tuple[float, str]] = []
+    for index, budget in enumerate(scenario.budgets):
+        value, limit = evaluation.base(budget.name), evaluation.slot(LimitSlot(index))
+        used = utilization(budget.op, value, limit)
+        found.append((used, status_of(bool(breaks_limit(budget.op, value, limit)), used, budget.warn)))
+    for path in scenario.latency:
+        total, limit = path_total(path, evaluation.slot), evaluation.slot(PathBudgetSlot(path.name))
+        used = utilization("<=", total, limit)
+        found.append((used, status_of(total > limit, used, path.warn)))
+    return found
+
+
+def _holds(op: str, value: Any, limit: Any) -> Any:
+    """Whether a budget holds (False for NaN, which holds nothing): the complement of engine.judge.breaks_limit."""
+    if op == "<=":
+        return value <= limit
+    if op == "<":
+        return value < limit
+    return value >= limit if op == ">=" else value > limit
 
 
 def _strides(sizes: list[int]) -> list[int]:
@@ -397,37 +431,19 @@ def _strides(sizes: list[int]) -> list[int]:
 
 
 class _Slots:
-    """A chunk's values: every slot of one call of the compiled scenario, and the inputs it was called with."""
+    """A chunk's values: every slot of one call of the compiled scenario, and the inputs it was called with
+    (as they come: a value that depends on no choice stays a scalar, and numpy broadcasts it)."""
 
-    def __init__(self, model: Model, arguments: list[Any], shape: tuple[int, ...]):
-        self.model, self.arguments, self.shape = model, arguments, shape
+    def __init__(self, model: Model, arguments: list[Any]):
+        self.model, self.arguments = model, arguments
         self.raw = model.vectorized(*arguments)
 
     def slot(self, key: SlotKey) -> Any:
-        import numpy as np  # numpy: the grid is arrays
-
-        return np.broadcast_to(np.asarray(self.raw[self.model.compiled.index[key]], dtype=float), self.shape)
+        return self.raw[self.model.compiled.index[key]]
 
     def value(self, name: str) -> Any:
-        import numpy as np  # numpy: the grid is arrays
-
         position = self.model.positions.get(name)
-        if position is not None:
-            return np.broadcast_to(np.asarray(self.arguments[position], dtype=float), self.shape)
-        return self.slot(DerivedSlot(name))
-
-
-def _utilization(op: str, value: Any, limit: Any) -> Any:
-    """engine.judge.utilization over arrays: value/limit for upper limits, limit/value for lower ones."""
-    import numpy as np  # numpy: the grid is arrays
-
-    upper = op in ("<=", "<")
-    numerator, denominator = (value, limit) if upper else (limit, value)
-    safe = np.where(denominator == 0, 1, denominator)
-    ratio = np.where(denominator == 0, np.where(numerator == 0, 0.0, np.inf), numerator / safe)
-    if not upper:
-        ratio = np.where((value <= 0) & (limit > 0), np.inf, ratio)
-    return ratio
+        return self.arguments[position] if position is not None else self.slot(DerivedSlot(name))
 
 
 def _budget_labels(model: Model) -> list[str]:
