@@ -15,7 +15,7 @@ from __future__ import annotations
 import importlib
 import re
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.collector import paused
@@ -117,6 +117,7 @@ __all__ = [
     "LimitComparison",
     "Location",
     "Model",
+    "Optimization",
     "Override",
     "PathResult",
     "PathView",
@@ -144,6 +145,7 @@ __all__ = [
     "format_quantity",
     "load",
     "loads",
+    "optimize",
     "quantity",
     "rewrite_inputs",
     "solve",
@@ -157,6 +159,7 @@ if TYPE_CHECKING:
     from calculator.analysis.drill import Drill
     from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
+    from calculator.analysis.optimize import Optimization
     from calculator.analysis.solve import BreakingPoint, Solution
     from calculator.analysis.sweep import Grid, Sweep
     from calculator.common.cache import write_text_atomically
@@ -254,6 +257,21 @@ def sweep_grid(
     from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
 
     return grid_sweep(model, x, y, steps, log, show)
+
+def optimize(
+    model: Model,
+    minimize: Sequence[str] = (),
+    maximize: Sequence[str] = (),
+    overrides: dict[str, float] | None = None,
+    top: int | None = None,
+) -> Optimization:
+    """Every combination of the inputs' options (those `overrides` does not fix): the best `top` designs where
+    every budget holds by the objective (`minimize` first, then `maximize`; two or more: the Pareto front)."""
+    from calculator.analysis.optimize import Objective  # loaded when first asked (start-up)
+    from calculator.analysis.optimize import optimize as search  # loaded when first asked (start-up)
+
+    objectives = [Objective(name, "min") for name in minimize] + [Objective(name, "max") for name in maximize]
+    return search(model, objectives, overrides, top)
 
 
 def evaluate(path: str, overrides: dict[str, str] | None = None) -> Result:

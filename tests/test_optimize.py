@@ -252,3 +252,20 @@ def test_the_readme_examples_print_what_they_say(tmp_path, monkeypatch, capsys):
     for command, shown in runs:
         assert main(shlex.split(command)) == 0
         assert capsys.readouterr().out == shown
+
+
+def test_the_progress_bar_shows_only_on_a_terminal_after_a_second(monkeypatch):
+    from calculator.cli import optimize as cli
+
+    clock = iter([0.0, 0.5, 1.5, 1.6])
+    monkeypatch.setattr(cli.time, "monotonic", lambda: next(clock))
+    with cli._ProgressBar(terminal=True) as bar:  # started at 0.0
+        bar(10, 100)  # 0.5 s: not yet
+        assert bar.bar is None
+        bar(20, 100)  # 1.5 s: shown
+        assert bar.bar is not None and bar.bar.tasks[0].completed == 20
+        bar(30, 100)
+        assert bar.bar.tasks[0].completed == 30
+    quiet = cli._ProgressBar(terminal=False)
+    quiet(10, 100)
+    assert quiet.bar is None

@@ -152,6 +152,9 @@ class EnvelopeApp(App[None]):
         Binding("p", "pin", "Pin", tooltip="pin the current state (to compare with)", id="Pin this state"),
         Binding("c", "compare", "Compare", tooltip="compare: pinned state, the file, or another scenario", id="Compare"),
         Binding("D", "drill", "Drill", show=False, tooltip="drill: estimate the key values yourself, scored", id="Drill"),
+        Binding(
+            "O,shift+o", "optimize", "Optimize", show=False, tooltip="choose the inputs' options: the best designs", id="Optimize"
+        ),
         Binding("S,shift+s", "save_as", "Save as", show=False, tooltip="save as a new file", id="Save as…"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False, tooltip="reload from disk (edits are kept)", id="Reload"),
         Binding("slash", "filter", "Filter", show=False, tooltip="filter scenarios by name or #tag"),
@@ -642,6 +645,33 @@ class EnvelopeApp(App[None]):
         from .screens.drill import DrillScreen  # its own screen: loaded when first opened
 
         self.push_screen(DrillScreen(workbench.model))
+
+    def action_optimize(self) -> None:
+        """Every combination of the inputs' options: the best designs, and a chosen one applied."""
+        entry, workbench = self.entry, self.workbench
+        if entry is None or workbench is None:
+            return
+        if not any(v.options for v in workbench.view.inputs):
+            self.notify("no input has options to choose from: give one one_of: [...] in the file", timeout=3)
+            return
+        from .screens.optimize import OptimizeScreen
+
+        def apply(choices: dict[str, str] | None) -> None:
+            if choices and workbench is self.workbench:
+                self.apply_design(workbench, choices)
+
+        self.push_screen(OptimizeScreen(workbench, entry.title), apply)
+
+    def apply_design(self, workbench: Workbench, choices: dict[str, str]) -> None:
+        """The choices of a design as the current state, one step of undo."""
+        try:
+            workbench.set_many(choices)
+        except calculator.EnvelopeError as error:
+            self.notify(f"design not applied: {error.message}", severity="error", timeout=4)
+            return
+        self.refresh_values()
+        chosen = ", ".join(f"{name} = {text}" for name, text in choices.items())
+        self.notify(f"design applied: {chosen} (u undoes)", timeout=3)
 
     def action_reload(self) -> None:
         """Read the file again; edits are re-applied on the new file."""

@@ -10,6 +10,8 @@ user did (an edit, a reset, a reset of everything).
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import calculator
@@ -108,12 +110,17 @@ class Workbench:
 
     def set(self, name: str, text: str) -> bool:
         """Give input `name` the value `text`; False when nothing changed. Raises `EnvelopeError` if refused."""
-        text = text.strip()
+        return self.set_many({name: text})
+
+    def set_many(self, texts: Mapping[str, str]) -> bool:
+        """Several inputs at once (a design chosen by optimize), one step of undo; refused whole or taken whole."""
         edits = dict(self.edits)
-        if text == self.original_text(name):
-            edits.pop(name, None)
-        else:
-            edits[name] = Edit(name, text, self.parse(name, text))
+        for name, raw in texts.items():
+            text = raw.strip()
+            if text == self.original_text(name):
+                edits.pop(name, None)
+            else:
+                edits[name] = Edit(name, text, self.parse(name, text))
         return self._commit(edits)
 
     def restore(self, texts: dict[str, str]) -> list[str]:
@@ -141,6 +148,21 @@ class Workbench:
                 except calculator.EnvelopeError:
                     dropped.append(f"{name} = {edit.text}")
         return dropped
+
+    def options(self, name: str) -> tuple[str, ...]:
+        """The options input `name` lists, as people write them; () when it has none."""
+        return next((v.options for v in self.view.inputs if v.name == name), ())
+
+    def option_index(self, name: str, text: str) -> int | None:
+        """Which of the input's options `text` is (`1000 MB` is `1 GB`), or None."""
+        try:
+            value = self.parse(name, text)
+        except calculator.EnvelopeError:
+            return None
+        for index, option in enumerate(self.options(name)):
+            if math.isclose(self.parse(name, option), value, rel_tol=1e-12):
+                return index
+        return None
 
     def reset(self, name: str) -> bool:
         """Back to the file's value; False when the input was not edited."""

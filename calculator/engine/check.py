@@ -31,7 +31,17 @@ from calculator.common.errors import (
     did_you_mean,
 )
 from calculator.engine.resolve import field_figure_text
-from calculator.engine.scenario import Budget, CheckedScenario, CheckedValue, Choice, LatencyPath, Option, Options, Scenario, Value
+from calculator.engine.scenario import (
+    Budget,
+    CheckedScenario,
+    CheckedValue,
+    Choice,
+    LatencyPath,
+    Option,
+    Options,
+    Scenario,
+    Value,
+)
 from calculator.engine.slots import FigureSlot
 from calculator.engine.uncertainty import Spread
 from calculator.formula.expr import (
@@ -546,7 +556,9 @@ def check_options(checker: Checker, value: Value, dimension: Dimension, point: f
     for choice in choices:
         twin = next((c for c in seen if math.isclose(c.point, choice.point, rel_tol=1e-12, abs_tol=0)), None)
         if twin is not None:
-            raise ShapeError(f"option '{choice.text}' of '{value.name}' repeats '{twin.text}'", _span(choice), hint="list each option once")
+            raise ShapeError(
+                f"option '{choice.text}' of '{value.name}' repeats '{twin.text}'", _span(choice), hint="list each option once"
+            )
         seen.append(choice)
     if options.chosen_written and not any(math.isclose(c.point, point, rel_tol=1e-12) for c in choices):
         listed = ", ".join(c.text for c in choices[:8]) + (", ..." if len(choices) > 8 else "")

@@ -51,6 +51,10 @@ def rewrite_inputs(text: str, edits: Mapping[str, str], file: str = "<text>") ->
                 document.where("hardware", name),
                 f"add 'value: {new}' to its mapping to save the choice",
             )
+        if path is None and _has_options(document, name):  # `{one_of: [...]}`: its value is added beside them
+            spans.append(_value_beside_options(text, document, name, new))
+            changes.append(InputChange(name, _first_option(document, name), new))
+            continue
         if path is None:
             added.append((name, new))
             changes.append(InputChange(name, None, new))
@@ -146,6 +150,37 @@ def value_path(document: Document, name: str) -> Path_ | None:
     if isinstance(entry, dict) and isinstance(entry.get("value"), str):
         return ("inputs", name, "value")
     return None
+
+
+def _has_options(document: Document, name: str) -> bool:
+    entry = (_inputs(document) or {}).get(name)
+    return isinstance(entry, dict) and "value" not in entry
+
+
+def _first_option(document: Document, name: str) -> str | None:
+    """The option an input without `value:` takes: the first listed (or FROM of a range)."""
+    entry = (_inputs(document) or {}).get(name)
+    listed = next((entry[k] for k in ("one_of", "range", "powers_of_two") if isinstance(entry, dict) and k in entry), None)
+    return str(listed[0]) if isinstance(listed, list) and listed else None
+
+
+def _value_beside_options(text: str, document: Document, name: str, new: str) -> tuple[int, int, str]:
+    """The edit that adds `value: NEW` to an input's mapping that lists only options: before the closing
+    brace of a flow mapping, or as a last line of a block one, at its keys' indent."""
+    path: Path_ = ("inputs", name)
+    start, end = document.spans[path]
+    if text[start] == "{":
+        close = text.rindex("}", start, end)
+        at = close
+        while at > start and text[at - 1] in " \t":
+            at -= 1
+        scalar = new if plain_reads_back(new, flow=True) else json.dumps(new, ensure_ascii=False)
+        return at, at, f", value: {scalar}"
+    keys = [key for key in document.places if len(key) == 3 and key[:2] == path]
+    indent = " " * (document.places[keys[0]].column - 1)
+    newline = "\r\n" if "\r\n" in text else "\n"
+    at = _end_of_line(text, _last_leaf_end(text, document, path))
+    return at, at, f"{newline}{indent}value: {_fresh_scalar(new)}"
 
 
 def _parse(text: str, file: str) -> Document:

@@ -53,7 +53,7 @@ class ValueInput(Input):
 
 @dataclass(frozen=True)
 class InputLine(Row):
-    """One input: edit mark (✎ edited, ~ uncertain), name, value as written, note."""
+    """One input: edit mark (✎ edited, ~ uncertain, ◇ options to choose from), name, value as written, note."""
 
     name: str
     text: str
@@ -62,6 +62,7 @@ class InputLine(Row):
     note: str
     columns: Columns
     picked: bool = False  # a hardware binding: its value is picked from the catalog, not typed
+    choosable: bool = False  # an input with options: ] and [ cycle through them, o lists them
 
     @property
     def key(self) -> str:
@@ -69,7 +70,7 @@ class InputLine(Row):
 
     def draw(self, width: int) -> Text:
         style = "bold" if self.edited else ""
-        mark = "✎" if self.edited else ("~" if self.uncertain else ("▾" if self.picked else " "))
+        mark = "✎" if self.edited else ("~" if self.uncertain else ("▾" if self.picked else "◇" if self.choosable else " "))
         return self.columns.line(
             [Text(mark, "bold"), Text(self.name, style), Text(self.text, style), Text(self.note, "dim")], width
         )
@@ -83,6 +84,9 @@ class InputsTable(RowList):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("e", "edit", "Edit", priority=True),
         Binding("enter", "edit", "Edit", show=False, priority=True),
+        Binding("right_square_bracket", "cycle(1)", "Next option", show=False, tooltip="an input with options: the next one"),
+        Binding("left_square_bracket", "cycle(-1)", "Previous option", show=False, tooltip="the previous option"),
+        Binding("o", "pick", "Options", show=False, tooltip="an input with options: pick one from the list"),
     ]
 
     kind = "input"
@@ -98,6 +102,16 @@ class InputsTable(RowList):
         panel = self.parent
         if isinstance(panel, InputsPanel):
             panel.action_edit()
+
+    def action_cycle(self, step: int) -> None:
+        panel = self.parent
+        if isinstance(panel, InputsPanel):
+            panel.cycle(step)
+
+    def action_pick(self) -> None:
+        panel = self.parent
+        if isinstance(panel, InputsPanel):
+            panel.pick()
 
 
 class InputsPanel(Vertical):
@@ -155,7 +169,7 @@ class InputsPanel(Vertical):
             []
             if workbench is None
             else [
-                (v.name, workbench.text(v.name), v.name in workbench.edits, v.uncertain, v.note or "")
+                (v.name, workbench.text(v.name), v.name in workbench.edits, v.uncertain, v.note or "", bool(v.options))
                 for v in workbench.view.inputs
             ]
         )
@@ -167,7 +181,7 @@ class InputsPanel(Vertical):
         shown = [*rows, *((name, text, edited, False, _binding_note(b)) for name, text, edited, b in bindings)]
         self.columns = Columns.fit([("✎", name, text) for name, text, *_ in shown], HEADINGS, ALIGNS)
         self.query_one(Headings).show(self.columns, HEADINGS)
-        lines = [InputLine(*row, columns=self.columns) for row in rows]
+        lines = [InputLine(*row[:5], columns=self.columns, choosable=row[5]) for row in rows]
         lines += [
             InputLine(name, text, edited, False, _binding_note(b), self.columns, picked=True)
             for name, text, edited, b in bindings
@@ -186,6 +200,38 @@ class InputsPanel(Vertical):
     def select_name(self, name: str) -> None:
         if name in self.names:
             self.table.highlighted = self.names.index(name)
+
+    # --- options ----------------------------------------------------------------------------------------------
+
+    def cycle(self, step: int) -> None:
+        """] or [ on an input with options: the next (or previous) option, applied at once."""
+        name, workbench = self.current, self.workbench
+        if name is None or workbench is None or self.editing is not None:
+            return
+        options = workbench.options(name)
+        if not options:
+            self.app.notify(f"'{name}' has no options to choose from (give it one_of: in the file)", timeout=3)
+            return
+        index = workbench.option_index(name, workbench.text(name))
+        chosen = (step if step > 0 else len(options) - 1) if index is None else (index + step) % len(options)
+        self.post_message(self.Applied(name, options[chosen]))
+
+    def pick(self) -> None:
+        """o on an input with options: choose one from the list."""
+        name, workbench = self.current, self.workbench
+        if name is None or workbench is None or self.editing is not None:
+            return
+        options = workbench.options(name)
+        if not options:
+            self.app.notify(f"'{name}' has no options to choose from (give it one_of: in the file)", timeout=3)
+            return
+        from ..screens.options import OptionsScreen
+
+        def chosen(text: str | None) -> None:
+            if text is not None:
+                self.post_message(self.Applied(name, text))
+
+        self.app.push_screen(OptionsScreen(name, options, workbench.option_index(name, workbench.text(name))), chosen)
 
     # --- editing ----------------------------------------------------------------------------------------------
 
@@ -312,6 +358,10 @@ def check_value(workbench: Workbench, name: str, text: str) -> str | None:
         workbench.model.evaluate({**workbench.overrides(), name: value})
     except calculator.EnvelopeError as error:
         return error.message + (f"\n  hint: {error.hint}" if error.hint else "")
+    options = workbench.options(name)
+    if options and workbench.option_index(name, text) is None:  # the file could not be saved with it
+        shown = ", ".join(options[:6]) + (", …" if len(options) > 6 else "")
+        return f"not one of the options of '{name}': {shown}\n  hint: ] and [ cycle through them, o lists them"
     return None
 
 
