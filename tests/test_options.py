@@ -134,3 +134,18 @@ def test_options_must_agree_with_the_formulas_that_use_them(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     assert main(["eval", "opts.yaml"]) == 2
     assert capsys.readouterr().err.splitlines()[0] == "opts.yaml:6:14: error: cannot add 'byte' and 'gpu' in 'mem + n'"
+
+
+def test_an_edit_of_an_input_with_options_writes_value_beside_them():
+    text = (
+        "name: x\ninputs:\n  tp: { one_of: [1 gpu, 2 gpu] }   # flow\n"
+        "  batch:\n    one_of: [8 sequence, 16 sequence]\n    note: per replica\n  n: 3 gpu\n"
+    )
+    written, changes = calculator.rewrite_inputs(text, {"tp": "2 gpu", "batch": "16 sequence"})
+    assert written == (
+        "name: x\ninputs:\n  tp: { one_of: [1 gpu, 2 gpu], value: 2 gpu }   # flow\n"
+        "  batch:\n    one_of: [8 sequence, 16 sequence]\n    note: per replica\n    value: 16 sequence\n  n: 3 gpu\n"
+    )
+    assert [(c.name, c.old, c.new) for c in changes] == [("tp", "1 gpu", "2 gpu"), ("batch", "8 sequence", "16 sequence")]
+    model = calculator.loads(written, "x.yaml")
+    assert (model.evaluate().base("tp"), model.evaluate().base("batch")) == (2.0, 16.0)
