@@ -304,25 +304,25 @@ class _Grid:
             sampled = _Slots(self.model, self._arguments(start, stop, sampled=True))
             shape = (designs, self.model.scenario.samples)
             risk = self.model.scenario.risk
-            for row, breaks in enumerate(self._breaks(sampled)):
-                p_break = np.broadcast_to(breaks, shape).mean(axis=1)
+            for row, holds in enumerate(self._holding(sampled)):
+                p_break = 1 - np.broadcast_to(holds, shape).mean(axis=1)
                 broke[row] = p_break > risk
                 self.risky[start:stop] |= p_break >= risk
         else:
-            for row, breaks in enumerate(self._breaks(point)):
-                broke[row] = breaks
-        self.broken += broke.sum(axis=1)
-        self.feasible[start:stop] = ~broke.any(axis=0)
+            for row, holds in enumerate(self._holding(point)):
+                np.logical_not(holds, out=broke[row])
+        self.broken += np.count_nonzero(broke, axis=1)
+        np.logical_not(np.logical_or.reduce(broke, axis=0), out=self.feasible[start:stop])
 
-    def _breaks(self, slots: _Slots) -> Iterator[Any]:
-        """Whether each budget and latency path breaks, as arrays over the chunk (a NaN breaks: it holds nothing)."""
+    def _holding(self, slots: _Slots) -> Iterator[Any]:
+        """Whether each budget and latency path holds, as arrays over the chunk (a NaN holds nothing)."""
         import numpy as np  # numpy: the grid is arrays
 
         scenario = self.model.scenario
         for index, budget in enumerate(scenario.budgets):
-            yield ~_holds(budget.op, slots.value(budget.name), slots.slot(LimitSlot(index)))
+            yield _holds(budget.op, slots.value(budget.name), slots.slot(LimitSlot(index)))
         for path in scenario.latency:
-            yield ~(path_total(path, slots.slot, np.maximum) <= slots.slot(PathBudgetSlot(path.name)))
+            yield path_total(path, slots.slot, np.maximum) <= slots.slot(PathBudgetSlot(path.name))
 
     # --- the outcome
 
@@ -331,11 +331,11 @@ class _Grid:
 
         feasible = np.flatnonzero(self.feasible)
         signs = np.array([1.0 if o.sense == "min" else -1.0 for o in self.objectives])
-        scores = self.values[feasible] * signs  # to minimize, every column
         if len(self.objectives) == 1:
-            ranked = feasible[np.argsort(scores[:, 0], kind="stable")][: top or DEFAULT_TOP]
+            score = self.values[feasible, 0]
+            ranked = feasible[np.argsort(score if signs[0] > 0 else -score, kind="stable")][: top or DEFAULT_TOP]
         else:
-            front = feasible[pareto_front(scores)]
+            front = feasible[pareto_front(self.values[feasible] * signs)]  # to minimize, every column
             ranked = front[:top] if top else front
         scenario = self.model.scenario
         return Optimization(
