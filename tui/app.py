@@ -89,6 +89,7 @@ PANEL_KEYS: list[tuple[str, str, str]] = [
     ("esc", "clear the filter · cancel an edit · close a dialog", "filter, field, dialogs"),
     ("enter  e", "edit the input in place (enter applies, esc cancels); on a ▾ hardware row, pick its entry", "inputs"),
     ("r", "reset the input to the file's value", "inputs"),
+    ("]  [  o", "an input with options (◇): the next · the previous · pick from the list", "inputs"),
     ("enter", "details of the row: formula, numbers, closed form, sensitivity", "derived, budgets, latency"),
     ("ctrl+p", "command palette", "anywhere"),
 ]
@@ -152,9 +153,7 @@ class EnvelopeApp(App[None]):
         Binding("p", "pin", "Pin", tooltip="pin the current state (to compare with)", id="Pin this state"),
         Binding("c", "compare", "Compare", tooltip="compare: pinned state, the file, or another scenario", id="Compare"),
         Binding("D", "drill", "Drill", show=False, tooltip="drill: estimate the key values yourself, scored", id="Drill"),
-        Binding(
-            "O,shift+o", "optimize", "Optimize", show=False, tooltip="choose the inputs' options: the best designs", id="Optimize"
-        ),
+        Binding("O", "optimize", "Optimize", show=False, tooltip="choose the inputs' options: the best designs", id="Optimize"),
         Binding("S,shift+s", "save_as", "Save as", show=False, tooltip="save as a new file", id="Save as…"),
         Binding("ctrl+r,f5", "reload", "Reload", show=False, tooltip="reload from disk (edits are kept)", id="Reload"),
         Binding("slash", "filter", "Filter", show=False, tooltip="filter scenarios by name or #tag"),
