@@ -269,3 +269,32 @@ def test_the_progress_bar_shows_only_on_a_terminal_after_a_second(monkeypatch):
     quiet = cli._ProgressBar(terminal=False)
     quiet(10, 100)
     assert quiet.bar is None
+
+
+def test_latency_paths_rule_designs_out_too():
+    text = """\
+    name: paths
+    units: [shard]
+    inputs:
+      shards: { one_of: [1 shard, 2 shard, 4 shard, 8 shard] }
+      scan: 160 ms*shard
+    derived:
+      per_shard: scan / shards
+      cost: shards * 3 USD/shard
+    latency:
+      query:
+        budget: 70 ms
+        stages:
+          network: 10 ms
+          search:
+            parallel:
+              shard_scan: per_shard
+              cache: 5 ms
+    """
+    # By hand: the path takes 10 ms + max(160 / s ms, 5 ms): 170, 90, 50, 30 ms; 70 ms holds for 4 and 8 shards.
+    model = calculator.loads(textwrap.dedent(text), "paths.yaml")
+    outcome = optimize(model, [Objective("cost", "min")])
+    assert (outcome.evaluated, outcome.feasible, outcome.infeasible_by_budget) == (4, 2, {"query": 2})
+    best = outcome.designs[0]
+    assert best.choices == {"shards": "4 shard"} and best.binding_budget == "query"
+    assert best.utilization == pytest.approx(50 / 70)
