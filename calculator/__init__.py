@@ -262,10 +262,11 @@ def optimize(
     model: Model,
     minimize: Sequence[str] = (),
     maximize: Sequence[str] = (),
-    overrides: dict[str, float] | None = None,
+    overrides: Mapping[str, Override] | None = None,
     top: int | None = None,
 ) -> Optimization:
-    """Every combination of the inputs' options (those `overrides` does not fix): the best `top` designs where
+    """Every combination of the options of the inputs and of the `hardware:` bindings (those `overrides` does not
+    fix, as `--set` does): the best `top` designs where
     every budget holds by the objective (`minimize` first, then `maximize`; two or more: the Pareto front)."""
     from calculator.analysis.optimize import Objective  # loaded when first asked (start-up)
     from calculator.analysis.optimize import optimize as search  # loaded when first asked (start-up)

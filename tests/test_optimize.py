@@ -172,7 +172,7 @@ def test_an_unknown_objective(tmp_path, monkeypatch, capsys):
 def test_an_objective_with_nothing_to_choose(tmp_path, monkeypatch, capsys):
     code, err = _run(tmp_path, monkeypatch, capsys, "name: s\ninputs:\n  a: 2 gpu\nderived:\n  b: a * 2\n", "--minimize", "b")
     assert code == 2
-    assert err.splitlines()[0] == "s.yaml: error: nothing to choose: no input of this scenario has options"
+    assert err.splitlines()[0] == "s.yaml: error: nothing to choose: no input or hardware binding of this scenario has options"
     assert "hint: list an input's options" in err
 
 
@@ -298,3 +298,61 @@ def test_latency_paths_rule_designs_out_too():
     best = outcome.designs[0]
     assert best.choices == {"shards": "4 shard"} and best.binding_budget == "query"
     assert best.utilization == pytest.approx(50 / 70)
+
+
+CARDS = """\
+kind: gpu
+entries:
+  Card-S:
+    source: https://example.com/card-s
+    as_of: 2026-11-01
+    fields: {memory: 40 GB/gpu, hourly_price: 1 USD/hour/gpu}
+  Card-M:
+    source: https://example.com/card-m
+    as_of: 2026-11-01
+    fields: {memory: 80 GB/gpu, hourly_price: 3 USD/hour/gpu}
+  Card-L:
+    source: https://example.com/card-l
+    as_of: 2026-11-01
+    fields: {memory: 160 GB/gpu, hourly_price: 7 USD/hour/gpu}
+"""
+HARDWARE = """\
+name: which card
+catalog: [cards.yaml]
+hardware:
+  gpu: { one_of: [Card-S, Card-M, Card-L] }
+inputs:
+  gpus: { one_of: [1 gpu, 2 gpu, 4 gpu] }
+  weights: 150 GB
+derived:
+  memory: gpus * gpu.memory
+  cost: gpus * gpu.hourly_price -> USD/hour
+budgets:
+  memory: ">= weights"
+"""
+
+
+def test_hardware_bindings_with_options_are_axes(tmp_path, monkeypatch, capsys):
+    # By hand: memory = g × card memory must reach 150 GB. Card-S (40): 4 gpu only (160); Card-M (80): 2 and 4;
+    # Card-L (160): 1, 2, 4. Cost g × price: S×4 = 4, M×2 = 6, L×1 = 7, M×4 = 12, L×2 = 14, L×4 = 28 USD/hour.
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "cards.yaml").write_text(CARDS, encoding="utf-8")
+    (tmp_path / "which.yaml").write_text(HARDWARE, encoding="utf-8")
+    assert main(["optimize", "which.yaml", "--minimize", "cost", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["evaluated"], data["feasible"], data["infeasible_by_budget"]) == (9, 6, {"memory": 3})
+    assert [(d["choices"]["gpus"], d["choices"]["gpu"]) for d in data["designs"]] == [
+        ("4 gpu", "Card-S"),
+        ("2 gpu", "Card-M"),
+        ("1 gpu", "Card-L"),
+        ("4 gpu", "Card-M"),
+        ("2 gpu", "Card-L"),
+        ("4 gpu", "Card-L"),
+    ]
+    assert [d["objectives"][0]["value"] for d in data["designs"]] == pytest.approx([4, 6, 7, 12, 14, 28])
+    assert data["designs"][0]["utilization"] == pytest.approx(150 / 160)
+    # --set fixes a binding as it fixes an input: Card-M only, 2 of its 3 designs hold
+    assert main(["optimize", "which.yaml", "--minimize", "cost", "--set", "gpu=Card-M", "--format", "json"]) == 0
+    fixed = json.loads(capsys.readouterr().out)
+    assert (fixed["evaluated"], fixed["feasible"]) == (3, 2)
+    assert [d["choices"] for d in fixed["designs"]] == [{"gpus": "2 gpu"}, {"gpus": "4 gpu"}]

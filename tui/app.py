@@ -650,7 +650,8 @@ class EnvelopeApp(App[None]):
         entry, workbench = self.entry, self.workbench
         if entry is None or workbench is None:
             return
-        if not any(v.options for v in workbench.view.inputs):
+        view = workbench.view
+        if not any(v.options for v in view.inputs) and not any(b.listed for b in view.bindings):
             self.notify("no input has options to choose from: give one one_of: [...] in the file", timeout=3)
             return
         from .screens.optimize import OptimizeScreen

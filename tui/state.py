@@ -150,15 +150,26 @@ class Workbench:
         return dropped
 
     def options(self, name: str) -> tuple[str, ...]:
-        """The options input `name` lists, as people write them; () when it has none."""
+        """The options input `name` lists (or a binding's `one_of:` entries), as people write them; () for none."""
+        binding = self.binding(name)
+        if binding is not None:
+            return tuple(option.id for option in binding.options) if binding.listed else ()
         return next((v.options for v in self.view.inputs if v.name == name), ())
 
     def option_index(self, name: str, text: str) -> int | None:
-        """Which of the input's options `text` is (`1000 MB` is `1 GB`), or None."""
+        """Which of the input's options `text` is (`1000 MB` is `1 GB`, `h200` is `H200`), or None."""
         try:
             value = self.parse(name, text)
         except calculator.EnvelopeError:
             return None
+        for index, option in enumerate(self.options(name)):
+            other = self.parse(name, option)
+            if isinstance(value, calculator.HardwareChoice) and isinstance(other, calculator.HardwareChoice):
+                if value.entry.id == other.entry.id:
+                    return index
+            elif isinstance(value, float) and isinstance(other, float) and math.isclose(value, other, rel_tol=1e-12):
+                return index
+        return None
         for index, option in enumerate(self.options(name)):
             if math.isclose(self.parse(name, option), value, rel_tol=1e-12):
                 return index

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, display_unit, path_total, status_of, utilization
-from calculator.engine.model import Evaluation, Model
+from calculator.engine.model import Evaluation, Model, Override
 from calculator.engine.results import with_unit
 from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot, SlotKey
 from calculator.engine.uncertainty import draw, rank_correlated
@@ -42,8 +42,10 @@ class ChoiceAxis:
 
     name: str
     labels: tuple[str, ...]
-    columns: tuple[tuple[int, tuple[float, ...]], ...]  # (argument position, value of each option in base units)
+    columns: tuple[tuple[int, tuple[float, ...]], ...]
+    "(argument position: the inputs, then the catalog figures, as `compiled` orders them; each option's value, base units)"
     location: Location  # where the options are written
+    kind: Literal["input", "hardware"] = "input"
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -153,35 +155,57 @@ class Optimization:
         return "\n".join(lines + [f"{line}." for line in self.summary()]) + "\n"
 
 
-def choice_axes(model: Model, fixed: Mapping[str, float]) -> list[ChoiceAxis]:
-    """Each input with options that `fixed` (the --set overrides) does not pin, in the file's order."""
+def choice_axes(model: Model, fixed: Mapping[str, Override]) -> list[ChoiceAxis]:
+    """Each input with options, then each `hardware:` binding with `one_of:` entries, that `fixed` (the --set
+    overrides) does not pin, in the file's order."""
     axes = []
     for value in model.scenario.inputs:
         if value.options is None or value.name in fixed:
             continue
         column = (model.positions[value.name], tuple(c.point for c in value.choices))
         axes.append(ChoiceAxis(value.name, tuple(c.text for c in value.choices), (column,), value.options.location))
-    return axes
+    return axes + [axis for binding in model.scenario.options if binding not in fixed for axis in _hardware_axis(model, binding)]
+
+
+def _hardware_axis(model: Model, binding: str) -> list[ChoiceAxis]:
+    """A binding's entries as one axis: each catalog figure a formula reads through it is a column (none read:
+    the choice changes nothing, and it is no axis)."""
+    scenario, compiled = model.scenario, model.compiled
+    options = scenario.options[binding]
+    figures = scenario.option_figures[binding]
+    first = len(compiled.inputs)
+    columns = tuple(
+        (first + n, tuple(option[slot] for option in figures))
+        for n, slot in enumerate(compiled.figures)
+        if slot.binding == binding
+    )
+    if not columns:
+        return []
+    where = options[0].location
+    return [ChoiceAxis(binding, tuple(o.entry.id for o in options), columns, where, kind="hardware")]
 
 
 def optimize(
     model: Model,
     objectives: Sequence[Objective],
-    overrides: Mapping[str, float] | None = None,
+    overrides: Mapping[str, Override] | None = None,
     top: int | None = None,
     progress: Progress | None = None,
     axes: Sequence[ChoiceAxis] | None = None,
 ) -> Optimization:
-    """Every design of the choice axes (by default, the inputs with options not in `overrides`), judged against
-    every budget and latency path; the best `top` feasible ones by the objective, or the Pareto front."""
+    """Every design of the choice axes (by default, the inputs and hardware bindings with options not in
+    `overrides`), judged against every budget and latency path; the best `top` feasible ones by the objective,
+    or the Pareto front."""
     overrides = dict(overrides or {})
     _check_objectives(model, objectives)
     axes = list(choice_axes(model, overrides) if axes is None else axes)
     if not axes:
         raise UsageError(
-            "nothing to choose: no input of this scenario has options" + (" that --set leaves open" if overrides else ""),
+            "nothing to choose: no input or hardware binding of this scenario has options"
+            + (" that --set leaves open" if overrides else ""),
             Location(model.scenario.file),
-            hint="list an input's options, e.g. tensor_parallel: { one_of: [1 gpu, 2 gpu, 4 gpu] }",
+            hint="list an input's options, e.g. tensor_parallel: { one_of: [1 gpu, 2 gpu, 4 gpu] },"
+            " or a binding's, gpu: { one_of: [H100-SXM, H200] }",
         )
     if top is not None and top < 1:
         raise UsageError(f"--top takes 1 or more, not {top}", Location("--top"))
@@ -206,13 +230,15 @@ def _check_objectives(model: Model, objectives: Sequence[Objective]) -> None:
 class _Grid:
     """The designs of the axes in C order (the last axis fastest), evaluated chunk by chunk."""
 
-    def __init__(self, model: Model, axes: list[ChoiceAxis], objectives: Sequence[Objective], overrides: Mapping[str, float]):
-        self.model, self.axes, self.objectives, self.overrides = model, axes, list(objectives), dict(overrides)
+    def __init__(self, model: Model, axes: list[ChoiceAxis], objectives: Sequence[Objective], overrides: Mapping[str, Override]):
+        # A binding fixed by --set: the model with its entry bound (other figure arguments, the same function).
+        model, inputs = model.applying(overrides)
+        self.model, self.axes, self.objectives, self.overrides = model, axes, list(objectives), inputs
         self.sizes = [len(a) for a in axes]
         self.count = math.prod(self.sizes)
-        evaluation = model.evaluate(overrides)  # the point design with the overrides: also checks they evaluate
+        evaluation = model.evaluate(inputs)  # the point design with the overrides: also checks they evaluate
         self.spreads = {n: s for n, s in evaluation.spreads.items() if n not in {a.name for a in axes}}
-        self.base_arguments: list[Any] = [float(a) for a in evaluation.arguments]
+        self.base_arguments: list[Any] = [float(a) for a in evaluation.arguments] + list(model.figure_arguments)
         scenario = model.scenario
         self.labels = _budget_labels(model)
         self.budget_count = len(scenario.budgets) + len(scenario.latency)
@@ -353,9 +379,12 @@ class _Grid:
         """A listed design, judged as `envelope eval` would judge it with these choices (point values)."""
         chosen = [(n // stride) % size for size, stride in zip(self.sizes, _strides(self.sizes), strict=True)]
         names = self.model.compiled.inputs
-        overrides = dict(self.overrides)
+        overrides: dict[str, Override] = dict(self.overrides)
         for axis, option in zip(self.axes, chosen, strict=True):
-            overrides.update({names[position]: points[option] for position, points in axis.columns})
+            if axis.kind == "hardware":
+                overrides[axis.name] = self.model.choose(axis.name, axis.labels[option])
+            else:
+                overrides.update({names[position]: points[option] for position, points in axis.columns})
         evaluation = self.model.evaluate(overrides)
         scenario = self.model.scenario
         shown = []
@@ -436,7 +465,8 @@ class _Slots:
 
     def __init__(self, model: Model, arguments: list[Any]):
         self.model, self.arguments = model, arguments
-        self.raw = model.vectorized(*arguments)
+        inputs = len(model.compiled.inputs)
+        self.raw = model.vectorized_with(arguments[:inputs], arguments[inputs:])
 
     def slot(self, key: SlotKey) -> Any:
         return self.raw[self.model.compiled.index[key]]

@@ -32,8 +32,10 @@ def default_objective(view: calculator.ScenarioView) -> str | None:
 
 
 def search(workbench: Workbench, name: str, sense: str) -> calculator.Optimization:
-    """optimize over every input with options; the other edits stay fixed (raises EnvelopeError if refused)."""
-    choosable = {v.name for v in workbench.view.inputs if v.options}
+    """optimize over every input and hardware binding with options; the other edits stay fixed (raises
+    EnvelopeError if refused)."""
+    view = workbench.view
+    choosable = {v.name for v in view.inputs if v.options} | {b.name for b in view.bindings if b.listed}
     fixed = {n: value for n, value in workbench.overrides().items() if n not in choosable}
     objectives = {"minimize": [name]} if sense == "min" else {"maximize": [name]}
     return calculator.optimize(workbench.model, overrides=fixed, top=TOP, **objectives)

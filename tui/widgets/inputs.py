@@ -111,7 +111,7 @@ class InputsTable(RowList):
     def action_pick(self) -> None:
         panel = self.parent
         if isinstance(panel, InputsPanel):
-            panel.pick()
+            panel.pick_option()
 
 
 class InputsPanel(Vertical):
@@ -178,10 +178,13 @@ class InputsPanel(Vertical):
             if workbench is None
             else [(b.name, workbench.text(b.name), b.name in workbench.edits, b) for b in workbench.view.bindings]
         )
-        shown = [*rows, *((name, text, edited, False, _binding_note(b)) for name, text, edited, b in bindings)]
-        self.columns = Columns.fit([("✎", name, text) for name, text, *_ in shown], HEADINGS, ALIGNS)
+        shown = [(name, text) for name, text, *_ in rows] + [(name, text) for name, text, *_ in bindings]
+        self.columns = Columns.fit([("✎", name, text) for name, text in shown], HEADINGS, ALIGNS)
         self.query_one(Headings).show(self.columns, HEADINGS)
-        lines = [InputLine(*row[:5], columns=self.columns, choosable=row[5]) for row in rows]
+        lines = [
+            InputLine(name, text, edited, uncertain, note, self.columns, choosable=listed)
+            for name, text, edited, uncertain, note, listed in rows
+        ]
         lines += [
             InputLine(name, text, edited, False, _binding_note(b), self.columns, picked=True)
             for name, text, edited, b in bindings
@@ -216,10 +219,14 @@ class InputsPanel(Vertical):
         chosen = (step if step > 0 else len(options) - 1) if index is None else (index + step) % len(options)
         self.post_message(self.Applied(name, options[chosen]))
 
-    def pick(self) -> None:
-        """o on an input with options: choose one from the list."""
+    def pick_option(self) -> None:
+        """o on an input with options: choose one from the list (on a hardware binding, its picker)."""
         name, workbench = self.current, self.workbench
         if name is None or workbench is None or self.editing is not None:
+            return
+        binding = workbench.binding(name)
+        if binding is not None:
+            self.pick(binding)
             return
         options = workbench.options(name)
         if not options:
