@@ -160,3 +160,28 @@ def test_optimize_without_options_says_so(tmp_path: Path):
         assert any("no input has options" in n.message for n in app._notifications)
 
     drive(app, steps)
+
+
+def test_the_optimize_screen_chooses_hardware_too(tmp_path: Path):
+    from tests.test_optimize import CARDS, HARDWARE
+
+    write(tmp_path / "cards.yaml", CARDS)
+    app = EnvelopeApp([write(tmp_path / "which.yaml", HARDWARE)], watch_interval=None)
+
+    async def steps(pilot: Pilot[None]) -> None:
+        await pilot.press("O")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, OptimizeScreen)
+        await screen.workers.wait_for_complete()
+        await settle(pilot)
+        table = screen.query_one("#optimize-designs", DataTable)
+        # By hand (tests/test_optimize.py): the cheapest is 4 × Card-S at 4 USD/hour.
+        assert [str(c) for c in table.get_row_at(0)[:3]] == ["4 USD/hour", "4 gpu", "Card-S"]
+        await pilot.press("enter")
+        await settle(pilot)
+        assert {n: e.text for n, e in app.workbench.edits.items()} == {"gpus": "4 gpu"}  # Card-S is the file's
+        assert app.workbench.text("gpu") == "Card-S"
+        assert app.workbench.result.values["memory"].display == "160 GB"
+
+    drive(app, steps)
