@@ -62,6 +62,7 @@ _LAZY = {
     "Drill": "calculator.analysis.drill",
     "DrillFeedback": "calculator.analysis.drill:Feedback",
     "Explanation": "calculator.analysis.explain",
+    "Optimization": "calculator.analysis.optimize",
     "BreakingPoint": "calculator.analysis.solve",
     "Solution": "calculator.analysis.solve",
     "Sweep": "calculator.analysis.sweep",
