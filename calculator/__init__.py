@@ -259,6 +259,7 @@ def sweep_grid(
 
     return grid_sweep(model, x, y, steps, log, show)
 
+
 def optimize(
     model: Model,
     minimize: Sequence[str] = (),
