@@ -83,6 +83,5 @@ def test_the_cheapest_layout_by_hand(capsys):
     # the file's own layout (4 GPUs, 128 slots) is feasible, and dearer than the best
     assert (4, 128) in feasible and feasible[(4, 128)] > feasible[best]
     assert [d["choices"] for d in data["designs"]] == [
-        {"tensor_parallel": f"{tp} gpu", "decode_batch": f"{b} sequence"}
-        for tp, b in sorted(feasible, key=feasible.__getitem__)
+        {"tensor_parallel": f"{tp} gpu", "decode_batch": f"{b} sequence"} for tp, b in sorted(feasible, key=feasible.__getitem__)
     ]
