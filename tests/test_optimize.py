@@ -150,6 +150,50 @@ def test_uncertain_inputs_feasible_when_each_budget_breaks_rarely_enough():
     assert outcome.uncertain and "P(break) ≤ 10%" in outcome.to_text()
 
 
+PERCENTILE = """\
+name: p99
+inputs:
+  replicas: { range: [1 replica, 6 replica] }
+  work: 100 to 400 request/s
+  per_replica: 100 request/s/replica
+derived:
+  busy: work / (replicas * per_replica) * 1 s
+budgets:
+  busy: BUDGET
+settings: { risk: 10%, samples: 40000 }
+"""
+
+
+def test_a_percentile_budget_is_judged_at_its_percentile_not_by_the_risk():
+    # work is lognormal, its 90% interval 100..400: mu = ln 200, sigma = ln 2 / 1.645; busy = work / (100 r) s.
+    mu, sigma = math.log(200), math.log(2) / 1.6448536269514722
+
+    def quantile(z: float) -> float:  # of work, request/s
+        return math.exp(mu + sigma * z)
+
+    p99, p90 = quantile(2.3263478740408408), quantile(1.2815515655446004)  # 533 and 343 request/s
+    by_percentile = [r for r in range(1, 7) if p99 / (100 * r) <= 1]  # the 99th percentile of busy ≤ 1 s
+    by_risk = [r for r in range(1, 7) if p90 / (100 * r) <= 1]  # P(busy > 1 s) ≤ 10%: the 90th percentile holds
+    assert (by_percentile, by_risk) == ([6], [4, 5, 6])  # the two rules differ, spelled out
+    judged = calculator.loads(PERCENTILE.replace("BUDGET", "{ max: 1 s, percentile: 99% }"), "p99.yaml")
+    outcome = optimize(judged, [Objective("replicas", "min")])
+    assert (outcome.evaluated, outcome.feasible, outcome.infeasible_by_budget) == (6, 1, {"busy": 5})
+    assert outcome.designs[0].choices == {"replicas": "6 replica"}
+    assert "P(break) ≤ 10%, a percentile budget at its percentile" in outcome.to_text()
+    plain = calculator.loads(PERCENTILE.replace("BUDGET", "<= 1 s"), "plain.yaml")
+    outcome = optimize(plain, [Objective("replicas", "min")], top=6)
+    assert [d.choices["replicas"] for d in outcome.designs] == [f"{r} replica" for r in by_risk]
+
+
+def test_a_percentile_budget_without_uncertain_inputs_judges_the_point():
+    # work fixed at 200 request/s: busy = 2 / r s, at most 1 s from 2 replicas (exactly 1 s holds a max).
+    text = PERCENTILE.replace("100 to 400 request/s", "200 request/s")
+    model = calculator.loads(text.replace("BUDGET", "{ max: 1 s, percentile: 99% }"), "point.yaml")
+    outcome = optimize(model, [Objective("replicas", "min")], top=6)
+    assert not outcome.uncertain
+    assert [d.choices["replicas"] for d in outcome.designs] == [f"{r} replica" for r in range(2, 7)]
+
+
 def test_uncertain_designs_share_their_samples_so_the_run_repeats():
     model = calculator.loads(UNCERTAIN, "serving.yaml")
     first = optimize(model, [Objective("capacity", "max")], top=6).to_dict()

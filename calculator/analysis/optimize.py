@@ -5,7 +5,8 @@ The grid is never a Python loop: each choice axis (an input's options) is a colu
 chunk of designs is one call of the compiled scenario on arrays, as Monte Carlo is. With uncertain inputs
 a chunk is designs × samples (the same samples for every design: common random numbers, so two designs
 differ by their choices, not by their draws), and a design is feasible when each budget's probability of
-breaking is at most `settings.risk`. Chunks are sized to the scenario's memory budget.
+breaking is at most `settings.risk`, and each percentile budget's percentile of the samples holds its limit.
+Chunks are sized to the scenario's memory budget.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ class Optimization:
     designs: list[Design] = field(default_factory=list)
     uncertain: bool = False
     risk: float = 0.05
+    percentiles: bool = False  # some budget or latency path is judged at a percentile
 
     @property
     def pareto(self) -> bool:
@@ -127,6 +129,8 @@ class Optimization:
     def summary(self) -> list[str]:
         """What was searched and why designs were ruled out, one sentence a line."""
         rule = f"each budget's P(break) ≤ {format_number(self.risk * 100, 3)}%" if self.uncertain else "every budget holds"
+        if self.uncertain and self.percentiles:
+            rule += ", a percentile budget at its percentile"
         lines = [f"{self.evaluated:,} designs evaluated, {self.feasible:,} feasible ({rule})"]
         if self.pareto and self.designs:
             lines.append(f"{len(self.designs):,} on the Pareto front shown")
@@ -330,7 +334,11 @@ class _Grid:
             sampled = _Slots(self.model, self._arguments(start, stop, sampled=True))
             shape = (designs, self.model.scenario.samples)
             risk = self.model.scenario.risk
+            percentiles = self._percentile_breaks(point, sampled, shape)
             for row, holds in enumerate(self._holding(sampled)):
+                if row in percentiles:  # a percentile budget: judged at its percentile, not by P(break)
+                    broke[row] = percentiles[row]
+                    continue
                 p_break = 1 - np.broadcast_to(holds, shape).mean(axis=1)
                 broke[row] = p_break > risk
                 self.risky[start:stop] |= p_break >= risk
@@ -339,6 +347,28 @@ class _Grid:
                 np.logical_not(holds, out=broke[row])
         self.broken += np.count_nonzero(broke, axis=1)
         np.logical_not(np.logical_or.reduce(broke, axis=0), out=self.feasible[start:stop])
+
+    def _percentile_breaks(self, point: _Slots, sampled: _Slots, shape: tuple[int, int]) -> dict[int, Any]:
+        """For each percentile budget and latency path (by its row in `_holding`'s order), whether that
+        percentile of each design's samples breaks the design's point limit (NaN breaks)."""
+        import numpy as np  # numpy: the grid is arrays
+
+        scenario = self.model.scenario
+        found: dict[int, Any] = {}
+        for index, budget in enumerate(scenario.budgets):
+            if budget.percentile is not None:
+                limit = np.broadcast_to(point.slot(LimitSlot(index)), shape[:1])
+                samples = np.broadcast_to(sampled.value(budget.name), shape)
+                judged = _quantiles(samples, np.broadcast_to(sampled.slot(LimitSlot(index)), shape), limit, budget.percentile)
+                found[index] = np.logical_not(_holds(budget.op, judged, limit))
+        for offset, path in enumerate(scenario.latency):
+            if path.percentile is not None:
+                key = PathBudgetSlot(path.name)
+                limit = np.broadcast_to(point.slot(key), shape[:1])
+                totals = np.broadcast_to(path_total(path, sampled.slot, np.maximum), shape)
+                judged = _quantiles(totals, np.broadcast_to(sampled.slot(key), shape), limit, path.percentile)
+                found[len(scenario.budgets) + offset] = np.logical_not(judged <= limit)
+        return found
 
     def _holding(self, slots: _Slots) -> Iterator[Any]:
         """Whether each budget and latency path holds, as arrays over the chunk (a NaN holds nothing)."""
@@ -373,6 +403,8 @@ class _Grid:
             [self._design(int(n)) for n in ranked],
             uncertain=bool(self.spreads),
             risk=scenario.risk,
+            percentiles=any(b.percentile is not None for b in scenario.budgets)
+            or any(p.percentile is not None for p in scenario.latency),
         )
 
     def _design(self, n: int) -> Design:
@@ -440,6 +472,19 @@ def _judgements(evaluation: Evaluation) -> list[tuple[float, str]]:
         used = utilization("<=", total, limit)
         found.append((used, status_of(total > limit, used, path.warn)))
     return found
+
+
+def _quantiles(samples: np.ndarray, limits: np.ndarray, limit: np.ndarray, percentile: float) -> np.ndarray:
+    """engine.judge.judged_percentile for each design (a row of samples) at once: an uncertain limit is taken
+    into account by measuring each sample against its own sample of the limit."""
+    import numpy as np  # numpy: the grid is arrays
+
+    values = samples
+    varies = bool(np.all(limit > 0)) and bool(np.all(limits > 0)) and not bool(np.all(limits == limit[:, None]))
+    if varies:
+        values = samples * (limit[:, None] / limits)
+    judged: np.ndarray = np.quantile(values, percentile, axis=1)
+    return judged
 
 
 def _holds(op: str, value: Any, limit: Any) -> Any:
