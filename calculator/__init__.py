@@ -65,6 +65,7 @@ _LAZY = {
     "Optimization": "calculator.analysis.optimize",
     "BreakingPoint": "calculator.analysis.solve",
     "Solution": "calculator.analysis.solve",
+    "OptionSolution": "calculator.analysis.solve",
     "Sweep": "calculator.analysis.sweep",
     "Grid": "calculator.analysis.sweep",
 }
@@ -119,6 +120,7 @@ __all__ = [
     "Location",
     "Model",
     "Optimization",
+    "OptionSolution",
     "Override",
     "PathResult",
     "PathView",
@@ -161,7 +163,7 @@ if TYPE_CHECKING:
     from calculator.analysis.drill import Feedback as DrillFeedback
     from calculator.analysis.explain import Explanation
     from calculator.analysis.optimize import Optimization
-    from calculator.analysis.solve import BreakingPoint, Solution
+    from calculator.analysis.solve import BreakingPoint, OptionSolution, Solution
     from calculator.analysis.sweep import Grid, Sweep
     from calculator.common.cache import write_text_atomically
     from calculator.common.numbers import format_number
@@ -206,10 +208,11 @@ def solve(
     risk: float | None = None,
     samples: int | None = None,
     seed: int | None = None,
-) -> Solution:
+) -> Solution | OptionSolution:
     """The largest (or smallest) value of an input at which every budget (or `budget`) holds; with `risk`
     (0.05), at which every budget's Monte Carlo P(break) is at most it, on the same `samples` for every
-    trial value (seeded with `seed`; the scenario's settings by default)."""
+    trial value (seeded with `seed`; the scenario's settings by default). An input with options: the
+    largest (smallest) option that holds, and what the next one breaks (an OptionSolution)."""
     from calculator.analysis.solve import solve as solve_input  # loaded when its command runs (start-up)
 
     return solve_input(model, input_name, budget, risk=risk, samples=samples, seed=seed)

@@ -208,13 +208,17 @@ def solve(
     risk: float | None = None,
     samples: int | None = None,
     seed: int | None = None,
-) -> Solution:
+) -> Solution | OptionSolution:
     """The edge of `input_name` at which the budgets (or `budget`) stop holding; budgets that hold for
     no value of the input are named and left out (every one of them: an error).
 
     With `risk` (0.05 for 5%): the edge at which each budget's Monte Carlo P(break) is at most `risk`
     (a percentile budget: its percentile holds), on `samples` draws seeded with `seed` (the scenario's
-    settings by default), the same draws for every trial value."""
+    settings by default), the same draws for every trial value.
+
+    An input with options (`one_of`, `range`, `powers_of_two`) is answered with one of them: the largest
+    that holds (the smallest, when the smallest option breaks and the largest holds), and what the next
+    option breaks."""
     model, overrides = model.applying(overrides)  # another hardware entry: the formulas read its figures
     scenario = model.scenario
     where = Location(scenario.file)
@@ -231,8 +235,12 @@ def solve(
     unit = display_unit(value, today)
     if not today > 0:
         raise UsageError(f"solve needs '{input_name}' to be positive today, not {today:g}", value.location)
+    if risk is not None and value.choices:
+        return _solve_options(model, value, budget, base_overrides, today, (risk, samples, seed))
     if risk is not None:
         return _solve_at_risk(model, value, budget, base_overrides, today, unit, (risk, samples, seed))
+    if value.choices:
+        return _solve_options(model, value, budget, base_overrides, today, None)
 
     def holds_without(left_out: set[str]) -> Any:
         def holds(x: float) -> bool:
@@ -331,6 +339,147 @@ def _solve_at_risk(
         budget,
         risk=precise,
     )
+
+
+@dataclass
+class OptionSolution:
+    """`solve --for INPUT` over an input with options: the largest option that holds (the smallest, for a
+    minimum), and the next option beyond it with the budgets it breaks."""
+
+    input: str
+    direction: str  # "max": the largest option that holds; "min": the smallest
+    options: list[str]  # every option as written, smallest first
+    holding: list[bool]  # whether each option holds
+    chosen: str | None  # None: no option holds
+    next_option: str | None  # the option just beyond `chosen` (None: `chosen` is the last one)
+    next_breaks: list[str]  # what the next option breaks (when no option holds: what the nearest one breaks)
+    current: str  # today's option
+    budget: str | None = None
+    risk: float | None = None
+
+    @property
+    def holds(self) -> bool:
+        return self.chosen is not None
+
+    def _what(self) -> str:
+        which = f"budget '{self.budget}'" if self.budget is not None else "every budget"
+        if self.risk is not None:
+            return f"{which} breaks with probability at most {_share(self.risk)}"
+        return f"{which} holds"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "input": self.input,
+            "direction": self.direction,
+            "options": [{"option": o, "holds": h} for o, h in zip(self.options, self.holding, strict=True)],
+            "display": self.chosen,
+            "current": self.current,
+            "next_option": self.next_option,
+            "next_option_breaks": self.next_breaks,
+            "method": "options",
+            **({"risk": self.risk} if self.risk is not None else {}),
+        }
+
+    def to_text(self) -> str:
+        if self.chosen is None:
+            return (
+                f"no option of {self.input} holds ({self._what()} at none of {', '.join(self.options)});"
+                f" the nearest, {self.next_option}, breaks {', '.join(self.next_breaks)}\n"
+            )
+        word = "largest" if self.direction == "max" else "smallest"
+        lines = [f"{self.input}: {self.chosen} ({word} option at which {self._what()}; today {self.current})"]
+        if self.next_option is None:
+            last = "largest" if self.direction == "max" else "smallest"
+            lines.append(f"it is the {last} option: none beyond it to break a budget")
+        else:
+            lines.append(f"the next option, {self.next_option}, breaks {', '.join(self.next_breaks)}")
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self) -> str:
+        if self.chosen is None:
+            return (
+                f"No option of **{self.input}** holds: the nearest, {self.next_option}, breaks {', '.join(self.next_breaks)}.\n"
+            )
+        beyond = f"; the next option, {self.next_option}, breaks **{', '.join(self.next_breaks)}**" if self.next_option else ""
+        return f"**{self.input}** can be **{self.chosen}**{beyond}.\n"
+
+    def _repr_markdown_(self) -> str:
+        return self.to_markdown()
+
+
+def _solve_options(
+    model: Model,
+    value: CheckedValue,
+    budget: str | None,
+    overrides: Mapping[str, float],
+    today: float,
+    monte_carlo: tuple[float, int | None, int | None] | None,
+) -> OptionSolution:
+    """Each option judged (at its point values, or with `monte_carlo` at the risk on common samples): the
+    largest that holds, unless the smallest breaks and the largest holds (a minimum: the smallest that holds)."""
+    choices = sorted(value.choices, key=lambda c: c.point)
+    breaks = _option_breaks(model, value, budget, overrides, monte_carlo)
+    broken = [breaks(c.point) for c in choices]
+    holding = [not b for b in broken]
+    direction = "min" if broken[0] and holding[-1] else "max"
+    chosen: int | None
+    if not any(holding):
+        chosen, beyond = None, min(range(len(choices)), key=lambda n: abs(choices[n].point - today))
+    elif direction == "max":
+        chosen = max(n for n, h in enumerate(holding) if h)
+        beyond = chosen + 1
+    else:
+        chosen = min(n for n, h in enumerate(holding) if h)
+        beyond = chosen - 1
+    after = choices[beyond] if 0 <= beyond < len(choices) else None
+    current = next((c.text for c in choices if math.isclose(c.point, today, rel_tol=1e-12)), format_number(today, 6))
+    return OptionSolution(
+        value.name,
+        direction,
+        [c.text for c in choices],
+        holding,
+        choices[chosen].text if chosen is not None else None,
+        after.text if after is not None else None,
+        broken[beyond] if after is not None else [],
+        current,
+        budget,
+        monte_carlo[0] if monte_carlo is not None else None,
+    )
+
+
+def _option_breaks(
+    model: Model,
+    value: CheckedValue,
+    budget: str | None,
+    overrides: Mapping[str, float],
+    monte_carlo: tuple[float, int | None, int | None] | None,
+) -> Any:
+    """What an option breaks: the budgets its point values break, or with `monte_carlo` those whose
+    P(break) is above the risk (a percentile budget: its percentile); an option that does not evaluate breaks."""
+    if monte_carlo is not None:
+        from calculator.analysis.risk import CommonSamples  # numpy: only for --risk
+
+        risk, samples, seed = monte_carlo
+        common = CommonSamples(model, value.name, overrides, samples, seed)
+        held = common.holds(risk, budget)
+
+        def at_risk(x: float) -> list[str]:
+            if held(x):
+                return []
+            try:
+                return common.binding(x, risk, budget) or ["?"]
+            except EnvelopeError as error:
+                return [f"its evaluation ({error.kind})"]
+
+        return at_risk
+
+    def at_point(x: float) -> list[str]:
+        try:
+            return broken_budgets(model.evaluate({**overrides, value.name: x}), budget)
+        except EnvelopeError as error:
+            return [f"its evaluation ({error.kind})"]
+
+    return at_point
 
 
 def _listed(labels: list[str]) -> str:

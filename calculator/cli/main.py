@@ -311,7 +311,7 @@ def command_solve(arguments: argparse.Namespace) -> int:
     else:
         text = solution.to_markdown() if arguments.format == "markdown" else solution.to_text()
         print(terminal_text(text), end="")
-    return EXIT_OK
+    return EXIT_FAIL if not getattr(solution, "holds", True) else EXIT_OK  # an input with options: none holds
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
