@@ -194,6 +194,17 @@ def test_a_percentile_budget_without_uncertain_inputs_judges_the_point():
     assert [d.choices["replicas"] for d in outcome.designs] == [f"{r} replica" for r in range(2, 7)]
 
 
+def test_a_percentile_latency_path_is_judged_at_its_percentile():
+    # the same lognormal as a path's one stage: its p99 is 533/(100 r) s against 1 s, holding from 6 replicas.
+    text = PERCENTILE.replace(
+        "budgets:\n  busy: BUDGET\n",
+        "latency:\n  serve:\n    budget: { max: 1 s, percentile: 99% }\n    stages:\n      busy: busy\n",
+    )
+    outcome = optimize(calculator.loads(text, "path.yaml"), [Objective("replicas", "min")])
+    assert (outcome.feasible, outcome.infeasible_by_budget) == (1, {"serve": 5})
+    assert outcome.designs[0].choices == {"replicas": "6 replica"}
+
+
 def test_uncertain_designs_share_their_samples_so_the_run_repeats():
     model = calculator.loads(UNCERTAIN, "serving.yaml")
     first = optimize(model, [Objective("capacity", "max")], top=6).to_dict()

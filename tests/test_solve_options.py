@@ -99,3 +99,29 @@ def test_only_one_budget(scenario, capsys):
     # --budget capacity: latency does not count, and batch does not move capacity: every batch holds.
     code, data = _solved(capsys, scenario("50 ms"), "--for", "batch", "--budget", "capacity")
     assert code == 0 and data["display"] == "128 sequence"
+
+
+LOGNORMAL = """\
+name: risky
+inputs:
+  replicas: { range: [1 replica, 6 replica] }
+  work: 100 to 400 request/s
+  per_replica: 100 request/s/replica
+derived:
+  busy: work / (replicas * per_replica) * 1 s
+budgets:
+  busy: BUDGET
+settings: { samples: 40000 }
+"""
+
+
+@pytest.mark.parametrize(("budget", "smallest", "below"), [("<= 1 s", 4, 3), ("{ max: 1 s, percentile: 99% }", 6, 5)])
+def test_options_at_a_risk(tmp_path, monkeypatch, capsys, budget, smallest, below):
+    # work is lognormal (median 200, sigma = ln 2 / 1.645): its 90th percentile is 343 request/s, its 99th 533.
+    # --risk 10%: P(busy > 1 s) ≤ 10% from 4 replicas (343 ≤ 400); the p99 budget holds from 6 (533 ≤ 600).
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r.yaml").write_text(LOGNORMAL.replace("BUDGET", budget), encoding="utf-8")
+    code, data = _solved(capsys, "r.yaml", "--for", "replicas", "--risk", "10%")
+    assert code == 0
+    assert (data["direction"], data["display"], data["risk"]) == ("min", f"{smallest} replica", 0.1)
+    assert (data["next_option"], data["next_option_breaks"]) == (f"{below} replica", ["busy"])
