@@ -81,7 +81,7 @@ def test_the_answer_holds_at_the_risk_and_is_stable_with_the_seed(tmp_path: Path
     assert result.budget("traffic").p_violation is not None and result.budget("traffic").p_violation <= 0.05
     assert main(["solve", file, "--for", "users", "--risk", "5%"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"users can go to {first.display} (largest value at which every budget breaks with probability")
+    assert out.startswith(f"users can grow to {first.display} (largest value at which every budget breaks with probability")
     assert f"Monte Carlo: {SAMPLES:,} samples (seed 11), the same samples for every trial value" in out
     assert "precision: P(break) " in out and "(two standard errors) the edge is" in out
 
