@@ -250,14 +250,15 @@ def sweep(
 
 def sweep_grid(
     model: Model,
-    x: tuple[str, str, str],
-    y: tuple[str, str, str],
+    x: Sequence[str],
+    y: Sequence[str],
     steps: tuple[int, int] = (11, 11),
     log: bool = False,
     show: str | None = None,
 ) -> Grid:
-    """Values and budget statuses over a grid of two inputs, each (name, from, to) as quantities
-    (`("dau", "10M user", "200M user")`): numpy arrays indexed [y, x]."""
+    """Values and budget statuses over a grid of two axes, each (name, from, to) as quantities
+    (`("dau", "10M user", "200M user")`) or (name,) for an input with options or a hardware binding
+    (`("gpu",)`): numpy arrays indexed [y, x]."""
     from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
 
     return grid_sweep(model, x, y, steps, log, show)

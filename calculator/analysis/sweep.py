@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
 from calculator.engine.judge import breaks_limit, judge, path_total
-from calculator.engine.model import Model, Override
+from calculator.engine.model import HardwareChoice, Model, Override
 from calculator.engine.results import Result
+from calculator.engine.scenario import Choice
 from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot
 from calculator.engine.uncertainty import samples_that_fit
 from calculator.units.system import DIMENSIONLESS, Unit
@@ -263,6 +264,43 @@ def sweep_entries(
     return sweep_table
 
 
+def sweep_options(
+    model: Model,
+    input_name: str,
+    show: list[str] | None = None,
+    overrides: Mapping[str, Override] | None = None,
+) -> Sweep:
+    """One row per option of an input with options (`one_of:`, `range:`, `powers_of_two:`), in the order
+    written, each row named by its option as people write it (`4 gpu`)."""
+    model, base_overrides = model.applying(overrides)
+    where = Location(f"sweep {input_name}")
+    choices = _options_of(model, input_name, where)
+    names = _shown(model, show, where)
+    first = _point_result(model, {**base_overrides, input_name: choices[0].point})
+    unit = first.values[input_name].unit
+    units = {name: first.values[name].unit for name in names}
+    keep = _kept_budgets(first, set(names) if show else None)
+    table = Sweep(input_name, unit, names, units, [label for label, _ in keep], sig_figs=model.scenario.sig_figs)
+    for choice in choices:
+        judged = _point_result(model, {**base_overrides, input_name: choice.point})
+        row = _row(judged, choice.point / unit.factor, names, units, keep)
+        row.choice = choice.text
+        table.rows.append(row)
+    return table
+
+
+def _options_of(model: Model, name: str, where: Location) -> tuple[Choice, ...]:
+    """An input's options, checked and expanded; refused for an input without options."""
+    value = model.input(name, where)
+    if value.options is None:
+        raise UsageError(
+            f"'{name}' has no options: sweep it from FROM to TO",
+            where,
+            f"envelope sweep FILE {name} FROM TO, or list its options: {name}: {{ one_of: [...] }}",
+        )
+    return value.choices
+
+
 def _shown(model: Model, show: list[str] | None, where: Location) -> list[str]:
     """The values a sweep shows: those asked for, else the budgeted ones, else every derived value."""
     scenario = model.scenario
@@ -337,10 +375,21 @@ class Axis:
     unit: Unit
     values: list[float]
     log: bool = False
+    labels: tuple[str, ...] = ()
+    "an axis of options or catalog entries: each as people write it (`4 gpu`, `H100-SXM`); values are then the options'"
+    " values in `unit` (a hardware binding's: the entry's position)"
 
     @property
     def label(self) -> str:
         return labelled(self.input, self.unit) + (", log" if self.log else "")
+
+    def tick(self, i: int, sig_figs: int) -> str:
+        """The i-th point as a heat map, a CSV or a table names it: its option as written, or its number."""
+        return self.labels[i] if self.labels else format_number(self.values[i], sig_figs)
+
+    def written(self) -> list[str] | list[float]:
+        """The points as JSON gives them: the options as written, or the numbers."""
+        return list(self.labels) if self.labels else self.values
 
 
 @dataclass
@@ -384,12 +433,12 @@ class Grid:
                 "status": str(self.status[j, i]),
                 "budgets": {label: str(self.statuses[label][j, i]) for label in self.budgets},
             }
-            for j, y in enumerate(self.y.values)
-            for i, x in enumerate(self.x.values)
+            for j, y in enumerate(self.y.written())
+            for i, x in enumerate(self.x.written())
         ]
         return {
-            "x": {"input": self.x.input, "unit": self.x.unit.long_text(), "values": self.x.values, "log": self.x.log},
-            "y": {"input": self.y.input, "unit": self.y.unit.long_text(), "values": self.y.values, "log": self.y.log},
+            "x": {"input": self.x.input, "unit": self.x.unit.long_text(), "values": self.x.written(), "log": self.x.log},
+            "y": {"input": self.y.input, "unit": self.y.unit.long_text(), "values": self.y.written(), "log": self.y.log},
             "units": {name: unit.long_text() for name, unit in self.units.items()},
             "counts": self.counts(),
             "cells": cells,
@@ -405,10 +454,10 @@ class Grid:
             + [f"{b} status" for b in self.budgets]
             + ["status"]
         )
-        for j, y in enumerate(self.y.values):
-            for i, x in enumerate(self.x.values):
+        for j in range(len(self.y.values)):
+            for i in range(len(self.x.values)):
                 writer.writerow(
-                    [f"{x:.6g}", f"{y:.6g}"]
+                    [_csv_point(self.x, i), _csv_point(self.y, j)]
                     + [f"{self.values[n][j, i]:.6g}" for n in self.shown]
                     + [str(self.statuses[b][j, i]) for b in self.budgets]
                     + [str(self.status[j, i])]
@@ -416,21 +465,24 @@ class Grid:
         return out.getvalue()
 
 
+def _csv_point(axis: Axis, i: int) -> str:
+    return axis.labels[i] if axis.labels else f"{axis.values[i]:.6g}"
+
+
 def grid_sweep(
     model: Model,
-    x: tuple[str, str, str],
-    y: tuple[str, str, str],
+    x: Sequence[str],
+    y: Sequence[str],
     steps: tuple[int, int] = (11, 11),
     log: bool = False,
     show: str | None = None,
-    overrides: Mapping[str, float] | None = None,
+    overrides: Mapping[str, Override] | None = None,
 ) -> Grid:
-    """Evaluate the scenario on a grid of two inputs, each (name, from, to), as arrays through the compiled
-    scenario: one call for the whole grid (point values, as a 1-D sweep), refused over the memory budget."""
+    """Evaluate the scenario on a grid of two axes. An axis is (input, from, to), as arrays through the compiled
+    scenario: one call for the whole grid (point values, as a 1-D sweep), refused over the memory budget; or
+    (name,) for an input with options or a hardware binding: its options (a binding's entries) point by point."""
     scenario = model.scenario
     where = Location(f"sweep {x[0]} --and {y[0]}")
-    for name in (x[0], y[0]):
-        model.input(name, where)
     if x[0] == y[0]:
         raise UsageError(f"--and needs a second input, not '{y[0]}' again", where)
     for count in steps:
@@ -438,8 +490,13 @@ def grid_sweep(
             raise UsageError(f"--steps takes 2 to {MAX_STEPS:,}, not {count:,}", where)
     if show is not None and show not in scenario.values:
         raise UsageError(f"no value '{show}' to show", where, did_you_mean(show, scenario.values))
-    base_overrides = dict(overrides or {})
-    xs, ys = (_axis_steps(model, axis, count, log, where) for axis, count in zip((x, y), steps, strict=True))
+    kinds = [_axis_kind(model, axis, where) for axis in (x, y)]
+    if kinds != ["range", "range"]:
+        return _grid_by_points(model, (x, y), kinds, steps, log, show, overrides)
+    model, base_overrides = model.applying(overrides)
+    xs, ys = (
+        _axis_steps(model, (axis[0], axis[1], axis[2]), count, log, where) for axis, count in zip((x, y), steps, strict=True)
+    )
     corner = _point_result(model, {**base_overrides, x[0]: xs[0], y[0]: ys[0]})  # its units; its errors, located
     names = list(dict.fromkeys([show] if show else [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
     keep = _kept_budgets(corner, {show} if show else None)
@@ -601,3 +658,100 @@ def _named(codes: np.ndarray) -> np.ndarray:
 
     named: np.ndarray = np.array(STATUSES)[codes]
     return named
+
+
+def _axis_kind(model: Model, axis: Sequence[str], where: Location) -> str:
+    """ "range" (an input from FROM to TO), "options" (an input's options) or "hardware" (a binding's entries);
+    an axis written the wrong way for its name is refused here."""
+    name = axis[0]
+    if len(axis) not in (1, 3):
+        raise UsageError(f"an axis is NAME or NAME FROM TO, not {len(axis)} words", where)
+    if name in model.scenario.hardware:
+        if len(axis) == 3:
+            raise UsageError(
+                f"'{name}' is a hardware binding: it is swept over catalog entries, not from FROM to TO",
+                where,
+                f"give '{name}' alone: its one_of options, or every entry of its kind",
+            )
+        return "hardware"
+    value = model.input(name, where)
+    if value.options is not None:
+        if len(axis) == 3:
+            raise UsageError(f"'{name}' has options: it is swept over them, not from FROM to TO", where, f"give '{name}' alone")
+        return "options"
+    if len(axis) == 1:
+        _options_of(model, name, where)  # raises: an input without options needs FROM and TO
+    return "range"
+
+
+_AxisPoint = tuple[dict[str, float], list[HardwareChoice]]  # an axis's point: input overrides, hardware choices
+
+
+def _grid_by_points(
+    model: Model,
+    axes: tuple[Sequence[str], Sequence[str]],
+    kinds: list[str],
+    steps: tuple[int, int],
+    log: bool,
+    show: str | None,
+    overrides: Mapping[str, Override] | None,
+) -> Grid:
+    """A grid with an axis of options or catalog entries, one point evaluation a point (as a 1-D sweep over
+    entries: options are few, so a grid of them is thousands of points at most, not millions)."""
+    import numpy as np  # numpy: only for a grid
+
+    model, base_overrides = model.applying(overrides)
+    scenario = model.scenario
+    points = [_axis_points(model, axis, kind, count, log) for axis, kind, count in zip(axes, kinds, steps, strict=True)]
+
+    def judged_at(i: int, j: int) -> Result:
+        (x_inputs, x_hardware), (y_inputs, y_hardware) = points[0][0][i], points[1][0][j]
+        bound = model.with_hardware(x_hardware + y_hardware)
+        return _point_result(bound, {**base_overrides, **x_inputs, **y_inputs})
+
+    corner = judged_at(0, 0)
+    names = list(dict.fromkeys([show] if show else [b.name for b in scenario.budgets] or [v.name for v in scenario.derived]))
+    keep = _kept_budgets(corner, {show} if show else None)
+    units = {name: corner.values[name].unit for name in names}
+    shape = (len(points[1][0]), len(points[0][0]))
+    values = {name: np.zeros(shape) for name in names}
+    codes = {label: np.zeros(shape, dtype=np.int8) for label, _ in keep}
+    used = {label: np.zeros(shape) for label, _ in keep}
+    for j, i in itertools.product(range(shape[0]), range(shape[1])):
+        row = _row(judged_at(i, j), 0.0, names, units, keep)
+        for name in names:
+            values[name][j, i] = row.values[name]
+        for label, _ in keep:
+            codes[label][j, i] = STATUSES.index(row.statuses[label])
+            used[label][j, i] = row.utilizations[label]
+    worst = functools.reduce(np.maximum, codes.values(), np.zeros(shape, dtype=np.int8))
+    made = [
+        _made_axis(corner, axis[0], kind, axis_points, log) for axis, kind, axis_points in zip(axes, kinds, points, strict=True)
+    ]
+    labels = [label for label, _ in keep]
+    return Grid(made[0], made[1], names, units, labels, values, codes, used, worst, show, scenario.sig_figs)
+
+
+def _axis_points(
+    model: Model, axis: Sequence[str], kind: str, count: int, log: bool
+) -> tuple[list[_AxisPoint], list[str], list[float]]:
+    """An axis's points (what each sets), their labels as written ([] for a range) and their values in base units."""
+    name = axis[0]
+    if kind == "hardware":
+        view = next(b for b in model.view().bindings if b.name == name)
+        choices = [model.choose(name, option.id, Location(f"sweep {name} {option.id}")) for option in view.options]
+        return [({}, [c]) for c in choices], [c.entry.id for c in choices], [float(n) for n in range(len(choices))]
+    if kind == "options":
+        options = _options_of(model, name, Location(f"sweep {name}"))
+        return [({name: c.point}, []) for c in options], [c.text for c in options], [c.point for c in options]
+    start, stop = axis[1], axis[2]
+    xs = _axis_steps(model, (name, start, stop), count, log, Location(f"sweep {name}"))
+    return [({name: x}, []) for x in xs], [], xs
+
+
+def _made_axis(corner: Result, name: str, kind: str, points: tuple[list[_AxisPoint], list[str], list[float]], log: bool) -> Axis:
+    if kind == "hardware":
+        return Axis(name, Unit(1.0, DIMENSIONLESS, "", ()), points[2], labels=tuple(points[1]))
+    unit = corner.values[name].unit
+    values = [v / unit.factor for v in points[2]]
+    return Axis(name, unit, values, log and kind == "range", tuple(points[1]))

@@ -86,9 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
     sweep.add_argument(
         "--and",
         dest="second",
-        nargs=3,
-        metavar=("Y", "FROM", "TO"),
-        help="a second input: a grid of both, drawn as a heat map of the status (or of --show NAME)",
+        nargs="+",
+        metavar="Y [FROM TO]",
+        help="a second axis (an input FROM TO, or alone: an input with options or a hardware binding): a grid of both,"
+        " drawn as a heat map of the status (or of --show NAME)",
     )
     sweep.add_argument("--steps", type=int, nargs="+", default=[11], metavar="N", help="steps (with --and: N [M])")
     sweep.add_argument("--log", action="store_true", help="geometric steps (log axes)")
@@ -315,7 +316,7 @@ def command_solve(arguments: argparse.Namespace) -> int:
 
 
 def command_sweep(arguments: argparse.Namespace) -> int:
-    from calculator.analysis.sweep import sweep, sweep_entries  # loaded when its command runs (start-up)
+    from calculator.analysis.sweep import sweep, sweep_entries, sweep_options  # loaded when its command runs (start-up)
 
     model = load_noting(arguments.file, arguments.catalog)
     if arguments.second is not None:
@@ -336,11 +337,27 @@ def command_sweep(arguments: argparse.Namespace) -> int:
     else:
         if arguments.over is not None:
             raise UsageError(f"--over lists the catalog entries of a hardware binding; '{arguments.input}' is not one", where)
-        if arguments.stop is None:
+        if model.input(arguments.input, where).options is not None:
+            if arguments.start is not None:
+                raise UsageError(
+                    f"'{arguments.input}' has options: it is swept over them, not from FROM to TO",
+                    where,
+                    f"envelope sweep FILE {arguments.input}",
+                )
+            table = sweep_options(model, arguments.input, arguments.show, overrides)
+        elif arguments.stop is None:
             raise UsageError(f"sweep {arguments.input} needs FROM and TO (e.g. '10M user' '100M user')", where)
-        table = sweep(
-            model, arguments.input, arguments.start, arguments.stop, arguments.steps[0], arguments.log, arguments.show, overrides
-        )
+        else:
+            table = sweep(
+                model,
+                arguments.input,
+                arguments.start,
+                arguments.stop,
+                arguments.steps[0],
+                arguments.log,
+                arguments.show,
+                overrides,
+            )
     if arguments.format == "json":
         print_json(table.to_dict())
     elif arguments.format == "csv":
@@ -361,11 +378,15 @@ def _grid_sweep(model: Any, arguments: argparse.Namespace) -> int:
     """`sweep FILE X FROM TO --and Y FROM TO`: the grid as a heat map, CSV or JSON."""
     from calculator.analysis.sweep import grid_sweep  # loaded when its command runs (start-up)
 
-    if arguments.stop is None:
+    if len(arguments.second) not in (1, 3):
         raise UsageError(
-            f"with --and, {arguments.input} needs FROM and TO too (a grid's axes are ranges of inputs)",
-            Location(f"sweep {arguments.input}"),
+            f"--and takes Y FROM TO, or Y alone (an input with options or a hardware binding),"
+            f" not {len(arguments.second)} values",
+            Location("--and"),
         )
+    if arguments.start is not None and arguments.stop is None:
+        raise UsageError(f"sweep {arguments.input} takes FROM and TO, or neither", Location(f"sweep {arguments.input}"))
+    first = [arguments.input] + ([arguments.start, arguments.stop] if arguments.start is not None else [])
     if len(arguments.steps) > 2:
         raise UsageError(f"--steps takes N or N M with --and, not {len(arguments.steps)} numbers", Location("--steps"))
     if arguments.show is not None and len(arguments.show) != 1:
@@ -375,8 +396,8 @@ def _grid_sweep(model: Any, arguments: argparse.Namespace) -> int:
     steps = (arguments.steps[0], arguments.steps[-1])
     grid = grid_sweep(
         model,
-        (arguments.input, arguments.start, arguments.stop),
-        tuple(arguments.second),
+        first,
+        arguments.second,
         steps,
         arguments.log,
         arguments.show[0] if arguments.show else None,

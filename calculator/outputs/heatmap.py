@@ -33,6 +33,9 @@ def heat_map_lines(grid: Grid, width: int = 80) -> list[list[Piece]]:
     margin = max(len(label) for label in y_ticks.values())
     room = max(width - margin - 3, 1)
     cell = 2 if 2 * len(grid.x.values) <= room else 1
+    if grid.x.labels:  # options or entries: a column wide enough to name each one under it
+        named = max(len(label) for label in grid.x.labels) + 2
+        cell = named if named * len(grid.x.values) <= room else cell
     x_shown = _spread_indices(len(grid.x.values), room // cell)
     cells, legend = _cells(grid, y_shown, x_shown)
     title = _title(grid)
@@ -134,16 +137,13 @@ def _shade(value: float, edges: list[float]) -> str:
 def _row_labels(grid: Grid, rows: list[int]) -> dict[int, str]:
     """The shown rows' y values, or '' on rows left unlabelled when there are many (the top and bottom always show)."""
     every = max(1, math.ceil(len(rows) / LABELLED_ROWS))
-    return {
-        j: format_number(grid.y.values[j], grid.sig_figs) if (k % every == 0 or k == len(rows) - 1) else ""
-        for k, j in enumerate(rows)
-    }
+    return {j: grid.y.tick(j, grid.sig_figs) if (k % every == 0 or k == len(rows) - 1) else "" for k, j in enumerate(rows)}
 
 
 def _x_ticks(grid: Grid, columns: list[int], cell: int) -> str:
     """Values under their columns: the first, the last, then the middles of the gaps, as many as fit."""
     shown = len(columns)
-    labels = [format_number(grid.x.values[i], grid.sig_figs) for i in columns]
+    labels = [grid.x.tick(i, grid.sig_figs) for i in columns]
     line = [" "] * (cell * shown + 16)
     placed: list[tuple[int, int]] = []
     order = [0, shown - 1]
