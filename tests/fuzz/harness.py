@@ -28,6 +28,9 @@ import calculator
 COLLECT = os.environ.get("ENVELOPE_FUZZ_COLLECT")
 PROFILE = os.environ.get("ENVELOPE_FUZZ_PROFILE", "ci")
 EXAMPLE_SECONDS = float(os.environ.get("ENVELOPE_FUZZ_EXAMPLE_SECONDS", "10" if PROFILE == "ci" else "20"))
+# The wall-clock guard (a blocked read) is this many times the CPU one; a long session that is paused now and
+# then (SIGSTOP while the machine measures something else) sets it high, or every paused example is a "hang".
+WALL_FACTOR = float(os.environ.get("ENVELOPE_FUZZ_WALL_FACTOR", "10"))
 ENVELOPE = [sys.executable, "-m", "calculator.cli"]
 # A new process an example costs ~1-5 s of start-up on a shared machine, so 10,000 CLI examples would take
 # hours: the long profile calls the CLI's `main(argv)` in this process (the same edge: argument parsing,
@@ -40,22 +43,22 @@ _started = time.monotonic()
 
 
 class Hang(BaseException):
-    """An example used more than EXAMPLE_SECONDS of CPU, or blocked for ten times that."""
+    """An example used more than EXAMPLE_SECONDS of CPU, or blocked for WALL_FACTOR times that."""
 
 
 @contextmanager
 def time_limit(seconds: float = EXAMPLE_SECONDS) -> Iterator[None]:
     """A hang guard on the example's CPU time (SIGPROF: on a starved, shared machine a wall-clock limit fires
-    on examples that are only waiting for a core), and on ten times that in wall time for a blocked read."""
+    on examples that are only waiting for a core), and on WALL_FACTOR times that in wall time for a blocked read."""
 
     def expire(signum: int, frame: Any) -> None:
         kind = "CPU" if signum == signal.SIGPROF else "wall-clock"
-        raise Hang(f"took more than {seconds * (1 if signum == signal.SIGPROF else 10):g} s of {kind} time")
+        raise Hang(f"took more than {seconds * (1 if signum == signal.SIGPROF else WALL_FACTOR):g} s of {kind} time")
 
     # pytest-timeout may have its own SIGALRM timer running: it is put back, less the time spent here
     previous_alarm = signal.signal(signal.SIGALRM, expire)
     previous_prof = signal.signal(signal.SIGPROF, expire)
-    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds * 10)
+    outer, _ = signal.setitimer(signal.ITIMER_REAL, seconds * WALL_FACTOR)
     signal.setitimer(signal.ITIMER_PROF, seconds)
     started = time.monotonic()
     try:
