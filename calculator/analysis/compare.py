@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
 from calculator.common.files import MissingFile
 from calculator.common.numbers import counted, format_number
+from calculator.common.records import record
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
 from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult, limit_text, with_unit
@@ -21,7 +22,7 @@ from calculator.engine.results import STATUS_EMOJI, Result, Status, ValueResult,
 STATUS_MARK = {**{status: f"{emoji} {status}" for status, emoji in STATUS_EMOJI.items()}, "—": "—"}
 
 
-@dataclass
+@record(frozen=False)
 class Change:
     name: str
     old: str
@@ -30,7 +31,7 @@ class Change:
     relative: str = ""
 
 
-@dataclass
+@record(frozen=False)
 class Diff:
     old_name: str
     new_name: str
@@ -89,7 +90,7 @@ class Diff:
         return "\n".join(lines)
 
 
-@dataclass(frozen=True)
+@record
 class ValueComparison:
     """One value on each side (None: not in that result), the new side's order first."""
 
@@ -116,7 +117,7 @@ class ValueComparison:
         return (self.new.base - self.old.base) / self.old.base
 
 
-@dataclass(frozen=True)
+@record
 class LimitComparison:
     """A budget (`name op`) or a latency path (`latency NAME`) on each side: (status, share of the limit used)."""
 
@@ -131,7 +132,7 @@ class LimitComparison:
         return self.new is not None and self.new[0] == "fail" and (self.old is None or self.old[0] != "fail")
 
 
-@dataclass(frozen=True)
+@record
 class ChoiceComparison:
     """A `hardware:` binding on each side: the catalog entry it is bound to (None: not in that result)."""
 
@@ -147,7 +148,7 @@ class ChoiceComparison:
         return f"{self.name}: {self.old or '—'} → {self.new or '—'}"
 
 
-@dataclass(frozen=True)
+@record
 class Comparison:
     """Two results side by side: every value and every budget and latency path of either, and the
     hardware each was evaluated with."""

@@ -21,13 +21,13 @@ import math
 import re
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from calculator.analysis.explain import Explanation, explain
 from calculator.analysis.solve import breaking_points
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import counted, format_number
+from calculator.common.records import record
 from calculator.common.text import markdown_cell
 from calculator.engine.check import check_input_text
 from calculator.engine.model import Model
@@ -52,7 +52,7 @@ _ANSWER = Location("<answer>")
 Grade = Literal["full", "partial", "none"]
 
 
-@dataclass(frozen=True)
+@record
 class Question:
     """One value to estimate, with its true value in the unit it is asked in."""
 
@@ -69,7 +69,7 @@ class Question:
         return self.value * self.unit.factor
 
 
-@dataclass(frozen=True)
+@record
 class Reading:
     """An answer as read: its value in base units, or what is wrong with it."""
 
@@ -77,7 +77,7 @@ class Reading:
     problem: str | None = None
 
 
-@dataclass
+@record(frozen=False)
 class Feedback:
     """What follows an answer: scored, a retry asked for, or the answer revealed."""
 
@@ -241,7 +241,7 @@ def factor_off(answer: float, truth: float) -> float:
     return max(answer / truth, truth / answer)
 
 
-@dataclass(frozen=True)
+@record
 class Gap:
     """An input whose error would explain a wrong answer: it would have to be `factor` times its value."""
 

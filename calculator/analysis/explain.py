@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from calculator.analysis.bounded import too_large_for_sympy
 from calculator.analysis.latex import formula_latex, latex_number, latex_quantity, latex_value, substituted_latex, upright
 from calculator.common.errors import EnvelopeError, Location, UsageError, closest_or_all
 from calculator.common.numbers import format_number
+from calculator.common.records import record
 from calculator.engine.judge import judge
 from calculator.engine.model import Model, Override
 from calculator.engine.resolve import field_figure_text
@@ -26,7 +27,7 @@ from calculator.engine.scenario import LatencyPath
 from calculator.formula.expr import Binary, Call, Expr, Field, Name, Number, Quantity, Unary, has_rounding, to_text
 
 
-@dataclass
+@record(frozen=False)
 class Driver:
     """An uncertain input's share in a value's spread."""
 
@@ -35,7 +36,7 @@ class Driver:
     share: float  # of the sum of squared rank correlations
 
 
-@dataclass
+@record(frozen=False)
 class Explanation:
     name: str
     formula: str

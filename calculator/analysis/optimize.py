@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any, Literal
 
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
+from calculator.common.records import record
 from calculator.engine.judge import breaks_limit, display_unit, path_total, status_of, utilization
 from calculator.engine.model import Evaluation, Model, Override
 from calculator.engine.results import with_unit
@@ -36,7 +37,7 @@ KEPT_PER_DESIGN = 2
 risk) besides its objectives: with the chunk's working arrays, all of it must fit the memory budget."""
 
 
-@dataclass(frozen=True)
+@record
 class ChoiceAxis:
     """One thing to choose: its options as people write them, and for each argument of the compiled scenario
     it sets (an input sets one; a hardware binding, each catalog figure it supplies) the value of every option."""
@@ -52,20 +53,20 @@ class ChoiceAxis:
         return len(self.labels)
 
 
-@dataclass(frozen=True)
+@record
 class Objective:
     name: str
     sense: Sense
 
 
-@dataclass(frozen=True)
+@record
 class ObjectiveValue:
     value: float  # in `unit`
     unit: str
     display: str  # '1.2k USD/month'
 
 
-@dataclass(frozen=True)
+@record
 class Design:
     choices: dict[str, str]  # axis -> the option chosen, as people write it
     objectives: list[ObjectiveValue]
@@ -74,7 +75,7 @@ class Design:
     utilization: float | None
 
 
-@dataclass
+@record(frozen=False)
 class Optimization:
     """The outcome: how many designs were evaluated and feasible, why the rest fail, the best of them."""
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import EnvelopeError, Location, UsageError
+from calculator.common.records import record
 from calculator.engine.judge import breaks_limit, judged_percentile, path_total
 from calculator.engine.slots import DerivedSlot, LimitSlot, PathBudgetSlot, SlotKey
 
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 SPREAD_ERRORS = 2.0  # the edge's range: where P(break) is this many standard errors either side of the risk
 
 
-@dataclass(frozen=True)
+@record
 class RiskPrecision:
     """How precise a risk-aware answer is (values of the input in base units)."""
 

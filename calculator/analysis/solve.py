@@ -11,13 +11,14 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Container, Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculator.analysis.bounded import too_large_for_sympy, within_deadline
 from calculator.common.errors import EnvelopeError, Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
+from calculator.common.records import record
 from calculator.engine.judge import breaks_limit, display_unit, path_total
 from calculator.engine.model import Evaluation, Model, Override
 from calculator.engine.results import with_unit
@@ -42,7 +43,7 @@ METHODS = {
 WHOLE_COUNTS = Path(__file__).resolve().parents[1] / "units" / "whole_counts.txt"
 
 
-@dataclass
+@record(frozen=False)
 class Solution:
     input: str
     value: float  # in `unit`: the edge itself
@@ -341,7 +342,7 @@ def _solve_at_risk(
     )
 
 
-@dataclass
+@record(frozen=False)
 class OptionSolution:
     """`solve --for INPUT` over an input with options: the largest option that holds (the smallest, for a
     minimum), and the next option beyond it with the budgets it breaks."""
@@ -557,7 +558,7 @@ def _safe_edge(holds: Any, edge: float, direction: str, unit: Unit, sig_figs: in
     return edge
 
 
-@dataclass(frozen=True)
+@record
 class BreakingPoint:
     """Where one budget (or latency path) breaks as one input moves, the rest as they are."""
 

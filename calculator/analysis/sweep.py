@@ -15,11 +15,12 @@ import io
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.errors import Location, UsageError, did_you_mean
 from calculator.common.numbers import format_number
+from calculator.common.records import record
 from calculator.engine.judge import breaks_limit, judge, path_total
 from calculator.engine.model import HardwareChoice, Model, Override
 from calculator.engine.results import Result
@@ -42,7 +43,7 @@ def labelled(name: str, unit: Unit) -> str:
     return f"{name} ({unit.text})" if unit.text else name
 
 
-@dataclass
+@record(frozen=False)
 class SweepRow:
     x: float  # in the input's unit (a sweep over catalog entries: the entry's position)
     values: dict[str, float]  # in each value's unit
@@ -51,7 +52,7 @@ class SweepRow:
     choice: str | None = None  # a sweep over a hardware binding: the entry's id
 
 
-@dataclass
+@record(frozen=False)
 class Sweep:
     input: str
     unit: Unit
@@ -367,7 +368,7 @@ def _steps(low: float, high: float, count: int, log: bool) -> list[float]:
 # --- 2-D sweeps: a grid of two inputs ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record
 class Axis:
     """One input of a grid: its values, in `unit`."""
 
@@ -392,7 +393,7 @@ class Axis:
         return list(self.labels) if self.labels else self.values
 
 
-@dataclass
+@record(frozen=False)
 class Grid:
     """Values and budget statuses over two inputs: numpy arrays indexed [row, column] = [y, x]
     (a million points stay arrays; only what is written out becomes Python numbers)."""
@@ -537,7 +538,7 @@ def _axis_steps(model: Model, axis: tuple[str, str, str], count: int, log: bool,
     return _steps(low, high, count, log)
 
 
-@dataclass
+@record(frozen=False)
 class _GridSlots:
     """Every slot of the compiled scenario over the grid's points (flattened: point j·columns + i), and the inputs."""
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from calculator.common.errors import Location, ShapeError, did_you_mean
+from calculator.common.records import record
 
 STALE_AFTER_DAYS = 548  # about 18 months
 SHIPPED = "shipped"
 _SEPARATORS = re.compile(r"[\s_]+")
 
 
-@dataclass(frozen=True)
+@record
 class Figure:
     """One catalog figure: `989 TFLOPS/gpu`, with where it comes from."""
 
@@ -40,7 +41,7 @@ class Figure:
         return ((today or dt.date.today()) - self.as_of).days > STALE_AFTER_DAYS
 
 
-@dataclass(frozen=True)
+@record
 class Label:
     """A fact that is not a number (`attention: GQA`); shown, never read by a formula."""
 
@@ -48,7 +49,7 @@ class Label:
     location: Location
 
 
-@dataclass(frozen=True)
+@record
 class Entry:
     kind: str
     id: str
@@ -63,7 +64,7 @@ class Entry:
     location: Location | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Catalog:
     entries: dict[str, Entry]
     reference: dict[str, Figure]

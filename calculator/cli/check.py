@@ -11,7 +11,7 @@ import re
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -19,6 +19,7 @@ from calculator.common.cache import write_text_atomically
 from calculator.common.errors import EnvelopeError, FileError, Location
 from calculator.common.files import read_bounded
 from calculator.common.numbers import counted
+from calculator.common.records import record
 from calculator.common.text import terminal_text
 from calculator.engine.pipeline import load
 from calculator.engine.results import BudgetResult, PathResult, Result, format_quantity, judged_text, limit_text
@@ -31,7 +32,7 @@ _SCENARIO_KEY = re.compile(rf"^(?:{'|'.join(SCENARIO_KEYS)})\s*:", re.MULTILINE)
 _EXTENDS = re.compile(r"^extends\s*:\s*['\"]?([^'\"#\n]+?)['\"]?\s*(?:#.*)?$", re.MULTILINE)
 
 
-@dataclass
+@record(frozen=False)
 class Outcome:
     file: str
     status: str  # ok, warn, fail, error

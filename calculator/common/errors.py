@@ -12,7 +12,8 @@ import contextlib
 import difflib
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
+
+from calculator.common.records import record
 
 MAX_SHOWN_ERRORS = 20
 
@@ -20,7 +21,7 @@ SourceLine = Callable[[str, int], str | None]
 """Where rendering finds a line of source text: (file, line) -> the line, or None."""
 
 
-@dataclass(frozen=True)
+@record
 class Location:
     """A span of a scenario file: 1-based start line and column, and the (exclusive) end.
 

@@ -15,10 +15,10 @@ from __future__ import annotations
 import ast
 import types
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from calculator.common.errors import Location
+from calculator.common.records import record
 from calculator.engine.scenario import CheckedScenario, Scenario
 from calculator.engine.slots import DerivedSlot, FigureSlot, LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.formula.expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
@@ -29,7 +29,7 @@ _OPERATORS: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": as
 _AT: dict[str, Any] = {"lineno": 1, "col_offset": 0, "end_lineno": 1, "end_col_offset": 0}
 
 
-@dataclass(frozen=True)
+@record
 class Slot:
     """One formula the function computes: what it is and where it was written."""
 
@@ -38,7 +38,7 @@ class Slot:
     location: Location
 
 
-@dataclass(frozen=True)
+@record
 class Compiled:
     inputs: list[str]
     figures: list[FigureSlot]  # the arguments after the inputs

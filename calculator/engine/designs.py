@@ -11,10 +11,10 @@ as `--set gpu=H200` checks them). This is what `envelope optimize` builds on;
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from calculator.common.errors import Location, UsageError
+from calculator.common.records import record
 from calculator.engine.judge import path_total
 from calculator.engine.model import HardwareChoice, Model
 from calculator.engine.slots import DerivedSlot, FigureSlot, LimitSlot, PathBudgetSlot, SlotKey
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     Column = float | NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@record
 class Designs:
     """Every slot of the compiled scenario for `count` designs, in base units (arrays of length `count`)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -28,6 +28,7 @@ from calculator.common.errors import (
     did_you_mean,
 )
 from calculator.common.numbers import counted
+from calculator.common.records import record
 from calculator.engine.check import check_input_text, entry_figures
 from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
     from calculator.engine.views import ScenarioView
 
 
-@dataclass(frozen=True)
+@record
 class HardwareChoice:
     """`--set gpu=H200`: another catalog entry for a `hardware:` binding, with the figures the formulas read
     from it (base units), checked against the bound entry's kind and dimensions."""

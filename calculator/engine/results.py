@@ -7,11 +7,12 @@ terminal's tables are drawn in calculator.outputs.terminal.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any, Literal
 
 from calculator.common.errors import Location
 from calculator.common.numbers import counted, format_number
+from calculator.common.records import record
 from calculator.common.text import markdown_cell
 from calculator.units.system import Unit
 
@@ -22,7 +23,7 @@ STATUS_GLYPH: dict[str, str] = {"ok": "✓", "warn": "▲", "fail": "✗"}
 STATUS_EMOJI: dict[str, str] = {"ok": "✅", "warn": "⚠️", "fail": "❌"}
 
 
-@dataclass
+@record(frozen=False)
 class ValueResult:
     name: str
     kind: str
@@ -53,7 +54,7 @@ class ValueResult:
         return with_unit(spread, self.unit)
 
 
-@dataclass
+@record(frozen=False)
 class BudgetResult:
     name: str
     op: str
@@ -80,7 +81,7 @@ class BudgetResult:
         )
 
 
-@dataclass
+@record(frozen=False)
 class StageResult:
     name: str
     value: float  # in the path's unit
@@ -88,7 +89,7 @@ class StageResult:
     sequence: list[StageResult] | None = None
 
 
-@dataclass
+@record(frozen=False)
 class PathResult:
     path: str
     budget: float
@@ -112,7 +113,7 @@ class PathResult:
         )
 
 
-@dataclass
+@record(frozen=False)
 class Result:
     scenario: str
     file: str

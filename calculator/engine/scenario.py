@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Literal
 
 from calculator.catalog.entries import Bindings
 from calculator.catalog.figures import Entry
 from calculator.common.errors import Location
+from calculator.common.records import record
 from calculator.engine.slots import FigureSlot
 from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, Spread
 from calculator.formula.expr import Expr, Formula, UnitExpr
@@ -17,7 +18,7 @@ from calculator.formula.parse import InputSpec
 from calculator.units.system import Dimension, Unit, UnitSystem
 
 
-@dataclass(frozen=True)
+@record
 class Option:
     """One option of an input as written: `4 gpu` in `one_of:`, or FROM, TO or the step of a compact form."""
 
@@ -29,7 +30,7 @@ class Option:
 OptionForm = Literal["one_of", "range", "powers_of_two"]
 
 
-@dataclass(frozen=True)
+@record
 class Options:
     """An input's options: `one_of:` a list, or a compact `range:` (with `step:`) or `powers_of_two:`."""
 
@@ -40,7 +41,7 @@ class Options:
     chosen_written: bool = False  # whether `value:` was written (else the first option is the point value)
 
 
-@dataclass(frozen=True)
+@record
 class Choice:
     """An option as the unit check found it: as people write it ('16 sequence', generated ones in FROM's
     unit), its value in base units, and where it is written (a generated option: where FROM is)."""
@@ -50,7 +51,7 @@ class Choice:
     location: Location
 
 
-@dataclass(frozen=True)
+@record
 class Value:
     """An input or a derived value, by name."""
 
@@ -70,7 +71,7 @@ class Value:
     options: Options | None = None  # inputs with options to choose from (`one_of:`, `range:`, `powers_of_two:`)
 
 
-@dataclass(frozen=True, kw_only=True)
+@record(kw_only=True)
 class CheckedValue(Value):
     """A value as the unit check found it: its dimension, display unit and (inputs) point value."""
 
@@ -81,7 +82,7 @@ class CheckedValue(Value):
     choices: tuple[Choice, ...] = ()  # inputs with options: every option, checked and expanded
 
 
-@dataclass(frozen=True)
+@record
 class Budget:
     """A limit on one value: `encoder_gpus: <= 64 gpu`."""
 
@@ -96,7 +97,7 @@ class Budget:
     "judged at this quantile (0.95 for `percentile: 95%`) of the value's samples, not at its point value"
 
 
-@dataclass(frozen=True)
+@record
 class Stage:
     """One stage of a latency path: a duration, or branches run in parallel or in sequence."""
 
@@ -114,7 +115,7 @@ class Stage:
         return [pair for child in (self.parallel or self.sequence or []) for pair in child.formulas()]
 
 
-@dataclass(frozen=True)
+@record
 class LatencyPath:
     """A request path: the sum of its stages against a budget."""
 
@@ -143,7 +144,7 @@ class LatencyPath:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class HardwareOption:
     """One entry a `hardware:` binding may take (`one_of:`), and where the file names it."""
 
@@ -151,7 +152,7 @@ class HardwareOption:
     location: Location
 
 
-@dataclass(frozen=True)
+@record
 class Scenario:
     """A resolved scenario: every name found, values in dependency order, budgets, latency paths."""
 
@@ -186,7 +187,7 @@ class Scenario:
         return [self.values[name] for name in self.order]
 
 
-@dataclass(frozen=True)
+@record
 class CheckedScenario:
     """What the check stage returns: the resolved scenario with every value's dimension and display
     unit, every leaf's constant and every limit's unit found once. Nothing later changes it; a

@@ -7,31 +7,31 @@ function's arguments after the inputs, addressed by `FigureSlot`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from calculator.common.records import record
 
 
-@dataclass(frozen=True)
+@record
 class DerivedSlot:
     """A derived value, by name."""
 
     name: str
 
 
-@dataclass(frozen=True)
+@record
 class LimitSlot:
     """A budget's limit, by the budget's position in the scenario (a value may have a max and a min)."""
 
     budget: int
 
 
-@dataclass(frozen=True)
+@record
 class PathBudgetSlot:
     """A latency path's budget, by the path's name."""
 
     path: str
 
 
-@dataclass(frozen=True)
+@record
 class StageSlot:
     """A latency stage's duration: the path, and the stage names from the path down to it."""
 
@@ -39,7 +39,7 @@ class StageSlot:
     stage: tuple[str, ...]
 
 
-@dataclass(frozen=True)
+@record
 class FigureSlot:
     """A catalog figure a formula reads through a `hardware:` binding (`gpu.memory`): an argument of the
     compiled function, not a constant in it, so another entry (or an array of entries) is new arguments."""

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal, TypeVar
 
 from calculator.common.errors import EvaluationError, Location, ShapeError, UnknownNameError, did_you_mean
+from calculator.common.records import record
 from calculator.engine.slots import DerivedSlot
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ PERCENTILE_BLOCK_BYTES = 32 << 20
 """The working copy percentiles partition at a time: rows are taken in blocks of about this size."""
 
 
-@dataclass(frozen=True)
+@record
 class Spread:
     """An input's distribution in base units: lognormal (mu, sigma of ln), normal (mean, sd), uniform (low, high)."""
 
@@ -83,7 +83,7 @@ class InputValue(float):
         return value
 
 
-@dataclass
+@record(frozen=False)
 class Simulation:
     """Samples of every uncertain input and every slot, in base units."""
 
@@ -115,7 +115,7 @@ class Simulation:
         return [HistogramBin(float(edges[i]), float(edges[i + 1]), float(counts[i]) / total) for i in range(len(counts))]
 
 
-@dataclass(frozen=True)
+@record
 class HistogramBin:
     """One bin of a Monte Carlo value: its edges (base units) and the share of the samples in it."""
 

@@ -9,14 +9,14 @@ scenario without breaking them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from calculator.catalog.figures import Figure
 from calculator.common.errors import Location
+from calculator.common.records import record
 from calculator.engine.scenario import CheckedScenario, CheckedValue, Stage
 
 
-@dataclass(frozen=True)
+@record
 class InputView:
     """An input as the file writes it; `low`/`high` are its 5th/95th percentiles in base units when uncertain."""
 
@@ -33,7 +33,7 @@ class InputView:
     options: tuple[str, ...] = ()  # the options to choose from, as people write them ('4 gpu'); () for none
 
 
-@dataclass(frozen=True)
+@record
 class DerivedView:
     name: str
     formula: str  # the formula's text as written
@@ -42,7 +42,7 @@ class DerivedView:
     depends: tuple[str, ...]  # the values its formula names
 
 
-@dataclass(frozen=True)
+@record
 class BudgetView:
     name: str  # the value it limits
     op: str  # <= < >= >
@@ -52,7 +52,7 @@ class BudgetView:
     source: Location
 
 
-@dataclass(frozen=True)
+@record
 class StageView:
     """A stage of a latency path: a duration (`formula`), or branches in parallel or in sequence."""
 
@@ -67,7 +67,7 @@ class StageView:
         return self.parallel or self.sequence
 
 
-@dataclass(frozen=True)
+@record
 class PathView:
     name: str
     budget: str  # the budget's text as written
@@ -87,7 +87,7 @@ class PathView:
         return found
 
 
-@dataclass(frozen=True)
+@record
 class EntryView:
     """A catalog entry a binding may take: its id, what it is, and its figures (name → text with unit)."""
 
@@ -96,7 +96,7 @@ class EntryView:
     figures: tuple[tuple[str, str], ...]
 
 
-@dataclass(frozen=True)
+@record
 class BindingView:
     """A `hardware:` binding: a name in formulas → a catalog entry and its figures (name → text with unit).
 
@@ -113,7 +113,7 @@ class BindingView:
     fields: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@record
 class ScenarioView:
     name: str
     file: str

@@ -18,6 +18,7 @@ import typing
 from typing import Any
 
 from calculator.common.errors import Location
+from calculator.common.records import record
 from calculator.file import shapes
 from calculator.file.document import Document, Key, Path_
 
@@ -169,7 +170,7 @@ def scenario_from_json(payload: Any) -> shapes.ScenarioFile:
     return scenario
 
 
-@dataclasses.dataclass(frozen=True)
+@record
 class _Bound:
     """Stands in for annotated_types' Ge and Le (pydantic's) when reading the annotations of shapes."""
 

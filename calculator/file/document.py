@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from calculator.common.errors import Location
+from calculator.common.records import record
 
 Key = str | tuple[str, ...]
 Path_ = tuple[Key, ...]
 
 
-@dataclass
+@record(frozen=False)
 class Document:
     """A scenario as plain data; `places` maps a path of keys to where it is written."""
 

@@ -15,16 +15,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from calculator.common.errors import EnvelopeError, ShapeError
+from calculator.common.records import record
 from calculator.file.document import Document, Key, Path_
 
 SPECIAL_FIRST = "!&*[]{}|>'\"%@`#,?-:"  # a plain scalar cannot start with these (or they change its meaning)
 FLOW_INDICATORS = ",[]{}"
 
 
-@dataclass(frozen=True)
+@record
 class InputChange:
     """One input as an edit writes it."""
 

@@ -8,14 +8,16 @@ the schema. Values stay text here: later stages parse them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Annotated
+
+from calculator.common.records import record
 
 if TYPE_CHECKING:  # resolved by pydantic in calculator.validate, which imports them
     from annotated_types import Ge, Le
 
 
-@dataclass(frozen=True)
+@record
 class InputEntry:
     """An input with its provenance: `{value: 2k request/s/gpu, note: ...}`, or its options to choose from:
     `{one_of: [1 gpu, 2 gpu, 4 gpu]}`, `{range: [1 gpu, 8 gpu], step: 1 gpu}`, `{powers_of_two: [1 gpu, 64 gpu]}`."""
@@ -39,7 +41,7 @@ class InputEntry:
     "a whole number of things: `envelope solve` answers with a whole number"
 
 
-@dataclass(frozen=True)
+@record
 class HardwareOptions:
     """A hardware binding that may take one of several catalog entries: `{one_of: [H100-SXM, H200], value: H200}`."""
 
@@ -49,7 +51,7 @@ class HardwareOptions:
     "the entry evaluated by default (one of the options); absent: the first option"
 
 
-@dataclass(frozen=True)
+@record
 class DerivedEntry:
     """A derived value with a display unit and a note."""
 
@@ -62,7 +64,7 @@ class DerivedEntry:
     "asked in `envelope drill` even when no budget depends on it"
 
 
-@dataclass(frozen=True)
+@record
 class BudgetEntry:
     """`{max: 10 TB, warn: 70%}`: limits may be formulas."""
 
@@ -75,13 +77,13 @@ class BudgetEntry:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class StageEntry:
     value: str
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class ParallelStage:
     """Branches that run at once: the slowest counts."""
 
@@ -89,7 +91,7 @@ class ParallelStage:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class SequenceStage:
     """Stages that run one after another inside a parallel branch."""
 
@@ -100,7 +102,7 @@ class SequenceStage:
 Stage = str | StageEntry | ParallelStage | SequenceStage
 
 
-@dataclass(frozen=True)
+@record
 class PathBudgetEntry:
     """A latency path's limit at a percentile: `{max: 200 ms, percentile: 99%}`."""
 
@@ -111,7 +113,7 @@ class PathBudgetEntry:
     "judge this percentile of the path's total (e.g. '99%') instead of its median"
 
 
-@dataclass(frozen=True)
+@record
 class LatencyPathEntry:
     budget: str | PathBudgetEntry
     "the path's limit, e.g. '200 ms', or '{max: 200 ms, percentile: 99%}'"
@@ -120,7 +122,7 @@ class LatencyPathEntry:
     note: str | None = None
 
 
-@dataclass(frozen=True)
+@record
 class Settings:
     samples: Annotated[int, Ge(100), Le(2_000_000)] = 20_000
     "Monte Carlo samples"
@@ -133,7 +135,7 @@ class Settings:
     "what Monte Carlo samples and a sweep may hold, e.g. '512 MB' (the default) or '2 GB'"
 
 
-@dataclass(frozen=True)
+@record
 class ScenarioFile:
     """A scenario file: assumptions, formulas, budgets and latency paths."""
 

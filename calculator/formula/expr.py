@@ -7,7 +7,8 @@ reports an error adds it to the formula's location in the file.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+from calculator.common.records import record
 
 FUNCTIONS = (
     "ceil",
@@ -31,7 +32,7 @@ QUEUEING = ("utilization", "erlang_c", "queue_wait", "general_queue_wait", "batc
 ROUNDING = ("ceil", "floor", "round")
 
 
-@dataclass(frozen=True)
+@record
 class UnitFactor:
     """One unit name raised to a power, as written: `hour` in `USD/hour`."""
 
@@ -43,14 +44,14 @@ class UnitFactor:
 UnitExpr = tuple[UnitFactor, ...]
 
 
-@dataclass(frozen=True)
+@record
 class Number:
     value: float
     offset: int
     text: str = ""  # as written: "100M", "40%"
 
 
-@dataclass(frozen=True)
+@record
 class Quantity:
     """A number followed by a unit: `730 hour`, `4 byte/image`."""
 
@@ -60,7 +61,7 @@ class Quantity:
     text: str = ""  # the number as written
 
 
-@dataclass(frozen=True)
+@record
 class Name:
     """A scenario value or, failing that, a unit standing alone (`/ image`)."""
 
@@ -68,7 +69,7 @@ class Name:
     offset: int
 
 
-@dataclass(frozen=True)
+@record
 class Field:
     """A catalog field: `gpu.memory`, `ref.datacenter_round_trip`."""
 
@@ -77,14 +78,14 @@ class Field:
     offset: int
 
 
-@dataclass(frozen=True)
+@record
 class Unary:
     op: str  # "-" only; "+" is dropped by the parser
     operand: Expr
     offset: int
 
 
-@dataclass(frozen=True)
+@record
 class Binary:
     op: str  # + - * / **
     left: Expr
@@ -92,7 +93,7 @@ class Binary:
     offset: int
 
 
-@dataclass(frozen=True)
+@record
 class Call:
     function: str
     args: tuple[Expr, ...]
@@ -102,7 +103,7 @@ class Call:
 Expr = Number | Quantity | Name | Field | Unary | Binary | Call
 
 
-@dataclass(frozen=True)
+@record
 class Formula:
     """A parsed formula: its tree, the text it came from and its `-> unit`."""
 

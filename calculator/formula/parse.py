@@ -35,9 +35,9 @@ import contextlib
 import functools
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from calculator.common.errors import FormulaSyntaxError, GrammarError, Location
+from calculator.common.records import record
 from calculator.formula.expr import (
     FUNCTIONS,
     Binary,
@@ -79,7 +79,7 @@ _REFUSED = {
 }
 
 
-@dataclass(frozen=True)
+@record
 class Token:
     kind: str  # "number", "name", "op", "end"
     text: str
@@ -433,7 +433,7 @@ def parse_unit(text: str, location: Location) -> UnitExpr:
     return unit
 
 
-@dataclass(frozen=True)
+@record
 class Interval:
     """`A to B UNIT`: a 90% interval; `low` takes the unit of `high` if it has none."""
 
@@ -441,7 +441,7 @@ class Interval:
     high: Expr
 
 
-@dataclass(frozen=True)
+@record
 class Distribution:
     """`normal(MEAN, SD)` or `uniform(LOW, HIGH)`, units inside."""
 

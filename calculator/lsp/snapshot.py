@@ -8,7 +8,7 @@ P(violation), the status `envelope eval` reports) once the editor is idle (`with
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from lsprotocol import types
@@ -16,6 +16,7 @@ from lsprotocol import types
 from calculator.common.cache import in_process
 from calculator.common.errors import EnvelopeError, Location
 from calculator.common.numbers import format_number
+from calculator.common.records import record
 from calculator.engine.model import Evaluation, Model
 from calculator.engine.pipeline import loads
 from calculator.engine.results import BudgetResult, PathResult, Result, limit_text, with_unit
@@ -27,7 +28,7 @@ Texts = Callable[[Path], str | None]
 """The text of a file open in the editor (unsaved edits included), or None when it is not open."""
 
 
-@dataclass
+@record(frozen=False)
 class Snapshot:
     """A document's text and what envelope makes of it."""
 

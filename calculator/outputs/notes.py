@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from calculator.analysis.latex import latex_value, substituted_latex
 from calculator.common.errors import EnvelopeError, Location, ShapeError
+from calculator.common.records import record
 from calculator.common.text import markdown_cell
 from calculator.engine.model import Model
 from calculator.engine.pipeline import loads, model_from_document
@@ -32,7 +33,7 @@ _FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`]*
 _ASSIGNMENT = re.compile(r"^\s*(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*=(?!=)\s*(?P<formula>.*\S)\s*$")
 
 
-@dataclass
+@record(frozen=False)
 class Block:
     """One ```envelope block: its text, where it is, and what it rendered to."""
 
@@ -43,7 +44,7 @@ class Block:
     status: str = "ok"  # ok, warn, fail, error
 
 
-@dataclass
+@record(frozen=False)
 class Rendering:
     text: str
     blocks: list[Block]
@@ -137,7 +138,7 @@ def _is_scenario(lines: list[str]) -> bool:
     return any(re.match(r"^(name|inputs|derived|extends)\s*:", line) for line in lines)
 
 
-@dataclass
+@record(frozen=False)
 class _Estimates:
     """A one-line block as a scenario document, and how each unnamed line is labelled (as written)."""
 

@@ -6,11 +6,11 @@ rich is imported inside each function, so `--format json` never pays for it.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from calculator.catalog.figures import SHIPPED
 from calculator.common.numbers import format_number
+from calculator.common.records import record
 from calculator.common.text import rich_text, terminal_text
 from calculator.engine.results import STATUS_GLYPH, flat_stages, judged_text, limit_text, risk_text, with_unit
 
@@ -278,7 +278,7 @@ def print_sweep(table: Sweep, color: bool = True) -> None:
         console.print(out)
 
 
-@dataclass
+@record(frozen=False)
 class _SweepColumn:
     header: str
     cells: list[str]

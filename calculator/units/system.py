@@ -19,12 +19,13 @@ import atexit
 import functools
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.cache import cache_key, package_stamp, read_entry, write_entry
 from calculator.common.errors import EvaluationError, GrammarError, Location, ShapeError, UnknownUnitError, did_you_mean
+from calculator.common.records import record
 from calculator.formula.expr import UnitExpr, unit_text
 from calculator.formula.parse import parse_unit
 
@@ -42,7 +43,7 @@ PHYSICAL = frozenset(
 PREFERRED_UNIT = {"[information]": ("byte", 8.0)}
 
 
-@dataclass(frozen=True)
+@record
 class Dimension:
     """A product of base dimensions with exponents, e.g. [request]/[time]."""
 
@@ -80,7 +81,7 @@ class Dimension:
 DIMENSIONLESS = Dimension()
 
 
-@dataclass(frozen=True)
+@record
 class Unit:
     """A unit as the engine uses it: base-unit factor, dimension, and its names."""
 
@@ -141,7 +142,7 @@ def _read_yaml(path: Path) -> Any:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
-@dataclass(frozen=True)
+@record
 class Abbreviation:
     """One row of abbreviations.yaml: a text as engineers write it, what it means or why it is refused."""
 
@@ -164,7 +165,7 @@ def abbreviations() -> dict[str, Abbreviation]:
     return table
 
 
-@dataclass(frozen=True)
+@record
 class Currencies:
     """currencies.yaml: reference rates (units of each currency a euro buys) on one date."""
 
@@ -202,7 +203,7 @@ def currencies() -> Currencies:
     )
 
 
-@dataclass(frozen=True)
+@record
 class NameInfo:
     """What one unit name means: factor to base units, dimension, pint's canonical name."""
 
@@ -218,7 +219,7 @@ class NameInfo:
         return self.expansion or ((self.canonical, 1.0),)
 
 
-@dataclass(frozen=True)
+@record
 class Refusal:
     """A name envelope refuses although pint knows it (`b` is a barn to pint), and what was probably meant."""
 
@@ -443,7 +444,7 @@ def is_builtin_count(name: str) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@record
 class Note:
     """Something a run says without failing: a declaration that is no longer needed, an exchange rate used."""
 
@@ -451,7 +452,7 @@ class Note:
     location: Location
 
 
-@dataclass
+@record(frozen=False)
 class UnitSystem:
     """The units one scenario sees: pint's, envelope's, and its own `units:`."""
 

@@ -1,0 +1,132 @@
+"""`@record` behaves as `@dataclass(frozen=True)` (and `@record(frozen=False)` as `@dataclass`) does:
+the same definitions built both ways, and every use the engine makes of them compared."""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+from dataclasses import FrozenInstanceError, dataclass, field
+from typing import Any
+
+import pytest
+
+from calculator.common.records import record
+
+
+def both(frozen: bool = True, kw_only: bool = False) -> tuple[Any, Any]:
+    """The same class body, once as a dataclass and once as a record."""
+
+    def body() -> dict[str, Any]:
+        return {
+            "__annotations__": {"name": "str", "size": "int", "tags": "list[str]", "unit": "str"},
+            "size": 3,
+            "tags": field(default_factory=list),
+            "unit": "B",
+            "__module__": __name__,
+        }
+
+    stdlib: Any = dataclass(frozen=frozen, kw_only=kw_only)(type("Thing", (), body()))
+    ours = record(frozen=frozen, kw_only=kw_only)(type("Thing", (), body()))
+    return stdlib, ours
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_construction_repr_and_equality_match_dataclass(frozen: bool) -> None:
+    stdlib, ours = both(frozen)
+    cases: list[tuple[tuple[Any, ...], dict[str, Any]]] = [
+        (("a",), {}),
+        (("a", 5), {}),
+        (("a",), {"unit": "GB", "tags": ["x"]}),
+        ((), {"name": "b"}),
+    ]
+    for args, kwargs in cases:
+        left, right = stdlib(*args, **kwargs), ours(*args, **kwargs)
+        assert repr(left) == repr(right) == repr(stdlib(*args, **kwargs))
+        assert dataclasses.asdict(left) == dataclasses.asdict(right)
+        assert right == ours(*args, **kwargs)
+        assert (right != ours(*args, **kwargs)) is False
+    assert ours("a") != ours("b") and ours("a", 3) != ours("a", 4)
+    assert ours("a").tags is not ours("a").tags  # a fresh list from the factory each time
+    assert (ours("a") == stdlib("a")) is False  # another class is never equal, as with dataclasses
+    assert [f.name for f in dataclasses.fields(ours)] == [f.name for f in dataclasses.fields(stdlib)]
+    assert ours.__match_args__ == stdlib.__match_args__ == ("name", "size", "tags", "unit")
+    with pytest.raises(TypeError):
+        ours()
+    with pytest.raises(TypeError):
+        ours("a", 1, [], "B", "extra")
+
+
+def test_frozen_record_refuses_changes_and_hashes_by_value() -> None:
+    _, ours = both(frozen=True)
+    thing = ours("a", tags=("x",))
+    with pytest.raises(FrozenInstanceError):
+        thing.size = 4
+    with pytest.raises(FrozenInstanceError):
+        del thing.name
+    assert hash(thing) == hash(ours("a", tags=("x",)))
+    assert {thing: 1}[ours("a", tags=("x",))] == 1
+    changed = dataclasses.replace(thing, size=9)
+    assert (changed.size, changed.name, thing.size) == (9, "a", 3)
+    assert copy.deepcopy(thing) == thing and copy.copy(thing) == thing
+
+
+def test_mutable_record_is_unhashable_and_assignable() -> None:
+    stdlib, ours = both(frozen=False)
+    thing = ours("a")
+    thing.size = 7
+    assert thing == ours("a", 7)
+    assert ours.__hash__ is None and stdlib.__hash__ is None
+    with pytest.raises(TypeError):
+        hash(thing)
+
+
+def test_keyword_only_and_inheritance() -> None:
+    _, ours = both(kw_only=True)
+    with pytest.raises(TypeError):
+        ours("a")
+    assert ours(name="a").size == 3
+
+    @record
+    class Base:
+        name: str
+        size: int = 1
+
+    @record(kw_only=True)
+    class Child(Base):
+        extra: str
+
+    child = Child("a", extra="e")
+    assert (child.name, child.size, child.extra) == ("a", 1, "e")
+    assert repr(child) == "test_keyword_only_and_inheritance.<locals>.Child(name='a', size=1, extra='e')"
+    assert child != Base("a") and Base("a") == Base("a", 1)
+
+
+def test_what_the_class_writes_itself_is_kept() -> None:
+    @record
+    class Shown:
+        """A shown thing."""
+
+        value: int
+
+        def __repr__(self) -> str:
+            return f"<{self.value}>"
+
+    @record(frozen=False)
+    class Counted:
+        value: int
+        seen: list[int] = field(default_factory=list)
+
+        def __post_init__(self) -> None:
+            self.seen.append(self.value)
+
+    assert repr(Shown(2)) == "<2>" and Shown.__doc__ == "A shown thing."
+    assert Counted(4).seen == [4]
+    assert Counted.__doc__ == "Counted(value, seen)"
+
+
+def test_a_field_without_default_after_one_with_is_refused_as_by_dataclass() -> None:
+    body = {"__annotations__": {"a": "int", "b": "int"}, "a": 1}
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+        dataclass(type("Bad", (), dict(body)))
+    with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
+        record(type("Bad", (), dict(body)))
