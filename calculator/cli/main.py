@@ -11,10 +11,11 @@ import json
 import os
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from calculator.cli.optimize import add_optimize_arguments, optimize_help
 from calculator.common.cache import write_text_atomically
 from calculator.common.collector import paused, resume_after_startup
 from calculator.common.errors import EnvelopeError, FileError, Location, UsageError
@@ -31,59 +32,69 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of `command` alone: a command's parser is made only when it can run
+    (start-up: argparse takes ~0.5 ms a subparser here, and `envelope eval` needs one of sixteen)."""
     parser = _Parser(prog="envelope", description="Unit-aware back-of-envelope estimates for ML system design.")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name, (help_text, add_arguments) in COMMAND_LINE.items():
+        if command is None or name == command:
+            subparser = commands.add_parser(name, help=help_text)
+            if add_arguments is not None:
+                add_arguments(subparser)
+    return parser
 
-    run = commands.add_parser("eval", help="evaluate one scenario: values, budgets, latency paths")
-    run.add_argument("file", metavar="FILE")
-    run.add_argument(
+
+def _eval_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("file", metavar="FILE")
+    command.add_argument(
         "--set",
         action="append",
         default=[],
         metavar="NAME=VALUE",
         help="override an input (or bind a hardware: name) for this run",
     )
-    run.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    run.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
-    run.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
-    _catalog_option(run)
+    command.add_argument("--format", choices=("table", "json", "markdown"), default="table")
+    command.add_argument("--samples", type=int, metavar="N", help="Monte Carlo samples (default: the scenario's settings)")
+    command.add_argument("--seed", type=int, metavar="S", help="random seed (default: the scenario's settings)")
+    _catalog_option(command)
 
-    explain = commands.add_parser("explain", help="how a value is derived: closed form, numbers, sensitivity")
-    explain.add_argument("file", metavar="FILE")
-    explain.add_argument("name", metavar="NAME")
-    explain.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    explain.add_argument("--format", choices=("text", "json", "markdown", "latex"), default="text")
-    _catalog_option(explain)
 
-    solve = commands.add_parser("solve", help="the largest (or smallest) INPUT at which every budget still holds")
-    solve.add_argument("file", metavar="FILE")
-    solve.add_argument("--for", dest="input", required=True, metavar="INPUT")
-    solve.add_argument("--budget", metavar="NAME", help="only this budget (or latency path)")
-    solve.add_argument(
+def _explain_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("name", metavar="NAME")
+    command.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    command.add_argument("--format", choices=("text", "json", "markdown", "latex"), default="text")
+    _catalog_option(command)
+
+
+def _solve_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("--for", dest="input", required=True, metavar="INPUT")
+    command.add_argument("--budget", metavar="NAME", help="only this budget (or latency path)")
+    command.add_argument(
         "--risk",
         metavar="P",
         help="the edge at which every budget breaks with probability at most P (e.g. 5%%), by Monte Carlo",
     )
-    solve.add_argument("--samples", type=int, metavar="N", help="with --risk: Monte Carlo samples (default: the settings)")
-    solve.add_argument("--seed", type=int, metavar="S", help="with --risk: random seed (default: the settings)")
-    solve.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    solve.add_argument("--format", choices=("text", "json", "markdown"), default="text")
-    _catalog_option(solve)
+    command.add_argument("--samples", type=int, metavar="N", help="with --risk: Monte Carlo samples (default: the settings)")
+    command.add_argument("--seed", type=int, metavar="S", help="with --risk: random seed (default: the settings)")
+    command.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    command.add_argument("--format", choices=("text", "json", "markdown"), default="text")
+    _catalog_option(command)
 
-    sweep = commands.add_parser(
-        "sweep", help="values and budget status as INPUT varies from FROM to TO, or over a hardware binding's entries"
-    )
-    sweep.add_argument("file", metavar="FILE")
-    sweep.add_argument("input", metavar="INPUT", help="an input, or a hardware: binding (then no FROM and TO)")
-    sweep.add_argument("start", metavar="FROM", nargs="?", help="a quantity, e.g. '10M user'")
-    sweep.add_argument("stop", metavar="TO", nargs="?")
-    sweep.add_argument(
+
+def _sweep_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("file", metavar="FILE")
+    command.add_argument("input", metavar="INPUT", help="an input, or a hardware: binding (then no FROM and TO)")
+    command.add_argument("start", metavar="FROM", nargs="?", help="a quantity, e.g. '10M user'")
+    command.add_argument("stop", metavar="TO", nargs="?")
+    command.add_argument(
         "--over",
         metavar="ID,ID,...",
         help="a hardware binding's catalog entries to sweep (default: its one_of options, else every entry of its kind)",
     )
-    sweep.add_argument(
+    command.add_argument(
         "--and",
         dest="second",
         nargs="+",
@@ -91,86 +102,92 @@ def build_parser() -> argparse.ArgumentParser:
         help="a second axis (an input FROM TO, or alone: an input with options or a hardware binding): a grid of both,"
         " drawn as a heat map of the status (or of --show NAME)",
     )
-    sweep.add_argument("--steps", type=int, nargs="+", default=[11], metavar="N", help="steps (with --and: N [M])")
-    sweep.add_argument("--log", action="store_true", help="geometric steps (log axes)")
-    sweep.add_argument(
+    command.add_argument("--steps", type=int, nargs="+", default=[11], metavar="N", help="steps (with --and: N [M])")
+    command.add_argument("--log", action="store_true", help="geometric steps (log axes)")
+    command.add_argument(
         "--show", nargs="+", metavar="NAME", help="values to show (default: the budgeted ones); with --and, one value"
     )
-    sweep.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
-    sweep.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
-    sweep.add_argument("--no-plot", action="store_true", help="the table only")
-    _catalog_option(sweep)
+    command.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
+    command.add_argument("--format", choices=("table", "json", "csv", "markdown"), default="table")
+    command.add_argument("--no-plot", action="store_true", help="the table only")
+    _catalog_option(command)
 
-    render = commands.add_parser("render", help="evaluate the ```envelope blocks of Markdown notes and write results in")
-    render.add_argument("notes", metavar="NOTES.md")
-    render.add_argument("-o", "--output", metavar="OUT", help="write here instead of rewriting NOTES.md")
-    render.add_argument("--derivation", action="store_true", help="also write formula → numbers → result")
-    _catalog_option(render)
 
-    diff = commands.add_parser("diff", help="what changed between two versions of a scenario, as Markdown")
-    diff.add_argument("old", metavar="OLD")
-    diff.add_argument("new", metavar="NEW", nargs="*", help="with --rev: more files or folders")
-    diff.add_argument(
+def _render_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("notes", metavar="NOTES.md")
+    command.add_argument("-o", "--output", metavar="OUT", help="write here instead of rewriting NOTES.md")
+    command.add_argument("--derivation", action="store_true", help="also write formula → numbers → result")
+    _catalog_option(command)
+
+
+def _diff_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("old", metavar="OLD")
+    command.add_argument("new", metavar="NEW", nargs="*", help="with --rev: more files or folders")
+    command.add_argument(
         "--rev",
         metavar="REV",
         help="compare each FILE (every scenario under a folder) with itself at a git revision (e.g. HEAD~1)",
     )
-    _catalog_option(diff)
+    _catalog_option(command)
 
-    check = commands.add_parser("check", help="evaluate every scenario under the paths; a summary line each")
-    check.add_argument("paths", nargs="+", metavar="PATH")
-    check.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
-    check.add_argument(
+
+def _check_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("paths", nargs="+", metavar="PATH")
+    command.add_argument("--junit", metavar="FILE", help="also write a JUnit XML report")
+    command.add_argument(
         "--format", choices=("text", "github"), default="text", help="github: workflow annotations on the offending file and line"
     )
-    check.add_argument(
+    command.add_argument(
         "--only-scenarios",
         action="store_true",
         help="skip (and list) YAML files that are not scenarios: no top-level inputs/derived/budgets/latency/extends key",
     )
-    check.add_argument("--no-dependents", action="store_true", help="do not also check the scenarios that extend a named file")
-    _catalog_option(check)
+    command.add_argument("--no-dependents", action="store_true", help="do not also check the scenarios that extend a named file")
+    _catalog_option(command)
 
-    catalog = commands.add_parser("catalog", help="what the catalog holds: kinds, one kind's entries, or one entry")
-    catalog.add_argument("kind", nargs="?", metavar="KIND|ID", help="a kind (gpu, llm, ...) or an entry (H100-SXM)")
-    catalog.add_argument("--format", choices=("table", "json"), default="table")
-    _catalog_option(catalog)
-    init = commands.add_parser("init", help="write a commented starter scenario that evaluates")
-    init.add_argument("name", nargs="?", metavar="NAME", help="the file (NAME.yaml) and the scenario's name")
-    init.add_argument(
+
+def _catalog_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("kind", nargs="?", metavar="KIND|ID", help="a kind (gpu, llm, ...) or an entry (H100-SXM)")
+    command.add_argument("--format", choices=("table", "json"), default="table")
+    _catalog_option(command)
+
+
+def _init_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("name", nargs="?", metavar="NAME", help="the file (NAME.yaml) and the scenario's name")
+    command.add_argument(
         "--template",
         default="recommendation",
         metavar="KIND",
         help="recommendation, search, ads, llm-serving, training or batch-pipeline",
     )
-    examples = commands.add_parser("examples", help="the worked scenarios shipped with envelope, and where they are")
-    examples.add_argument("--path", action="store_true", help="print only the folder they are in")
-    drill = commands.add_parser("drill", help="interview practice: estimate a scenario's key values, scored and explained")
-    drill.add_argument("path", nargs="?", metavar="FILE|DIR", help="default: ./scenarios if present, else the shipped ones")
-    drill.add_argument("--seed", type=int, metavar="S", help="which scenario of a folder (default: a random one)")
-    drill.add_argument("--count", type=int, default=5, metavar="N", help="questions to ask (default: 5)")
-    drill.add_argument("--traffic", metavar="INPUT", help="the input that tripling means (default: the first rate)")
-    drill.add_argument("--reveal", action="store_true", help="show each answer and its derivation, unscored")
-    drill.add_argument(
+
+
+def _examples_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--path", action="store_true", help="print only the folder they are in")
+
+
+def _drill_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("path", nargs="?", metavar="FILE|DIR", help="default: ./scenarios if present, else the shipped ones")
+    command.add_argument("--seed", type=int, metavar="S", help="which scenario of a folder (default: a random one)")
+    command.add_argument("--count", type=int, default=5, metavar="N", help="questions to ask (default: 5)")
+    command.add_argument("--traffic", metavar="INPUT", help="the input that tripling means (default: the first rate)")
+    command.add_argument("--reveal", action="store_true", help="show each answer and its derivation, unscored")
+    command.add_argument(
         "--format",
         choices=("text", "json"),
         default="text",
         help="json: the session on standard output (the conversation on standard error)",
     )
-    _catalog_option(drill)
-    _optimize_parser(commands)
-    commands.add_parser("units", help="the units envelope adds to pint's")
-    commands.add_parser("schema", help="JSON Schema of the scenario format, for editors")
-    commands.add_parser("lsp", help="the language server, over stdio: started by an editor (see the README)")
-    tui = commands.add_parser("tui", help="the TUI on scenario files or folders (the default command)")
-    tui.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
-    return parser
+    _catalog_option(command)
 
 
-def _optimize_parser(commands: Any) -> None:
-    from calculator.cli.optimize import add_parser  # its own module; light (argparse only until it runs)
+def _tui_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("paths", nargs="*", metavar="PATH", help="default: ./scenarios if present, else the shipped ones")
 
-    add_parser(commands, _catalog_option)
+
+def _optimize_arguments(command: argparse.ArgumentParser) -> None:
+    add_optimize_arguments(command)
+    _catalog_option(command)
 
 
 def _catalog_option(command: argparse.ArgumentParser) -> None:
@@ -183,14 +200,34 @@ def _catalog_option(command: argparse.ArgumentParser) -> None:
     )
 
 
+# Each command: its help line and what adds its arguments (optimize's are in its own module, light until it runs).
+COMMAND_LINE: dict[str, tuple[str, Callable[[argparse.ArgumentParser], None] | None]] = {
+    "eval": ("evaluate one scenario: values, budgets, latency paths", _eval_arguments),
+    "explain": ("how a value is derived: closed form, numbers, sensitivity", _explain_arguments),
+    "solve": ("the largest (or smallest) INPUT at which every budget still holds", _solve_arguments),
+    "sweep": ("values and budget status as INPUT varies from FROM to TO, or over a hardware binding's entries", _sweep_arguments),
+    "render": ("evaluate the ```envelope blocks of Markdown notes and write results in", _render_arguments),
+    "diff": ("what changed between two versions of a scenario, as Markdown", _diff_arguments),
+    "check": ("evaluate every scenario under the paths; a summary line each", _check_arguments),
+    "catalog": ("what the catalog holds: kinds, one kind's entries, or one entry", _catalog_arguments),
+    "init": ("write a commented starter scenario that evaluates", _init_arguments),
+    "examples": ("the worked scenarios shipped with envelope, and where they are", _examples_arguments),
+    "drill": ("interview practice: estimate a scenario's key values, scored and explained", _drill_arguments),
+    "optimize": (optimize_help, _optimize_arguments),
+    "units": ("the units envelope adds to pint's", None),
+    "schema": ("JSON Schema of the scenario format, for editors", None),
+    "lsp": ("the language server, over stdio: started by an editor (see the README)", None),
+    "tui": ("the TUI on scenario files or folders (the default command)", _tui_arguments),
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     # A command is start-up and one job: it allocates much and frees little, so the cyclic
     # collector would only rescan what it builds (the TUI turns it back on once it is on screen).
     with paused():
         try:
-            arguments = build_parser().parse_args(argv)
-            if arguments.command is None:
-                arguments = build_parser().parse_args(["tui"])
+            argv = (sys.argv[1:] if argv is None else list(argv)) or ["tui"]  # the TUI is the default command
+            arguments = build_parser(argv[0] if argv[0] in COMMAND_LINE else None).parse_args(argv)
             return int(COMMANDS[arguments.command](arguments))
         except EnvelopeError as error:
             print(terminal_text(error.render(source_line)), file=sys.stderr)

@@ -11,7 +11,6 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from calculator.common.text import terminal_text
@@ -32,8 +31,10 @@ class ObjectiveAction(argparse.Action):
         setattr(namespace, self.dest, objectives)
 
 
-def add_parser(commands: Any, catalog_option: Callable[[argparse.ArgumentParser], None]) -> None:
-    command = commands.add_parser("optimize", help="every combination of the options: the best designs where every budget holds")
+optimize_help = "every combination of the options: the best designs where every budget holds"
+
+
+def add_optimize_arguments(command: argparse.ArgumentParser) -> None:
     command.add_argument("file", metavar="FILE")
     for flag, what in (("--minimize", "smallest"), ("--maximize", "largest")):
         command.add_argument(
@@ -42,7 +43,6 @@ def add_parser(commands: Any, catalog_option: Callable[[argparse.ArgumentParser]
     command.add_argument("--top", type=int, metavar="K", help="designs to list (default 10; the whole Pareto front)")
     command.add_argument("--set", action="append", default=[], metavar="NAME=VALUE", help="fix an input (an axis no more)")
     command.add_argument("--format", choices=("table", "json", "markdown"), default="table")
-    catalog_option(command)
 
 
 def command_optimize(arguments: argparse.Namespace, model: Model, overrides: dict[str, float]) -> int:
