@@ -91,6 +91,36 @@ def test_a_failed_rename_leaves_the_old_file_and_no_temporary(tmp_path, monkeypa
     assert path.read_text() == "old" and only(tmp_path) == ["x.md"]
 
 
+KILLED_MID_SAVE = """
+import os, sys, time
+import calculator
+os.fsync = lambda fd: (print("writing", flush=True), time.sleep(60))  # stopped between the write and the rename
+calculator.write_text_atomically(sys.argv[1], "half")
+"""
+
+
+def test_a_save_killed_with_sigkill_leaves_no_temporary_after_the_next_save(tmp_path):
+    """A killed process cannot clean up: the next write of the same file removes the temporary files of
+    writers that are gone, and leaves those of a writer still running (here: this test's own process)."""
+    path = tmp_path / "x.md"
+    path.write_text("old")
+    writer = subprocess.Popen(
+        [sys.executable, "-c", KILLED_MID_SAVE, str(path)],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert writer.stdout is not None and writer.stdout.readline() == "writing\n"
+    writer.kill()
+    writer.wait(timeout=60)
+    left = [name for name in only(tmp_path) if name.endswith(".envelope-tmp")]
+    assert path.read_text() == "old" and len(left) == 1 and f".{writer.pid}." in left[0]
+    running = tmp_path / f".x.md.{os.getpid()}.0000.envelope-tmp"
+    running.write_text("a save in progress")
+    calculator.write_text_atomically(path, "new")
+    assert path.read_text() == "new" and only(tmp_path) == sorted([running.name, "x.md"])
+
+
 def envelope(*arguments: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "calculator.cli.main", *arguments],

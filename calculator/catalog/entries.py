@@ -75,15 +75,20 @@ def catalog() -> Catalog:
         source_stamp(CATALOG_DIR, ("figures.py", "entries.py", "snapshot.py")),
         *(f"{path}\0{text}".encode() for path, text in zip(files, texts, strict=True)),  # locations name the path
     )
+
+    @functools.cache
+    def from_files() -> Catalog:
+        cat = build_shipped(files, texts)
+        write_entry("catalog", key, catalog_to_json(cat), keep=4)
+        return cat
+
     cached = read_entry("catalog", key)
     if cached is not None:
         try:
-            return catalog_from_json(cached)
+            return catalog_from_json(cached, from_files)
         except Malformed:
             pass  # not what this code writes: build it again, and replace it
-    cat = build_shipped(files, texts)
-    write_entry("catalog", key, catalog_to_json(cat), keep=4)
-    return cat
+    return from_files()
 
 
 def build_shipped(files: list[Path], texts: list[str]) -> Catalog:

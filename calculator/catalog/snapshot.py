@@ -15,11 +15,14 @@ new envelope never reads an old snapshot.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
-from calculator.catalog.figures import Catalog, Entry, Figure, Label
+from calculator.catalog.figures import Catalog, Decoded, Entry, Figure, Label, normal_name
 from calculator.common.errors import Location
 from calculator.file.codec import Malformed
+
+T = TypeVar("T")
 
 # Strings repeat (a source URL for each figure of an entry, the file name in each location): they are kept
 # once, in "strings", and written as their index.
@@ -58,10 +61,15 @@ def catalog_to_json(cat: Catalog) -> dict[str, Any]:
     return {"strings": list(strings), "entries": entries, "reference": reference}
 
 
-def catalog_from_json(payload: Any) -> Catalog:
+_BAD_ROW = (TypeError, ValueError, KeyError, IndexError, AttributeError)
+
+
+def catalog_from_json(payload: Any, rebuilt: Callable[[], Catalog]) -> Catalog:
+    """The catalog a snapshot holds. Its names (ids, aliases, kinds) are read now, strictly; each entry and
+    reference figure when first used, and one that does not decode is taken from `rebuilt()` (see Decoded)."""
     try:
-        return _Reader(payload).catalog()
-    except (TypeError, ValueError, KeyError, IndexError, AttributeError) as error:
+        return _Reader(payload).catalog(rebuilt)
+    except _BAD_ROW as error:
         raise Malformed(str(error)) from None
 
 
@@ -72,10 +80,31 @@ class _Reader:
         self.payload = payload
         self.strings = [_text(s) for s in _list(payload["strings"])]
 
-    def catalog(self) -> Catalog:
-        entries = [self.entry(raw) for raw in _list(self.payload["entries"])]
-        reference = {_text(name): self.figure(raw) for name, raw in _rows(self.payload["reference"], 2)}
-        return Catalog({e.id: e for e in entries}, reference)
+    def catalog(self, rebuilt: Callable[[], Catalog]) -> Catalog:
+        rows: dict[str, list[Any]] = {}
+        names: dict[str, str] = {}
+        for raw in _list(self.payload["entries"]):
+            row = _row(raw, 9)
+            entry_id = _text(row[1])
+            for name in (entry_id, *(_text(a) for a in _list(row[5]))):
+                names.setdefault(normal_name(name), entry_id)
+            rows[entry_id] = row
+        reference = {_text(name): raw for name, raw in _rows(self.payload["reference"], 2)}
+        return Catalog(
+            Decoded(rows, self._strictly(self.entry), lambda key: rebuilt().entries[key]),
+            Decoded(reference, self._strictly(self.figure), lambda key: rebuilt().reference[key]),
+            names,
+        )
+
+    @staticmethod
+    def _strictly(decode: Callable[[Any], T]) -> Callable[[Any], T]:
+        def strictly(raw: Any) -> T:
+            try:
+                return decode(raw)
+            except _BAD_ROW as error:
+                raise Malformed(str(error)) from None
+
+        return strictly
 
     def entry(self, raw: Any) -> Entry:
         kind, entry_id, description, figures, labels, aliases, origin, overridden, where = _row(raw, 9)

@@ -311,6 +311,7 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
             raise WriteError("file is read-only", Path(path), hint="make it writable (chmod u+w) or write another file")
     if not target.parent.is_dir():
         raise WriteError(f"no such folder: {target.parent}", Path(path))
+    _remove_abandoned_temporaries(target)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{os.urandom(4).hex()}.envelope-tmp")
     try:
         descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any new file
@@ -334,6 +335,31 @@ def write_bytes_atomically(path: Path, data: bytes) -> None:
             os.unlink(temporary)
         raise
     _sync_folder(target.parent)
+
+
+def _remove_abandoned_temporaries(target: Path) -> None:
+    """Temporary files of earlier writes of `target` whose process is gone (a save killed with SIGKILL, or
+    a machine that lost power, cannot clean up after itself): each names its writer's process id."""
+    prefix = f".{target.name}."
+    try:
+        names = [name for name in os.listdir(target.parent) if name.startswith(prefix) and name.endswith(".envelope-tmp")]
+    except OSError:
+        return
+    for name in names:
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if pid.isdigit() and not _process_alive(int(pid)):
+            with contextlib.suppress(OSError):
+                os.unlink(target.parent / name)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, another user's (PermissionError), or a pid this system cannot ask about
+        return True
+    return True
 
 
 def _write_in_place(target: Path, data: bytes) -> None:
