@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from calculator.common.records import record
+from calculator.common.records import evolve, record, widen
 
 
 def both(frozen: bool = True, kw_only: bool = False) -> tuple[Any, Any]:
@@ -130,3 +130,31 @@ def test_a_field_without_default_after_one_with_is_refused_as_by_dataclass() -> 
         dataclass(type("Bad", (), dict(body)))
     with pytest.raises(TypeError, match="non-default argument 'b' follows default argument"):
         record(type("Bad", (), dict(body)))
+
+
+def test_evolve_is_replace() -> None:
+    _, ours = both(frozen=True)
+    thing = ours("a", 5, ["x"])
+    assert evolve(thing, size=9) == dataclasses.replace(thing, size=9) == ours("a", 9, ["x"])
+    assert thing.size == 5 and evolve(thing) == thing and evolve(thing) is not thing
+    with pytest.raises(TypeError, match="no field colour"):
+        evolve(thing, colour="red")
+
+
+def test_widen_makes_the_subclass_from_the_fields_it_has() -> None:
+    @record
+    class Written:
+        name: str
+        size: int = 1
+
+    @record(kw_only=True)
+    class Checked(Written):
+        unit: str
+
+    assert widen(Written("a", 3), Checked, unit="B") == Checked("a", 3, unit="B")
+    with pytest.raises(TypeError, match="missing \\['unit'\\]"):
+        widen(Written("a"), Checked)
+    with pytest.raises(TypeError, match="unknown \\['colour'\\]"):
+        widen(Written("a"), Checked, unit="B", colour="red")
+    with pytest.raises(TypeError, match="does not extend"):
+        widen(Checked("a", unit="B"), Written)

@@ -8,10 +8,9 @@ independent mistakes travel together as one :class:`ErrorGroup`.
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from calculator.common.records import record
 
@@ -40,6 +39,8 @@ class Location:
 
     def point(self, offset: int) -> tuple[int, int]:
         """The line and column of character `offset` of the text that starts here."""
+        if not self.folds:  # a text on one line, or a plain scalar's first line
+            return self.line, self.column + offset
         starts = self.folds[0::3]
         i = bisect_right(starts, offset) - 1
         if i < 0:
@@ -209,6 +210,24 @@ class ErrorGroup(EnvelopeError):
         return {**self._errors[0].to_dict(), "kind": self.kind, "errors": [e.to_dict() for e in self._errors]}
 
 
+class _Entry:
+    __slots__ = ("names", "problems")
+
+    def __init__(self, problems: Problems, names: tuple[str, ...]):
+        self.problems = problems
+        self.names = names
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, trace: object) -> bool:
+        if not isinstance(error, EnvelopeError):
+            return False
+        self.problems.errors += error.errors
+        self.problems.broken.update(self.names)
+        return True
+
+
 class Problems:
     """Errors collected entry by entry, and the names whose entry is broken: whatever uses a
     broken name is skipped, so one mistake is reported once, not again by all that follows it."""
@@ -217,14 +236,10 @@ class Problems:
         self.errors: list[EnvelopeError] = []
         self.broken: set[str] = set()
 
-    @contextlib.contextmanager
-    def entry(self, *names: str) -> Iterator[None]:
-        """One independent entry: an error in the block is kept, and `names` are broken."""
-        try:
-            yield
-        except EnvelopeError as error:
-            self.errors += error.errors
-            self.broken.update(names)
+    def entry(self, *names: str) -> _Entry:
+        """One independent entry (`with problems.entry(name):`): an error in the block is kept, and
+        `names` are broken. A plain object, not a generator context manager: it runs for every value."""
+        return _Entry(self, names)
 
     def blocks(self, names: Iterable[str]) -> bool:
         """Whether any of `names` is broken (then what uses them is not checked)."""

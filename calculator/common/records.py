@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform, overload
 
 T = TypeVar("T", bound=type)
+R = TypeVar("R")
 
 _FACTORY = object()  # stands in an `__init__` signature for a field whose default comes from a factory
 
@@ -58,6 +59,36 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
         return cls
 
     return build if cls is None else build(cls)
+
+
+def evolve(instance: R, **changes: Any) -> R:
+    """`dataclasses.replace` for a record without `__post_init__`, at a tenth of its cost: the fields
+    copied as they are, the changed ones set (names checked). For the engine's hot paths."""
+    cls = type(instance)
+    if hasattr(cls, "__post_init__"):
+        return dataclasses.replace(instance, **changes)  # type: ignore[type-var]
+    unknown = changes.keys() - cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
+    new = object.__new__(cls)
+    new.__dict__.update(instance.__dict__)
+    new.__dict__.update(changes)
+    return new
+
+
+def widen(instance: Any, cls: type[R], **extra: Any) -> R:
+    """A record of `cls` (a subclass of the instance's class, without `__post_init__`) holding the
+    instance's fields and the `extra` ones: `CheckedValue` from a `Value` without naming each field."""
+    if cls is type(instance) or not issubclass(cls, type(instance)) or hasattr(cls, "__post_init__"):
+        raise TypeError(f"{cls.__name__} does not extend {type(instance).__name__}")
+    missing = cls.__dataclass_fields__.keys() - instance.__dict__.keys() - extra.keys()  # type: ignore[attr-defined]
+    unknown = extra.keys() - cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    if missing or unknown:
+        raise TypeError(f"{cls.__name__}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    new = object.__new__(cls)
+    new.__dict__.update(instance.__dict__)
+    new.__dict__.update(extra)
+    return new
 
 
 def _getter(names: list[str]) -> Callable[[object], object]:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import fields
 from types import MappingProxyType
 
 from calculator.catalog.figures import Entry
@@ -30,6 +29,7 @@ from calculator.common.errors import (
     UsageError,
     did_you_mean,
 )
+from calculator.common.records import widen
 from calculator.engine.resolve import field_figure_text
 from calculator.engine.scenario import (
     Budget,
@@ -185,8 +185,8 @@ class Checker:
         return base**exponent
 
     def call(self, expr: Call, where: Location) -> Dimension:
-        at = where.shifted(expr.offset, end_of(expr))
         args = [self.dimension(a, where) for a in expr.args]
+        at = where.shifted(expr.offset, end_of(expr))
         if expr.function in QUEUEING:
             return self.queue_call(expr, args, where)
         arity = {"min": None, "max": None}.get(expr.function, 1)
@@ -499,8 +499,7 @@ def _checked(
     spread: Spread | None = None,
     choices: tuple[Choice, ...] = (),
 ) -> CheckedValue:
-    resolved = {f.name: getattr(value, f.name) for f in fields(Value)}
-    return CheckedValue(**resolved, dimension=dimension, display=display, point=point, spread=spread, choices=choices)
+    return widen(value, CheckedValue, dimension=dimension, display=display, point=point, spread=spread, choices=choices)
 
 
 def check_input(checker: Checker, value: Value) -> CheckedValue:

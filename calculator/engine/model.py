@@ -71,6 +71,8 @@ class Model:
         self._vectorized: Callable[..., tuple[Any, ...]] | None = None
         self.defaults: dict[str, float] = {v.name: v.point for v in scenario.inputs}
         self.positions = {name: n for n, name in enumerate(self.compiled.inputs)}
+        # each derived value's place in the compiled function's result, by name (read for every value shown)
+        self.derived_positions = {key.name: n for key, n in self.compiled.index.items() if isinstance(key, DerivedSlot)}
         # An uncertain input's default carries its spread; a plain float override makes it certain.
         self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point for v in scenario.inputs]
         self.figure_arguments: list[float] = [scenario.figures[slot] for slot in self.compiled.figures]
@@ -376,7 +378,7 @@ class Evaluation:
         position = self.model.positions.get(name)
         if position is not None:
             return self.arguments[position]
-        return self.slots[self.model.compiled.index[DerivedSlot(name)]]
+        return self.slots[self.model.derived_positions[name]]
 
     def slot(self, key: SlotKey) -> float:
         return self.slots[self.model.compiled.index[key]]

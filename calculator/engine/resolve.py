@@ -23,6 +23,7 @@ from calculator.common.errors import (
     closest_or_all,
     did_you_mean,
 )
+from calculator.common.records import evolve
 from calculator.engine.scenario import Budget, HardwareOption, LatencyPath, Option, OptionForm, Options, Scenario, Stage, Value
 from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, correlation_pairs
 from calculator.file.document import Document
@@ -481,17 +482,20 @@ def _resolve_names(scenario: Scenario, problems: Problems) -> Scenario:
 
 
 def _resolve_formula(formula: Formula, where: Location, scenario: Scenario, problems: Problems) -> None:
-    for node in names_in(formula.expr):
-        at = where.shifted(node.offset, end_of(node))
+    for node in names_in(formula.expr):  # a value's name needs no place: only a unit or a field may be wrong
         if isinstance(node, Field):
+            at = where.shifted(node.offset, end_of(node))
             _resolve_field(node, scenario, at, where.shifted(node.offset + len(node.base) + 1, end_of(node)))
         elif node.name not in scenario.values and node.name not in problems.broken:
-            _resolve_unit_name(node, scenario, at)
+            _resolve_unit_name(node, scenario, where.shifted(node.offset, end_of(node)))
 
 
 def _leave_out_broken(scenario: Scenario, problems: Problems) -> Scenario:
     """Broken values out of the scenario, and (silently: their cause is reported) every value,
     budget and latency path that uses one, until nothing left uses a broken name."""
+
+    if not problems.broken:
+        return scenario  # nothing to leave out (the usual case: no walk of every formula)
 
     def uses_broken(formula: Formula) -> bool:
         return problems.blocks(n.name for n in names_in(formula.expr) if isinstance(n, Name))
@@ -572,7 +576,7 @@ def _with_depends(scenario: Scenario) -> Scenario:
     for value in scenario.values.values():
         if value.formula is not None:
             names = (n.name for n in names_in(value.formula.expr) if isinstance(n, Name) and n.name in scenario.values)
-            values[value.name] = replace(value, depends=tuple(dict.fromkeys(names)))
+            values[value.name] = evolve(value, depends=tuple(dict.fromkeys(names)))
     return replace(scenario, values=values)
 
 

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import itertools
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 from calculator.common.errors import Location
@@ -29,35 +31,36 @@ class Malformed(ValueError):
 
 # --- Document ---------------------------------------------------------------------------------------------------
 # A value is a str, None, a list ({"list": [...]}) or a dict ({"dict": [[key, value], ...]}; a key is a str,
-# or a list of str for a tuple key). Places and spans are columns, not one object each (a catalog file has
-# thousands of places, and decoding them is the warm path): {"paths": [path, ...], "files": [file, ...],
-# "numbers": [file index, line, column, end line, end column, ...] (5 a place), "folds": [[index, [...]], ...]};
-# spans are {"paths": [...], "numbers": [start, end, ...]}.
+# or a list of str for a tuple key). Places and spans are columns, not one object each (a document has three
+# entries a formula, and decoding them is the warm path): every path once, in "paths"; then
+# places {"ids": [path index, ...], "files": [file, ...], "numbers": [file index, line, column, end line,
+# end column, ...] (5 a place), "folds": [[index, [...]], ...]} and spans {"ids": [...], "numbers": [start, end, ...]}.
+# The checks are written over whole columns (`set(map(type, ...))`), once, not once a number.
 
 
 def document_to_json(document: Document) -> dict[str, Any]:
+    ids = {path: i for i, path in enumerate(dict.fromkeys([*document.places, *document.text_places, *document.spans]))}
     return {
         "file": document.file,
         "data": _value_to_json(document.data),
-        "places": _places_to_json(document.places),
-        "text_places": _places_to_json(document.text_places),
-        "spans": {
-            "paths": [_path_to_json(p) for p in document.spans],
-            "numbers": [n for span in document.spans.values() for n in span],
-        },
+        "paths": [_path_to_json(p) for p in ids],
+        "places": _places_to_json(document.places, ids),
+        "text_places": _places_to_json(document.text_places, ids),
+        "spans": {"ids": [ids[p] for p in document.spans], "numbers": [n for span in document.spans.values() for n in span]},
     }
 
 
 def document_from_json(payload: Any) -> Document:
-    _require(isinstance(payload, dict) and payload.keys() == {"file", "data", "places", "text_places", "spans"})
+    _require(isinstance(payload, dict) and payload.keys() == {"file", "data", "paths", "places", "text_places", "spans"})
     file, data = payload["file"], _value_from_json(payload["data"])
     _require(isinstance(file, str) and isinstance(data, dict))
+    paths = _paths_from_json(payload["paths"])
     return Document(
         data,
         file,
-        _places_from_json(payload["places"]),
-        _places_from_json(payload["text_places"]),
-        _spans_from_json(payload["spans"]),
+        _places_from_json(payload["places"], paths),
+        _places_from_json(payload["text_places"], paths),
+        _spans_from_json(payload["spans"], paths),
     )
 
 
@@ -66,45 +69,60 @@ def _path_to_json(path: Path_) -> list[str | list[str]]:
 
 
 def _paths_from_json(paths: Any) -> list[Path_]:
-    _require(type(paths) is list and all(type(p) is list for p in paths))
+    _require(type(paths) is list and _types(paths) <= {list})
+    keys = _types(itertools.chain.from_iterable(paths))
+    _require(keys <= {str, list})
+    if list not in keys:  # no tuple key (the usual case): each path is its keys as they are
+        return [tuple(path) for path in paths]
     return [tuple(k if type(k) is str else _key_from_json(k) for k in path) for path in paths]
 
 
-def _places_to_json(places: dict[Path_, Location]) -> dict[str, Any]:
+def _types(values: Iterable[Any]) -> set[type]:
+    return set(map(type, values))
+
+
+def _picked(ids: Any, paths: list[Path_]) -> list[Path_]:
+    _require(type(ids) is list and _types(ids) <= {int} and (not ids or (min(ids) >= 0 and max(ids) < len(paths))))
+    return [paths[i] for i in ids]
+
+
+def _places_to_json(places: dict[Path_, Location], ids: dict[Path_, int]) -> dict[str, Any]:
     files = list(dict.fromkeys(loc.file for loc in places.values()))
     index = {file: i for i, file in enumerate(files)}
     return {
-        "paths": [_path_to_json(p) for p in places],
+        "ids": [ids[p] for p in places],
         "files": files,
         "numbers": [n for loc in places.values() for n in (index[loc.file], loc.line, loc.column, loc.end_line, loc.end_column)],
         "folds": [[i, list(loc.folds)] for i, loc in enumerate(places.values()) if loc.folds],
     }
 
 
-def _places_from_json(places: Any) -> dict[Path_, Location]:
-    _require(type(places) is dict and places.keys() == {"paths", "files", "numbers", "folds"})
-    paths, files, numbers, folds = _paths_from_json(places["paths"]), places["files"], places["numbers"], places["folds"]
-    _require(type(files) is list and all(type(f) is str for f in files))
-    _require(type(numbers) is list and len(numbers) == 5 * len(paths) and all(type(n) is int for n in numbers))
-    _require(all(0 <= n < len(files) for n in numbers[0::5]))
+def _places_from_json(places: Any, all_paths: list[Path_]) -> dict[Path_, Location]:
+    _require(type(places) is dict and places.keys() == {"ids", "files", "numbers", "folds"})
+    paths, files, numbers, folds = _picked(places["ids"], all_paths), places["files"], places["numbers"], places["folds"]
+    _require(type(files) is list and _types(files) <= {str})
+    _require(type(numbers) is list and len(numbers) == 5 * len(paths) and _types(numbers) <= {int})
+    _require(not paths or (min(numbers[0::5]) >= 0 and max(numbers[0::5]) < len(files)))
     _require(type(folds) is list)
     folded: dict[int, tuple[int, ...]] = {}
     for entry in folds:
         _require(type(entry) is list and len(entry) == 2 and type(entry[0]) is int and type(entry[1]) is list)
-        _require(len(entry[1]) % 3 == 0 and all(type(n) is int for n in entry[1]))
+        _require(len(entry[1]) % 3 == 0 and _types(entry[1]) <= {int})
         folded[entry[0]] = tuple(entry[1])
+    row = iter(numbers)
     return {
-        path: Location(files[numbers[j]], numbers[j + 1], numbers[j + 2], numbers[j + 3], numbers[j + 4], folded.get(i, ()))
-        for i, (path, j) in enumerate(zip(paths, range(0, len(numbers), 5), strict=True))
+        path: Location(files[f], line, column, end_line, end_column, folded.get(i, ()))
+        for i, (path, f, line, column, end_line, end_column) in enumerate(zip(paths, row, row, row, row, row, strict=True))
     }
 
 
-def _spans_from_json(spans: Any) -> dict[Path_, tuple[int, int]]:
-    _require(type(spans) is dict and spans.keys() == {"paths", "numbers"})
-    paths, numbers = _paths_from_json(spans["paths"]), spans["numbers"]
-    _require(type(numbers) is list and len(numbers) == 2 * len(paths) and all(type(n) is int for n in numbers))
+def _spans_from_json(spans: Any, all_paths: list[Path_]) -> dict[Path_, tuple[int, int]]:
+    _require(type(spans) is dict and spans.keys() == {"ids", "numbers"})
+    paths, numbers = _picked(spans["ids"], all_paths), spans["numbers"]
+    _require(type(numbers) is list and len(numbers) == 2 * len(paths) and _types(numbers) <= {int})
     _require(all(0 <= start <= end for start, end in zip(numbers[0::2], numbers[1::2], strict=True)))
-    return {path: (numbers[2 * i], numbers[2 * i + 1]) for i, path in enumerate(paths)}
+    row = iter(numbers)
+    return dict(zip(paths, zip(row, row, strict=True), strict=True))
 
 
 def _value_to_json(value: Any) -> Any:
@@ -291,6 +309,8 @@ def matches(scenario: Any, data: Any) -> bool:
     data's text read as pydantic reads it); every other field must hold its
     default. With this, a cache entry can only say what the file says.
     """
+    if type(scenario) is str:  # most of a scenario (every formula): tested first
+        return type(data) is str and scenario == data
     if dataclasses.is_dataclass(scenario) and not isinstance(scenario, type):
         if not isinstance(data, dict):
             return False

@@ -31,10 +31,9 @@ hyphen is a scenario value: `2 hour-setup` subtracts the value `setup`.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 from calculator.common.errors import FormulaSyntaxError, GrammarError, Location
 from calculator.common.records import record
@@ -141,6 +140,21 @@ def _number_tokens(text: str, match: re.Match[str], tokens: list[Token]) -> int:
     return end
 
 
+class _Level:
+    """Leaving a level of nesting: what `Parser.nested` returns."""
+
+    __slots__ = ("parser",)
+
+    def __init__(self, parser: Parser):
+        self.parser = parser
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exception: object) -> None:
+        self.parser.depth -= 1
+
+
 class Parser:
     """One formula's tokens, consumed left to right."""
 
@@ -151,6 +165,7 @@ class Parser:
         self.tokens = tokenize(text, location)
         self.position = 0
         self.depth = 0
+        self.level = _Level(self)
 
     # -- token helpers -------------------------------------------------------------
     @property
@@ -166,7 +181,8 @@ class Parser:
         return token
 
     def at_op(self, *ops: str) -> bool:
-        return self.token.kind == "op" and self.token.text in ops
+        token = self.tokens[self.position]
+        return token.kind == "op" and token.text in ops
 
     def expect_op(self, op: str) -> Token:
         if not self.at_op(op):
@@ -211,16 +227,14 @@ class Parser:
         return expr
 
     # -- expressions -------------------------------------------------------------
-    @contextlib.contextmanager
-    def nested(self, token: Token) -> Iterator[None]:
-        """One level deeper into the formula; refused past MAX_NESTING so no input can exhaust the stack."""
+    def nested(self, token: Token) -> _Level:
+        """One level deeper into the formula (`with self.nested(token):`); refused past MAX_NESTING so no
+        input can exhaust the stack. A plain object, not a generator context manager: it runs once for
+        every sub-expression of every formula."""
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise self.error(f"formula nests deeper than {MAX_NESTING} levels", token)
-        try:
-            yield
-        finally:
-            self.depth -= 1
+        return self.level
 
     def expr(self) -> Expr:
         with self.nested(self.token):

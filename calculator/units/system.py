@@ -311,6 +311,7 @@ class UnitTable:
         self.key = _table_key()
         self.names: dict[str, list[Any] | dict[str, str] | None] = {}
         self.roots: dict[str, str | None] = {}
+        self.found: dict[str, NameInfo | Refusal | None] = {}  # names[name] as built by lookup
         self.changed = False
         self.writes = 0
         self._read()
@@ -340,22 +341,28 @@ class UnitTable:
             atexit.register(self.save)  # a name learnt outside a load (estimate, `envelope units`) is kept too
 
     def lookup(self, name: str) -> NameInfo | Refusal | None:
+        if name in self.found:  # built once a process: a formula names the same few units again and again
+            return self.found[name]
         if name not in self.names:
             self.names[name] = _as_entry(_classify(name))
             self._learnt()
         entry = self.names[name]
+        found: NameInfo | Refusal | None
         if entry is None:
-            return None
-        if isinstance(entry, dict):
-            return Refusal(name, entry["refuse"], entry["note"])
-        return NameInfo(
-            float(entry[0]),
-            Dimension.of(entry[1]),
-            str(entry[2]),
-            bool(entry[3]),
-            tuple((str(n), float(p)) for n, p in entry[4]),
-            entry[5],
-        )
+            found = None
+        elif isinstance(entry, dict):
+            found = Refusal(name, entry["refuse"], entry["note"])
+        else:
+            found = NameInfo(
+                float(entry[0]),
+                Dimension.of(entry[1]),
+                str(entry[2]),
+                bool(entry[3]),
+                tuple((str(n), float(p)) for n, p in entry[4]),
+                entry[5],
+            )
+        self.found[name] = found
+        return found
 
     def root_unit(self, base_dimension: str) -> str | None:
         """The unit pint defines a base dimension by (`second = [time]`), or None."""
