@@ -98,7 +98,7 @@ def _getter(names: list[str]) -> Callable[[object], object]:
 
 def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -> Callable[..., None]:
     """`__init__` compiled for the class: positional fields, then `*` and the keyword-only ones."""
-    namespace: dict[str, Any] = {"_FACTORY": _FACTORY, "_set": object.__setattr__}
+    namespace: dict[str, Any] = {"_FACTORY": _FACTORY}
     positional: list[str] = []
     keyword: list[str] = []
     body: list[str] = []
@@ -121,9 +121,13 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
                 raise TypeError(f"non-default argument {name!r} follows default argument")
             seen_default = seen_default or parameter != name
             positional.append(parameter)
-        body.append(f"    _set(self, {name!r}, {name})" if frozen else f"    self.{name} = {name}")
+        # a frozen record's fields go straight into its __dict__ (as object.__setattr__ would put them,
+        # at a fraction of the cost of a call each: a Location is made for every place of every file)
+        body.append(f"    __d[{name!r}] = {name}" if frozen else f"    self.{name} = {name}")
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
+    if frozen and fields:
+        body.insert(0, "    __d = self.__dict__")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     exec(f"def __init__({parameters}) -> None:\n" + ("\n".join(body) or "    pass"), namespace)
     function: Callable[..., None] = namespace["__init__"]

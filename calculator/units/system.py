@@ -467,11 +467,14 @@ class UnitSystem:
     notes: list[Note] = field(default_factory=list)
     whole: set[str] = field(default_factory=set)
     "this scenario's counting dimensions (`[shard]`) marked `whole`: solved to whole numbers, as gpu and node are"
+    built: dict[tuple[tuple[str, float], ...], Unit] = field(default_factory=dict, repr=False, compare=False)
+    "each unit expression met, by its names and powers (the same `request/s` in every formula is built once)"
 
     def declare(self, name: str, definition: Unit | None, location: Location, whole: bool = False) -> None:
         """Add a scenario unit: a new counting dimension (None) or an alias of a unit. Declaring
         one of envelope's counting units (files written before it was built in) is a note, unless the
         declaration marks it `whole` (counted in whole numbers), which only this scenario knows."""
+        self.built.clear()
         if definition is None and is_builtin_count(name):
             info = known_unit(name)
             if whole and info is not None:
@@ -536,7 +539,15 @@ class UnitSystem:
         return self.own.get(name[:-1]) if name.endswith("s") else None
 
     def unit(self, expr: UnitExpr, location: Location) -> Unit:
-        """A written unit expression as a Unit, each name checked."""
+        """A written unit expression as a Unit, each name checked (once: an error or a note is said where
+        the expression is first met, and a note once a message anyway)."""
+        key = tuple((part.name, part.power) for part in expr)
+        unit = self.built.get(key)
+        if unit is None:
+            unit = self.built[key] = self._build(expr, location)
+        return unit
+
+    def _build(self, expr: UnitExpr, location: Location) -> Unit:
         factor, dimension = 1.0, DIMENSIONLESS
         names: list[tuple[str, float]] = []
         for part in expr:
