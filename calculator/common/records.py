@@ -62,18 +62,16 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
 
 
 def evolve(instance: R, **changes: Any) -> R:
-    """`dataclasses.replace` for a record without `__post_init__`, at a tenth of its cost: the fields
-    copied as they are, the changed ones set (names checked). For the engine's hot paths."""
+    """`dataclasses.replace` for a record without `__post_init__`, in under half its time (a `CheckedValue`:
+    3.6 µs against 8.7 µs): the fields copied as they are, the changed ones set (names checked)."""
     cls = type(instance)
     if hasattr(cls, "__post_init__"):
         return dataclasses.replace(instance, **changes)  # type: ignore[type-var]
-    unknown = changes.keys() - cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
+    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
+    unknown = [name for name in changes if name not in fields]
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
-    new = object.__new__(cls)
-    new.__dict__.update(instance.__dict__)
-    new.__dict__.update(changes)
-    return new
+    return _filled(cls, instance, changes)
 
 
 def widen(instance: Any, cls: type[R], **extra: Any) -> R:
@@ -85,14 +83,21 @@ def widen(instance: Any, cls: type[R], **extra: Any) -> R:
     unknown = extra.keys() - cls.__dataclass_fields__.keys()  # type: ignore[attr-defined]
     if missing or unknown:
         raise TypeError(f"{cls.__name__}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    return _filled(cls, instance, extra)
+
+
+def _filled(cls: type[R], instance: object, values: dict[str, Any]) -> R:
+    """An instance of `cls` with `instance`'s fields and then `values`, put in its `__dict__` as a frozen
+    record's `__init__` puts them (no `__init__` runs: the caller checked the names)."""
     new = object.__new__(cls)
     new.__dict__.update(instance.__dict__)
-    new.__dict__.update(extra)
+    new.__dict__.update(values)
     return new
 
 
 def _getter(names: list[str]) -> Callable[[object], object]:
-    """The values compared or hashed: a tuple, or the one value itself (equal and hashed as its tuple would be)."""
+    """The values compared or hashed: a tuple, or the one value itself for a single field (equal exactly
+    when its tuple would be; hashed by the value, which is as consistent)."""
     return operator.attrgetter(*names) if names else (lambda _: ())
 
 
