@@ -65,12 +65,21 @@ _BAD_ROW = (TypeError, ValueError, KeyError, IndexError, AttributeError)
 
 
 def catalog_from_json(payload: Any, rebuilt: Callable[[], Catalog]) -> Catalog:
-    """The catalog a snapshot holds. Its names (ids, aliases, kinds) are read now, strictly; each entry and
+    """The catalog a snapshot holds. Its names (ids and aliases) are read now, strictly; each entry and
     reference figure when first used, and one that does not decode is taken from `rebuilt()` (see Decoded)."""
-    try:
-        return _Reader(payload).catalog(rebuilt)
-    except _BAD_ROW as error:
-        raise Malformed(str(error)) from None
+    return _strictly(lambda raw: _Reader(raw).catalog(rebuilt))(payload)
+
+
+def _strictly(decode: Callable[[Any], T]) -> Callable[[Any], T]:
+    """`decode`, with any error a row of the wrong shape raises (an index, a key, a type) as Malformed."""
+
+    def strictly(raw: Any) -> T:
+        try:
+            return decode(raw)
+        except _BAD_ROW as error:
+            raise Malformed(str(error)) from None
+
+    return strictly
 
 
 class _Reader:
@@ -91,20 +100,10 @@ class _Reader:
             rows[entry_id] = row
         reference = {_text(name): raw for name, raw in _rows(self.payload["reference"], 2)}
         return Catalog(
-            Decoded(rows, self._strictly(self.entry), lambda key: rebuilt().entries[key]),
-            Decoded(reference, self._strictly(self.figure), lambda key: rebuilt().reference[key]),
+            Decoded(rows, _strictly(self.entry), lambda key: rebuilt().entries[key]),
+            Decoded(reference, _strictly(self.figure), lambda key: rebuilt().reference[key]),
             names,
         )
-
-    @staticmethod
-    def _strictly(decode: Callable[[Any], T]) -> Callable[[Any], T]:
-        def strictly(raw: Any) -> T:
-            try:
-                return decode(raw)
-            except _BAD_ROW as error:
-                raise Malformed(str(error)) from None
-
-        return strictly
 
     def entry(self, raw: Any) -> Entry:
         kind, entry_id, description, figures, labels, aliases, origin, overridden, where = _row(raw, 9)
