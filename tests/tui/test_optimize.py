@@ -25,6 +25,16 @@ def _focus(app: EnvelopeApp, name: str) -> InputsPanel:
     return panel
 
 
+async def _optimize_screen(app: EnvelopeApp, pilot: Pilot[None]) -> OptimizeScreen:
+    """`O`, and the screen once its search has finished."""
+    await pilot.press("O")
+    await settle(pilot)
+    screen = app.screen
+    assert isinstance(screen, OptimizeScreen)
+    await screen.workers.wait_for_complete()
+    return screen
+
+
 def test_brackets_cycle_through_the_options(tmp_path: Path):
     app = EnvelopeApp([write(tmp_path / "grid.yaml", GRID)], watch_interval=None)
 
@@ -89,11 +99,7 @@ def test_the_optimize_screen_applies_the_cheapest_design(tmp_path: Path):
     app = EnvelopeApp([path], watch_interval=None)
 
     async def steps(pilot: Pilot[None]) -> None:
-        await pilot.press("O")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, OptimizeScreen)
-        await screen.workers.wait_for_complete()
+        screen = await _optimize_screen(app, pilot)
         await settle(pilot)
         table = screen.query_one("#optimize-designs", DataTable)
         # By hand (tests/test_optimize.py): 3 of 16 feasible, the cheapest 4 gpu × 32 sequence.
@@ -132,11 +138,7 @@ def test_maximize_and_another_objective(tmp_path: Path):
     app = EnvelopeApp([write(tmp_path / "grid.yaml", GRID)], watch_interval=None)
 
     async def steps(pilot: Pilot[None]) -> None:
-        await pilot.press("O")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, OptimizeScreen)
-        await screen.workers.wait_for_complete()
+        screen = await _optimize_screen(app, pilot)
         await pilot.press("s")  # maximize cost: 8 gpu first
         await settle(pilot)
         await screen.workers.wait_for_complete()
@@ -169,11 +171,7 @@ def test_the_optimize_screen_chooses_hardware_too(tmp_path: Path):
     app = EnvelopeApp([write(tmp_path / "which.yaml", HARDWARE)], watch_interval=None)
 
     async def steps(pilot: Pilot[None]) -> None:
-        await pilot.press("O")
-        await settle(pilot)
-        screen = app.screen
-        assert isinstance(screen, OptimizeScreen)
-        await screen.workers.wait_for_complete()
+        screen = await _optimize_screen(app, pilot)
         await settle(pilot)
         table = screen.query_one("#optimize-designs", DataTable)
         # By hand (tests/test_optimize.py): the cheapest is 4 × Card-S at 4 USD/hour.
