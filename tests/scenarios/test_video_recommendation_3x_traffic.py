@@ -11,6 +11,7 @@ import pytest
 
 import calculator
 from tests.scenarios.catalog_figures import catalog_number
+from tests.scenarios.queue_figures import p99_wait
 
 ROOT = Path(__file__).parents[2]
 SCENARIO = ROOT / "scenarios" / "video_recommendation_3x_traffic.yaml"
@@ -79,18 +80,6 @@ def test_cli_exits_1():
     assert {b["name"] for b in report["budgets"] if b["status"] == "fail"} == {"ranking_gpus", "monthly_cost", "retrain_time"}
 
 
-def p99_wait_log_space(rate: float, service: float, servers: int) -> float:
-    """The M/M/c p99 wait from the Erlang C closed form in log space (lgamma), independent of envelope."""
-    load = rate * service
-    if load >= servers:
-        return math.inf
-    logs = [k * math.log(load) - math.lgamma(k + 1) for k in range(servers)]
-    last = servers * math.log(load) - math.lgamma(servers + 1) + math.log(servers / (servers - load))
-    top = max(*logs, last)
-    waiting = math.exp(last - top) / (sum(math.exp(x - top) for x in logs) + math.exp(last - top))
-    return max(0.0, math.log(waiting / 0.01) / ((servers - load) / service))
-
-
 def test_a_traffic_sweep_shows_the_hockey_stick():
     # 150B to 330B views a month at the fixed 48-GPU fleet (32 GPUs with a region lost)
     model = calculator.load(SCENARIO)
@@ -98,7 +87,7 @@ def test_a_traffic_sweep_shows_the_hockey_stick():
     service = 1000 * 50e6 / (H100_BF16 * 0.25)  # seconds of one GPU per request
     views = [150e9 + 30e9 * i for i in range(7)]
     rates = [v / 30.4375 / 3 * 2 / 86_400 * 2 for v in views]
-    waits = [p99_wait_log_space(rate, service, 32) for rate in rates]
+    waits = [p99_wait(rate, service, 32) for rate in rates]
     got = [row.values["ranking_queueing"] / 1e3 for row in sweep.rows]
     for want, value in zip(waits, got, strict=True):
         assert value == pytest.approx(want, rel=1e-9, abs=1e-12)
@@ -113,7 +102,7 @@ def test_a_traffic_sweep_shows_the_hockey_stick():
     for _ in range(200):
         middle = (low + high) / 2
         rate = middle / 30.4375 / 3 * 2 / 86_400 * 2
-        total = 110 + service * 1e3 + p99_wait_log_space(rate, service, 32) * 1e3
+        total = 110 + service * 1e3 + p99_wait(rate, service, 32) * 1e3
         low, high = (middle, high) if total <= 200 else (low, middle)
     edges = dict(calculator.sweep(model, "monthly_views", "150B view/month", "330B view/month", steps=7).breaks())
     assert edges["latency homepage"] == pytest.approx(high, rel=1e-6)
