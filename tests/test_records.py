@@ -4,6 +4,7 @@ the same definitions built both ways, and every use the engine makes of them com
 from __future__ import annotations
 
 import copy
+import gc
 import dataclasses
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
@@ -158,3 +159,27 @@ def test_widen_makes_the_subclass_from_the_fields_it_has() -> None:
         widen(Written("a"), Checked, unit="B", colour="red")
     with pytest.raises(TypeError, match="does not extend"):
         widen(Checked("a", unit="B"), Written)
+
+
+def test_a_frozen_record_keeps_its_fields_without_a_dict_object():
+    """CPython 3.11 keeps an instance's attributes inline until something reads its `__dict__`; a
+    frozen record's `__init__`, `evolve` and `widen` set them without doing so: one object for the
+    garbage collector to walk, not two."""
+
+    @record
+    class Place:
+        file: str
+        line: int
+        parts: tuple[str, ...] = ()
+
+    @record(kw_only=True)
+    class Shown(Place):
+        unit: str
+
+    made = Place("a.yaml", 3, ("x",))
+    for instance in (made, evolve(made, line=4), widen(made, Shown, unit="GB")):
+        referents = gc.get_referents(instance)
+        assert dict not in map(type, referents)
+        assert ("x",) in referents  # what it holds is walked directly
+    made.__dict__  # noqa: B018  (reading it builds the dict: the check above can fail)
+    assert dict in map(type, gc.get_referents(made))

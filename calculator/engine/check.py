@@ -29,7 +29,7 @@ from calculator.common.errors import (
     UsageError,
     did_you_mean,
 )
-from calculator.common.records import widen
+from calculator.common.records import evolve, widen
 from calculator.engine.resolve import field_figure_text
 from calculator.engine.scenario import (
     Budget,
@@ -349,8 +349,11 @@ def check(scenario: Scenario, problems: Problems) -> CheckedScenario:
                 MappingProxyType(_entry_figures(scenario, figure_dimensions, binding, option.entry, option.location))
                 for option in options
             )
+    # The resolved scenario is kept with the checked values in place of its own (each one a Value
+    # too): one object a value, not two, in a scenario that stays loaded.
+    resolved = evolve(scenario, values={name: checked.get(name, value) for name, value in scenario.values.items()})
     return CheckedScenario(
-        scenario,
+        resolved,
         MappingProxyType({name: checked[name] for name in scenario.values if name in checked}),
         MappingProxyType({node: value for node, (value, _) in checker.leaves.items()}),
         MappingProxyType({slot: value for slot, (value, _) in checker.figures.items()}),

@@ -194,6 +194,7 @@ class CheckedScenario:
     different hardware entry is a different set of figures for the same checked formulas."""
 
     resolved: Scenario
+    "the resolved scenario, each of its values the checked one (a CheckedValue is a Value)"
     values: Mapping[str, CheckedValue]
     leaves: Mapping[Expr, float]
     "every literal (`730 hour`), unit standing alone and `ref.` figure of the formulas, in base units"

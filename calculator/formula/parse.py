@@ -140,21 +140,6 @@ def _number_tokens(text: str, match: re.Match[str], tokens: list[Token]) -> int:
     return end
 
 
-class _Level:
-    """Leaving a level of nesting: what `Parser.nested` returns."""
-
-    __slots__ = ("parser",)
-
-    def __init__(self, parser: Parser):
-        self.parser = parser
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exception: object) -> None:
-        self.parser.depth -= 1
-
-
 class Parser:
     """One formula's tokens, consumed left to right."""
 
@@ -165,7 +150,6 @@ class Parser:
         self.tokens = tokenize(text, location)
         self.position = 0
         self.depth = 0
-        self.level = _Level(self)
 
     # -- token helpers -------------------------------------------------------------
     @property
@@ -227,14 +211,21 @@ class Parser:
         return expr
 
     # -- expressions -------------------------------------------------------------
-    def nested(self, token: Token) -> _Level:
+    def nested(self, token: Token) -> Parser:
         """One level deeper into the formula (`with self.nested(token):`); refused past MAX_NESTING so no
-        input can exhaust the stack. A plain object, not a generator context manager: it runs once for
-        every sub-expression of every formula."""
+        input can exhaust the stack. The parser is its own context manager (not a generator one, which
+        costs more: it runs for every sub-expression of every formula; nor a helper object holding the
+        parser, which would make a reference cycle, i.e. work for the garbage collector, per formula)."""
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise self.error(f"formula nests deeper than {MAX_NESTING} levels", token)
-        return self.level
+        return self
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exception: object) -> None:
+        self.depth -= 1
 
     def expr(self) -> Expr:
         with self.nested(self.token):

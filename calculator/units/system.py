@@ -605,6 +605,7 @@ def _root_unit(base_dimension: str) -> tuple[str, float]:
 SIMPLE_SYMBOLS = {"second": "s", "meter": "m", "kilogram": "kg"}
 
 
+@functools.lru_cache(maxsize=1024)  # asked for every value shown without a unit; roots are kept per process too
 def simplest_unit(dimension: Dimension) -> Unit:
     """The plain unit of a dimension: byte for data, second for time, names for counts."""
     factor = 1.0
