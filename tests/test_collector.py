@@ -69,7 +69,8 @@ def test_loading_and_evaluating_leaves_nothing_only_the_collector_can_free():
     """A scenario's objects are freed by reference counting the moment they are dropped: a reference
     cycle a formula (the parser once held an object that held the parser) is garbage that waits for a
     collection, and every collection walks a large loaded scenario again."""
-    generated = "name: cycles\ninputs:\n  a: 2 gpu\nderived:\n" + "".join(f"  d{i}: (a + {i} gpu) * 2 -> gpu\n" for i in range(50))
+    formulas = "".join(f"  d{i}: (a + {i} gpu) * 2 -> gpu\n" for i in range(50))
+    generated = "name: cycles\ninputs:\n  a: 2 gpu\nderived:\n" + formulas
     loads = [lambda: calculator.load(ROOT / "scenarios" / "tour.yaml"), lambda: calculator.loads(generated, "<generated>")]
     for load in loads:
         load().evaluate()  # caches warm

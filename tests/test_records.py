@@ -4,8 +4,8 @@ the same definitions built both ways, and every use the engine makes of them com
 from __future__ import annotations
 
 import copy
-import gc
 import dataclasses
+import gc
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
 

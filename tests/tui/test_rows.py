@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from rich.text import Text
+import asyncio
+from collections import Counter
+from dataclasses import dataclass
 
-from tui.widgets.rows import MIN_NARROWED, Columns, HeadingLine
+from rich.text import Text
+from textual.app import App, ComposeResult
+
+from tui.widgets.rows import MIN_NARROWED, Columns, HeadingLine, Row, RowList
 
 HEADINGS = ("name", "value", "formula")
 ROWS = [("impressions_per_day", "15B impression/day", "dau * requests"), ("qps", "86.8k request/s", "dau / day")]
@@ -41,3 +46,49 @@ def test_headings_narrow_with_the_rows():
 def test_without_narrowing_the_line_is_only_cut_at_its_end():
     columns = Columns.fit(ROWS, HEADINGS, ("left", "right"))
     assert line(columns, ROWS[0], 30) == " impressions_per_day 15B impression/day"[:30]
+
+
+@dataclass(frozen=True)
+class CountedLine(Row):
+    """A row that counts its draws, by name."""
+
+    name: str
+    value: str
+
+    @property
+    def key(self) -> str:
+        return self.name
+
+    def draw(self, width: int) -> Text:
+        DRAWS[self.name] += 1
+        return Text(f" {self.name} {self.value}")
+
+
+DRAWS: Counter[str] = Counter()
+
+
+class OneList(App[None]):
+    def compose(self) -> ComposeResult:
+        yield RowList(id="rows")
+
+
+def test_replacing_one_row_draws_only_that_row_again():
+    """An OptionList forgets every row's render when one is replaced; the rows' own cache means an edit
+    draws the changed row, not each visible one (an edit in the TUI changes a few rows of twenty)."""
+    DRAWS.clear()
+    app = OneList()
+
+    async def main() -> None:
+        async with app.run_test(size=(40, 10)) as pilot:
+            rows = app.query_one(RowList)
+            rows.show_rows([CountedLine(f"r{i}", "1 GB") for i in range(5)])
+            await pilot.pause()
+            assert set(DRAWS) == {f"r{i}" for i in range(5)}
+            DRAWS.clear()
+            rows.show_rows([CountedLine(f"r{i}", "2 GB" if i == 3 else "1 GB") for i in range(5)])
+            await pilot.pause()
+            assert dict(DRAWS) == {"r3": 1}
+            shown = [rows.render_line(y).text for y in range(5)]
+            assert shown[3].strip() == "r3 2 GB" and shown[2].strip() == "r2 1 GB"
+
+    asyncio.run(main())

@@ -94,7 +94,28 @@ class Row(Visual):
         return 1
 
     def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        if options.selection is not None:  # text being selected with the mouse: drawn as it is now
+            return self._drawn(width, style, options)
+        key = (self, width, style)
+        try:
+            strips = _DRAWN.get(key)
+        except TypeError:  # a row that holds an unhashable result (a budget's): drawn each time
+            return self._drawn(width, style, options)
+        if strips is None:
+            strips = _DRAWN[key] = self._drawn(width, style, options)
+            if len(_DRAWN) > DRAWN_KEPT:
+                del _DRAWN[next(iter(_DRAWN))]
+        return strips
+
+    def _drawn(self, width: int, style: Style, options: RenderOptions) -> list[Strip]:
         return Content.from_rich_text(self.draw(width)).render_strips(width, 1, style, options)
+
+
+# The strips of rows drawn lately, by (row, width, style). An OptionList forgets every row's render
+# when one row is replaced, so an edit would draw each visible row again (21 at 100x30) where one or
+# a few changed; a row is a value (equal rows draw the same), so an unchanged one is drawn once.
+DRAWN_KEPT = 1024
+_DRAWN: dict[tuple[Row, int, Style], list[Strip]] = {}
 
 
 @dataclass(frozen=True)
