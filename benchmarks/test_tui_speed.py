@@ -77,10 +77,15 @@ class RunningApp:
 Job = Callable[[Pilot[None]], Awaitable[object]]
 
 
-@pytest.fixture
-def running_app(tmp_path: Path) -> Iterator[RunningApp]:
+# A latency path shows the latency panel, which halves the rows of inputs and derived values on a
+# 100x30 screen (5 + 5 instead of 10 + 11): the same edit with fewer rows to paint.
+LATENCY_PATH = "latency:\n  serve:\n    budget: 200 ms\n    stages:\n      network: 2 * 20 ms\n      model: 30 ms\n"
+
+
+@pytest.fixture(params=["no latency path", "a latency path"])
+def running_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RunningApp]:
     path = tmp_path / "generated_50.yaml"
-    path.write_text(scenario_yaml(50), encoding="utf-8")
+    path.write_text(scenario_yaml(50) + (LATENCY_PATH if request.param == "a latency path" else ""), encoding="utf-8")
     running = RunningApp(path)
     yield running
     running.close()

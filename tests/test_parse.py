@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from calculator.common.errors import EnvelopeError, Location
-from calculator.formula.expr import Binary, Call, Field, Name, Number, Quantity, to_text
+from calculator.formula.expr import Binary, Call, Field, Name, Number, Quantity, names_in, to_text
 from calculator.formula.parse import Interval, parse_formula, parse_input
 
 HERE = Location("f.yaml", 3, 10)
@@ -109,3 +111,11 @@ def test_detached_multiplier_hint():
     with pytest.raises(EnvelopeError) as caught:
         parse("100 M user")
     assert caught.value.hint == "did you mean 100M user?"
+
+
+def test_names_in_lists_names_and_fields_left_to_right():
+    text = "max(a, b.c) * -d + min(g, h ** 2) / (i - ceil(j / k))"
+    formula = parse_formula(text, Location("x"), lambda name: True)
+    found = [n.name if isinstance(n, Name) else f"{n.base}.{n.field}" for n in names_in(formula.expr)]
+    functions = {"max", "min", "ceil"}
+    assert found == [word for word in re.findall(r"[a-z]+(?:\.[a-z]+)?", text) if word not in functions]
