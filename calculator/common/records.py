@@ -62,16 +62,16 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
 
 
 def evolve(instance: R, **changes: Any) -> R:
-    """`dataclasses.replace` for a record without `__post_init__`, faster (a `CheckedValue`: 5.0 µs against
-    7.1 µs): the fields copied as they are, the changed ones set (names checked)."""
+    """`dataclasses.replace` for a record without `__post_init__`, somewhat faster (a `CheckedValue`: 5-7 µs
+    against 7 µs, a noisy machine): the fields copied as they are, the changed ones set (names checked)."""
     cls = type(instance)
     if hasattr(cls, "__post_init__"):
         return dataclasses.replace(instance, **changes)  # type: ignore[type-var]
-    fields = cls.__dataclass_fields__  # type: ignore[attr-defined]
-    unknown = [name for name in changes if name not in fields]
+    copier = _copier(cls, cls)
+    unknown = changes.keys() - copier.known
     if unknown:
         raise TypeError(f"{cls.__name__} has no field {', '.join(sorted(unknown))}")
-    return _copier(cls, cls).copy(instance, changes)  # type: ignore[no-any-return]
+    return copier.copy(instance, changes)  # type: ignore[no-any-return]
 
 
 def widen(instance: Any, cls: type[R], **extra: Any) -> R:

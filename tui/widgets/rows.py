@@ -99,7 +99,7 @@ class Row(Visual):
         key = (self, width, style)
         try:
             strips = _DRAWN.get(key)
-        except TypeError:  # a row that holds an unhashable result (a budget's): drawn each time
+        except TypeError:  # a row holding a mutable result (a budget's, a latency path's): drawn each time
             return self._drawn(width, style, options)
         if strips is None:
             strips = _DRAWN[key] = self._drawn(width, style, options)
