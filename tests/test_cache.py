@@ -8,10 +8,12 @@ another branch's CI cache could leave there.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import os
 import pickle
+import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -92,6 +94,51 @@ def test_a_document_round_trips_with_tuple_keys_and_places():
     assert back.where("inputs", "a").line == 4
 
 
+def packed(*numbers: int) -> str:
+    """A column as the format says: base64 of little-endian 32-bit integers (written here with struct)."""
+    return base64.b64encode(struct.pack(f"<{len(numbers)}i", *numbers)).decode()
+
+
+def unpacked(column: str) -> list[int]:
+    raw = base64.b64decode(column)
+    return list(struct.unpack(f"<{len(raw) // 4}i", raw))
+
+
+def test_a_document_packs_its_numbers_as_little_endian_32_bit_columns():
+    document = parse_yaml(TEXT, "c.yaml")
+    payload = codec.document_to_json(document)
+    span = unpacked(payload["spans"]["ids"]).index(payload["paths"].index(["name"]))
+    assert unpacked(payload["spans"]["numbers"])[2 * span : 2 * span + 2] == [6, 7]  # name's value: 'c'
+    place = unpacked(payload["places"]["ids"]).index(payload["paths"].index(["inputs", "a"]))
+    assert unpacked(payload["places"]["numbers"])[5 * place : 5 * place + 5] == [0, 4, 3, 4, 4]  # file 0, 4:3 to 4:4
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda p: p["places"].update(numbers="not base64!"),
+        lambda p: p["places"].update(numbers=p["places"]["numbers"][:-4] + "AAA="),  # 3 bytes: not whole numbers
+        lambda p: p["places"].update(numbers=packed(-1, *unpacked(p["places"]["numbers"])[1:])),  # negative
+        lambda p: p["places"].update(numbers=packed(*unpacked(p["places"]["numbers"])[:-5])),  # a place short
+        lambda p: p["places"].update(numbers=packed(7, *unpacked(p["places"]["numbers"])[1:])),  # no file 7
+        lambda p: p["places"].update(ids=packed(len(p["paths"]), *unpacked(p["places"]["ids"])[1:])),  # no such path
+        lambda p: p["places"].update(numbers=[0, 1, 1, 1, 2]),  # a JSON list, not a packed column
+        lambda p: p["places"].update(folds=[[10_000, [0, 1, 1]]]),  # a fold for no place
+        lambda p: p["spans"].update(numbers=packed(5, 4, *unpacked(p["spans"]["numbers"])[2:])),  # ends before it starts
+        lambda p: p["data"]["dict"][0].__setitem__(1, 5),  # a number where text is
+        lambda p: p["data"]["dict"].append(p["data"]["dict"][0]),  # 'name' twice
+        lambda p: p["data"]["dict"][2][1]["dict"].append(["a", "x"]),  # 'a' twice among the inputs
+        lambda p: p["data"]["dict"][2][1]["dict"][0][1]["dict"].append(["note", "y"]),  # twice in a dict of text
+        lambda p: p.update(extra=1),
+    ],
+)
+def test_a_document_not_as_the_encoder_writes_it_is_malformed(change):
+    payload = json.loads(json.dumps(codec.document_to_json(parse_yaml(TEXT, "c.yaml"))))
+    change(payload)
+    with pytest.raises(codec.Malformed):
+        codec.document_from_json(payload)
+
+
 SCENARIO = ScenarioFile(
     name="s", tags=["t"], inputs={"a": "1 user", "b": InputEntry(value="2 user", note="n")}, settings=Settings(samples=1000)
 )
@@ -112,6 +159,8 @@ def test_a_scenario_round_trips_through_the_shapes():
         lambda p: p["fields"].pop("tags"),  # a field missing
         lambda p: p.update(shape="Settings"),  # another shape
         lambda p: p["fields"]["inputs"]["dict"].update(c={"shape": "os.system", "fields": {}}),  # a name that is no shape
+        lambda p: p["fields"]["inputs"]["dict"].update(c=5),  # a number among the texts of a dict
+        lambda p: p["fields"]["latency"]["dict"].update(path="a"),  # a text where only a latency path may be
     ],
 )
 def test_a_scenario_of_the_wrong_shape_is_malformed(change):

