@@ -8,7 +8,6 @@ another branch's CI cache could leave there.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -22,6 +21,7 @@ import platformdirs
 import pytest
 
 from calculator.common import cache
+from calculator.common.errors import Location
 from calculator.file import codec
 from calculator.file.load import parse_yaml
 from calculator.file.shapes import InputEntry, ScenarioFile, Settings
@@ -94,31 +94,43 @@ def test_a_document_round_trips_with_tuple_keys_and_places():
     assert back.where("inputs", "a").line == 4
 
 
-def packed(*numbers: int) -> str:
-    """A column as the format says: base64 of little-endian 32-bit integers (written here with struct)."""
-    return base64.b64encode(struct.pack(f"<{len(numbers)}i", *numbers)).decode()
+def packed(*numbers: int, code: str = "I") -> str:
+    """A column as the format says: 'H' or 'I', then unsigned 16- or 32-bit little-endian numbers in hex."""
+    return code + struct.pack(f"<{len(numbers)}{code}", *numbers).hex()
 
 
 def unpacked(column: str) -> list[int]:
-    raw = base64.b64decode(column)
-    return list(struct.unpack(f"<{len(raw) // 4}i", raw))
+    raw = bytes.fromhex(column[1:])
+    size = {"H": 2, "I": 4}[column[0]]
+    return list(struct.unpack(f"<{len(raw) // size}{column[0]}", raw))
 
 
-def test_a_document_packs_its_numbers_as_little_endian_32_bit_columns():
+def test_a_document_packs_its_numbers_as_little_endian_columns():
     document = parse_yaml(TEXT, "c.yaml")
     payload = codec.document_to_json(document)
     span = unpacked(payload["spans"]["ids"]).index(payload["paths"].index(["name"]))
     assert unpacked(payload["spans"]["numbers"])[2 * span : 2 * span + 2] == [6, 7]  # name's value: 'c'
+    assert {payload[table]["numbers"][0] for table in ("places", "text_places", "spans")} == {"H"}  # all below 65,536
     place = unpacked(payload["places"]["ids"]).index(payload["paths"].index(["inputs", "a"]))
     assert unpacked(payload["places"]["numbers"])[5 * place : 5 * place + 5] == [0, 4, 3, 4, 4]  # file 0, 4:3 to 4:4
+
+
+def test_a_document_past_65535_characters_packs_32_bit_numbers_and_round_trips():
+    text = "name: long\nunits: [widget]\ninputs:\n  a: {value: 1 widget, note: " + "x" * 70_000 + "}\n  c: 3 widget\n"
+    document = parse_yaml(text, "long.yaml")
+    payload = json.loads(json.dumps(codec.document_to_json(document)))
+    assert payload["spans"]["numbers"][0] == "I" and max(unpacked(payload["spans"]["numbers"])) == len(text)  # the whole
+    back = codec.document_from_json(payload)
+    assert back == document and back.where("inputs", "c") == Location("long.yaml", 5, 3, 5, 4)
 
 
 @pytest.mark.parametrize(
     "change",
     [
-        lambda p: p["places"].update(numbers="not base64!"),
-        lambda p: p["places"].update(numbers=p["places"]["numbers"][:-4] + "AAA="),  # 3 bytes: not whole numbers
-        lambda p: p["places"].update(numbers=packed(-1, *unpacked(p["places"]["numbers"])[1:])),  # negative
+        lambda p: p["places"].update(numbers="Hnot hex"),
+        lambda p: p["places"].update(numbers="H" + p["places"]["numbers"][1:-2]),  # an odd number of bytes
+        lambda p: p["places"].update(numbers="Q" + p["places"]["numbers"][1:]),  # not a code the encoder writes
+        lambda p: p["places"].update(numbers=p["places"]["numbers"][:3] + " " + p["places"]["numbers"][3:]),  # a space
         lambda p: p["places"].update(numbers=packed(*unpacked(p["places"]["numbers"])[:-5])),  # a place short
         lambda p: p["places"].update(numbers=packed(7, *unpacked(p["places"]["numbers"])[1:])),  # no file 7
         lambda p: p["places"].update(ids=packed(len(p["paths"]), *unpacked(p["places"]["ids"])[1:])),  # no such path
