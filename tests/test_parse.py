@@ -98,6 +98,9 @@ def test_interval_input():
         ("(" * 60 + "1" + ")" * 60, "formula nests deeper than 40 levels", 50),
         ("-" * 60 + "1", "formula nests deeper than 40 levels", 49),
         ("x" * 3000, "formula is 3,000 characters long", 10),
+        # 101 factors: 100 products, each the left operand of the next, and the first one's operands 101 deep;
+        # the walk meets the right-hand 'a' (offset 2) first.
+        ("a*" * 100 + "a", "formula is more than 100 operations deep", 12),
     ],
 )
 def test_refused(text, message, column):
@@ -107,10 +110,23 @@ def test_refused(text, message, column):
     assert str(caught.value.location) == f"f.yaml:3:{column}"
 
 
+def test_a_formula_100_operations_deep_is_parsed():
+    formula = parse("a*" * 99 + "a")  # 99 products: 100 levels with the names
+    depth, node = 1, formula.expr
+    while isinstance(node, Binary):
+        depth, node = depth + 1, node.left
+    assert depth == 100
+
+
 def test_detached_multiplier_hint():
     with pytest.raises(EnvelopeError) as caught:
         parse("100 M user")
     assert caught.value.hint == "did you mean 100M user?"
+
+
+def test_a_formula_keeps_its_names_and_fields_left_to_right():
+    formula = parse_formula("max(a, b.c) * -d ** e + sqrt(f) -> byte", Location("x"), lambda name: True)
+    assert [n.name if isinstance(n, Name) else f"{n.base}.{n.field}" for n in formula.names] == ["a", "b.c", "d", "e", "f"]
 
 
 def test_names_in_lists_names_and_fields_left_to_right():

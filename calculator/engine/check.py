@@ -428,7 +428,7 @@ def _whole(formula: Formula, where: Location) -> Location:
 
 
 def _names(formula: Formula) -> list[str]:
-    return [n.name for n in names_in(formula.expr) if isinstance(n, Name)]
+    return [n.name for n in formula.names if isinstance(n, Name)]
 
 
 def _check_budget(checker: Checker, budget: Budget) -> None:

@@ -36,7 +36,7 @@ from calculator.engine.results import Result
 from calculator.engine.scenario import CheckedScenario, CheckedValue, Value
 from calculator.engine.slots import DerivedSlot, FigureSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
-from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Field, Formula, Name, Unary, end_of, names_in, to_text
+from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Field, Formula, Name, Unary, end_of, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
 
@@ -309,7 +309,7 @@ def _bindings_hint(scenario: CheckedScenario) -> str:
 
 
 def _formula_names(formula: Formula) -> list[str]:
-    return [n.name for n in names_in(formula.expr) if isinstance(n, Name)]
+    return [n.name for n in formula.names if isinstance(n, Name)]
 
 
 def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:

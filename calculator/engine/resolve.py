@@ -38,7 +38,7 @@ from calculator.file.shapes import (
     SequenceStage,
     StageEntry,
 )
-from calculator.formula.expr import Field, Formula, Name, Number, Quantity, UnitFactor, end_of, names_in
+from calculator.formula.expr import Field, Formula, Name, Number, Quantity, UnitFactor, end_of
 from calculator.formula.parse import Distribution, Interval, parse_formula, parse_input, parse_unit
 from calculator.units.system import UnitSystem
 
@@ -482,7 +482,7 @@ def _resolve_names(scenario: Scenario, problems: Problems) -> Scenario:
 
 
 def _resolve_formula(formula: Formula, where: Location, scenario: Scenario, problems: Problems) -> None:
-    for node in names_in(formula.expr):  # a value's name needs no place: only a unit or a field may be wrong
+    for node in formula.names:  # a value's name needs no place: only a unit or a field may be wrong
         if isinstance(node, Field):
             at = where.shifted(node.offset, end_of(node))
             _resolve_field(node, scenario, at, where.shifted(node.offset + len(node.base) + 1, end_of(node)))
@@ -498,7 +498,7 @@ def _leave_out_broken(scenario: Scenario, problems: Problems) -> Scenario:
         return scenario  # nothing to leave out (the usual case: no walk of every formula)
 
     def uses_broken(formula: Formula) -> bool:
-        return problems.blocks(n.name for n in names_in(formula.expr) if isinstance(n, Name))
+        return problems.blocks(n.name for n in formula.names if isinstance(n, Name))
 
     values = dict(scenario.values)
     changed = True
@@ -575,7 +575,7 @@ def _with_depends(scenario: Scenario) -> Scenario:
     values = dict(scenario.values)
     for value in scenario.values.values():
         if value.formula is not None:
-            names = (n.name for n in names_in(value.formula.expr) if isinstance(n, Name) and n.name in scenario.values)
+            names = (n.name for n in value.formula.names if isinstance(n, Name) and n.name in scenario.values)
             values[value.name] = evolve(value, depends=tuple(dict.fromkeys(names)))
     return replace(scenario, values=values)
 

@@ -105,11 +105,14 @@ Expr = Number | Quantity | Name | Field | Unary | Binary | Call
 
 @record
 class Formula:
-    """A parsed formula: its tree, the text it came from and its `-> unit`."""
+    """A parsed formula: its tree, the text it came from, its `-> unit`, and the names and fields it
+    uses, left to right (as `names_in(expr)` finds them; the parser keeps them as it meets them, so
+    later stages need not walk the tree again for them)."""
 
     text: str
     expr: Expr
-    display: UnitExpr | None = None
+    display: UnitExpr | None
+    names: tuple[Name | Field, ...]
 
 
 def end_of(expr: Expr) -> int:

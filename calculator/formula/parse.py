@@ -34,6 +34,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Callable
+from typing import NamedTuple
 
 from calculator.common.errors import FormulaSyntaxError, GrammarError, Location
 from calculator.common.records import record
@@ -78,18 +79,32 @@ _REFUSED = {
 }
 
 
-@record
-class Token:
+class Token(NamedTuple):
+    """A named tuple, not a record: a formula has about ten, built once each (four times as fast)."""
+
     kind: str  # "number", "name", "op", "end"
     text: str
     offset: int
     value: float = 0.0
 
 
+# The operators, as sets. Only an operator token's text is ever one of these (a name, a number and the end
+# never are), so the parser tests a token's text alone.
+_SIGNS = _ADDITIVE = frozenset(("+", "-"))
+_MULTIPLICATIVE = frozenset(("*", "/"))
+_POWER = frozenset(("**", "^"))
+_CALL_OR_FIELD = frozenset(("(", "."))
+
+
+# A number takes its `%` or a multiplier letter standing alone (`5%`, `80M`; not the `M` of `5MB`) in the
+# same match; any other word attached to it is a name token of its own (a unit: `80GB`, `5ms`).
 _TOKEN = re.compile(
-    r"(?P<space>\s+)|(?P<number>" + _NUMBER.pattern + r")|(?P<name>" + _NAME.pattern + ")"
+    r"(?P<space>\s+)"
+    r"|(?P<number>(?P<digits>" + _NUMBER.pattern + r")(?P<suffix>%|[kKMBT](?![A-Za-z0-9_µμ]))?)"
+    r"|(?P<name>" + _NAME.pattern + ")"
     r"|(?P<op>->|\*\*|[-+*/^(),.%])"
 )
+_token = functools.partial(tuple.__new__, Token)  # a Token from its four fields, with no Python frame
 
 
 def tokenize(text: str, location: Location) -> tuple[Token, ...]:
@@ -109,35 +124,25 @@ def _scan(text: str) -> tuple[Token, ...] | int:
     """The tokens of `text` (offsets into it, nothing about where it is written: the same text tokenizes
     the same anywhere, so the language server's re-evaluations reuse them), or the index of a refused character."""
     tokens: list[Token] = []
-    i = 0
-    while i < len(text):
-        match = _TOKEN.match(text, i)
-        if match is None:
-            return i
+    at = 0
+    for match in _TOKEN.finditer(text):
+        start = match.start()
+        if start != at:  # finditer skipped a character no token begins with
+            return at
+        at = match.end()
         kind = match.lastgroup
         if kind == "number":
-            i = _number_tokens(text, match, tokens)
-            continue
-        if kind != "space":
-            tokens.append(Token(str(kind), match.group(), i))
-        i = match.end()
+            digits, suffix = match.group("digits", "suffix")
+            value = float(digits.replace("_", ""))
+            if suffix:
+                value = value / 100 if suffix == "%" else value * MULTIPLIERS[suffix]
+            tokens.append(_token(("number", match.group(), start, value)))
+        elif kind != "space":
+            tokens.append(_token((kind, match.group(), start, 0.0)))
+    if at != len(text):
+        return at
     tokens.append(Token("end", "", len(text)))
     return tuple(tokens)
-
-
-def _number_tokens(text: str, match: re.Match[str], tokens: list[Token]) -> int:
-    """Append a number (with its `%` or multiplier letter) and any attached unit word."""
-    start, end = match.start(), match.end()
-    value = float(match.group().replace("_", ""))
-    rest = _NAME.match(text, end)
-    if end < len(text) and text[end] == "%":
-        tokens.append(Token("number", text[start : end + 1], start, value / 100))
-        return end + 1
-    if rest and rest.group() in MULTIPLIERS:
-        tokens.append(Token("number", rest.string[start : rest.end()], start, value * MULTIPLIERS[rest.group()]))
-        return rest.end()
-    tokens.append(Token("number", match.group(), start, value))
-    return end
 
 
 class Parser:
@@ -150,6 +155,7 @@ class Parser:
         self.tokens = tokenize(text, location)
         self.position = 0
         self.depth = 0
+        self.names: list[Name | Field] = []  # as the parser meets them: left to right
 
     # -- token helpers -------------------------------------------------------------
     @property
@@ -165,8 +171,7 @@ class Parser:
         return token
 
     def at_op(self, *ops: str) -> bool:
-        token = self.tokens[self.position]
-        return token.kind == "op" and token.text in ops
+        return self.tokens[self.position].text in ops
 
     def expect_op(self, op: str) -> Token:
         if not self.at_op(op):
@@ -193,6 +198,8 @@ class Parser:
 
     def bounded(self, expr: Expr) -> Expr:
         """`expr`, if its tree is at most MAX_DEPTH levels deep (measured without recursion)."""
+        if len(self.tokens) <= MAX_DEPTH + 1:
+            return expr  # each node holds a token of its own, and the end token none: too few to be too deep
         pending: list[tuple[Expr, int]] = [(expr, 1)]
         while pending:
             node, depth = pending.pop()
@@ -211,76 +218,76 @@ class Parser:
         return expr
 
     # -- expressions -------------------------------------------------------------
-    def nested(self, token: Token) -> Parser:
-        """One level deeper into the formula (`with self.nested(token):`); refused past MAX_NESTING so no
-        input can exhaust the stack. The parser is its own context manager (not a generator one, which
-        costs more: it runs for every sub-expression of every formula; nor a helper object holding the
-        parser, which would make a reference cycle, i.e. work for the garbage collector, per formula)."""
+    # The hot path of a load: every formula of a scenario goes through these on each run, so they read
+    # tokens by index rather than through `token`/`advance`, and keep the nesting count by hand (an error
+    # ends the parse: nothing reads the count after one) rather than with a context manager.
+    def deeper(self, token: Token) -> None:
+        """One level deeper into the formula; refused past MAX_NESTING so no input can exhaust the stack."""
         self.depth += 1
         if self.depth > MAX_NESTING:
             raise self.error(f"formula nests deeper than {MAX_NESTING} levels", token)
-        return self
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exception: object) -> None:
-        self.depth -= 1
 
     def expr(self) -> Expr:
-        with self.nested(self.token):
-            node = self.term()
-            while self.at_op("+", "-"):
-                op = self.advance()
-                node = Binary(op.text, node, self.term(), op.offset)
-            return node
+        tokens = self.tokens
+        self.deeper(tokens[self.position])
+        node = self.term()
+        while (op := tokens[self.position]).text in _ADDITIVE:
+            self.position += 1
+            node = Binary(op.text, node, self.term(), op.offset)
+        self.depth -= 1
+        return node
 
     def term(self) -> Expr:
+        tokens = self.tokens
         node = self.unary()
-        while self.at_op("*", "/"):
-            op = self.advance()
+        while (op := tokens[self.position]).text in _MULTIPLICATIVE:
+            self.position += 1
             node = Binary(op.text, node, self.unary(), op.offset)
         return node
 
     def unary(self) -> Expr:
-        if self.at_op("-", "+"):
-            op = self.advance()
-            with self.nested(op):
-                operand = self.unary()
+        """A sign and what it applies to, or a power: `atom [("**" | "^") unary]`."""
+        op = self.tokens[self.position]
+        if op.text in _SIGNS:
+            self.position += 1
+            self.deeper(op)
+            operand = self.unary()
+            self.depth -= 1
             return Unary("-", operand, op.offset) if op.text == "-" else operand
-        return self.power()
-
-    def power(self) -> Expr:
         base = self.atom()
-        if self.at_op("**", "^"):
-            op = self.advance()
-            with self.nested(op):
-                exponent = self.unary()
+        op = self.tokens[self.position]
+        if op.text in _POWER:
+            self.position += 1
+            self.deeper(op)
+            exponent = self.unary()
+            self.depth -= 1
             return Binary("**", base, exponent, op.offset)
         return base
 
     def atom(self) -> Expr:
-        token = self.token
+        token = self.tokens[self.position]
         if token.kind == "number":
-            self.advance()
+            self.position += 1
             unit = self.unit_after_number()
             if unit:
                 return Quantity(token.value, unit, token.offset, token.text)
             return Number(token.value, token.offset, token.text)
         if token.kind == "name":
             return self.named()
-        if self.at_op("("):
-            self.advance()
+        if token.text == "(":
+            self.position += 1
             node = self.expr()
             self.expect_op(")")
             return node
         raise self.error(f"expected a number, a name or '(' here, found {self.describe(token)}")
 
     def named(self) -> Expr:
-        token = self.advance()
-        if self.at_op("("):
+        token = self.tokens[self.position]
+        self.position += 1
+        follows = self.tokens[self.position].text
+        if follows == "(":
             return self.call(token)
-        if self.at_op("."):
+        if follows == ".":
             self.advance()
             field = self.token
             if field.kind != "name":
@@ -291,8 +298,11 @@ class Parser:
                     "only catalog fields like 'gpu.memory' may follow a '.'; no attribute chains or method calls",
                     kind=GrammarError,
                 )
-            return Field(token.text, field.text, token.offset)
-        return Name(token.text, token.offset)
+            found: Name | Field = Field(token.text, field.text, token.offset)
+        else:
+            found = Name(token.text, token.offset)
+        self.names.append(found)
+        return found
 
     def call(self, name: Token) -> Expr:
         if name.text not in FUNCTIONS:
@@ -312,12 +322,12 @@ class Parser:
 
     # -- units ---------------------------------------------------------------------
     def starts_unit(self) -> bool:
-        token = self.token
-        if self.at_op("%"):
+        token = self.tokens[self.position]
+        if token.text == "%":
             return True
         if token.kind != "name" or token.text == "to" or self.is_value(token.text):
             return False
-        return not (self.peek().kind == "op" and self.peek().text in ("(", "."))
+        return self.peek().text not in _CALL_OR_FIELD
 
     def unit_after_number(self) -> UnitExpr:
         """The unit that follows a number, if any: `hour` in `730 hour`."""
@@ -349,8 +359,7 @@ class Parser:
             return nxt.text == "%"
         if nxt.kind != "name" or nxt.text == "to" or self.is_value(nxt.text):
             return False
-        after = self.peek(2)
-        return not (after.kind == "op" and after.text in ("(", "."))
+        return self.peek(2).text not in _CALL_OR_FIELD
 
     def unit(self) -> UnitExpr:
         """A whole unit expression: `USD/hour/gpu`, `request/(user*day)`."""
@@ -362,10 +371,11 @@ class Parser:
 
     def unit_factor(self, sign: int) -> list[UnitFactor]:
         token = self.token
-        if self.at_op("("):
+        if token.text == "(":
             self.advance()
-            with self.nested(token):
-                inner = self.unit()
+            self.deeper(token)
+            inner = self.unit()
+            self.depth -= 1
             self.expect_op(")")
             power = self.unit_power()
             return [UnitFactor(f.name, f.power * power * sign, f.offset) for f in inner]
@@ -393,7 +403,7 @@ class Parser:
             and word.kind == "name"
             and word.offset == end + 1
             and not self.is_value(word.text)
-            and not (self.peek(2).kind == "op" and self.peek(2).text in ("(", "."))
+            and self.peek(2).text not in _CALL_OR_FIELD
         )
 
     def unit_power(self) -> float:
@@ -425,7 +435,7 @@ def parse_formula(text: str, location: Location, is_value: Callable[[str], bool]
         parser.advance()
         display = parser.unit()
     parser.expect_end()
-    return Formula(text, expr, display)
+    return Formula(text, expr, display, tuple(parser.names))
 
 
 def parse_unit(text: str, location: Location) -> UnitExpr:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 
 import calculator
+from calculator.common.errors import EnvelopeError, Location
+from calculator.formula.expr import names_in
+from calculator.formula.parse import parse_formula
 
 from .harness import only_envelope_errors
 from .strategies import any_formulas, quote
@@ -41,3 +44,13 @@ def test_explain(formula: str) -> None:
         explanation.to_dict()
 
     only_envelope_errors("formulas:explain", text, run)
+
+
+@given(any_formulas)
+def test_the_names_the_parser_keeps_are_those_in_the_tree(formula: str) -> None:
+    """Formula.names (kept while parsing) against a walk of the finished tree: the same, in the same order."""
+    try:
+        parsed = parse_formula(formula, Location("f.yaml", 1, 1), lambda name: name in ("a", "b", "c"))
+    except EnvelopeError:
+        return
+    assert parsed.names == tuple(names_in(parsed.expr))
