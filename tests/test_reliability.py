@@ -175,6 +175,36 @@ def box(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
     return sandbox
 
 
+@dataclass
+class FilledCache:
+    """A cache folder (and its secret) as one first run left it, and what that run printed; copied into each
+    test's sandbox, so a parametrized test runs the slow first (cold) run once, not once a case."""
+
+    files: dict[str, str]  # name -> text, in the work folder
+    cache: Path
+    state: Path  # $XDG_STATE_HOME: the secret is in its envelope/ folder
+    first: Run
+
+    def into(self, box: Sandbox) -> Run:
+        """`box` as if it had made the first run itself: the files, the cache, the secret; that run."""
+        for name, text in self.files.items():
+            (box.dir / name).write_text(text, encoding="utf-8")
+        shutil.copytree(self.cache, box.cache, dirs_exist_ok=True)
+        shutil.copytree(self.state, Path(os.environ["XDG_STATE_HOME"]), dirs_exist_ok=True)
+        return self.first
+
+
+def fill_cache(root: Path, files: dict[str, str], *args: str) -> FilledCache:
+    sandbox = Sandbox(root)
+    for name, text in files.items():
+        (sandbox.dir / name).write_text(text, encoding="utf-8")
+    state = root / "state"
+    first = sandbox.run(*args, env=sandbox.env(XDG_STATE_HOME=str(state)))
+    assert_no_crash(first, (0,))
+    assert (state / "envelope" / "cache-secret").is_file(), "no secret: the entries would not be read back"
+    return FilledCache(files, sandbox.cache, state, first)
+
+
 def assert_no_crash(run: Run, codes: Sequence[int] = (0, 1, 2)) -> None:
     """No traceback, no internal error (exit 3), and one of the expected exit codes."""
     assert "Traceback" not in run.out + run.err, run.why()
@@ -632,25 +662,28 @@ def _plant(entry: Path, original: bytes, how: str, marker: Path) -> bytes:
     return _shift_digits(original.decode("utf-8")).encode("utf-8")
 
 
+PLANTED = """\
+name: planted
+inputs:
+  dau: 50M user
+  rate: 3 request/user/day
+  size: 2 KB/request
+derived:
+  qps: dau * rate -> request/s
+  daily: dau * rate * size * 1 day -> GB
+budgets:
+  qps: <= 5k request/s
+"""
+
+
+@pytest.fixture(scope="module")
+def planted_first_run(tmp_path_factory: pytest.TempPathFactory) -> FilledCache:
+    return fill_cache(tmp_path_factory.mktemp("planted"), {"s.yaml": PLANTED}, "eval", "s.yaml", "--format", "json")
+
+
 @pytest.mark.parametrize("how", ["code", "flipped", "tampered", "fifo"])
-def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how: str) -> None:
-    box.write(
-        "s.yaml",
-        """\
-        name: planted
-        inputs:
-          dau: 50M user
-          rate: 3 request/user/day
-          size: 2 KB/request
-        derived:
-          qps: dau * rate -> request/s
-          daily: dau * rate * size * 1 day -> GB
-        budgets:
-          qps: <= 5k request/s
-        """,
-    )
-    first = box.run("eval", "s.yaml", "--format", "json")
-    assert_no_crash(first, (0,))
+def test_planted_cache_entries_change_nothing(box: Sandbox, tmp_path: Path, how: str, planted_first_run: FilledCache) -> None:
+    first = planted_first_run.into(box)
     entries = [p for p in (box.cache / "envelope").rglob("*") if p.is_file()]
     assert entries, "the first run left nothing in the cache"
     marker = tmp_path / "planted-marker"
@@ -687,6 +720,12 @@ def test_a_corrupt_pint_cache_is_not_read(box: Sandbox) -> None:
     assert run.stdout == clean.stdout
 
 
+@pytest.fixture(scope="module")
+def tour_first_run(tmp_path_factory: pytest.TempPathFactory) -> FilledCache:
+    files = {name: (SCENARIOS / name).read_text(encoding="utf-8") for name in ("tour.yaml", "tour_base.yaml")}
+    return fill_cache(tmp_path_factory.mktemp("tour"), files, "eval", "tour.yaml")
+
+
 @pytest.mark.parametrize(
     "table",
     [
@@ -702,11 +741,8 @@ def test_a_corrupt_pint_cache_is_not_read(box: Sandbox) -> None:
         '{"names": {}, "roots": {"[time]": 5}}',
     ],
 )
-def test_unit_table_of_the_wrong_shape(box: Sandbox, table: str) -> None:
-    shutil.copy(SCENARIOS / "tour.yaml", box.dir / "tour.yaml")
-    shutil.copy(SCENARIOS / "tour_base.yaml", box.dir / "tour_base.yaml")
-    first = box.run("eval", "tour.yaml")
-    assert_no_crash(first, (0,))
+def test_unit_table_of_the_wrong_shape(box: Sandbox, table: str, tour_first_run: FilledCache) -> None:
+    first = tour_first_run.into(box)
     tables = [p for p in (box.cache / "envelope").rglob("*.json")]
     if not tables:
         pytest.skip("no JSON unit table in the cache folder")
