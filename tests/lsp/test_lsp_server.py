@@ -170,7 +170,8 @@ async def test_hover_shows_what_envelope_eval_reports(client: LanguageClient):
     path = ROOT / "scenarios" / "ad_click_prediction.yaml"
     text = path.read_text(encoding="utf-8")
     uri = open_file(client, path, text, write=False)
-    reported = eval_json(path)["values"]
+    report = eval_json(path)  # one run of `envelope eval` for every comparison below
+    reported = report["values"]
     hover = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "peak_qps:", offset=2))
     )
@@ -189,7 +190,7 @@ async def test_hover_shows_what_envelope_eval_reports(client: LanguageClient):
         f"p5–p95: {low} – {high} click/day",
     ]
     # a budgeted value says its status and use: serving_gpus against its 64 gpu
-    budget = next(b for b in eval_json(path)["budgets"] if b["name"] == "serving_gpus")
+    budget = next(b for b in report["budgets"] if b["name"] == "serving_gpus")
     hover = await client.text_document_hover_async(
         types.HoverParams(types.TextDocumentIdentifier(uri), at(text, "serving_gpus:", offset=1))
     )
