@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import textwrap
 
+import math
+
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import calculator
 from calculator.cli.main import main
+from calculator.engine.check import first_repeat
 
 
 def _model(inputs: str, derived: str = "") -> calculator.Model:
@@ -149,3 +154,31 @@ def test_an_edit_of_an_input_with_options_writes_value_beside_them():
     assert [(c.name, c.old, c.new) for c in changes] == [("tp", "1 gpu", "2 gpu"), ("batch", "8 sequence", "16 sequence")]
     model = calculator.loads(written, "x.yaml")
     assert (model.evaluate().base("tp"), model.evaluate().base("batch")) == (2.0, 16.0)
+
+
+def first_repeat_by_pairs(points: list[float]) -> tuple[int, int] | None:
+    """The definition, compared pairwise: the first point equal (within 1e-12) to an earlier one, and that one."""
+    for index, point in enumerate(points):
+        for earlier in range(index):
+            if math.isclose(points[earlier], point, rel_tol=1e-12, abs_tol=0):
+                return index, earlier
+    return None
+
+
+# Points from a few values and their neighbours within a few parts in 10^12 (so near repeats are common),
+# and any floats.
+_near = st.sampled_from([0.0, -0.0, 1.0, 3.0, -2.5, 1e9]).flatmap(
+    lambda x: st.sampled_from([x, x * (1 + 5e-13), x * (1 + 1.5e-12), x * (1 - 9e-13), x * (1 + 3e-12)])
+)
+_points = st.lists(st.one_of(_near, st.floats(allow_nan=False, allow_infinity=False)), max_size=12)
+
+
+@given(_points)
+def test_the_first_repeated_option_is_the_one_a_pairwise_search_finds(points):
+    assert first_repeat(points) == first_repeat_by_pairs(points)
+
+
+def test_ten_thousand_options_that_all_differ_are_checked_in_one_pass_over_neighbours():
+    points = [float(n) for n in range(1, 10_001)]
+    assert first_repeat(points) is None
+    assert first_repeat([*points, 5000.000000000001]) == (10_000, 4999)  # 1e-16 apart: the same option

@@ -11,8 +11,9 @@ drill answer, another catalog entry) gets a checker of its own.
 
 from __future__ import annotations
 
+import itertools
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 
 from calculator.catalog.figures import Entry
@@ -554,14 +555,12 @@ def check_options(checker: Checker, value: Value, dimension: Dimension, point: f
     written = [_check_option(checker, value, dimension, option) for option in options.written]
     step = _check_option(checker, value, dimension, options.step) if options.step is not None else None
     choices = tuple(written) if options.form == "one_of" else _expanded(checker, value, options, written, step)
-    seen: list[Choice] = []
-    for choice in choices:
-        twin = next((c for c in seen if math.isclose(c.point, choice.point, rel_tol=1e-12, abs_tol=0)), None)
-        if twin is not None:
-            raise ShapeError(
-                f"option '{choice.text}' of '{value.name}' repeats '{twin.text}'", _span(choice), hint="list each option once"
-            )
-        seen.append(choice)
+    repeat = first_repeat([c.point for c in choices])
+    if repeat is not None:
+        choice, twin = choices[repeat[0]], choices[repeat[1]]
+        raise ShapeError(
+            f"option '{choice.text}' of '{value.name}' repeats '{twin.text}'", _span(choice), hint="list each option once"
+        )
     if options.chosen_written and not any(math.isclose(c.point, point, rel_tol=1e-12) for c in choices):
         listed = ", ".join(c.text for c in choices[:8]) + (", ..." if len(choices) > 8 else "")
         raise ShapeError(
@@ -570,6 +569,32 @@ def check_options(checker: Checker, value: Value, dimension: Dimension, point: f
             hint=f"options: {listed}",
         )
     return choices
+
+
+def first_repeat(points: Sequence[float]) -> tuple[int, int] | None:
+    """The first point (in order) equal to an earlier one within 1e-12 of either, and the earliest such
+    earlier one: (index, index of its twin); None when all differ.
+
+    Compared pairwise, 10,000 options took 50 million comparisons (8 s). Sorted, a point's twins are its
+    neighbours: each run of neighbours within 2e-12 (a bound on every pair within 1e-12 between them) is
+    compared pairwise, and a run is one point unless the options repeat."""
+    order = sorted(range(len(points)), key=points.__getitem__)
+    runs: list[list[int]] = []
+    for before, after in itertools.pairwise(order):
+        if math.isclose(points[before], points[after], rel_tol=2e-12, abs_tol=0):
+            if runs and runs[-1][-1] == before:
+                runs[-1].append(after)
+            else:
+                runs.append([before, after])
+    found: tuple[int, int] | None = None
+    for run in runs:
+        members = sorted(run)  # in the options' order
+        for n, index in enumerate(members):
+            twin = next((i for i in members[:n] if math.isclose(points[i], points[index], rel_tol=1e-12, abs_tol=0)), None)
+            if twin is not None:
+                found = (index, twin) if found is None or index < found[0] else found
+                break
+    return found
 
 
 def _check_option(checker: Checker, value: Value, dimension: Dimension, option: Option) -> Choice:
