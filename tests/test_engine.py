@@ -387,3 +387,33 @@ def test_stages_of_the_same_name_in_different_branches_are_different_slots():
     # left: 2 + 3; right: the slower of 7 and 1; io: 11 -> 5 + 7 + 11
     assert path.total == pytest.approx(23.0)
     assert [s.value for s in path.stages] == pytest.approx([5.0, 7.0, 11.0])
+
+
+def test_values_whose_sum_overflows_are_each_finite_and_evaluate():
+    """The finiteness check tests the slots' sum first: 1.5e308 twice overflows the sum, not a value."""
+    result = evaluate(
+        """
+        name: big
+        inputs:
+          x: 1.5e308
+          y: 1.5e308
+        derived:
+          a: x * 1
+          b: y * 1
+        """
+    )
+    assert result.values["a"].value == result.values["b"].value == 1.5e308
+
+
+def test_a_value_that_overflows_among_finite_ones_is_still_refused():
+    error = error_of(
+        """
+        name: big
+        inputs:
+          x: 1.5e308
+        derived:
+          a: x * 1
+          b: x * 10
+        """
+    )
+    assert error.message == "overflow in 'x * 10': the result is too large for a float" and error.location.line == 7

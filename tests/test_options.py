@@ -3,9 +3,8 @@ expanded, and every bad option list refused at its place with a hint, exit 2."""
 
 from __future__ import annotations
 
-import textwrap
-
 import math
+import textwrap
 
 import pytest
 from hypothesis import given

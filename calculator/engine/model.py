@@ -76,6 +76,9 @@ class Model:
         # An uncertain input's default carries its spread; a plain float override makes it certain.
         self.default_arguments: list[float] = [InputValue(v.point, v.spread) if v.spread else v.point for v in scenario.inputs]
         self.figure_arguments: list[float] = [scenario.figures[slot] for slot in self.compiled.figures]
+        # The figures are the function's last parameters: bound as their defaults, a re-evaluation passes
+        # the inputs alone (no second list to unpack on every keystroke).
+        self.function.__defaults__ = tuple(self.figure_arguments) or None
         self._view: ScenarioView | None = None
         self._rebound: dict[tuple[tuple[str, str, str], ...], Model] = {}  # with_hardware's models, by choice
         # Latency stages, by slot position: a duration below zero is refused at the stage
@@ -241,19 +244,25 @@ class Model:
         This is the warm path (a keystroke in the TUI): one call of the compiled
         function and a finiteness check, nothing else.
         """
-        if overrides and any(isinstance(o, HardwareChoice) for o in overrides.values()):
-            model, inputs = self.applying(overrides)
-            return model.evaluate(inputs)
         arguments = self.default_arguments.copy()
         if overrides:
-            for name, value in overrides.items():
-                assert not isinstance(value, HardwareChoice)
-                arguments[self.positions[name]] = value
+            positions = self.positions
+            try:  # no test of each override's type on the way: a hardware choice is keyed by a binding's name,
+                # which is never an input's (resolve refuses one that is), so it raises KeyError here
+                for name, value in overrides.items():
+                    arguments[positions[name]] = value  # type: ignore[assignment]  # a float (see above)
+            except KeyError:
+                if not any(isinstance(o, HardwareChoice) for o in overrides.values()):
+                    raise
+                model, inputs = self.applying(overrides)
+                return model.evaluate(inputs)
         try:
-            slots = self.function(*arguments, *self.figure_arguments)
+            slots = self.function(*arguments)
         except (ArithmeticError, ValueError):
             raise self.locate_failure(arguments) from None
-        if not all(map(math.isfinite, slots)):
+        # One test of the sum (in C, no call a slot): it is finite when every slot is, unless it overflows,
+        # and then each slot is tested.
+        if not math.isfinite(sum(slots)) and not all(map(math.isfinite, slots)):
             failure = self.first_failure(arguments)
             if failure is not None:  # else every infinity is an unstable queue's wait, which is a legal value
                 raise failure
