@@ -333,13 +333,13 @@ def check(scenario: Scenario, problems: Problems) -> CheckedScenario:
             checker.dimensions[name] = checked[name].dimension
     limit_units = []
     for budget in scenario.budgets:
-        if not problems.blocks((budget.name, *_names(budget.limit))):
+        if not problems.blocks((budget.name, *budget.limit.value_names)):
             with problems.entry():
                 _check_budget(checker, budget)
         limit_units.append(_written_unit(checker, budget))
     path_units: dict[str, Unit | None] = {}
     for path in scenario.latency:
-        if not problems.blocks(n for formula in (path.budget, *(f for _, f in path.formulas())) for n in _names(formula)):
+        if not problems.blocks(n for formula in (path.budget, *(f for _, f in path.formulas())) for n in formula.value_names):
             with problems.entry():
                 path_units[path.name] = _check_path(checker, path)
     figure_dimensions = {slot: dimension for slot, (_, dimension) in checker.figures.items()}
@@ -426,10 +426,6 @@ def _written_unit(checker: Checker, budget: Budget) -> Unit | None:
 def _whole(formula: Formula, where: Location) -> Location:
     """The span of a formula's whole text."""
     return where.shifted(0, len(formula.text.rstrip()))
-
-
-def _names(formula: Formula) -> list[str]:
-    return [n.name for n in formula.names if isinstance(n, Name)]
 
 
 def _check_budget(checker: Checker, budget: Budget) -> None:

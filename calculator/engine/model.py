@@ -36,7 +36,7 @@ from calculator.engine.results import Result
 from calculator.engine.scenario import CheckedScenario, CheckedValue, Value
 from calculator.engine.slots import DerivedSlot, FigureSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
-from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Field, Formula, Name, Unary, end_of, to_text
+from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Field, Unary, end_of, to_text
 from calculator.formula.numeric import NegativeBaseError, interpret
 from calculator.formula.parse import parse_input
 
@@ -99,12 +99,12 @@ class Model:
         """Inputs that no budget and no latency path depends on, even through other values: changing one
         changes nothing that is checked (`users` when the traffic comes from `monthly_views`)."""
         s = self.scenario
-        pending = [b.name for b in s.budgets] + [name for b in s.budgets for name in _formula_names(b.limit)]
+        pending = [b.name for b in s.budgets] + [name for b in s.budgets for name in b.limit.value_names]
         pending += [
             name
             for path in s.latency
             for formula in (path.budget, *(f for _, f in path.formulas()))
-            for name in _formula_names(formula)
+            for name in formula.value_names
         ]
         reached: set[str] = set()
         while pending:
@@ -315,10 +315,6 @@ class Model:
 def _bindings_hint(scenario: CheckedScenario) -> str:
     names = ", ".join(scenario.hardware)
     return f"its bindings: {names}" if names else "it has no 'hardware:' section"
-
-
-def _formula_names(formula: Formula) -> list[str]:
-    return [n.name for n in formula.names if isinstance(n, Name)]
 
 
 def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:

@@ -498,7 +498,7 @@ def _leave_out_broken(scenario: Scenario, problems: Problems) -> Scenario:
         return scenario  # nothing to leave out (the usual case: no walk of every formula)
 
     def uses_broken(formula: Formula) -> bool:
-        return problems.blocks(n.name for n in formula.names if isinstance(n, Name))
+        return problems.blocks(formula.value_names)
 
     values = dict(scenario.values)
     changed = True
@@ -575,7 +575,7 @@ def _with_depends(scenario: Scenario) -> Scenario:
     values = dict(scenario.values)
     for value in scenario.values.values():
         if value.formula is not None:
-            names = (n.name for n in value.formula.names if isinstance(n, Name) and n.name in scenario.values)
+            names = (name for name in value.formula.value_names if name in scenario.values)
             values[value.name] = evolve(value, depends=tuple(dict.fromkeys(names)))
     return replace(scenario, values=values)
 

@@ -114,6 +114,11 @@ class Formula:
     display: UnitExpr | None
     names: tuple[Name | Field, ...]
 
+    @property
+    def value_names(self) -> list[str]:
+        """The names it uses that are not catalog fields (values, or units written alone), left to right."""
+        return [n.name for n in self.names if isinstance(n, Name)]
+
 
 def end_of(expr: Expr) -> int:
     """The offset just past `expr` in its formula text, as written without spaces inside a
