@@ -582,15 +582,15 @@ def first_repeat(points: Sequence[float]) -> tuple[int, int] | None:
                 runs[-1].append(after)
             else:
                 runs.append([before, after])
-    found: tuple[int, int] | None = None
+    repeats: list[tuple[int, int]] = []  # the first of each run
     for run in runs:
         members = sorted(run)  # in the options' order
         for n, index in enumerate(members):
             twin = next((i for i in members[:n] if math.isclose(points[i], points[index], rel_tol=1e-12, abs_tol=0)), None)
             if twin is not None:
-                found = (index, twin) if found is None or index < found[0] else found
+                repeats.append((index, twin))
                 break
-    return found
+    return min(repeats, default=None)
 
 
 def _check_option(checker: Checker, value: Value, dimension: Dimension, option: Option) -> Choice:

@@ -249,20 +249,21 @@ class Parser:
         """A sign and what it applies to, or a power: `atom [("**" | "^") unary]`."""
         op = self.tokens[self.position]
         if op.text in _SIGNS:
-            self.position += 1
-            self.deeper(op)
-            operand = self.unary()
-            self.depth -= 1
+            operand = self.unary_after(op)
             return Unary("-", operand, op.offset) if op.text == "-" else operand
         base = self.atom()
         op = self.tokens[self.position]
         if op.text in _POWER:
-            self.position += 1
-            self.deeper(op)
-            exponent = self.unary()
-            self.depth -= 1
-            return Binary("**", base, exponent, op.offset)
+            return Binary("**", base, self.unary_after(op), op.offset)
         return base
+
+    def unary_after(self, op: Token) -> Expr:
+        """The operand of a sign or the exponent of a power: past `op`, one level deeper."""
+        self.position += 1
+        self.deeper(op)
+        operand = self.unary()
+        self.depth -= 1
+        return operand
 
     def atom(self) -> Expr:
         token = self.tokens[self.position]
