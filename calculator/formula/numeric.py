@@ -31,36 +31,25 @@ def _power(base: float, exponent: float) -> float:
     return float(result)
 
 
-# The rounding functions leave an infinite value (an unstable queue's wait) infinite, as numpy does. The
-# infinite case is the exception math's rounding raises, not a test first: these run in every re-evaluation
-# of a scenario that rounds (a try costs nothing until it catches; math.ceil(inf) and (nan) raise).
+def _whole(step: Callable[[float], int]) -> Callable[[float], float]:
+    """A rounding function that leaves an infinite value (an unstable queue's wait) infinite, as numpy does.
 
+    The infinite case is the exception math's rounding raises (math.ceil(inf) and (nan) raise), not a test
+    first: this runs in every re-evaluation of a scenario that rounds, and a try costs nothing until it catches."""
 
-def _ceil(x: float) -> float:
-    try:
-        return float(math.ceil(x))
-    except (OverflowError, ValueError):
-        return x
+    def whole(x: float) -> float:
+        try:
+            return float(step(x))
+        except (OverflowError, ValueError):
+            return x
 
-
-def _floor(x: float) -> float:
-    try:
-        return float(math.floor(x))
-    except (OverflowError, ValueError):
-        return x
-
-
-def _round_half_up(x: float) -> float:
-    try:
-        return float(math.floor(x + 0.5))
-    except (OverflowError, ValueError):
-        return x
+    return whole
 
 
 SCALAR_FUNCTIONS: dict[str, Callable[..., Any]] = {
-    "ceil": _ceil,
-    "floor": _floor,
-    "round": _round_half_up,
+    "ceil": _whole(math.ceil),
+    "floor": _whole(math.floor),
+    "round": _whole(lambda x: math.floor(x + 0.5)),
     "min": min,
     "max": max,
     "sqrt": math.sqrt,
