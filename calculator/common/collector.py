@@ -24,6 +24,26 @@ def paused() -> Iterator[None]:
             gc.enable()
 
 
+@contextlib.contextmanager
+def building() -> Iterator[None]:
+    """Paused, and what the block built handed to the oldest generation once it is built.
+
+    A loaded scenario lives as long as its model, so the young generations' collections would
+    only scan it again, twice as it ages, and free nothing: for 10,000 formulas that is
+    160,000 objects, ~0.1 s a scan. Cyclic garbage made meanwhile waits for a full collection."""
+    with paused():
+        yield
+        promote_to_oldest()
+
+
+def promote_to_oldest() -> None:
+    """Every tracked object into the oldest generation (freeze, then unfreeze: two list splices, no
+    scan). Skipped once something is frozen, since unfreezing would thaw it (the TUI's start-up)."""
+    if gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
+
+
 def resume_after_startup() -> None:
     """Start-up is over: what it built lives as long as the process, so it is moved out of
     the collector's sight (gc.freeze) and collection resumes for what comes next."""
