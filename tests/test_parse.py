@@ -135,3 +135,16 @@ def test_names_in_lists_names_and_fields_left_to_right():
     found = [n.name if isinstance(n, Name) else f"{n.base}.{n.field}" for n in names_in(formula.expr)]
     functions = {"max", "min", "ceil"}
     assert found == [word for word in re.findall(r"[a-z]+(?:\.[a-z]+)?", text) if word not in functions]
+
+
+def test_reloading_a_ten_thousand_formula_file_tokenizes_none_of_it_again():
+    """The token cache is an LRU: smaller than a file's formulas, a reload misses every one."""
+    from calculator.formula import parse as parse_module
+
+    texts = [f"(d{i} + 1 request/s) * {i}" for i in range(10_000)]
+    for text in texts:
+        parse_module.tokenize(text, HERE)
+    misses = parse_module._scan.cache_info().misses
+    again = [parse_module.tokenize(text, HERE) for text in texts]
+    assert parse_module._scan.cache_info().misses == misses
+    assert [token.text for token in again[7]] == ["(", "d7", "+", "1", "request", "/", "s", ")", "*", "7", ""]
