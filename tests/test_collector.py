@@ -118,3 +118,17 @@ def test_a_load_thaws_nothing_a_caller_froze():
     finally:
         gc.unfreeze()
     assert any(entry is started for entry in gc.get_objects())
+
+
+def test_the_language_server_serves_with_the_collector_on(monkeypatch):
+    """`envelope lsp` is a command that runs for hours: start-up is over once it serves."""
+    pytest.importorskip("pygls")
+    from calculator.lsp import server
+
+    seen: list[bool] = []
+    monkeypatch.setattr(server, "main", lambda: seen.append(gc.isenabled()))
+    try:
+        assert cli.main(["lsp"]) == 0
+    finally:
+        gc.unfreeze()  # what start-up froze, given back to this test run
+    assert seen == [True]

@@ -717,6 +717,7 @@ def command_lsp(arguments: argparse.Namespace) -> int:
         raise UsageError(
             f"'envelope lsp' needs {missing}, which is not installed", hint="pip install 'envelope[lsp]' (or pip install pygls)"
         ) from None
+    resume_after_startup()  # a server runs for hours: its cyclic garbage must be collected
     serve()
     return EXIT_OK
 

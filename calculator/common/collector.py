@@ -38,7 +38,8 @@ def building() -> Iterator[None]:
 
 def promote_to_oldest() -> None:
     """Every tracked object into the oldest generation (freeze, then unfreeze: two list splices, no
-    scan). Skipped once something is frozen, since unfreezing would thaw it (the TUI's start-up)."""
+    scan). Skipped once something is frozen, since unfreezing would thaw it: the TUI and the language
+    server freeze their start-up, and their models are replaced at each edit, not kept."""
     if gc.get_freeze_count() == 0:
         gc.freeze()
         gc.unfreeze()
