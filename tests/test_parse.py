@@ -95,6 +95,7 @@ def test_interval_input():
         ("x; y", "unexpected character ';'", 11),
         ("x +", "expected a number, a name or '(' here, found the end of the formula", 13),
         ("100 M user", "'M' alone is not a unit here", 14),
+        ("x * 1e999", "the number 1e999 is too large for a float", 14),  # not an unstable queue's infinity
         ("(" * 60 + "1" + ")" * 60, "formula nests deeper than 40 levels", 50),
         ("-" * 60 + "1", "formula nests deeper than 40 levels", 49),
         ("x" * 3000, "formula is 3,000 characters long", 10),

@@ -104,6 +104,7 @@ _TOKEN = re.compile(
     r"|(?P<name>" + _NAME.pattern + ")"
     r"|(?P<op>->|\*\*|[-+*/^(),.%])"
 )
+_INFINITY = float("inf")
 _token = functools.partial(tuple.__new__, Token)  # a Token from its four fields, with no Python frame
 
 
@@ -270,6 +271,11 @@ class Parser:
     def atom(self) -> Expr:
         token = self.tokens[self.position]
         if token.kind == "number":
+            if token.value == _INFINITY:  # a number past a float's range is a slip, never meant as infinity
+                raise FormulaSyntaxError(
+                    f"the number {token.text} is too large for a float (the largest is about 1.8e308)",
+                    self.location.shifted(token.offset, token.offset + len(token.text)),
+                )
             self.position += 1
             unit = self.unit_after_number()
             if unit:
