@@ -173,6 +173,8 @@ def _repr(self: Any) -> str:
 
 
 def _eq(self: Any, other: Any) -> Any:  # bool, or NotImplemented for another class
+    if other is self:  # as a tuple compares its items: shared values (dimensions) compare at once
+        return True
     if other.__class__ is not self.__class__:
         return NotImplemented
     key = type(self).__record_key__
