@@ -1,7 +1,11 @@
 """Stage 6, compile: the whole scenario as one numeric function.
 
-The function is built as a Python syntax tree from the project's own checked
-tree — never from the scenario's text — and compiled once. Its arguments are
+The function is written as Python source from the project's own checked tree
+— never from the scenario's text: every name in it is one this module chose
+(`i0`, `d3`, `f1`), every constant the `repr` of a float, every function one
+of the numeric table's and every operator one of four — and compiled once.
+(Source, not `ast` nodes: CPython parses text in C, where building a node is a
+Python object each, a third of the load of a large scenario.) Its arguments are
 the inputs in base units, then the bound catalog figures the formulas read
 (`gpu.memory`, figure slots: another entry is other arguments, not another
 compile); it returns every formula's value in base units, in slot order:
@@ -12,7 +16,7 @@ with numpy arrays (and the array function table) it runs Monte Carlo.
 
 from __future__ import annotations
 
-import ast
+import math
 import types
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -23,10 +27,6 @@ from calculator.engine.scenario import CheckedScenario, Scenario
 from calculator.engine.slots import DerivedSlot, FigureSlot, LimitSlot, PathBudgetSlot, SlotKey, StageSlot
 from calculator.formula.expr import Binary, Call, Expr, Field, Formula, Name, Number, Quantity, Unary
 from calculator.formula.numeric import SCALAR_FUNCTIONS, array_functions
-
-_OPERATORS: dict[str, type[ast.operator]] = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult, "/": ast.Div}
-# Every node gets the same position: set here rather than by ast.fix_missing_locations, which walks the tree again.
-_AT: dict[str, Any] = {"lineno": 1, "col_offset": 0, "end_lineno": 1, "end_col_offset": 0}
 
 
 @record
@@ -77,58 +77,66 @@ def compile_scenario(checked: CheckedScenario) -> Compiled:
     variables = {name: f"i{n}" for n, name in enumerate(inputs)}
     variables.update({name: f"d{n}" for n, name in enumerate(scenario.order)})
     figure_variables = {slot: f"f{n}" for n, slot in enumerate(figures)}
-    builder = _Builder(variables, figure_variables, checked.leaves)
-    body: list[ast.stmt] = []
-    results: list[ast.expr] = []
-    for n, slot in enumerate(slots):
-        target = variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}"
-        body.append(ast.Assign([ast.Name(target, ast.Store(), **_AT)], builder.build(slot.formula.expr, slot.location), **_AT))
-        results.append(ast.Name(target, ast.Load(), **_AT))
-    body.append(ast.Return(ast.Tuple(results, ast.Load(), **_AT), **_AT))
-    arguments = ast.arguments(
-        posonlyargs=[],
-        args=[ast.arg(variables[name], **_AT) for name in inputs] + [ast.arg(figure_variables[f], **_AT) for f in figures],
-        kwonlyargs=[],
-        kw_defaults=[],
-        defaults=[],
-    )
-    fields: dict[str, Any] = {"name": "scenario", "args": arguments, "body": body, "decorator_list": [], "returns": None}
-    if "type_params" in ast.FunctionDef._fields:  # Python 3.12+
-        fields["type_params"] = []
-    function = ast.FunctionDef(**fields, **_AT)
-    module = ast.Module([function], type_ignores=[])
-    module_code = compile(module, f"<scenario {scenario.file}>", "exec")
+    writer = _Writer(variables, figure_variables, checked.leaves)
+    targets = [variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}" for n, slot in enumerate(slots)]
+    arguments = [variables[name] for name in inputs] + [figure_variables[f] for f in figures]
+    lines = [f"def scenario({', '.join(arguments)}):"]
+    lines += [f" {target} = {writer.text(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
+    lines.append(f" return ({''.join(target + ',' for target in targets)})")
+    module_code = compile("\n".join(lines), f"<scenario {scenario.file}>", "exec")
     code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
     return Compiled(inputs, figures, slots, {s.key: n for n, s in enumerate(slots)}, code)
 
 
-class _Builder:
-    """Our tree to Python's: leaves become float constants in base units, bound figures arguments."""
+class _Writer:
+    """Our tree as Python source: leaves become float constants in base units, bound figures arguments.
+    Parentheses are written where Python's precedence would otherwise regroup an operation (a right
+    operand of equal rank included: float sums do not reassociate), so the source's tree is ours."""
 
     def __init__(self, variables: dict[str, str], figures: dict[FigureSlot, str], leaves: Mapping[Expr, float]):
         self.variables = variables
         self.figures = figures
         self.leaves = leaves
 
-    def build(self, expr: Expr, where: Location) -> ast.expr:
+    def text(self, expr: Expr) -> str:
+        return self.ranked(expr)[0]
+
+    def ranked(self, expr: Expr) -> tuple[str, int]:
+        """The source of `expr` and how tightly it binds (_ATOM, _SIGN or an operator's rank)."""
         if isinstance(expr, Number):
-            return ast.Constant(float(expr.value), **_AT)
+            return _constant(float(expr.value))
         if isinstance(expr, Name) and expr.name in self.variables:
-            return ast.Name(self.variables[expr.name], ast.Load(), **_AT)
+            return self.variables[expr.name], _ATOM
         if isinstance(expr, Field) and expr.base != "ref":
-            return ast.Name(self.figures[FigureSlot(expr.base, expr.field)], ast.Load(), **_AT)
+            return self.figures[FigureSlot(expr.base, expr.field)], _ATOM
         if isinstance(expr, (Quantity, Name, Field)):
-            return ast.Constant(self.leaves[expr], **_AT)
+            return _constant(self.leaves[expr])
         if isinstance(expr, Unary):
-            return ast.UnaryOp(ast.USub(), self.build(expr.operand, where), **_AT)
+            return "-" + self.operand(expr.operand, _SIGN), _SIGN
         if isinstance(expr, Binary):
-            left, right = self.build(expr.left, where), self.build(expr.right, where)
             if expr.op == "**":
-                return _call("pow", [left, right])
-            return ast.BinOp(left, _OPERATORS[expr.op](), right, **_AT)
-        assert isinstance(expr, Call)
-        return _call(expr.function, [self.build(a, where) for a in expr.args])
+                return f"pow({self.text(expr.left)}, {self.text(expr.right)})", _ATOM
+            rank = _RANK[expr.op]
+            return f"{self.operand(expr.left, rank)} {expr.op} {self.operand(expr.right, rank + 1)}", rank
+        assert isinstance(expr, Call) and expr.function in SCALAR_FUNCTIONS
+        return f"{expr.function}({', '.join(map(self.text, expr.args))})", _ATOM
+
+    def operand(self, expr: Expr, least: int) -> str:
+        """`expr` as an operand that must bind at least as tightly as `least`."""
+        text, rank = self.ranked(expr)
+        return text if rank >= least else f"({text})"
 
 
-def _call(function: str, args: list[ast.expr]) -> ast.expr:
-    return ast.Call(ast.Name(function, ast.Load(), **_AT), args, [], **_AT)
+_RANK = {"+": 1, "-": 1, "*": 2, "/": 2}
+_SIGN = 3  # a leading minus: tighter than any of the four operators (pow is written as a call)
+_ATOM = 4
+
+
+def _constant(value: float) -> tuple[str, int]:
+    """A float as source that reads back as exactly that float (repr round-trips; `-2.0` is folded
+    to the constant by CPython's compiler, as `1e999` is to infinity)."""
+    if math.isfinite(value):
+        return repr(value), _SIGN if math.copysign(1.0, value) < 0 else _ATOM
+    if math.isnan(value):
+        return "(1e999 - 1e999)", _ATOM
+    return ("1e999", _ATOM) if value > 0 else ("-1e999", _SIGN)
