@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import calculator
+from calculator.engine.slots import DerivedSlot
 from calculator.formula.numeric import SCALAR_FUNCTIONS, interpret
 
 INPUTS = ("a", "b", "c")
@@ -127,3 +128,43 @@ def test_rounding_is_the_float_sum_in_the_order_written() -> None:
     right = _model("a + (b + c)", {"a": 0.1, "b": 0.2, "c": 0.3})
     assert left.function(*left.default_arguments)[0] == (0.1 + 0.2) + 0.3 == 0.6000000000000001
     assert right.function(*right.default_arguments)[0] == 0.1 + (0.2 + 0.3) == 0.6
+
+
+def _chain(length: int) -> str:
+    """x1 = a + 1 GB, x2 = x1 + 1 GB, …: each value reads the one before, so every part reads an earlier one."""
+    derived = "".join(f"  x{n}: x{n - 1} + 1 GB\n" for n in range(2, length + 1))
+    return (
+        "name: chain\nhardware: {gpu: H100-SXM}\ninputs:\n  a: 10 GB\n  b: 1 GB to 3 GB\n"
+        f"derived:\n  x1: a + 1 GB\n{derived}  fits: x{length} + gpu.memory * 1 gpu\n  spread: x{length} + b\n"
+        f"budgets:\n  x1: <= x{length}\n  fits: <= x1 * 2\n"
+    )
+
+
+def _parts_of(size: int, monkeypatch: pytest.MonkeyPatch) -> calculator.Model:
+    import calculator.engine.compile as compile_stage
+
+    monkeypatch.setattr(compile_stage, "PART_SIZE", size)
+    return calculator.loads(_chain(21), "chain.yaml")
+
+
+def test_a_large_scenario_is_compiled_in_parts_that_agree(monkeypatch: pytest.MonkeyPatch) -> None:
+    parts = _parts_of(4, monkeypatch)
+    assert len(parts.compiled.parts) == 7  # 25 slots (x1…x21, fits, spread, two limits), four a part
+    whole = _parts_of(512, monkeypatch)
+    assert whole.compiled.parts == ()
+    result = parts.evaluate().result
+    assert result.values["x21"].value == 31  # GB: 10 GB + 21 × 1 GB, by hand (exact in floats)
+    assert result.values["fits"].value == 111  # GB: and the H100's 80 GB (its datasheet)
+    assert [b.status for b in result.budgets] == ["ok", "fail"]  # 11 GB <= 31 GB; 111 GB > 22 GB
+    assert parts.evaluate().slots == whole.evaluate().slots
+
+
+def test_the_parts_run_on_arrays_too(monkeypatch: pytest.MonkeyPatch) -> None:
+    import numpy as np
+
+    model = _parts_of(4, monkeypatch)
+    gb = 8e9  # base units: bits
+    b = np.array([1, 2, 3]) * gb
+    slots = dict(zip(model.compiled.index, model.vectorized(np.full(3, 10 * gb), b), strict=True))
+    assert list(slots[DerivedSlot("x21")]) == [31 * gb] * 3
+    assert list(slots[DerivedSlot("spread")]) == [32 * gb, 33 * gb, 34 * gb]

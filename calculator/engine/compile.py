@@ -45,12 +45,18 @@ class Compiled:
     slots: list[Slot]
     index: dict[SlotKey, int]  # slot -> its position in the function's result
     code: types.CodeType
+    parts: tuple[types.CodeType, ...]  # the functions `code` calls, for a large scenario (else none)
 
     def scalar(self) -> Callable[..., tuple[float, ...]]:
-        return types.FunctionType(self.code, dict(SCALAR_FUNCTIONS))
+        return self._with(dict(SCALAR_FUNCTIONS))
 
     def vectorized(self) -> Callable[..., tuple[Any, ...]]:
-        return types.FunctionType(self.code, array_functions())
+        return self._with(array_functions())
+
+    def _with(self, functions: dict[str, Callable[..., Any]]) -> Callable[..., tuple[Any, ...]]:
+        for n, part in enumerate(self.parts):
+            functions[f"part{n}"] = types.FunctionType(part, functions)
+        return types.FunctionType(self.code, functions)
 
 
 def slots_of(scenario: Scenario) -> list[Slot]:
@@ -80,12 +86,50 @@ def compile_scenario(checked: CheckedScenario) -> Compiled:
     writer = _Writer(variables, figure_variables, checked.leaves)
     targets = [variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}" for n, slot in enumerate(slots)]
     arguments = [variables[name] for name in inputs] + [figure_variables[f] for f in figures]
-    lines = [f"def scenario({', '.join(arguments)}):"]
-    lines += [f" {target} = {writer.text(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
-    lines.append(f" return ({''.join(target + ',' for target in targets)})")
-    module_code = compile("\n".join(lines), f"<scenario {scenario.file}>", "exec")
-    code = next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
-    return Compiled(inputs, figures, slots, {s.key: n for n, s in enumerate(slots)}, code)
+    assignments = [f" {target} = {writer.formula(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
+    where = f"<scenario {scenario.file}>"
+    parts: tuple[types.CodeType, ...] = ()
+    if len(slots) <= PART_SIZE:
+        code = _function("scenario", arguments, assignments, targets, where)
+    else:
+        code, parts = _in_parts(arguments, assignments, targets, writer.read, where)
+    return Compiled(inputs, figures, slots, {s.key: n for n, s in enumerate(slots)}, code, parts)
+
+
+# CPython's compiler slows with a function's size (10,000 formulas in one function took 15x the time of
+# 1,000; as 10 functions of 1,000, 10x), so a large scenario is compiled as functions of this many formulas.
+PART_SIZE = 512
+
+
+def _function(name: str, arguments: list[str], assignments: list[str], targets: list[str], where: str) -> types.CodeType:
+    """The code of `def name(arguments): assignments; return (targets,)`."""
+    return _code([f"def {name}({', '.join(arguments)}):", *assignments, f" return ({''.join(t + ',' for t in targets)})"], where)
+
+
+def _code(lines: list[str], where: str) -> types.CodeType:
+    """The code of the one function `lines` define."""
+    module_code = compile("\n".join(lines), where, "exec")
+    return next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+
+
+def _in_parts(
+    arguments: list[str], assignments: list[str], targets: list[str], read: list[set[str]], where: str
+) -> tuple[types.CodeType, tuple[types.CodeType, ...]]:
+    """`part0`, `part1`, …, each computing PART_SIZE slots from the variables it reads (inputs, figures,
+    slots of earlier parts), and the function that calls them in turn and joins their results."""
+    parts: list[types.CodeType] = []
+    calls: list[str] = []
+    earlier: dict[str, str] = {}  # a variable of an earlier part -> where the calling function finds it
+    for start in range(0, len(targets), PART_SIZE):
+        own = targets[start : start + PART_SIZE]
+        defined = set(own)
+        needed = sorted(set().union(*read[start : start + PART_SIZE]) - defined)
+        k = len(parts)
+        parts.append(_function(f"part{k}", needed, assignments[start : start + PART_SIZE], own, where))
+        calls.append(f" r{k} = part{k}({', '.join(earlier.get(v, v) for v in needed)})")
+        earlier.update({target: f"r{k}[{n}]" for n, target in enumerate(own)})
+    joined = " + ".join(f"r{k}" for k in range(len(parts)))
+    return _code([f"def scenario({', '.join(arguments)}):", *calls, f" return {joined}"], where), tuple(parts)
 
 
 class _Writer:
@@ -97,6 +141,12 @@ class _Writer:
         self.variables = variables
         self.figures = figures
         self.leaves = leaves
+        self.read: list[set[str]] = []  # the variables each formula written reads
+
+    def formula(self, expr: Expr) -> str:
+        """A whole formula's source (the variables it reads appended to `read`)."""
+        self.read.append(set())
+        return self.text(expr)
 
     def text(self, expr: Expr) -> str:
         return self.ranked(expr)[0]
@@ -106,9 +156,9 @@ class _Writer:
         if isinstance(expr, Number):
             return _constant(float(expr.value))
         if isinstance(expr, Name) and expr.name in self.variables:
-            return self.variables[expr.name], _ATOM
+            return self._reading(self.variables[expr.name]), _ATOM
         if isinstance(expr, Field) and expr.base != "ref":
-            return self.figures[FigureSlot(expr.base, expr.field)], _ATOM
+            return self._reading(self.figures[FigureSlot(expr.base, expr.field)]), _ATOM
         if isinstance(expr, (Quantity, Name, Field)):
             return _constant(self.leaves[expr])
         if isinstance(expr, Unary):
@@ -120,6 +170,10 @@ class _Writer:
             return f"{self.operand(expr.left, rank)} {expr.op} {self.operand(expr.right, rank + 1)}", rank
         assert isinstance(expr, Call) and expr.function in SCALAR_FUNCTIONS
         return f"{expr.function}({', '.join(map(self.text, expr.args))})", _ATOM
+
+    def _reading(self, variable: str) -> str:
+        self.read[-1].add(variable)
+        return variable
 
     def operand(self, expr: Expr, least: int) -> str:
         """`expr` as an operand that must bind at least as tightly as `least`."""
