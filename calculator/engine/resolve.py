@@ -23,7 +23,6 @@ from calculator.common.errors import (
     closest_or_all,
     did_you_mean,
 )
-from calculator.common.records import evolve
 from calculator.engine.scenario import Budget, HardwareOption, LatencyPath, Option, OptionForm, Options, Scenario, Stage, Value
 from calculator.engine.uncertainty import MEMORY_BUDGET_BYTES, correlation_pairs
 from calculator.file.document import Document
@@ -303,6 +302,9 @@ def _derived_value(name: str, raw: Any, document: Document, known: set[str]) -> 
         formula=formula,
         display_expr=display,
         drill=entry.drill,
+        # the values it uses, once each: what a broken entry takes out with it is left out whole,
+        # so every name here that is not left out stays a value
+        depends=tuple(dict.fromkeys(n for n in formula.value_names if n in known)),
     )
 
 
@@ -562,22 +564,12 @@ def _dependency_order(scenario: Scenario, problems: Problems) -> Scenario:
     """Each derived value with the values it uses, and derived names each after those; a cycle is an
     error naming it, and its values are left out (with what uses them)."""
     while True:
-        scenario = _with_depends(scenario)
         try:
             return replace(scenario, order=tuple(_ordered(scenario)))
         except CycleError as cycle:
             problems.errors.append(cycle)
             problems.broken.update(cycle.names)
             scenario = _leave_out_broken(scenario, problems)
-
-
-def _with_depends(scenario: Scenario) -> Scenario:
-    values = dict(scenario.values)
-    for value in scenario.values.values():
-        if value.formula is not None:
-            names = (name for name in value.formula.value_names if name in scenario.values)
-            values[value.name] = evolve(value, depends=tuple(dict.fromkeys(names)))
-    return replace(scenario, values=values)
 
 
 def _ordered(scenario: Scenario) -> list[str]:
