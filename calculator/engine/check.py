@@ -716,9 +716,12 @@ def _distribution(checker: Checker, spec: Distribution, where: Location) -> tupl
     return dimension, Spread("uniform", a, b), written
 
 
-def first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
+def first_failure(
+    expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location, queues: bool = False
+) -> EnvelopeError | None:
     """The innermost part of `expr` that divides by zero, overflows or leaves the reals (a tree's depth is
-    bounded by the parser, MAX_DEPTH)."""
+    bounded by the parser, MAX_DEPTH). `queues`: an unstable queue's infinite wait, and what carries it,
+    is a value, not an overflow (a formula's; a constant has no queue)."""
     children: tuple[Expr, ...] = ()
     if isinstance(expr, Binary):
         children = (expr.left, expr.right)
@@ -727,7 +730,7 @@ def first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], f
     elif isinstance(expr, Call):
         children = expr.args
     for child in children:
-        inner = first_failure(child, values, leaf, where)
+        inner = first_failure(child, values, leaf, where, queues)
         if inner:
             return inner
     at = where.shifted(expr.offset, end_of(expr))
@@ -740,8 +743,16 @@ def first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], f
     except ValueError as error:
         reason = str(error) if isinstance(error, NegativeBaseError) else "an argument outside the function's domain"
         return EvaluationError(f"{reason} in '{to_text(expr)}'", at)
-    if math.isinf(result):
+    if math.isinf(result) and not (queues and _carries_infinity(expr, children, values, leaf)):
         return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
     if math.isnan(result):
         return EvaluationError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
     return None
+
+
+def _carries_infinity(expr: Expr, children: tuple[Expr, ...], values: dict[str, float], leaf: Callable[[Expr], float]) -> bool:
+    """Whether an infinite `expr` is an unstable queue's wait, or carries one from a part (or a value) of it,
+    rather than a finite computation that overflowed."""
+    if (isinstance(expr, Call) and expr.function in QUEUEING) or not children:
+        return True
+    return any(math.isinf(interpret(child, values, leaf)) for child in children)

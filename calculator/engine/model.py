@@ -29,15 +29,15 @@ from calculator.common.errors import (
 )
 from calculator.common.numbers import counted
 from calculator.common.records import record
-from calculator.engine.check import check_input_text, entry_figures
+from calculator.engine.check import check_input_text, entry_figures, first_failure
 from calculator.engine.compile import Compiled, Slot, compile_scenario
 from calculator.engine.judge import judge
 from calculator.engine.results import Result
 from calculator.engine.scenario import CheckedScenario, CheckedValue, Value
 from calculator.engine.slots import DerivedSlot, FigureSlot, SlotKey, StageSlot
 from calculator.engine.uncertainty import HistogramBin, InputValue, Simulation, Spread, simulate
-from calculator.formula.expr import QUEUEING, Binary, Call, Expr, Field, Unary, end_of, to_text
-from calculator.formula.numeric import NegativeBaseError, interpret
+from calculator.formula.expr import Expr, Field
+from calculator.formula.numeric import interpret
 from calculator.formula.parse import parse_input
 
 if TYPE_CHECKING:
@@ -284,7 +284,7 @@ class Model:
         """The first formula that fails, or None when the only non-finite values are unstable queues' waits."""
         values = dict(zip(self.compiled.inputs, arguments, strict=True))
         for slot in self.compiled.slots:
-            failure = _first_failure(slot.formula.expr, values, self.leaf_value, slot.location)
+            failure = first_failure(slot.formula.expr, values, self.leaf_value, slot.location, queues=True)
             if failure:
                 return failure
             if isinstance(slot.key, DerivedSlot):  # later formulas read only derived values
@@ -315,44 +315,6 @@ class Model:
 def _bindings_hint(scenario: CheckedScenario) -> str:
     names = ", ".join(scenario.hardware)
     return f"its bindings: {names}" if names else "it has no 'hardware:' section"
-
-
-def _first_failure(expr: Expr, values: dict[str, float], leaf: Callable[[Expr], float], where: Location) -> EnvelopeError | None:
-    """The innermost part of `expr` that divides by zero, overflows or leaves the reals."""
-    children: tuple[Expr, ...] = ()
-    if isinstance(expr, Binary):
-        children = (expr.left, expr.right)
-    elif isinstance(expr, Unary):
-        children = (expr.operand,)
-    elif isinstance(expr, Call):
-        children = expr.args
-    for child in children:
-        inner = _first_failure(child, values, leaf, where)
-        if inner:
-            return inner
-    at = where.shifted(expr.offset, end_of(expr))
-    try:
-        result = interpret(expr, values, leaf)
-    except ZeroDivisionError:
-        return EvaluationError(f"division by zero in '{to_text(expr)}'", at)
-    except OverflowError:
-        return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
-    except ValueError as error:
-        reason = str(error) if isinstance(error, NegativeBaseError) else "an argument outside the function's domain"
-        return EvaluationError(f"{reason} in '{to_text(expr)}'", at)
-    if math.isinf(result) and not _carries_infinity(expr, children, values, leaf):
-        return EvaluationError(f"overflow in '{to_text(expr)}': the result is too large for a float", at)
-    if math.isnan(result):
-        return EvaluationError(f"'{to_text(expr)}' is not a number (infinity minus infinity?)", at)
-    return None
-
-
-def _carries_infinity(expr: Expr, children: tuple[Expr, ...], values: dict[str, float], leaf: Callable[[Expr], float]) -> bool:
-    """Whether an infinite `expr` is an unstable queue's wait, or carries one from a part (or a value) of it,
-    rather than a finite computation that overflowed."""
-    if (isinstance(expr, Call) and expr.function in QUEUEING) or not children:
-        return True
-    return any(math.isinf(interpret(child, values, leaf)) for child in children)
 
 
 class Evaluation:
