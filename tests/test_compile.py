@@ -168,3 +168,35 @@ def test_the_parts_run_on_arrays_too(monkeypatch: pytest.MonkeyPatch) -> None:
     slots = dict(zip(model.compiled.index, model.vectorized(np.full(3, 10 * gb), b), strict=True))
     assert list(slots[DerivedSlot("x21")]) == [31 * gb] * 3
     assert list(slots[DerivedSlot("spread")]) == [32 * gb, 33 * gb, 34 * gb]
+
+
+def test_parts_leave_nothing_only_the_collector_can_free(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A part in the globals it runs in would be a reference cycle a model: garbage that waits for a
+    collection (tests/test_collector.py says why that matters)."""
+    import gc
+
+    import numpy as np
+
+    _parts_of(4, monkeypatch).evaluate()  # caches warm
+    gc.collect()
+    gc.disable()
+    try:
+        model = _parts_of(4, monkeypatch)
+        assert model.evaluate().result.values
+        assert len(model.vectorized(np.full(2, 8e10), np.full(2, 8e9))) == 25
+        del model
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
+def test_thousands_of_parts_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The calling function joins its parts' results in one flat display: `r0 + r1 + …` nests an
+    addition a part, and CPython's compiler recursed past its limit at 5,000 of them."""
+    import calculator.engine.compile as compile_stage
+
+    monkeypatch.setattr(compile_stage, "PART_SIZE", 1)
+    model = calculator.loads(_chain(6000), "chain.yaml")
+    assert len(model.compiled.parts) == 6004
+    x6000 = model.evaluate().slots[model.compiled.index[DerivedSlot("x6000")]]
+    assert x6000 == 6010 * 8e9  # bits: 10 GB + 6,000 × 1 GB

@@ -54,9 +54,12 @@ class Compiled:
         return self._with(array_functions())
 
     def _with(self, functions: dict[str, Callable[..., Any]]) -> Callable[..., tuple[Any, ...]]:
-        for n, part in enumerate(self.parts):
-            functions[f"part{n}"] = types.FunctionType(part, functions)
-        return types.FunctionType(self.code, functions)
+        if not self.parts:
+            return types.FunctionType(self.code, functions)
+        # The parts see the function table alone and the caller a copy with the parts in it: a part in
+        # its own globals would be a reference cycle, left to the collector when the model goes.
+        calling = {**functions, **{f"part{n}": types.FunctionType(part, functions) for n, part in enumerate(self.parts)}}
+        return types.FunctionType(self.code, calling)
 
 
 def slots_of(scenario: Scenario) -> list[Slot]:
@@ -128,8 +131,9 @@ def _in_parts(
         parts.append(_function(f"part{k}", needed, assignments[start : start + PART_SIZE], own, where))
         calls.append(f" r{k} = part{k}({', '.join(earlier.get(v, v) for v in needed)})")
         earlier.update({target: f"r{k}[{n}]" for n, target in enumerate(own)})
-    joined = " + ".join(f"r{k}" for k in range(len(parts)))
-    return _code([f"def scenario({', '.join(arguments)}):", *calls, f" return {joined}"], where), tuple(parts)
+    # one flat tuple display (`r0 + r1 + …` nests an addition a part, which CPython's compiler recurses through)
+    joined = ", ".join(f"*r{k}" for k in range(len(parts)))
+    return _code([f"def scenario({', '.join(arguments)}):", *calls, f" return ({joined},)"], where), tuple(parts)
 
 
 class _Writer:
