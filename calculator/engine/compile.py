@@ -89,13 +89,14 @@ def compile_scenario(checked: CheckedScenario) -> Compiled:
     writer = _Writer(variables, figure_variables, checked.leaves)
     targets = [variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}" for n, slot in enumerate(slots)]
     arguments = [variables[name] for name in inputs] + [figure_variables[f] for f in figures]
-    assignments = [f" {target} = {writer.formula(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
+    assignments = [f" {target} = {writer.text(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
     where = f"<scenario {scenario.file}>"
     parts: tuple[types.CodeType, ...] = ()
     if len(slots) <= PART_SIZE:
         code = _function("scenario", arguments, assignments, targets, where)
     else:
-        code, parts = _in_parts(arguments, assignments, targets, writer.read, where)
+        reads = [_variables_read(slot.formula, variables, figure_variables) for slot in slots]
+        code, parts = _in_parts(arguments, assignments, targets, reads, where)
     return Compiled(inputs, figures, slots, {s.key: n for n, s in enumerate(slots)}, code, parts)
 
 
@@ -113,6 +114,12 @@ def _code(lines: list[str], where: str) -> types.CodeType:
     """The code of the one function `lines` define."""
     module_code = compile("\n".join(lines), where, "exec")
     return next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
+
+
+def _variables_read(formula: Formula, variables: dict[str, str], figures: dict[FigureSlot, str]) -> set[str]:
+    """The function's variables a formula reads: its values' and bound figures' (the names the parser kept)."""
+    read = {variables[n.name] for n in formula.names if isinstance(n, Name) and n.name in variables}
+    return read | {figures[FigureSlot(n.base, n.field)] for n in formula.names if isinstance(n, Field) and n.base != "ref"}
 
 
 def _in_parts(
@@ -145,12 +152,6 @@ class _Writer:
         self.variables = variables
         self.figures = figures
         self.leaves = leaves
-        self.read: list[set[str]] = []  # the variables each formula written reads
-
-    def formula(self, expr: Expr) -> str:
-        """A whole formula's source (the variables it reads appended to `read`)."""
-        self.read.append(set())
-        return self.text(expr)
 
     def text(self, expr: Expr) -> str:
         return self.ranked(expr)[0]
@@ -160,9 +161,9 @@ class _Writer:
         if isinstance(expr, Number):
             return _constant(float(expr.value))
         if isinstance(expr, Name) and expr.name in self.variables:
-            return self._reading(self.variables[expr.name]), _ATOM
+            return self.variables[expr.name], _ATOM
         if isinstance(expr, Field) and expr.base != "ref":
-            return self._reading(self.figures[FigureSlot(expr.base, expr.field)]), _ATOM
+            return self.figures[FigureSlot(expr.base, expr.field)], _ATOM
         if isinstance(expr, (Quantity, Name, Field)):
             return _constant(self.leaves[expr])
         if isinstance(expr, Unary):
@@ -174,10 +175,6 @@ class _Writer:
             return f"{self.operand(expr.left, rank)} {expr.op} {self.operand(expr.right, rank + 1)}", rank
         assert isinstance(expr, Call) and expr.function in SCALAR_FUNCTIONS
         return f"{expr.function}({', '.join(map(self.text, expr.args))})", _ATOM
-
-    def _reading(self, variable: str) -> str:
-        self.read[-1].add(variable)
-        return variable
 
     def operand(self, expr: Expr, least: int) -> str:
         """`expr` as an operand that must bind at least as tightly as `least`."""

@@ -561,8 +561,8 @@ def field_figure_text(node: Field, bindings: Bindings) -> tuple[str, Location]:
 
 
 def _dependency_order(scenario: Scenario, problems: Problems) -> Scenario:
-    """Each derived value with the values it uses, and derived names each after those; a cycle is an
-    error naming it, and its values are left out (with what uses them)."""
+    """Derived names each after the values it uses (`depends`, set where each value is made); a cycle is
+    an error naming it, and its values are left out (with what uses them)."""
     while True:
         try:
             return replace(scenario, order=tuple(_ordered(scenario)))
