@@ -4,16 +4,19 @@ with the step-by-step interpreter, and with plain Python on the same tree, to th
 
 from __future__ import annotations
 
+import gc
 import math
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import calculator
+import calculator.engine.compile as compile_stage
 from calculator.engine.slots import DerivedSlot
 from calculator.formula.numeric import SCALAR_FUNCTIONS, interpret
 
@@ -140,11 +143,9 @@ def _chain(length: int) -> str:
     )
 
 
-def _parts_of(size: int, monkeypatch: pytest.MonkeyPatch) -> calculator.Model:
-    import calculator.engine.compile as compile_stage
-
+def _parts_of(size: int, monkeypatch: pytest.MonkeyPatch, length: int = 21) -> calculator.Model:
     monkeypatch.setattr(compile_stage, "PART_SIZE", size)
-    return calculator.loads(_chain(21), "chain.yaml")
+    return calculator.loads(_chain(length), "chain.yaml")
 
 
 def test_a_large_scenario_is_compiled_in_parts_that_agree(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -160,8 +161,6 @@ def test_a_large_scenario_is_compiled_in_parts_that_agree(monkeypatch: pytest.Mo
 
 
 def test_the_parts_run_on_arrays_too(monkeypatch: pytest.MonkeyPatch) -> None:
-    import numpy as np
-
     model = _parts_of(4, monkeypatch)
     gb = 8e9  # base units: bits
     b = np.array([1, 2, 3]) * gb
@@ -173,10 +172,6 @@ def test_the_parts_run_on_arrays_too(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_parts_leave_nothing_only_the_collector_can_free(monkeypatch: pytest.MonkeyPatch) -> None:
     """A part in the globals it runs in would be a reference cycle a model: garbage that waits for a
     collection (tests/test_collector.py says why that matters)."""
-    import gc
-
-    import numpy as np
-
     _parts_of(4, monkeypatch).evaluate()  # caches warm
     gc.collect()
     gc.disable()
@@ -193,10 +188,7 @@ def test_parts_leave_nothing_only_the_collector_can_free(monkeypatch: pytest.Mon
 def test_thousands_of_parts_compile(monkeypatch: pytest.MonkeyPatch) -> None:
     """The calling function joins its parts' results in one flat display: `r0 + r1 + …` nests an
     addition a part, and CPython's compiler recursed past its limit at 5,000 of them."""
-    import calculator.engine.compile as compile_stage
-
-    monkeypatch.setattr(compile_stage, "PART_SIZE", 1)
-    model = calculator.loads(_chain(6000), "chain.yaml")
+    model = _parts_of(1, monkeypatch, length=6000)
     assert len(model.compiled.parts) == 6004
     x6000 = model.evaluate().slots[model.compiled.index[DerivedSlot("x6000")]]
     assert x6000 == 6010 * 8e9  # bits: 10 GB + 6,000 × 1 GB
