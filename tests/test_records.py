@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import gc
 from dataclasses import FrozenInstanceError, dataclass, field
 from typing import Any
@@ -161,10 +162,9 @@ def test_widen_makes_the_subclass_from_the_fields_it_has() -> None:
         widen(Checked("a", unit="B"), Written)
 
 
-def test_a_frozen_record_keeps_its_fields_without_a_dict_object():
-    """CPython 3.11 keeps an instance's attributes inline until something reads its `__dict__`; a
-    frozen record's `__init__`, `evolve` and `widen` set them without doing so: one object for the
-    garbage collector to walk, not two."""
+def test_a_record_keeps_its_fields_in_slots() -> None:
+    """A record's fields are slots, in the object: no attribute array or dict object beside it (CPython
+    3.11 keeps a plain instance's attributes in a second block), for it, its `evolve` and its `widen`."""
 
     @record
     class Place:
@@ -176,10 +176,30 @@ def test_a_frozen_record_keeps_its_fields_without_a_dict_object():
     class Shown(Place):
         unit: str
 
+    @record(frozen=False)
+    class Open:
+        name: str
+
     made = Place("a.yaml", 3, ("x",))
-    for instance in (made, evolve(made, line=4), widen(made, Shown, unit="GB")):
-        referents = gc.get_referents(instance)
-        assert dict not in map(type, referents)
-        assert ("x",) in referents  # what it holds is walked directly
-    made.__dict__  # noqa: B018  (reading it builds the dict: the check above can fail)
-    assert dict in map(type, gc.get_referents(made))
+    for instance in (made, evolve(made, line=4), widen(made, Shown, unit="GB"), Open("a")):
+        assert not hasattr(instance, "__dict__")
+        assert dict not in map(type, gc.get_referents(instance))
+    assert ("x",) in gc.get_referents(made)  # what it holds is walked directly
+    assert Shown.__slots__ == ("unit",)  # a subclass adds only its own fields
+    with pytest.raises(AttributeError):
+        Open("a").nmae = "b"  # a misspelt field is an error, not a new attribute
+    assert (made.parts, Place("b", 1).parts) == (("x",), ())  # a default still applies
+
+
+def test_a_record_with_a_cached_property_keeps_a_dict_for_it() -> None:
+    @record
+    class Squares:
+        top: int
+
+        @functools.cached_property
+        def total(self) -> int:
+            return sum(n * n for n in range(self.top + 1))
+
+    squares = Squares(3)
+    assert squares.total == 14 and squares.__dict__ == {"total": 14}
+    assert copy.copy(squares) == squares

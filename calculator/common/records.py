@@ -5,14 +5,16 @@ one `exec` each (`__init__`, `__repr__`, `__eq__`, `__hash__`, `__setattr__`, `_
 1-2 ms a class on a slow machine. The engine defines ~65 of them before `envelope eval` can print a
 line, so class creation alone was a fifth of a cold run. A record lets `dataclasses` do the parsing
 (fields, defaults, `kw_only`, inheritance; `fields()`, `replace()` and `asdict()` keep working) and
-compiles only `__init__`, the one method whose speed matters per instance; `__repr__`, `__eq__`,
-`__hash__` and the frozen guards are shared functions that read the field names the class keeps.
+compiles only `__init__` (at its first call), the one method whose speed matters per instance;
+`__repr__`, `__eq__`, `__hash__` and the frozen guards are shared functions that read the field
+names the class keeps. Fields are slots (`dataclass(slots=True)` would run the field parsing again).
 The behaviour is the dataclass's: `tests/test_records.py` compares the two on the same definitions.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import operator
 from collections.abc import Callable
 from typing import Any, TypeVar, dataclass_transform, overload
@@ -39,6 +41,7 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
             cls.__doc__ = "-"  # so that `dataclasses` does not ask `inspect.signature` for one (slow); set below
         explicit_hash = "__hash__" in cls.__dict__ and not (cls.__dict__["__hash__"] is None and "__eq__" in cls.__dict__)
         dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)  # the same class, with fields
+        cls = _with_slots(cls)
         fields = dataclasses.fields(cls)
         if not documented:
             cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields if f.init)})"
@@ -46,7 +49,9 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
         cls.__record_repr__ = tuple(f.name for f in fields if f.repr)  # type: ignore[attr-defined]
         cls.__record_key__ = _getter([f.name for f in fields if f.compare])  # type: ignore[attr-defined]
         cls.__record_hash_key__ = _getter(hashed)  # type: ignore[attr-defined]
+        cls.__record_fields__ = tuple(f.name for f in fields)  # type: ignore[attr-defined]
         methods: dict[str, object] = {"__init__": _init(cls, fields, frozen), "__repr__": _repr, "__eq__": _eq}
+        methods |= {"__getstate__": _getstate, "__setstate__": _setstate}  # copy: the slots set past a frozen guard
         if frozen:
             methods |= {"__setattr__": _refuse_set, "__delattr__": _refuse_delete}
         for name, method in methods.items():  # a method the class writes itself is kept, as `dataclass` keeps it
@@ -59,6 +64,30 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
         return cls
 
     return build if cls is None else build(cls)
+
+
+def _with_slots(cls: T) -> T:
+    """The class again, its fields in slots.
+
+    Why: CPython 3.11 keeps a plain instance's attributes in an array of their own, a second block
+    away from the object; a slot is in the object. A 10,000-formula scenario holds ~14 records a
+    formula and each stage walks them all: with slots it holds a fifth less memory, and a record
+    read from cold memory is one miss, not two. A class with a `cached_property` keeps a `__dict__`."""
+    inherited = {name for base in cls.__mro__[1:] for name in _slots_of(base)}
+    own = [f.name for f in dataclasses.fields(cls) if f.name not in inherited]
+    namespace = {k: v for k, v in cls.__dict__.items() if k not in ("__dict__", "__weakref__", *own)}
+    # (a field's default is dropped with it: `dataclasses.fields` keeps it, and `_init` reads it there)
+    cached = any(isinstance(v, functools.cached_property) for v in namespace.values())
+    has_dict = any(base.__dictoffset__ for base in cls.__bases__)
+    namespace["__slots__"] = (*own, "__dict__") if cached and not has_dict else tuple(own)
+    slotted: T = type(cls)(cls.__name__, cls.__bases__, namespace)
+    slotted.__qualname__ = cls.__qualname__
+    return slotted
+
+
+def _slots_of(cls: type) -> tuple[str, ...]:
+    slots = cls.__dict__.get("__slots__", ())
+    return (slots,) if isinstance(slots, str) else tuple(slots)
 
 
 def evolve(instance: R, **changes: Any) -> R:
@@ -86,10 +115,8 @@ def widen(instance: Any, cls: type[R], **extra: Any) -> R:
     return copier.copy(instance, extra)  # type: ignore[no-any-return]
 
 
-# How a frozen record sets its fields: the generic setter, past the class's refusing `__setattr__`.
-# Not `self.__dict__[name] = value` (faster by a third, but reading `__dict__` makes CPython 3.11
-# build a dict object for the instance: twice the objects for the garbage collector to walk, and
-# 50% more memory; a 10,000-formula scenario spent more time collecting than it saved).
+# How a frozen record sets its fields: the generic setter (a slot's descriptor), past the class's
+# refusing `__setattr__`.
 _set = object.__setattr__
 
 
@@ -133,7 +160,10 @@ def _getter(names: list[str]) -> Callable[[object], object]:
 
 
 def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -> Callable[..., None]:
-    """`__init__` compiled for the class: positional fields, then `*` and the keyword-only ones."""
+    """`__init__` for the class: positional fields, then `*` and the keyword-only ones. Its source is
+    written (and a misordered default refused) now, and compiled at the first call: compiling is most
+    of the cost of defining a record, and many (errors, analyses) are defined at every start and
+    made in few runs."""
     namespace: dict[str, Any] = {"_FACTORY": _FACTORY, "_set": _set}
     positional: list[str] = []
     keyword: list[str] = []
@@ -161,10 +191,17 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
     if hasattr(cls, "__post_init__"):
         body.append("    self.__post_init__()")
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
-    exec(f"def __init__({parameters}) -> None:\n" + ("\n".join(body) or "    pass"), namespace)
-    function: Callable[..., None] = namespace["__init__"]
-    function.__qualname__ = f"{cls.__qualname__}.__init__"
-    return function
+    source = f"def __init__({parameters}) -> None:\n" + ("\n".join(body) or "    pass")
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if cls.__init__ is __init__:  # type: ignore[misc]  # (else a subclass's call found it compiled)
+            exec(source, namespace)
+            cls.__init__ = namespace["__init__"]  # type: ignore[misc]
+            cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[misc]
+        cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
+
+    __init__.__qualname__ = f"{cls.__qualname__}.__init__"
+    return __init__
 
 
 def _repr(self: Any) -> str:
@@ -183,6 +220,15 @@ def _eq(self: Any, other: Any) -> Any:  # bool, or NotImplemented for another cl
 
 def _hash(self: Any) -> int:
     return hash(type(self).__record_hash_key__(self))
+
+
+def _getstate(self: Any) -> list[Any]:
+    return [getattr(self, name) for name in type(self).__record_fields__]
+
+
+def _setstate(self: Any, state: list[Any]) -> None:
+    for name, value in zip(type(self).__record_fields__, state, strict=True):
+        _set(self, name, value)
 
 
 def _refuse_set(self: object, name: str, value: object) -> None:

@@ -12,6 +12,7 @@ import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from calculator.common.collector import building
 from calculator.common.errors import Location
 from calculator.common.numbers import format_exact, format_number
 from calculator.engine.results import BudgetResult, PathResult, Result, StageResult, Status, ValueResult, with_unit, worst
@@ -29,6 +30,11 @@ if TYPE_CHECKING:
 
 
 def judge(evaluation: Evaluation, simulation: Simulation | None = None) -> Result:
+    with building():  # a result's values: many small objects that live as long as it, and no garbage
+        return _judged(evaluation, simulation)
+
+
+def _judged(evaluation: Evaluation, simulation: Simulation | None) -> Result:
     scenario = evaluation.model.scenario
     values = {
         v.name: _value_result(v, evaluation.base(v.name), scenario.sig_figs, evaluation)
