@@ -89,14 +89,12 @@ def compile_scenario(checked: CheckedScenario) -> Compiled:
     writer = _Writer(variables, figure_variables, checked.leaves)
     targets = [variables[slot.key.name] if isinstance(slot.key, DerivedSlot) else f"s{n}" for n, slot in enumerate(slots)]
     arguments = [variables[name] for name in inputs] + [figure_variables[f] for f in figures]
-    assignments = [f" {target} = {writer.text(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
     where = f"<scenario {scenario.file}>"
     parts: tuple[types.CodeType, ...] = ()
     if len(slots) <= PART_SIZE:
-        code = _function("scenario", arguments, assignments, targets, where)
+        code = _function("scenario", arguments, _assignments(writer, slots, targets), targets, where)
     else:
-        reads = [_variables_read(slot.formula, variables, figure_variables) for slot in slots]
-        code, parts = _in_parts(arguments, assignments, targets, reads, where)
+        code, parts = _in_parts(arguments, slots, targets, writer, where)
     return Compiled(inputs, figures, slots, {s.key: n for n, s in enumerate(slots)}, code, parts)
 
 
@@ -116,31 +114,37 @@ def _code(lines: list[str], where: str) -> types.CodeType:
     return next(c for c in module_code.co_consts if isinstance(c, types.CodeType))
 
 
-def _variables_read(formula: Formula, variables: dict[str, str], figures: dict[FigureSlot, str]) -> set[str]:
-    """The function's variables a formula reads: its values' and bound figures' (the names the parser kept)."""
-    read = {variables[n.name] for n in formula.names if isinstance(n, Name) and n.name in variables}
-    return read | {figures[FigureSlot(n.base, n.field)] for n in formula.names if isinstance(n, Field) and n.base != "ref"}
+def _assignments(writer: _Writer, slots: list[Slot], targets: list[str]) -> list[str]:
+    return [f" {target} = {writer.text(slot.formula.expr)}" for target, slot in zip(targets, slots, strict=True)]
 
 
 def _in_parts(
-    arguments: list[str], assignments: list[str], targets: list[str], read: list[set[str]], where: str
+    arguments: list[str], slots: list[Slot], targets: list[str], writer: _Writer, where: str
 ) -> tuple[types.CodeType, tuple[types.CodeType, ...]]:
     """`part0`, `part1`, …, each computing PART_SIZE slots from the variables it reads (inputs, figures,
-    slots of earlier parts), and the function that calls them in turn and joins their results."""
+    slots of earlier parts), and the function that calls them in turn and joins their results. A part is
+    written and compiled before the next is begun: its formulas' trees are read twice while in cache."""
     parts: list[types.CodeType] = []
     calls: list[str] = []
     earlier: dict[str, str] = {}  # a variable of an earlier part -> where the calling function finds it
     for start in range(0, len(targets), PART_SIZE):
-        own = targets[start : start + PART_SIZE]
-        defined = set(own)
-        needed = sorted(set().union(*read[start : start + PART_SIZE]) - defined)
+        own_slots, own = slots[start : start + PART_SIZE], targets[start : start + PART_SIZE]
+        assignments = _assignments(writer, own_slots, own)
+        needed = sorted(_variables_read(own_slots, writer) - set(own))
         k = len(parts)
-        parts.append(_function(f"part{k}", needed, assignments[start : start + PART_SIZE], own, where))
+        parts.append(_function(f"part{k}", needed, assignments, own, where))
         calls.append(f" r{k} = part{k}({', '.join(earlier.get(v, v) for v in needed)})")
         earlier.update({target: f"r{k}[{n}]" for n, target in enumerate(own)})
     # one flat tuple display (`r0 + r1 + …` nests an addition a part, which CPython's compiler recurses through)
     joined = ", ".join(f"*r{k}" for k in range(len(parts)))
     return _code([f"def scenario({', '.join(arguments)}):", *calls, f" return ({joined},)"], where), tuple(parts)
+
+
+def _variables_read(slots: list[Slot], writer: _Writer) -> set[str]:
+    """The function's variables the slots' formulas read: values' and bound figures' (the names the parser kept)."""
+    names = [n for slot in slots for n in slot.formula.names]
+    read = {writer.variables[n.name] for n in names if isinstance(n, Name) and n.name in writer.variables}
+    return read | {writer.figures[FigureSlot(n.base, n.field)] for n in names if isinstance(n, Field) and n.base != "ref"}
 
 
 class _Writer:
