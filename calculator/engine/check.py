@@ -15,6 +15,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
+from typing import cast
 
 from calculator.catalog.figures import Entry
 from calculator.common.errors import (
@@ -352,10 +353,17 @@ def check(scenario: Scenario, problems: Problems) -> CheckedScenario:
             )
     # The resolved scenario is kept with the checked values in place of its own (each one a Value
     # too): one object a value, not two, in a scenario that stays loaded.
-    resolved = evolve(scenario, values={name: checked.get(name, value) for name, value in scenario.values.items()})
+    values = {name: checked.get(name, value) for name, value in scenario.values.items()}
+    resolved = evolve(scenario, values=values)
+    # the checked values in the file's order: the same dict when none was left out (the usual case)
+    checked_values = (
+        cast(dict[str, CheckedValue], values)
+        if len(checked) == len(values)
+        else {name: checked[name] for name in values if name in checked}
+    )
     return CheckedScenario(
         resolved,
-        MappingProxyType({name: checked[name] for name in scenario.values if name in checked}),
+        MappingProxyType(checked_values),
         MappingProxyType({node: value for node, (value, _) in checker.leaves.items()}),
         MappingProxyType({slot: value for slot, (value, _) in checker.figures.items()}),
         MappingProxyType(figure_dimensions),
