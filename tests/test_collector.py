@@ -107,6 +107,23 @@ def test_a_loaded_scenario_starts_in_the_oldest_generation():
     assert model.evaluate().result.values["d299"].value == (2 + 299) * 2
 
 
+def test_a_judged_result_starts_in_the_oldest_generation():
+    """A result holds a value result a formula, as long-lived as the model: judging 3,000 formulas
+    runs no young collection (each would scan the values judged so far and free nothing)."""
+    text = _generated(3000)
+    model = calculator.loads(text, "<generated>")
+    evaluation = model.evaluate()
+    collections: list[int] = []
+    gc.callbacks.append(lambda phase, info: collections.append(info["generation"]) if phase == "start" else None)
+    try:
+        result = evaluation.result
+    finally:
+        gc.callbacks.pop()
+    assert collections == []
+    assert id(result) in {id(entry) for entry in gc.get_objects(2)}
+    assert result.values["d2999"].value == (2 + 2999) * 2
+
+
 def test_a_load_thaws_nothing_a_caller_froze():
     """The TUI freezes what its start-up built; a later load must leave that frozen."""
     started = [["built at start-up"]]

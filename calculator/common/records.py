@@ -193,12 +193,15 @@ def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -
     parameters = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     source = f"def __init__({parameters}) -> None:\n" + ("\n".join(body) or "    pass")
 
+    compiled: list[Callable[..., None]] = []  # (not the stub's own name: a function in its closure is a cycle)
+
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-        if cls.__init__ is __init__:  # type: ignore[misc]  # (else a subclass's call found it compiled)
+        if not compiled:
             exec(source, namespace)
-            cls.__init__ = namespace["__init__"]  # type: ignore[misc]
-            cls.__init__.__qualname__ = f"{cls.__qualname__}.__init__"  # type: ignore[misc]
-        cls.__init__(self, *args, **kwargs)  # type: ignore[misc]
+            compiled.append(namespace["__init__"])
+            compiled[0].__qualname__ = f"{cls.__qualname__}.__init__"
+            cls.__init__ = compiled[0]  # type: ignore[misc]
+        compiled[0](self, *args, **kwargs)
 
     __init__.__qualname__ = f"{cls.__qualname__}.__init__"
     return __init__
