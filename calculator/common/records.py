@@ -162,8 +162,8 @@ def _getter(names: list[str]) -> Callable[[object], object]:
 def _init(cls: type, fields: tuple[dataclasses.Field[Any], ...], frozen: bool) -> Callable[..., None]:
     """`__init__` for the class: positional fields, then `*` and the keyword-only ones. Its source is
     written (and a misordered default refused) now, and compiled at the first call: compiling is most
-    of the cost of defining a record, and many (errors, analyses) are defined at every start and
-    made in few runs."""
+    of the cost of defining a record, and many (views, designs, edits) are defined at every start
+    and made in few runs."""
     namespace: dict[str, Any] = {"_FACTORY": _FACTORY, "_set": _set}
     positional: list[str] = []
     keyword: list[str] = []
