@@ -1,3 +1,3 @@
-from calculator.cli.main import main
+from calculator.cli.main import run
 
-raise SystemExit(main())
+run()

@@ -50,3 +50,15 @@ def resume_after_startup() -> None:
     the collector's sight (gc.freeze) and collection resumes for what comes next."""
     gc.freeze()
     gc.enable()
+
+
+def spare_the_exit() -> None:
+    """The process is about to exit: every tracked object is moved out of the collector's sight.
+
+    Tearing down, CPython 3.11 runs full collections over everything still alive, and a command
+    leaves tens of thousands of objects that no young collection ever untracked (the collector was
+    paused): ~23 ms of `envelope eval`'s ~30 ms exit, each object read from memory the caches no
+    longer hold. Reference counting still frees what it frees at exit; a cycle is left to the
+    operating system, as is every byte of the process a moment later. Only for a process that is
+    exiting: in a notebook or a test run, frozen garbage would never be collected."""
+    gc.freeze()
