@@ -418,3 +418,25 @@ def test_an_entry_of_the_snapshot_that_does_not_decode_comes_from_the_files():
     assert cat.find("A100-80GB").figures == built.entries["A100-80GB"].figures and not rebuilds
     assert cat.find("H100-SXM") == built.entries["H100-SXM"] and cat.find("L4") == built.entries["L4"]
     assert len(rebuilds) == 2 and cat == built
+
+
+def test_the_entries_of_a_kind_from_the_snapshot_decode_no_other_entry():
+    """`of_kind` lists a kind's entries in catalog order, the same from the snapshot as from the files; read
+    from the snapshot, it decodes the entries of that kind and no other (each row of another kind is spoilt
+    here, so that decoding one would take it from the files instead)."""
+    files = sorted(CATALOG_DIR.glob("*.yaml"))
+    built = build_shipped(files, [path.read_text() for path in files])
+    payload = json.loads(json.dumps(catalog_to_json(built)))
+    for row in payload["entries"]:
+        if row[0] != "gpu":
+            row[4] = "not a list of labels"
+    rebuilds = []
+
+    def rebuilt():
+        rebuilds.append(1)
+        return built
+
+    gpus = [entry for entry in built.entries.values() if entry.kind == "gpu"]
+    assert len(gpus) > 5 and built.of_kind("gpu") == gpus
+    assert catalog_from_json(payload, rebuilt).of_kind("gpu") == gpus and not rebuilds
+    assert built.of_kind("no such kind") == []

@@ -104,6 +104,8 @@ class Catalog:
     reference: Mapping[str, Figure]
     names: Mapping[str, str] | None = field(default=None, compare=False)
     "normal name (id or alias) -> id, when known without reading the entries (the snapshot's)"
+    ids_by_kind: Mapping[str, tuple[str, ...]] | None = field(default=None, compare=False)
+    "kind -> the ids of its entries in catalog order, when known without reading the entries (the snapshot's)"
 
     def kinds(self) -> list[str]:
         return sorted({e.kind for e in self.entries.values()} | {"ref"})
@@ -114,6 +116,20 @@ class Catalog:
             counts[entry.kind] += 1
         counts["ref"] = len(self.reference)
         return counts
+
+    def of_kind(self, kind: str) -> list[Entry]:
+        """The entries of one kind, in catalog order; from a snapshot, no entry of another kind is decoded
+        (the TUI's first screen lists a binding's choices: 30 of ~80 entries)."""
+        return [self.entries[entry_id] for entry_id in self._kinds.get(kind, ())]
+
+    @functools.cached_property
+    def _kinds(self) -> Mapping[str, tuple[str, ...]]:
+        if self.ids_by_kind is not None:
+            return self.ids_by_kind
+        kinds: dict[str, list[str]] = {}
+        for entry in self.entries.values():
+            kinds.setdefault(entry.kind, []).append(entry.id)
+        return {kind: tuple(ids) for kind, ids in kinds.items()}
 
     @functools.cached_property
     def _names(self) -> Mapping[str, str]:

@@ -92,17 +92,20 @@ class _Reader:
     def catalog(self, rebuilt: Callable[[], Catalog]) -> Catalog:
         rows: dict[str, list[Any]] = {}
         names: dict[str, str] = {}
+        kinds: dict[str, list[str]] = {}
         for raw in _list(self.payload["entries"]):
             row = _row(raw, 9)
             entry_id = _text(row[1])
             for name in (entry_id, *(_text(a) for a in _list(row[5]))):
                 names.setdefault(normal_name(name), entry_id)
+            kinds.setdefault(_text(row[0]), []).append(entry_id)
             rows[entry_id] = row
         reference = {_text(name): raw for name, raw in _rows(self.payload["reference"], 2)}
         return Catalog(
             Decoded(rows, _strictly(self.entry), lambda key: rebuilt().entries[key]),
             Decoded(reference, _strictly(self.figure), lambda key: rebuilt().reference[key]),
             names,
+            {kind: tuple(ids) for kind, ids in kinds.items()},
         )
 
     def entry(self, raw: Any) -> Entry:

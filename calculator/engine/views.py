@@ -202,8 +202,8 @@ def _bindings(scenario: CheckedScenario) -> tuple[BindingView, ...]:
             entries = [option.entry for option in scenario.options[name]]
         else:  # every entry of its kind that has the figures the formulas read
             used = [slot.field for slot in scenario.figures if slot.binding == name]
-            catalog = scenario.hardware.catalog.entries.values()
-            entries = [e for e in catalog if e.kind == entry.kind and all(f in e.figures for f in used)]
+            of_kind = scenario.hardware.catalog.of_kind(entry.kind)
+            entries = [e for e in of_kind if all(f in e.figures for f in used)]
         options = tuple(EntryView(e.id, e.description, _figures(e.figures)) for e in entries)
         fields = tuple(slot.field for slot in scenario.figures if slot.binding == name)
         views.append(BindingView(name, entry.id, _figures(entry.figures), entry.kind, options, listed, fields))
