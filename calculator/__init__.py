@@ -41,6 +41,7 @@ from calculator.common.errors import (
 _LAZY = {
     "format_number": "calculator.common.numbers",
     "write_text_atomically": "calculator.common.cache",
+    "record": "calculator.common.records",
     **dict.fromkeys(["Evaluation", "HardwareChoice", "Model", "Override"], "calculator.engine.model"),
     **dict.fromkeys(["Designs", "evaluate_designs"], "calculator.engine.designs"),
     "load": "calculator.engine.pipeline",
@@ -150,6 +151,7 @@ __all__ = [
     "loads",
     "optimize",
     "quantity",
+    "record",
     "rewrite_inputs",
     "solve",
     "sweep",
@@ -167,6 +169,7 @@ if TYPE_CHECKING:
     from calculator.analysis.sweep import Grid, Sweep
     from calculator.common.cache import write_text_atomically
     from calculator.common.numbers import format_number
+    from calculator.common.records import record
     from calculator.engine.designs import Designs, evaluate_designs
     from calculator.engine.model import Evaluation, HardwareChoice, Model, Override
     from calculator.engine.pipeline import load, loads

@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
 import calculator
+from calculator import record
 
 from .format import STATUS_MARK, bar, change, number, percent, percentile_name
 from .state import Workbench
@@ -26,7 +27,7 @@ OP_TEXT = {"<=": "≤", "<": "<", ">=": "≥", ">": ">"}
 HISTOGRAM_BINS = 12
 
 
-@dataclass(frozen=True)
+@record
 class Selection:
     """What the details panel is about: an input or derived value, a budget (by index) or a latency stage."""
 
@@ -40,7 +41,7 @@ class Selection:
         return self.name if self.kind in ("input", "derived", "budget") else None
 
 
-@dataclass
+@record(frozen=False)
 class Analysis:
     """The slow part, computed in a worker: the engine's explanation and a histogram of the samples."""
 

@@ -24,17 +24,17 @@ import sys
 import threading
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import calculator
+from calculator import record
 
 FORMAT = 1
 MAX_RECOVERY_BYTES = 1 << 20
 """The largest recovery file read: edits are a few lines of text."""
 
 
-@dataclass(frozen=True)
+@record
 class Recovery:
     """Edits kept for one scenario file: input name → the text as typed; when, and the file as it was."""
 

@@ -19,13 +19,13 @@ import difflib
 import hashlib
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import calculator
+from calculator import record
 
 
-@dataclass(frozen=True)
+@record
 class Fingerprint:
     """What a file looked like when it was read: a cheap stat, and a hash of its bytes to be sure."""
 
@@ -62,7 +62,7 @@ class SaveRefused(Exception):
     """The edited text would not read back as the edits (or not load): nothing is written."""
 
 
-@dataclass(frozen=True)
+@record
 class Change:
     """One input as the save writes it."""
 
@@ -71,7 +71,7 @@ class Change:
     new: str
 
 
-@dataclass(frozen=True)
+@record
 class SavePlan:
     """What a save will write: shown to the user first, then written by :func:`write_plan`."""
 

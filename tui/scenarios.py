@@ -7,10 +7,11 @@ A file that fails to load is an entry with its error (the engine's
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 import calculator
+from calculator import record
 
 from .save import Fingerprint
 from .state import Workbench
@@ -32,7 +33,7 @@ def discover(paths: Iterable[Path]) -> list[Path]:
     return list(unique.values())
 
 
-@dataclass
+@record(frozen=False)
 class ScenarioEntry:
     """One file of the list: its workbench when it loads, else its error."""
 

@@ -15,11 +15,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import calculator
+from calculator import record
 
 MAX_HISTORY = 200
 
 
-@dataclass(frozen=True)
+@record
 class Edit:
     """An input's new value (the text as typed and the engine's parse of it, base units), or another
     catalog entry for a `hardware:` binding (the entry's id and the engine's choice)."""
@@ -29,7 +30,7 @@ class Edit:
     value: calculator.Override
 
 
-@dataclass(frozen=True)
+@record
 class Pin:
     """A state kept for comparison: the edits it had and its result."""
 
@@ -41,7 +42,7 @@ class Pin:
 Edits = dict[str, Edit]
 
 
-@dataclass
+@dataclass  # not a record: its results (evaluation, baseline, result) are attributes set after __init__
 class Workbench:
     """One scenario and the user's edits to it."""
 

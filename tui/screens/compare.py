@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -16,11 +15,12 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Label, Select
 
 import calculator
+from calculator import record
 
 from ..format import STATUS_MARK, change, percent
 
 
-@dataclass(frozen=True)
+@record
 class Side:
     """One side of a comparison: a label and a result."""
 

@@ -3,11 +3,10 @@ percentile and P(break)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 
 import calculator
+from calculator import record
 
 from ..format import STATUS_MARK, bar, percent, percentile_name, quantity
 from .palette import status_styles
@@ -18,7 +17,7 @@ NAME_WIDTH = (8, 22)
 MIN_BAR, MAX_BAR = 6, 40
 
 
-@dataclass(frozen=True)
+@record
 class BudgetLine(Row):
     """One budget on one line: `✗ ranking_gpus ████████░░ 112%  72 gpu ≤ 64 gpu  P(break) 12%  was 8%`."""
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import Vertical
+
+from calculator import record
 
 from ..format import change
 from ..state import Workbench
@@ -17,7 +17,7 @@ HEADINGS = ("name", "value", "Δ file", "formula")
 ALIGNS = ("left", "right", "right")
 
 
-@dataclass(frozen=True)
+@record
 class DerivedLine(Row):
     """One derived value: `peak_qps  292k request/s  ×14  average_qps * peak_to_average`."""
 

@@ -9,7 +9,6 @@ picker of the catalog entries it may take (`tui/screens/hardware.py`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -22,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Input, Static
 
 import calculator
+from calculator import record
 
 from ..state import Workbench
 from .rows import Columns, Headings, Row, RowList
@@ -51,7 +51,7 @@ class ValueInput(Input):
         """Up/down keep the cursor on the row being edited."""
 
 
-@dataclass(frozen=True)
+@record
 class InputLine(Row):
     """One input: edit mark (✎ edited, ~ uncertain, ◇ options to choose from), name, value as written, note."""
 
@@ -119,14 +119,14 @@ class InputsPanel(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("r", "reset", "Reset input")]
 
-    @dataclass
+    @record(frozen=False)
     class Applied(Message):
         """The user pressed Enter on a valid new value."""
 
         name: str
         text: str
 
-    @dataclass
+    @record(frozen=False)
     class Reset(Message):
         """The user asked for the file's value back."""
 

@@ -8,11 +8,11 @@ dimmed); a bar past the budget line is drawn in the fail colour.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
 
 from rich.text import Text
 
 import calculator
+from calculator import record
 
 from ..format import STATUS_MARK, number, percent, percentile_name
 from .palette import status_styles
@@ -21,7 +21,7 @@ from .rows import Row, RowList
 LABEL_WIDTH = (10, 24)
 
 
-@dataclass(frozen=True)
+@record
 class Step:
     """One row of the waterfall: a path's total, or a stage (a group's row spans its branches)."""
 
@@ -67,7 +67,7 @@ def _stage_steps(stage: object, key: str, start: float, depth: int, counts: bool
     return [Step(key, name, depth, start, value, "stage", counts)]
 
 
-@dataclass(frozen=True)
+@record
 class StepLine(Row):
     """One line of the waterfall."""
 

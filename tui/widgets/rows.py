@@ -9,7 +9,6 @@ replaced and one repaint.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -22,10 +21,12 @@ from textual.style import Style
 from textual.visual import RenderOptions, Visual
 from textual.widgets import OptionList, Static
 
+from calculator import record
+
 MIN_NARROWED = 12
 
 
-@dataclass(frozen=True)
+@record
 class Columns:
     """Widths and alignments of a row's columns; the last column takes the rest of the line.
 
@@ -118,7 +119,7 @@ DRAWN_KEPT = 1024
 _DRAWN: dict[tuple[Row, int, Style], list[Strip]] = {}
 
 
-@dataclass(frozen=True)
+@record
 class HeadingLine(Row):
     """The headings, drawn with the rows' columns at the same width (so they narrow together)."""
 
@@ -151,7 +152,7 @@ class RowList(OptionList):
     kind = ""
     """What a row is, for the details panel: input, derived, budget or latency."""
 
-    @dataclass
+    @record(frozen=False)
     class Focused(Message):
         """The cursor is on row `index` (`key`) of `rows` (`open`: Enter or a click asked for its details)."""
 

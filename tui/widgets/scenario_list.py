@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import ClassVar
 
 from rich.text import Text
@@ -14,6 +13,8 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import Input, OptionList
 from textual.widgets.option_list import Option
+
+from calculator import record
 
 from ..format import STATUS_MARK
 from ..scenarios import ScenarioEntry
@@ -41,7 +42,7 @@ class ScenarioList(Vertical):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "clear_filter", "Clear filter", show=False)]
 
-    @dataclass
+    @record(frozen=False)
     class Chosen(Message):
         """The user moved to (or clicked) a scenario."""
 
