@@ -203,3 +203,31 @@ def test_a_record_with_a_cached_property_keeps_a_dict_for_it() -> None:
     squares = Squares(3)
     assert squares.total == 14 and squares.__dict__ == {"total": 14}
     assert copy.copy(squares) == squares
+
+
+def test_a_field_named_like_a_method_of_its_class_is_refused() -> None:
+    """A dataclass takes the method as the field's default without a word (a catalog's `kinds` field once met
+    its `kinds()` method); a record refuses the class."""
+
+    class Shadowed:
+        kinds: tuple[str, ...] | None = None
+
+        def kinds(self) -> list[str]:  # type: ignore[no-redef]  # noqa: F811 (the point of the test)
+            return []
+
+    assert dataclasses.fields(dataclass(frozen=True)(Shadowed))[0].default is Shadowed.kinds  # the silent default
+
+    class Again:
+        kinds: tuple[str, ...] | None = None
+
+        def kinds(self) -> list[str]:  # type: ignore[no-redef]  # noqa: F811 (the point of the test)
+            return []
+
+    with pytest.raises(TypeError, match="Again: field 'kinds' is also the name of a method of the class"):
+        record(Again)
+
+    @record
+    class Fine:  # a function as a default, defined elsewhere, is a default
+        key: Any = len
+
+    assert Fine().key is len

@@ -43,6 +43,7 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
         dataclasses.dataclass(cls, init=False, repr=False, eq=False, kw_only=kw_only)  # the same class, with fields
         cls = _with_slots(cls)
         fields = dataclasses.fields(cls)
+        _refuse_shadowed_fields(cls, fields)
         if not documented:
             cls.__doc__ = f"{cls.__name__}({', '.join(f.name for f in fields if f.init)})"
         hashed = [f.name for f in fields if (f.compare if f.hash is None else f.hash)]
@@ -64,6 +65,15 @@ def record(cls: T | None = None, /, *, kw_only: bool = False, frozen: bool = Tru
         return cls
 
     return build if cls is None else build(cls)
+
+
+def _refuse_shadowed_fields(cls: type, fields: tuple[dataclasses.Field[Any], ...]) -> None:
+    """A field named like a method of its own class: the method becomes the field's default, silently (as
+    in a dataclass), and reading the field gives the method. Refused, as no one means it."""
+    for f in fields:
+        default = f.default
+        if callable(default) and getattr(default, "__qualname__", "") == f"{cls.__qualname__}.{f.name}":
+            raise TypeError(f"{cls.__name__}: field {f.name!r} is also the name of a method of the class")
 
 
 def _with_slots(cls: T) -> T:
