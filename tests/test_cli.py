@@ -133,3 +133,24 @@ def test_installed_command_runs(folder):
     )
     assert done.returncode == 1
     assert json.loads(done.stdout)["status"] == "fail"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["eval", "scenarios/tour.yaml"],  # a rich table
+        ["catalog", "gpu"],  # a rich table
+        ["eval", "scenarios/tour.yaml", "--format", "json"],  # print
+        ["render", "scenarios/tour.yaml"],  # print
+    ],
+)
+def test_a_reader_that_stops_reading_ends_the_command_quietly_with_0(arguments):
+    """`envelope eval … | head`: the pipe closes before the output is written. Not a failed budget (rich's own
+    handler exited with 1), not a traceback or an 'Exception ignored' line: exit 0, nothing on stderr."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "calculator.cli", *arguments], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None and process.stderr is not None
+    process.stdout.close()  # the reader is gone before a byte is written
+    stderr = process.stderr.read().decode()
+    assert process.wait(timeout=60) == 0 and stderr == ""

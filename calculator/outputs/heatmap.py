@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from calculator.common.numbers import format_number
 from calculator.engine.results import STATUS_GLYPH
+from calculator.outputs.terminal import stdout_console
 
 if TYPE_CHECKING:
     from calculator.analysis.sweep import Grid
@@ -68,10 +69,9 @@ def heat_map_text(grid: Grid, width: int = 80) -> str:
 
 def print_heat_map(grid: Grid, color: bool = True) -> None:
     """The heat map on stdout, statuses coloured when `color`."""
-    from rich.console import Console  # rich: only for a terminal table
     from rich.text import Text  # rich: only for a terminal table
 
-    console = Console(no_color=not color, highlight=False, soft_wrap=True)
+    console = stdout_console(no_color=not color, highlight=False, soft_wrap=True)
     for line in heat_map_lines(grid, console.width):
         console.print(Text.assemble(*line))
 

@@ -5,7 +5,10 @@ rich is imported inside each function, so `--format json` never pays for it.
 
 from __future__ import annotations
 
+import functools
 import math
+import os
+import sys
 from typing import TYPE_CHECKING, Any
 
 from calculator.catalog.figures import SHIPPED
@@ -15,9 +18,33 @@ from calculator.common.text import rich_text, terminal_text
 from calculator.engine.results import STATUS_GLYPH, flat_stages, judged_text, limit_text, risk_text, with_unit
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from calculator.analysis.sweep import Sweep
     from calculator.catalog.figures import Catalog, Entry, Figure
     from calculator.engine.results import PathResult, Result
+
+
+def stdout_console(**options: Any) -> Console:
+    """A rich Console on stdout whose broken pipe (`envelope eval … | head`: the reader stopped) is raised as
+    BrokenPipeError for the CLI's edge to end the command with, not rich's own `exit(1)`, which would read
+    as a failed budget."""
+    return _console_class()(**options)
+
+
+@functools.cache
+def _console_class() -> type[Console]:
+    from rich.console import Console as RichConsole  # rich: only for a terminal table
+
+    class StdoutConsole(RichConsole):
+        def on_broken_pipe(self) -> None:
+            self.quiet = True
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # the interpreter's last flush then has somewhere to go
+            raise BrokenPipeError
+
+    return StdoutConsole
+
 
 STATUS_STYLE = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 STATUS_MARK = {status: f"{glyph} {status}" for status, glyph in STATUS_GLYPH.items()}
@@ -25,10 +52,9 @@ STATUS_MARK = {status: f"{glyph} {status}" for status, glyph in STATUS_GLYPH.ite
 
 def print_table(result: Result, color: bool | None = None) -> None:
     """The result as rich tables on stdout, statuses coloured."""
-    from rich.console import Console  # rich: only for a terminal table
     from rich.table import Table  # rich: only for a terminal table
 
-    console = Console(no_color=color is False, highlight=False, soft_wrap=False)
+    console = stdout_console(no_color=color is False, highlight=False, soft_wrap=False)
     sf = result.sig_figs
     values = Table(
         title=f"{rich_text(result.scenario)}  [{STATUS_STYLE[result.status]}]{STATUS_MARK[result.status]}[/]",
@@ -94,9 +120,7 @@ def _latency_table(p: PathResult, sf: int) -> Any:
 
 def print_catalog(cat: Catalog, kind: str | None = None, entry: Entry | None = None) -> None:
     """The catalog's kinds with counts; one kind's entries; or one entry with every figure and its source."""
-    from rich.console import Console  # rich: only for a terminal table
-
-    console = Console(highlight=False)
+    console = stdout_console(highlight=False)
     if entry is not None:
         _print_entry(console, entry)
     elif kind == "ref":
@@ -252,10 +276,9 @@ def print_sweep(table: Sweep, color: bool = True) -> None:
     Columns that do not fit the terminal's width go to a further table that repeats the input's
     column, rather than being cut to `…`.
     """
-    from rich.console import Console  # rich: only for a terminal table
     from rich.table import Table  # rich: only for a terminal table
 
-    console = Console(no_color=not color, highlight=False)
+    console = stdout_console(no_color=not color, highlight=False)
     first = _SweepColumn(table.heading(table.input), [table.x_text(row) for row in table.rows])
     columns = [
         _SweepColumn(table.heading(name), [format_number(row.values[name], table.sig_figs) for row in table.rows])
