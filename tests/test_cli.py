@@ -154,3 +154,13 @@ def test_a_reader_that_stops_reading_ends_the_command_quietly_with_0(arguments):
     process.stdout.close()  # the reader is gone before a byte is written
     stderr = process.stderr.read().decode()
     assert process.wait(timeout=60) == 0 and stderr == ""
+
+
+def test_version_is_the_installed_packages(capsys):
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"]
+    with pytest.raises(SystemExit) as exited:
+        main(["--version"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out == f"envelope {declared}\n"

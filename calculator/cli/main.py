@@ -32,10 +32,21 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
+class _Version(argparse.Action):
+    """`envelope --version`: read from the installed package's metadata only when asked (start-up)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: object, values: object, option: str | None = None) -> None:
+        from importlib.metadata import version  # only for --version (start-up)
+
+        print(f"envelope {version('envelope')}")
+        parser.exit()
+
+
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, or of `command` alone: a command's parser is made only when it can run
     (start-up: argparse takes ~0.5 ms a subparser here, and `envelope eval` needs one of sixteen)."""
     parser = _Parser(prog="envelope", description="Unit-aware back-of-envelope estimates for ML system design.")
+    parser.add_argument("--version", action=_Version, nargs=0, help="the installed version, and exit")
     commands = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for name, (help_text, add_arguments) in COMMAND_LINE.items():
         if command is None or name == command:
