@@ -422,8 +422,9 @@ def test_an_entry_of_the_snapshot_that_does_not_decode_comes_from_the_files():
 
 def test_the_entries_of_a_kind_from_the_snapshot_decode_no_other_entry():
     """`of_kind` lists a kind's entries in catalog order, the same from the snapshot as from the files; read
-    from the snapshot, it decodes the entries of that kind and no other (each row of another kind is spoilt
-    here, so that decoding one would take it from the files instead)."""
+    from the snapshot, it decodes the entries of that kind and no other, and `ids_of_kind`, `kinds` and
+    `counts` decode none (each row of another kind is spoilt here, so that decoding one would take it
+    from the files instead)."""
     files = sorted(CATALOG_DIR.glob("*.yaml"))
     built = build_shipped(files, [path.read_text() for path in files])
     payload = json.loads(json.dumps(catalog_to_json(built)))
@@ -438,5 +439,12 @@ def test_the_entries_of_a_kind_from_the_snapshot_decode_no_other_entry():
 
     gpus = [entry for entry in built.entries.values() if entry.kind == "gpu"]
     assert len(gpus) > 5 and built.of_kind("gpu") == gpus
-    assert catalog_from_json(payload, rebuilt).of_kind("gpu") == gpus and not rebuilds
+    from_snapshot = catalog_from_json(payload, rebuilt)
+    assert from_snapshot.ids_of_kind("instance") == tuple(e.id for e in built.entries.values() if e.kind == "instance")
+    assert from_snapshot.of_kind("gpu") == gpus and not rebuilds
+    assert from_snapshot.kinds() == sorted({e.kind for e in built.entries.values()} | {"ref"}) and not rebuilds
+    by_hand = {kind: sum(e.kind == kind for e in built.entries.values()) for kind in built.kinds()} | {
+        "ref": len(built.reference)
+    }
+    assert from_snapshot.counts() == built.counts() == by_hand and not rebuilds
     assert built.of_kind("no such kind") == []

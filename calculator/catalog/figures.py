@@ -108,19 +108,21 @@ class Catalog:
     "kind -> the ids of its entries in catalog order, when known without reading the entries (the snapshot's)"
 
     def kinds(self) -> list[str]:
-        return sorted({e.kind for e in self.entries.values()} | {"ref"})
+        return sorted({*self._kinds, "ref"})
 
     def counts(self) -> dict[str, int]:
-        counts = {kind: 0 for kind in self.kinds()}
-        for entry in self.entries.values():
-            counts[entry.kind] += 1
+        counts = {kind: len(self.ids_of_kind(kind)) for kind in self.kinds()}
         counts["ref"] = len(self.reference)
         return counts
+
+    def ids_of_kind(self, kind: str) -> tuple[str, ...]:
+        """The ids of one kind's entries, in catalog order; from a snapshot, no entry is decoded."""
+        return self._kinds.get(kind, ())
 
     def of_kind(self, kind: str) -> list[Entry]:
         """The entries of one kind, in catalog order; from a snapshot, no entry of another kind is decoded
         (the TUI's first screen lists a binding's choices: 30 of ~80 entries)."""
-        return [self.entries[entry_id] for entry_id in self._kinds.get(kind, ())]
+        return [self.entries[entry_id] for entry_id in self.ids_of_kind(kind)]
 
     @functools.cached_property
     def _kinds(self) -> Mapping[str, tuple[str, ...]]:

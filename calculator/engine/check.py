@@ -379,7 +379,7 @@ def entry_figures(checked: CheckedScenario, binding: str, entry: Entry, where: L
     with a figure in another dimension is a UsageError at `where`."""
     bound = checked.hardware[binding]
     if entry.kind != bound.kind:
-        kinds = [e.id for e in checked.hardware.catalog.of_kind(bound.kind)]
+        kinds = checked.hardware.catalog.ids_of_kind(bound.kind)
         raise UsageError(
             f"'{entry.id}' is an entry of kind '{entry.kind}'; '{binding}' is bound to one of kind '{bound.kind}' ({bound.id})",
             where,

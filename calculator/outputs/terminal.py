@@ -143,7 +143,7 @@ def _print_kinds(console: Any, cat: Catalog) -> None:
     for column in ("kind", "entries", "for example"):
         table.add_column(column, overflow="fold")
     for kind, count in cat.counts().items():
-        examples = list(cat.reference) if kind == "ref" else [e.id for e in cat.entries.values() if e.kind == kind]
+        examples = list(cat.reference) if kind == "ref" else cat.ids_of_kind(kind)
         table.add_row(kind, str(count), ", ".join(examples[:3]) + (", …" if len(examples) > 3 else ""))
     console.print(table)
 
@@ -154,14 +154,13 @@ def _print_kind(console: Any, cat: Catalog, kind: str) -> None:
     table = Table(title=f"{kind} entries (hardware: {{NAME: ID}}, then NAME.FIELD)", title_justify="left")
     table.add_column("id", style="bold", overflow="fold")
     table.add_column("description", overflow="fold")
-    for entry in cat.entries.values():
-        if entry.kind == kind:
-            mark = (
-                f" [yellow](overridden by {entry.origin})[/]"
-                if entry.overridden
-                else (f" [cyan](from {entry.origin})[/]" if entry.origin != SHIPPED else "")
-            )
-            table.add_row(rich_text(entry.id), rich_text(entry.description) + mark)
+    for entry in cat.of_kind(kind):
+        mark = (
+            f" [yellow](overridden by {entry.origin})[/]"
+            if entry.overridden
+            else (f" [cyan](from {entry.origin})[/]" if entry.origin != SHIPPED else "")
+        )
+        table.add_row(rich_text(entry.id), rich_text(entry.description) + mark)
     console.print(table)
 
 
@@ -236,7 +235,7 @@ def catalog_json(cat: Catalog, kind: str | None = None, entry: Entry | None = No
     if kind == "ref":
         return {"kind": "ref", "entries": {name: _figure_dict(f) for name, f in cat.reference.items()}}
     if kind is not None:
-        return {"kind": kind, "entries": {e.id: _entry_dict(e) for e in cat.entries.values() if e.kind == kind}}
+        return {"kind": kind, "entries": {e.id: _entry_dict(e) for e in cat.of_kind(kind)}}
     return {"kinds": cat.counts()}
 
 
